@@ -1,0 +1,8 @@
+import type { JobKind } from '../../../../src-shared/api';
+import type { JobRunner } from '../kind';
+import { selfcheck } from './selfcheck';
+
+/** Every job kind's code, keyed by the kind named in the API contract. */
+export const JOB_RUNNERS: Record<JobKind, JobRunner<never>> = {
+  selfcheck: selfcheck as JobRunner<never>,
+};

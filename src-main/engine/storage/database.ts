@@ -1,0 +1,71 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** path of a better_sqlite3.node built for this runtime's ABI (Electron passes its own) */
+  nativeBinding?: string;
+  /** apply pending migrations (only the process that owns the database does) */
+  migrate?: boolean;
+}
+
+/** Opens the workbench database with WAL and foreign keys, applying pending migrations. */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 10000');
+    if (options.migrate ?? true) migrate(db);
+    else assertSchemaCurrent(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function assertSchemaCurrent(db: Db): void {
+  const v = schemaVersion(db);
+  if (v !== LATEST_SCHEMA_VERSION) {
+    throw new Error(`Database schema is version ${v}, this build expects ${LATEST_SCHEMA_VERSION}.`);
+  }
+}
+
+/** Applies every pending migration in one transaction: all of them or none. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const current = schemaVersion(db);
+  const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  if (current > latest) {
+    throw new Error(
+      `This database has schema version ${current}, newer than this build of the workbench knows (${latest}). ` +
+        'Update the workbench, or use another data directory.',
+    );
+  }
+  const pending = migrations.filter((m) => m.version > current);
+  if (!pending.length) return [];
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of pending) {
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }
+    db.pragma(`user_version = ${latest}`);
+  })();
+  return pending.map((m) => m.version);
+}
+
+export function sqliteVersion(db: Db): string {
+  return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+}

@@ -1,0 +1,113 @@
+import { ApiError } from '../../../src-shared/errors';
+import type { JobInfo, JobKind, JobStatus } from '../../../src-shared/api';
+import type { Db } from './database';
+
+interface JobRow {
+  id: number;
+  project_id: number | null;
+  kind: string;
+  params: string;
+  status: JobStatus;
+  progress: number;
+  message: string | null;
+  error: string | null;
+  result: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+function toInfo(r: JobRow): JobInfo {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    kind: r.kind as JobKind,
+    params: JSON.parse(r.params),
+    status: r.status,
+    progress: r.progress,
+    message: r.message,
+    error: r.error,
+    result: r.result === null ? null : JSON.parse(r.result),
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export class JobStore {
+  constructor(private readonly db: Db) {}
+
+  create(kind: JobKind, params: unknown, projectId: number | null): JobInfo {
+    const now = Date.now();
+    const id = this.db
+      .prepare(
+        `INSERT INTO jobs (project_id, kind, params, status, progress, created_at, updated_at)
+         VALUES (?, ?, ?, 'queued', 0, ?, ?)`,
+      )
+      .run(projectId, kind, JSON.stringify(params ?? {}), now, now).lastInsertRowid;
+    return this.get(Number(id));
+  }
+
+  get(id: number): JobInfo {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row) throw new ApiError('not_found', `There is no job with id ${id}.`, [{ path: 'id', message: 'no such job' }]);
+    return toInfo(row);
+  }
+
+  find(id: number): JobInfo | null {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toInfo(row) : null;
+  }
+
+  list(opts: { projectId?: number; limit?: number; statuses?: readonly JobStatus[] } = {}): JobInfo[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.projectId !== undefined) {
+      where.push('project_id = ?');
+      args.push(opts.projectId);
+    }
+    if (opts.statuses) {
+      where.push(`status IN (${opts.statuses.map(() => '?').join(',')})`);
+      args.push(...opts.statuses);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, opts.limit ?? 100) as JobRow[]).map(toInfo);
+  }
+
+  markRunning(id: number): void {
+    const now = Date.now();
+    this.db.prepare(`UPDATE jobs SET status = 'running', started_at = ?, updated_at = ? WHERE id = ?`).run(now, now, id);
+  }
+
+  progress(id: number, progress: number, message: string | null): void {
+    const p = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
+    this.db
+      .prepare(`UPDATE jobs SET progress = ?, message = COALESCE(?, message), updated_at = ? WHERE id = ? AND status = 'running'`)
+      .run(p, message, Date.now(), id);
+  }
+
+  finish(id: number, status: Exclude<JobStatus, 'queued' | 'running'>, fields: { error?: string | null; result?: unknown; message?: string | null } = {}): void {
+    const now = Date.now();
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = ?, error = ?, result = ?, message = COALESCE(?, message),
+           progress = CASE WHEN ? = 'succeeded' THEN 1 ELSE progress END,
+           finished_at = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(status, fields.error ?? null, fields.result === undefined ? null : JSON.stringify(fields.result), fields.message ?? null, status, now, now, id);
+  }
+
+  /** After a restart: what was queued or running did not finish. Returns the ids. */
+  markInterrupted(): number[] {
+    const now = Date.now();
+    const rows = this.db
+      .prepare(
+        `UPDATE jobs SET status = 'interrupted', finished_at = ?, updated_at = ?,
+           error = CASE status WHEN 'running' THEN 'The workbench stopped while this job was running.'
+                               ELSE 'The workbench stopped before this job started.' END
+         WHERE status IN ('queued','running') RETURNING id`,
+      )
+      .all(now, now) as { id: number }[];
+    return rows.map((r) => r.id);
+  }
+}

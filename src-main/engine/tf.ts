@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+
+// TF.js backend choice (DEVELOPERS.md): tfjs-node (libtensorflow) when it is installed,
+// else the wasm backend with SIMD. Never the pure-JS cpu backend: 25-45x slower.
+type Tf = typeof import('@tensorflow/tfjs');
+export interface TfRuntime {
+  tf: Tf;
+  backend: 'tensorflow' | 'wasm';
+  version: string;
+  /** why the other backend is not in use */
+  detail: string;
+}
+
+const requireHere = createRequire(typeof __filename !== 'undefined' ? __filename : import.meta.url);
+let runtime: Promise<TfRuntime> | null = null;
+
+export function loadTf(): Promise<TfRuntime> {
+  runtime ??= (async (): Promise<TfRuntime> => {
+    try {
+      const tf = requireHere('@tensorflow/tfjs-node') as Tf;
+      await tf.ready();
+      return { tf, backend: 'tensorflow', version: tf.version.tfjs, detail: 'Native TensorFlow (@tensorflow/tfjs-node) is installed and in use.' };
+    } catch (err) {
+      const why = describeMissing(err, '@tensorflow/tfjs-node');
+      const tf = requireHere('@tensorflow/tfjs') as Tf;
+      requireHere('@tensorflow/tfjs-backend-wasm');
+      if (!(await tf.setBackend('wasm'))) throw new Error(`TF.js wasm backend failed to initialise (${why})`);
+      await tf.ready();
+      return { tf, backend: 'wasm', version: tf.version.tfjs, detail: `Using the WebAssembly backend (SIMD): ${why}` };
+    }
+  })();
+  return runtime;
+}
+
+export function describeMissing(err: unknown, pkg: string): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
+    return `${pkg} is not installed (its install step downloads a native library, which needs internet).`;
+  }
+  return `${pkg} failed to load: ${(err as Error).message?.split('\n')[0] ?? String(err)}`;
+}

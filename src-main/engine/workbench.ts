@@ -1,0 +1,115 @@
+import { rmSync } from 'node:fs';
+import { version as APP_VERSION } from '../../package.json';
+import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
+import type { Capabilities } from '../../src-shared/api';
+import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
+import { EventBus } from './events';
+import { JobService, type WorkerEntry } from './jobs/service';
+import { databasePath, projectDir, resolveDataDir } from './paths';
+import { openDatabase, schemaVersion, sqliteVersion, type Db } from './storage/database';
+import { JobStore } from './storage/jobs';
+import { ProjectStore } from './storage/projects';
+import { QueryStore } from './storage/queries';
+
+export interface WorkbenchOptions {
+  dataDir?: string | null;
+  mode: Capabilities['app']['mode'];
+  nativeBinding?: string;
+  /** create the built-in FluidTool-2D project once, on a new database */
+  seedBuiltin?: boolean;
+  jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number };
+}
+
+export const BUILTIN_PROJECT_NAME = 'FluidTool-2D';
+
+/** The engine as one object: database, stores, jobs and events. No Electron, no transport. */
+export class Workbench {
+  readonly dataDir: string;
+  readonly databasePath: string;
+  readonly db: Db;
+  readonly events = new EventBus();
+  readonly projects: ProjectStore;
+  readonly jobStore: JobStore;
+  readonly queries: QueryStore;
+  readonly interruptedJobs: number[];
+  private jobService: JobService | null = null;
+
+  constructor(private readonly opts: WorkbenchOptions) {
+    this.dataDir = resolveDataDir(opts.dataDir);
+    this.databasePath = databasePath(this.dataDir);
+    this.db = openDatabase(this.databasePath, { nativeBinding: opts.nativeBinding });
+    this.projects = new ProjectStore(this.db);
+    this.jobStore = new JobStore(this.db);
+    this.queries = new QueryStore(this.db);
+    this.interruptedJobs = this.jobStore.markInterrupted();
+    if (opts.seedBuiltin) this.seedBuiltinProject();
+  }
+
+  /** Worker threads start on the first job, so CLI commands that need none stay quick. */
+  get jobs(): JobService {
+    this.jobService ??= new JobService({
+      store: this.jobStore,
+      worker: {
+        dataDir: this.dataDir,
+        databasePath: this.databasePath,
+        nativeBinding: this.opts.nativeBinding,
+        extraKindsModule: this.opts.jobs?.extraKindsModule,
+      },
+      entry: this.opts.jobs?.entry,
+      size: this.opts.jobs?.size,
+      cancelGraceMs: this.opts.jobs?.cancelGraceMs,
+      onUpdate: (job) => this.events.emit('job.updated', job),
+    });
+    return this.jobService;
+  }
+
+  async deleteProject(id: number): Promise<void> {
+    this.projects.get(id);
+    if (this.jobService) await this.jobService.cancelProject(id);
+    this.projects.delete(id);
+    rmSync(projectDir(this.dataDir, id), { recursive: true, force: true });
+    this.events.emit('projects.changed', { projectId: id });
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    const betterSqlite3 = packageVersion('better-sqlite3');
+    const sqlite = sqliteVersion(this.db);
+    return {
+      app: { name: 'Inverse Design Workbench', version: APP_VERSION, mode: this.opts.mode },
+      electron: detectElectron(),
+      tfjs: await detectTfjs(),
+      onnxruntime: detectOnnxRuntime(),
+      sqlite: {
+        available: true,
+        version: sqlite,
+        betterSqlite3,
+        binding: this.opts.nativeBinding ? 'electron' : 'node',
+        detail: `SQLite ${sqlite} through better-sqlite3 ${betterSqlite3 ?? '?'} (${this.opts.nativeBinding ? 'Electron build' : 'Node build'}).`,
+      },
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpuCount(),
+      workers: this.jobService?.size ?? cpuCount(),
+      dataDir: this.dataDir,
+      databasePath: this.databasePath,
+      schemaVersion: schemaVersion(this.db),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.jobService?.close();
+    this.db.close();
+  }
+
+  private seedBuiltinProject(): void {
+    this.db.transaction(() => {
+      const seeded = this.db.prepare("SELECT value FROM meta WHERE key = 'builtin_seeded'").get();
+      if (seeded) return;
+      if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {
+        this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+      }
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('builtin_seeded', ?)").run(String(Date.now()));
+    })();
+  }
+}
+
