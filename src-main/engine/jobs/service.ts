@@ -13,15 +13,13 @@ export interface WorkerEntry {
   execArgv?: string[];
 }
 
-/** The built worker (out/main/worker.js) next to the bundle, or the TypeScript source under tsx. */
+/** The built worker (out/main/worker.js) next to the bundle; tests pass their own bundle. */
 export function defaultWorkerEntry(): WorkerEntry {
   const here = dirname(typeof __filename !== 'undefined' ? __filename : fileURLToPath(import.meta.url));
   for (const dir of [here, join(here, '..')]) {
     const built = join(dir, 'worker.js');
     if (existsSync(built)) return { file: built };
   }
-  const source = join(here, 'worker.ts');
-  if (existsSync(source)) return { file: source, execArgv: ['--import', 'tsx'] };
   throw new Error(`Job worker not found next to ${here}; run "npm run build".`);
 }
 
@@ -146,13 +144,17 @@ export class JobService {
     this.slots.push(slot);
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => {
-      // an exception nothing caught inside the worker: its job fails with that error
-      if (slot.jobId !== null) this.finish(slot.jobId, 'failed', { error: `The job crashed: ${err.message}` });
-      slot.jobId = null;
+      // an exception nothing caught inside the worker: its job fails with that error, and the
+      // dying worker leaves the pool at once so no queued job is handed to it
+      this.retire(slot);
+      if (slot.jobId !== null) {
+        const id = slot.jobId;
+        slot.jobId = null;
+        this.finish(id, 'failed', { error: `The job crashed: ${err.message}` });
+      }
     });
     worker.on('exit', (code) => {
-      const at = this.slots.indexOf(slot);
-      if (at >= 0) this.slots.splice(at, 1);
+      this.retire(slot);
       if (slot.jobId !== null) {
         const id = slot.jobId;
         slot.jobId = null;
@@ -162,6 +164,11 @@ export class JobService {
       this.pump();
     });
     return slot;
+  }
+
+  private retire(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { Workbench, type WorkbenchOptions } from '../../src-main/engine/workbench';
+
+export function tempDir(prefix = 'idw-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The job worker and the test job kinds, bundled from source by global-setup.ts. */
+export const FIXTURE_KINDS = inject('testKindsFile');
+export const WORKER_ENTRY = { file: inject('workerFile') };
+
+/** A workbench on a fresh data directory, with the test job kinds loaded into its workers. */
+export function testWorkbench(opts: Partial<WorkbenchOptions> = {}): { wb: Workbench; dir: string; dispose(): Promise<void> } {
+  const dir = tempDir();
+  const wb = new Workbench({
+    dataDir: dir.path,
+    mode: 'cli',
+    ...opts,
+    jobs: { entry: WORKER_ENTRY, extraKindsModule: FIXTURE_KINDS, cancelGraceMs: 1500, ...opts.jobs },
+  });
+  return {
+    wb,
+    dir: dir.path,
+    async dispose() {
+      await wb.close();
+      dir.remove();
+    },
+  };
+}
+
+export function countRows(wb: Workbench, table: string): number {
+  return (wb.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+}

@@ -1,0 +1,89 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase, schemaVersion } from '../../src-main/engine/storage/database';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/engine/storage/migrations';
+import { tempDir } from './helpers';
+
+const REQUIRED_TABLES = [
+  'projects',
+  'datasets',
+  'optimization_records',
+  'physics_trajectories',
+  'models',
+  'jobs',
+  'designs',
+  'simulator_queries',
+  'schema_migrations',
+  'meta',
+];
+
+describe('migrations', () => {
+  const dirs: { remove(): void }[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+  const dbPath = (): string => {
+    const d = tempDir();
+    dirs.push(d);
+    return join(d.path, 'workbench.sqlite');
+  };
+
+  it('creates every table on a new database, with WAL and foreign keys on', () => {
+    const db = openDatabase(dbPath());
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(REQUIRED_TABLES));
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    const applied = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    db.close();
+  });
+
+  it('applies nothing the second time', () => {
+    const path = dbPath();
+    openDatabase(path).close();
+    const db = openDatabase(path);
+    expect(migrate(db)).toEqual([]);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
+  it('applies pending migrations in one transaction: a failing one leaves the database as it was', () => {
+    const db = new Database(dbPath());
+    migrate(db, [{ version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER);' }]);
+    const broken = [
+      { version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER);' },
+      { version: 2, name: 'two', sql: 'CREATE TABLE b (y INTEGER);' },
+      { version: 3, name: 'three', sql: 'CREATE TABLE c (z INTEGER); THIS IS NOT SQL;' },
+    ];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(schemaVersion(db)).toBe(1);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    expect(tables).not.toContain('b');
+    expect(tables).not.toContain('c');
+    db.close();
+  });
+
+  it('refuses a database made by a newer version, naming both versions', () => {
+    const path = dbPath();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 5}, newer`));
+  });
+
+  it('rejects rows that break the schema (bad status, wrong BLOB length)', () => {
+    const db = openDatabase(dbPath());
+    expect(() =>
+      db.prepare("INSERT INTO jobs (kind, status, created_at, updated_at) VALUES ('x', 'weird', 0, 0)").run(),
+    ).toThrow(/CHECK constraint/);
+    db.prepare("INSERT INTO projects (name, environment, settings, design_space, task_space, created_at, updated_at) VALUES ('p','fluidtool-2d','{}','{}','{}',0,0)").run();
+    db.prepare("INSERT INTO datasets (project_id, name, kind, source, created_at) VALUES (1, 'd', 'physics', 'test', 0)").run();
+    expect(() =>
+      db
+        .prepare('INSERT INTO physics_trajectories (dataset_id, design, frames, particles, positions, particle_types) VALUES (1, ?, 2, 3, ?, ?)')
+        .run(Buffer.alloc(8), Buffer.alloc(2 * 3 * 2 * 4 - 4), Buffer.alloc(3)),
+    ).toThrow(/CHECK constraint/);
+    db.close();
+  });
+});
