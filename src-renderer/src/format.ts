@@ -1,0 +1,48 @@
+// How numbers and times read across the renderer: compact, unit-bearing, never "NaN".
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** epoch milliseconds → "12 Mar 2025, 14:02" */
+export function formatDate(ms: number | null | undefined): string {
+  return ms == null ? '—' : dateFormat.format(new Date(ms));
+}
+
+export function formatTime(ms: number | null | undefined): string {
+  return ms == null ? '—' : timeFormat.format(new Date(ms));
+}
+
+/** a cost is a distance-like figure; four significant digits are plenty to rank designs */
+export function formatCost(cost: number | null | undefined): string {
+  if (cost == null || !Number.isFinite(cost)) return '—';
+  return Math.abs(cost) >= 1e4 || (cost !== 0 && Math.abs(cost) < 1e-3) ? cost.toExponential(3) : cost.toPrecision(4);
+}
+
+export function formatNumber(value: number, digits = 3): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(digits)));
+}
+
+export function radiansToDegrees(rad: number): number {
+  return (rad * 180) / Math.PI;
+}
+
+export function degreesToRadians(deg: number): number {
+  return (deg * Math.PI) / 180;
+}
+
+export function formatDegrees(rad: number): string {
+  return `${formatNumber(radiansToDegrees(rad), 2)}°`;
+}
+
+export function formatPercent(fraction: number): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  return `${Math.round(clamped * 100)}%`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}

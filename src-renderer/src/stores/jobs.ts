@@ -1,0 +1,76 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { ACTIVE_JOB_STATUSES, type JobInfo, type MethodInput } from '@shared/api';
+import { useWorkbench } from '../api/workbench';
+
+const LIST_LIMIT = 100;
+
+function newestFirst(a: JobInfo, b: JobInfo): number {
+  return b.createdAt - a.createdAt || b.id - a.id;
+}
+
+export function isActive(job: JobInfo): boolean {
+  return ACTIVE_JOB_STATUSES.includes(job.status);
+}
+
+/** Background jobs of the whole workbench, live through `job.updated`. */
+export const useJobsStore = defineStore('jobs', () => {
+  const { client, onResync } = useWorkbench();
+  const jobs = ref<JobInfo[]>([]);
+  const loaded = ref(false);
+  const loadError = ref<unknown>(null);
+  /** ids whose cancel request is in flight, to disable the button meanwhile */
+  const cancelling = ref(new Set<number>());
+  let latestRequest = 0;
+
+  const activeCount = computed(() => jobs.value.filter(isActive).length);
+
+  async function refresh(): Promise<void> {
+    const request = ++latestRequest;
+    try {
+      const list = await client.call('jobs.list', { limit: LIST_LIMIT });
+      if (request !== latestRequest) return;
+      // an event may have arrived while the list was in flight: keep whichever is newer
+      const byId = new Map(jobs.value.map((j) => [j.id, j]));
+      jobs.value = list.map((j) => newer(byId.get(j.id), j)).sort(newestFirst);
+      loaded.value = true;
+      loadError.value = null;
+    } catch (error) {
+      if (request === latestRequest) loadError.value = error;
+    }
+  }
+
+  function newer(known: JobInfo | undefined, incoming: JobInfo): JobInfo {
+    if (!known) return incoming;
+    if (known.finishedAt != null && incoming.finishedAt == null) return known;
+    return incoming;
+  }
+
+  function upsert(job: JobInfo): void {
+    const known = jobs.value.find((j) => j.id === job.id);
+    const rest = jobs.value.filter((j) => j.id !== job.id);
+    jobs.value = [newer(known, job), ...rest].sort(newestFirst).slice(0, LIST_LIMIT);
+  }
+
+  async function start(input: MethodInput<'jobs.start'>): Promise<JobInfo> {
+    const job = await client.call('jobs.start', input);
+    upsert(job);
+    return job;
+  }
+
+  async function cancel(id: number): Promise<void> {
+    cancelling.value = new Set(cancelling.value).add(id);
+    try {
+      upsert(await client.call('jobs.cancel', { id }));
+    } finally {
+      const next = new Set(cancelling.value);
+      next.delete(id);
+      cancelling.value = next;
+    }
+  }
+
+  client.on('job.updated', upsert);
+  onResync(() => void refresh());
+
+  return { jobs, loaded, loadError, cancelling, activeCount, refresh, start, cancel };
+});

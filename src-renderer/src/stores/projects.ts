@@ -1,0 +1,65 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { MethodInput, ProjectSummary } from '@shared/api';
+import { useWorkbench } from '../api/workbench';
+
+/** The project list, kept current by the `projects.changed` event. */
+export const useProjectsStore = defineStore('projects', () => {
+  const { client, onResync } = useWorkbench();
+  const projects = ref<ProjectSummary[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  const loadError = ref<unknown>(null);
+  let latestRequest = 0;
+
+  const byId = computed(() => new Map(projects.value.map((p) => [p.id, p])));
+
+  /** Reloads the list; only the newest of overlapping requests is applied. */
+  async function refresh(): Promise<void> {
+    const request = ++latestRequest;
+    loading.value = true;
+    try {
+      const list = await client.call('projects.list');
+      if (request !== latestRequest) return;
+      projects.value = list;
+      loaded.value = true;
+      loadError.value = null;
+    } catch (error) {
+      if (request === latestRequest) loadError.value = error;
+    } finally {
+      if (request === latestRequest) loading.value = false;
+    }
+  }
+
+  function ensureLoaded(): void {
+    if (!loaded.value && !loading.value) void refresh();
+  }
+
+  function upsert(project: ProjectSummary): void {
+    const rest = projects.value.filter((p) => p.id !== project.id);
+    projects.value = [...rest, project].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+  }
+
+  /** Throws ApiError; the dialog that asked shows it next to the fields. */
+  async function create(input: MethodInput<'projects.create'>): Promise<ProjectSummary> {
+    const project = await client.call('projects.create', input);
+    upsert(project);
+    return project;
+  }
+
+  async function rename(id: number, name: string): Promise<ProjectSummary> {
+    const project = await client.call('projects.rename', { id, name });
+    upsert(project);
+    return project;
+  }
+
+  async function remove(id: number): Promise<void> {
+    await client.call('projects.delete', { id });
+    projects.value = projects.value.filter((p) => p.id !== id);
+  }
+
+  client.on('projects.changed', () => void refresh());
+  onResync(() => void refresh());
+
+  return { projects, loaded, loading, loadError, byId, refresh, ensureLoaded, create, rename, remove };
+});

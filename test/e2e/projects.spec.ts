@@ -1,0 +1,168 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+
+// The projects page against a real `idw serve` (see global-setup.ts): what a user does with the
+// create, list and delete flows, and that the page keeps to its Content-Security-Policy.
+
+function server(): { url: string; origin: string; token: string } {
+  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
+  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
+  return { url, origin, token };
+}
+
+/** Project names as the server has them, read past the UI. */
+async function projectNames(request: APIRequestContext): Promise<string[]> {
+  const { origin, token } = server();
+  const response = await request.post(`${origin}/api/projects.list`, {
+    headers: { 'x-idw-token': token },
+    data: {},
+  });
+  const envelope = (await response.json()) as { ok: boolean; result?: { name: string }[] };
+  expect(envelope.ok).toBe(true);
+  return (envelope.result ?? []).map((p) => p.name);
+}
+
+/** Console errors and uncaught exceptions, CSP violations included, collected for the whole test. */
+function watchForPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+async function openWorkbench(page: Page): Promise<void> {
+  await page.goto(server().url);
+  await expect(page.getByTestId('page-title')).toHaveText('Projects');
+}
+
+function projectRow(page: Page, name: string) {
+  return page.getByTestId('project-row').filter({ has: page.getByTestId('project-link').getByText(name, { exact: true }) });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+test('a project is created from the dialog, survives a reload and is deleted after confirmation', async ({
+  page,
+  request,
+}) => {
+  const errors = watchForPageErrors(page);
+  await openWorkbench(page);
+  await expect(page.getByTestId('projects-empty')).toBeVisible();
+  await expect(page.getByTestId('jobs-panel')).toBeVisible();
+  await shot(page, '01-empty');
+
+  await page.getByTestId('new-project').click();
+  const dialog = page.getByTestId('create-project-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId('setting-joints')).toHaveValue('8');
+  await page.getByTestId('project-name-input').fill('E2E tank');
+  await page.getByTestId('setting-joints').fill('6');
+  await shot(page, '02-create-dialog');
+  await page.getByTestId('create-project-submit').click();
+  await expect(dialog).toBeHidden();
+
+  const row = projectRow(page, 'E2E tank');
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('td').nth(1)).toHaveText('FluidTool-2D');
+  await expect(row.locator('td').nth(2)).toHaveText('6');
+  await expect(row.locator('td').nth(6)).toHaveText('—');
+  await shot(page, '03-listed');
+
+  await page.reload();
+  await expect(projectRow(page, 'E2E tank')).toHaveCount(1);
+
+  await projectRow(page, 'E2E tank').getByTestId('project-link').click();
+  await expect(page.getByTestId('page-title')).toHaveText('E2E tank');
+  await expect(page.getByTestId('design-dim')).toHaveText('d = 6');
+  await expect(page.getByTestId('planned-features')).toContainText('Generate physics datasets');
+  await shot(page, '04-project-page');
+  await page.getByTestId('tab-sample').click();
+  await expect(page.getByTestId('planned-features')).toContainText('Adam and CEM');
+  await page.getByTestId('nav-projects').click();
+
+  await projectRow(page, 'E2E tank').getByTestId('delete-project').click();
+  const confirm = page.getByTestId('delete-project-dialog');
+  await expect(confirm).toBeVisible();
+  await expect(confirm.getByTestId('delete-project-name')).toHaveText('E2E tank');
+  await expect(confirm).toContainText('files on disk');
+  await shot(page, '05-delete-confirm');
+  await page.getByTestId('confirm-delete').click();
+  await expect(confirm).toBeHidden();
+  await expect(projectRow(page, 'E2E tank')).toHaveCount(0);
+  await expect(page.getByTestId('projects-empty')).toBeVisible();
+  expect(await projectNames(request)).not.toContain('E2E tank');
+
+  expect(errors).toEqual([]);
+});
+
+test('an out-of-range field is reported in the dialog and nothing is created', async ({ page, request }) => {
+  const errors = watchForPageErrors(page);
+  await openWorkbench(page);
+  await page.getByTestId('new-project').click();
+  const dialog = page.getByTestId('create-project-dialog');
+  await page.getByTestId('project-name-input').fill('Too many joints');
+  await page.getByTestId('setting-joints').fill('99');
+  await page.getByTestId('create-project-submit').click();
+
+  const jointsField = dialog.locator('.field', { has: page.getByTestId('setting-joints') });
+  await expect(jointsField.getByTestId('field-error')).toHaveText('must be at most 32');
+  await expect(page.getByTestId('setting-joints')).toHaveAttribute('aria-invalid', 'true');
+  await expect(dialog).toBeVisible();
+  await shot(page, '06-validation');
+
+  // fixing the field clears its message
+  await page.getByTestId('setting-joints').fill('12');
+  await expect(jointsField.getByTestId('field-error')).toHaveCount(0);
+
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  expect(await projectNames(request)).not.toContain('Too many joints');
+  await expect(projectRow(page, 'Too many joints')).toHaveCount(0);
+
+  expect(errors).toEqual([]);
+});
+
+test('a duplicate name is refused by the server and shown next to the name', async ({ page, request }) => {
+  const { origin, token } = server();
+  const created = await request.post(`${origin}/api/projects.create`, {
+    headers: { 'x-idw-token': token },
+    data: { name: 'Existing tank' },
+  });
+  expect(created.ok()).toBe(true);
+
+  await openWorkbench(page);
+  await expect(projectRow(page, 'Existing tank')).toHaveCount(1);
+  await page.getByTestId('new-project').click();
+  const dialog = page.getByTestId('create-project-dialog');
+  await page.getByTestId('project-name-input').fill('Existing tank');
+  await page.getByTestId('create-project-submit').click();
+  const nameField = dialog.locator('.field', { has: page.getByTestId('project-name-input') });
+  await expect(nameField.getByTestId('field-error')).toBeVisible();
+  await expect(dialog).toBeVisible();
+  await shot(page, '07-conflict');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect((await projectNames(request)).filter((n) => n === 'Existing tank')).toHaveLength(1);
+
+  await projectRow(page, 'Existing tank').getByTestId('delete-project').click();
+  await page.getByTestId('confirm-delete').click();
+  await expect(projectRow(page, 'Existing tank')).toHaveCount(0);
+});
+
+test('the self-check started on the About page shows live in the jobs panel', async ({ page }) => {
+  const errors = watchForPageErrors(page);
+  await openWorkbench(page);
+  await page.getByTestId('nav-about').click();
+  await expect(page.getByTestId('capability-sqlite')).toContainText('Available');
+  await page.getByTestId('run-selfcheck').click();
+
+  const job = page.getByTestId('jobs-panel').getByTestId('job-row').first();
+  await expect(job).toContainText('Self-check');
+  await expect(job).toHaveAttribute('data-job-status', /succeeded|failed/, { timeout: 45_000 });
+  await shot(page, '08-about-selfcheck');
+  await expect(job).toHaveAttribute('data-job-status', 'succeeded');
+
+  expect(errors).toEqual([]);
+});
