@@ -10,7 +10,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const cache = join('node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(process.cwd(), cache, 'idw-test-worker-'));
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning' } as const;
+  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' } } as const;
   await build({ ...common, entryPoints: ['src-main/engine/jobs/worker.ts'], outfile: join(dir, 'worker.js') });
   await build({ ...common, entryPoints: ['test/fixtures/test-job-kinds.ts'], outfile: join(dir, 'test-job-kinds.js') });
   project.provide('workerFile', join(dir, 'worker.js'));

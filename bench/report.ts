@@ -1,0 +1,25 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+export function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summarize(samples: number[]): { n: number; median: number; p99: number; min: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const r = (x: number): number => Number(x.toFixed(4));
+  return { n: s.length, median: r(quantile(s, 0.5)), p99: r(quantile(s, 0.99)), min: r(s[0]!), max: r(s[s.length - 1]!) };
+}
+
+/** Writes bench/results/<name>.json with the machine it ran on. */
+export function writeResults(name: string, command: string, figures: unknown): string {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node, platform: `${process.platform}-${process.arch}` };
+  writeFileSync(file, JSON.stringify({ name, command, date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
+  return file;
+}
