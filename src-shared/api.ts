@@ -12,7 +12,7 @@ const ProjectName = z
   .trim()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .refine((s) => !/[\u0000-\u001f]/.test(s), 'must not contain control characters');
+  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
 export const JobKind = z.enum(['selfcheck']);
 export type JobKind = z.infer<typeof JobKind>;
