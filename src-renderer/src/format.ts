@@ -46,3 +46,16 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
+
+const SUPERSCRIPT_DIGITS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** 12 → "¹²", for powers such as [−1, 1]¹² in running text */
+export function superscript(n: number): string {
+  return String(n).replace(/\d/g, (d) => SUPERSCRIPT_DIGITS[Number(d)] ?? d);
+}
+
+/** [lower, upper] with a true minus sign */
+export function formatInterval(lower: number, upper: number): string {
+  const show = (v: number): string => formatNumber(v).replace('-', '−');
+  return `[${show(lower)}, ${show(upper)}]`;
+}

@@ -35,16 +35,16 @@ export const SETTING_GROUPS: SettingGroup[] = [
     ],
   },
   {
-    title: 'Design (tool)',
+    title: 'Tool and target',
     fields: [
       { path: 'joints', label: 'Joints', schema: schema.joints },
       { path: 'thetaMax', label: 'Max bend per joint', schema: schema.thetaMax, unit: DEGREES },
+      { path: 'targetRadius', label: 'Target radius', schema: schema.targetRadius },
     ],
   },
   {
-    title: 'Task (target disc)',
+    title: 'Task range (target centre)',
     fields: [
-      { path: 'targetRadius', label: 'Target radius', schema: schema.targetRadius },
       { path: 'taskRange.xMin', label: 'Target x min', schema: range.xMin },
       { path: 'taskRange.xMax', label: 'Target x max', schema: range.xMax },
       { path: 'taskRange.yMin', label: 'Target y min', schema: range.yMin },
@@ -64,16 +64,18 @@ function shown(value: number, unit?: FieldUnit): number {
   return Number((unit ? unit.toShown(value) : value).toPrecision(6));
 }
 
-/** "4 – 32", "≤ 90°": the schema's own bounds, in the unit shown */
+/** "4 – 32", "> 0, ≤ 90°": the schema's own bounds, in the unit shown */
 export function rangeHint(field: SettingField): string {
-  const { minValue, maxValue, isInt } = field.schema;
+  const { minValue, maxValue } = field.schema;
+  if (minValue === null || maxValue === null) return '';
   const suffix = field.unit?.suffix ?? '';
-  const max = maxValue === null ? null : shown(maxValue, field.unit);
-  const min = minValue === null ? null : shown(minValue, field.unit);
-  const kind = isInt ? 'whole number, ' : '';
-  if (min !== null && max !== null) return min === 0 && !isInt ? `${kind}> 0, ≤ ${max}${suffix}` : `${kind}${min} – ${max}${suffix}`;
-  if (max !== null) return `${kind}≤ ${max}${suffix}`;
-  return min !== null ? `${kind}≥ ${min}${suffix}` : '';
+  const min = `${shown(minValue, field.unit)}${suffix}`;
+  const max = `${shown(maxValue, field.unit)}${suffix}`;
+  // the schema knows whether a bound is allowed; ask it rather than duplicate the rule
+  const minAllowed = field.schema.safeParse(minValue).success;
+  const maxAllowed = field.schema.safeParse(maxValue).success;
+  if (minAllowed && maxAllowed) return `${min} – ${max}`;
+  return `${minAllowed ? '≥' : '>'} ${min}, ${maxAllowed ? '≤' : '<'} ${max}`;
 }
 
 function read(settings: FluidTool2DSettings, path: string): number {

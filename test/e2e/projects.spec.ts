@@ -166,3 +166,35 @@ test('the self-check started on the About page shows live in the jobs panel', as
 
   expect(errors).toEqual([]);
 });
+
+test('a project is renamed from its own page and the list follows', async ({ page, request }) => {
+  const { origin, token } = server();
+  const created = await request.post(`${origin}/api/projects.create`, {
+    headers: { 'x-idw-token': token },
+    data: { name: 'Rename me', settings: { joints: 10 } },
+  });
+  const { result } = (await created.json()) as { result: { id: number } };
+
+  await page.goto(server().url);
+  await page.goto(`${origin}/#/projects/${result.id}`);
+  await expect(page.getByTestId('page-title')).toHaveText('Rename me');
+  await expect(page.getByTestId('design-dim')).toHaveText('d = 10');
+  await page.getByTestId('rename-project').click();
+  await page.getByTestId('rename-project-input').fill('Renamed tank');
+  await page.getByTestId('confirm-rename').click();
+  await expect(page.getByTestId('page-title')).toHaveText('Renamed tank');
+
+  await page.getByTestId('nav-projects').click();
+  await expect(projectRow(page, 'Renamed tank')).toHaveCount(1);
+  await expect(projectRow(page, 'Rename me')).toHaveCount(0);
+
+  await page.goto(`${origin}/#/projects/999999`);
+  await expect(page.getByTestId('project-not-found')).toBeVisible();
+  await shot(page, '09-not-found');
+  await page.getByRole('link', { name: '← Back to projects' }).click();
+  await expect(page.getByTestId('page-title')).toHaveText('Projects');
+
+  await projectRow(page, 'Renamed tank').getByTestId('delete-project').click();
+  await page.getByTestId('confirm-delete').click();
+  await expect(projectRow(page, 'Renamed tank')).toHaveCount(0);
+});

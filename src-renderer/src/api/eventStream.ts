@@ -5,6 +5,8 @@ export interface EventStreamStatus {
   state: EventStreamState;
   /** epoch ms of the next reconnect attempt while closed, else null */
   retryAt: number | null;
+  /** failed connection attempts since the socket was last open */
+  failures: number;
 }
 
 export interface EventStreamControl {

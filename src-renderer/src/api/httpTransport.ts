@@ -50,7 +50,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport & 
     } catch {
       return failure(
         'unavailable',
-        'The workbench server is not reachable. Check that `idw serve` is still running, then try again.',
+        'The workbench server is not reachable. Check that “idw serve” (or the desktop app) is still running, then try again.',
       );
     }
     let body: unknown;
@@ -84,12 +84,12 @@ export function createHttpTransport(options: HttpTransportOptions): Transport & 
     const scheme = options.secure ? 'wss' : 'ws';
     const ws = new WebSocket(`${scheme}://${options.host}${WS_PATH}?token=${encodeURIComponent(options.token)}`);
     socket = ws;
-    if (!hasBeenOpen && failures === 0) options.onStatus({ state: 'connecting', retryAt: null });
+    if (!hasBeenOpen && failures === 0) options.onStatus({ state: 'connecting', retryAt: null, failures: 0 });
     ws.onopen = () => {
       const reopened = hasBeenOpen || failures > 0;
       hasBeenOpen = true;
       failures = 0;
-      options.onStatus({ state: 'open', retryAt: null });
+      options.onStatus({ state: 'open', retryAt: null, failures: 0 });
       if (reopened) options.onReopen();
     };
     ws.onmessage = (e) => deliver(e.data);
@@ -99,7 +99,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport & 
       if (listeners.size === 0) return;
       const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** failures) * (0.8 + 0.4 * Math.random());
       failures += 1;
-      options.onStatus({ state: 'closed', retryAt: Date.now() + delay });
+      options.onStatus({ state: 'closed', retryAt: Date.now() + delay, failures });
       retryTimer = setTimeout(open, delay);
     };
   }

@@ -14,7 +14,7 @@ function readToken(): string {
   return new URLSearchParams(location.search).get('token') ?? '';
 }
 
-const status = reactive<EventStreamStatus>({ state: 'connecting', retryAt: null });
+const status = reactive<EventStreamStatus>({ state: 'connecting', retryAt: null, failures: 0 });
 const resyncListeners = new Set<() => void>();
 
 function createTransport(): { mode: TransportMode; transport: Transport; control: EventStreamControl | null } {
@@ -27,8 +27,7 @@ function createTransport(): { mode: TransportMode; transport: Transport; control
     host: location.host,
     secure: location.protocol === 'https:',
     onStatus(next) {
-      status.state = next.state;
-      status.retryAt = next.retryAt;
+      Object.assign(status, next);
     },
     onReopen() {
       resyncListeners.forEach((l) => l());
