@@ -28,6 +28,7 @@ function electronBinary() {
     return { why: 'the electron package is installed but its binary is missing' };
   } catch (err) {
     if (err && err.code === 'MODULE_NOT_FOUND') return { why: 'the electron package is not installed (its download needs internet at install time)' };
+    if (/failed to install correctly/.test(String(err.message))) return { why: 'the electron package is installed but its binary was never downloaded (no internet at install time, or ELECTRON_SKIP_BINARY_DOWNLOAD was set)' };
     return { why: `the electron package did not load: ${String(err.message).split('\n')[0]}` };
   }
 }
