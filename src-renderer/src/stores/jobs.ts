@@ -5,8 +5,9 @@ import { useWorkbench } from '../api/workbench';
 
 const LIST_LIMIT = 100;
 
+/** the server's order for jobs.list */
 function newestFirst(a: JobInfo, b: JobInfo): number {
-  return b.createdAt - a.createdAt || b.id - a.id;
+  return b.id - a.id;
 }
 
 export function isActive(job: JobInfo): boolean {

@@ -35,6 +35,7 @@ export const useProjectsStore = defineStore('projects', () => {
     if (!loaded.value && !loading.value) void refresh();
   }
 
+  /** keeps the server's order for projects.list: newest first */
   function upsert(project: ProjectSummary): void {
     const rest = projects.value.filter((p) => p.id !== project.id);
     projects.value = [...rest, project].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
