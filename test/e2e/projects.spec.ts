@@ -198,3 +198,22 @@ test('a project is renamed from its own page and the list follows', async ({ pag
   await page.getByTestId('confirm-delete').click();
   await expect(projectRow(page, 'Renamed tank')).toHaveCount(0);
 });
+
+test('a running job is cancelled from the jobs panel', async ({ page, request }) => {
+  const { origin, token } = server();
+  await openWorkbench(page);
+  const started = await request.post(`${origin}/api/jobs.start`, {
+    headers: { 'x-idw-token': token },
+    data: { kind: 'selfcheck', params: { matmulSize: 1024, repeats: 200 } },
+  });
+  const { result } = (await started.json()) as { result: { id: number } };
+
+  // the job arrives through the job.updated event, not a reload
+  const job = page.getByTestId('jobs-panel').locator(`[data-job-id="${result.id}"]`);
+  await expect(job).toHaveAttribute('data-job-status', 'running', { timeout: 20_000 });
+  await expect(job.getByRole('progressbar')).toBeVisible();
+  await shot(page, '10-job-running');
+  await job.getByTestId('cancel-job').click();
+  await expect(job).toHaveAttribute('data-job-status', 'cancelled', { timeout: 20_000 });
+  await expect(job.getByTestId('cancel-job')).toHaveCount(0);
+});
