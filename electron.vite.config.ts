@@ -30,6 +30,7 @@ export default defineConfig({
     plugins: [vue()],
     resolve: { alias: { '@shared': resolve(__dirname, 'src-shared') } },
     build: {
+      minify: true,
       outDir: resolve(__dirname, 'out/renderer'),
       rolldownOptions: { input: resolve(__dirname, 'src-renderer/index.html') },
     },

@@ -7,7 +7,8 @@ import { EnvironmentId, FluidTool2DSettings, TaskRange, type DesignSpace, type T
 // through a typed client. Every input is checked against these schemas at the boundary.
 
 const Id = z.number().int('must be an integer').positive('must be a positive id');
-const ProjectName = z
+/** A project's name: what the create and rename dialogs and the CLI all check. */
+export const ProjectName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
