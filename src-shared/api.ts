@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import './messages';
-import { EnvironmentId, FluidTool2DSettings, TaskRange, type DesignSpace, type TaskSpace } from './environments';
+import { EnvironmentId, FluidTool2DFields, TaskRange, type DesignSpace, type FluidTool2DSettings, type TaskSpace } from './environments';
 
 // The one declaration of the workbench API. Main implements it (src-main/api/handlers.ts),
 // the preload and the browser-mode server only forward it, the renderer and tests call it
@@ -15,7 +15,7 @@ export const ProjectName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
-export const JobKind = z.enum(['selfcheck']);
+export const JobKind = z.enum(['selfcheck', 'dataset.physics']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -30,7 +30,21 @@ export const JobParams = {
       repeats: z.number().int().min(1).max(200).default(20),
     })
     .strict(),
+  'dataset.physics': z
+    .object({
+      /** dataset name; default "Physics <date>" */
+      name: z.string().trim().min(1).max(100).optional(),
+      /** number of random designs, one rollout each, each with a random task */
+      count: z.number().int().min(1).max(100_000),
+      /** seeds the random designs and tasks, so a dataset can be made again */
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    })
+    .strict(),
 } satisfies Record<JobKind, z.ZodType>;
+
+const Finite = z.number().finite();
+export const Simulator = z.enum(['ground_truth']);
+export type Simulator = z.infer<typeof Simulator>;
 
 export const methods = {
   'app.ping': z.object({}).strict(),
@@ -42,7 +56,7 @@ export const methods = {
       name: ProjectName,
       environment: EnvironmentId.default('fluidtool-2d'),
       /** missing fields take the environment's defaults */
-      settings: FluidTool2DSettings.partial().extend({ taskRange: TaskRange.optional() }).strict().default({}),
+      settings: FluidTool2DFields.partial().extend({ taskRange: TaskRange.optional() }).strict().default({}),
     })
     .strict(),
   'projects.rename': z.object({ id: Id, name: ProjectName }).strict(),
@@ -61,6 +75,36 @@ export const methods = {
     })
     .strict(),
   'jobs.cancel': z.object({ id: Id }).strict(),
+
+  /** one rollout of one design: one simulator query, stored; returns the trajectory to play */
+  'simulate.run': z
+    .object({
+      projectId: Id,
+      /** normalized design in [-1, 1]^d, d = the project's design dimension */
+      design: z.array(Finite).min(1).max(64),
+      /** target point; default: the centre of the project's task range */
+      task: z.array(Finite).length(2).optional(),
+      simulator: Simulator.default('ground_truth'),
+      method: z.string().trim().min(1).max(40).default('manual'),
+      run: z.string().trim().min(1).max(100).optional(),
+    })
+    .strict(),
+  /** the project's simulator queries, newest first */
+  'queries.list': z
+    .object({
+      projectId: Id,
+      limit: z.number().int().min(1).max(500).default(50),
+      offset: z.number().int().min(0).default(0),
+    })
+    .strict(),
+
+  'datasets.list': z.object({ projectId: Id }).strict(),
+  'datasets.delete': z.object({ id: Id }).strict(),
+  /** a physics dataset from an .npz in the layout of the public GNS datasets (see README) */
+  'datasets.importPhysics': z
+    .object({ projectId: Id, name: z.string().trim().min(1).max(100), npzBase64: z.string().min(1) })
+    .strict(),
+  'datasets.exportPhysics': z.object({ id: Id }).strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -122,6 +166,56 @@ export interface Capabilities {
   schemaVersion: number;
 }
 
+/** A trajectory for playback: positions are base64 of little-endian float32 [frames, particles, 2]. */
+export interface RolloutData {
+  frames: number;
+  particles: number;
+  /** GNS particle types per particle: 5 water, 3 tool */
+  particleTypes: number[];
+  positions: string;
+  /** simulated seconds between frames */
+  frameDt: number;
+}
+
+export interface SimulationResult {
+  queryId: number;
+  cost: number;
+  capture: number;
+  wallMs: number;
+  design: number[];
+  task: number[];
+  rollout: RolloutData;
+}
+
+export interface QueryInfo {
+  id: number;
+  design: number[];
+  task: number[];
+  simulator: 'ground_truth' | 'learned';
+  modelId: number | null;
+  cost: number;
+  capture: number | null;
+  wallMs: number;
+  method: string;
+  run: string | null;
+  createdAt: number;
+}
+
+export type DatasetStatus = 'building' | 'ready' | 'incomplete';
+export interface DatasetInfo {
+  id: number;
+  projectId: number;
+  name: string;
+  kind: 'physics' | 'optimization';
+  /** "generated", or "imported:<file name>" */
+  source: string;
+  status: DatasetStatus;
+  /** physics: trajectories, frames, particles, waterParticles, toolParticles, cost and capture summaries, bytes */
+  stats: Record<string, number | string | null>;
+  jobId: number | null;
+  createdAt: number;
+}
+
 export interface MethodResults {
   'app.ping': { time: number };
   'app.capabilities': Capabilities;
@@ -133,6 +227,12 @@ export interface MethodResults {
   'jobs.list': JobInfo[];
   'jobs.start': JobInfo;
   'jobs.cancel': JobInfo;
+  'simulate.run': SimulationResult;
+  'queries.list': { total: number; rows: QueryInfo[] };
+  'datasets.list': DatasetInfo[];
+  'datasets.delete': { id: number; deleted: true };
+  'datasets.importPhysics': DatasetInfo;
+  'datasets.exportPhysics': { fileName: string; npzBase64: string };
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 
@@ -141,9 +241,13 @@ export interface ApiEvents {
   'job.updated': JobInfo;
   /** projects were created, renamed, deleted or their contents changed */
   'projects.changed': { projectId: number | null };
+  /** a project's datasets changed (created, grew, finished, deleted) */
+  'datasets.changed': { projectId: number };
+  /** new simulator queries were stored for a project */
+  'queries.added': { projectId: number; count: number };
 }
 export type EventName = keyof ApiEvents;
-export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed', 'datasets.changed', 'queries.added'];
 
 export { IPC_INVOKE, IPC_EVENT, API_PATH, WS_PATH, TOKEN_HEADER, TOKEN_COOKIE } from './channels';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import './messages';
+import { maxParticles, minSubsteps } from './fluidtool2d';
 
 // Settings of the built-in FluidTool-2D environment (METHOD.md §7), validated wherever they
 // enter: the create dialog, the API boundary and the CLI share this one schema.
@@ -15,7 +16,8 @@ export const TaskRange = z
   .refine((r) => r.yMin < r.yMax, { message: 'yMin must be less than yMax', path: ['yMax'] });
 export type TaskRange = z.infer<typeof TaskRange>;
 
-export const FluidTool2DSettings = z
+/** The fields alone, for partial input (create takes some and fills in the defaults). */
+export const FluidTool2DFields = z
   .object({
     particles: z.number().int().min(16).max(4096),
     joints: z.number().int().min(4).max(32),
@@ -28,13 +30,33 @@ export const FluidTool2DSettings = z
     taskRange: TaskRange,
   })
   .strict();
-export type FluidTool2DSettings = z.infer<typeof FluidTool2DSettings>;
+
+/** The whole settings, with the rules that tie fields together. */
+export const FluidTool2DSettings = FluidTool2DFields.superRefine((s, ctx) => {
+  const most = maxParticles(s.grid);
+  if (s.particles > most) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['particles'],
+      message: `at most ${most} particles fit above the tool on a ${s.grid}² grid; use a finer grid or fewer particles`,
+    });
+  }
+  const fewest = minSubsteps(s.grid);
+  if (s.substeps < fewest) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['substeps'],
+      message: `must be at least ${fewest} on a ${s.grid}² grid for a stable time step`,
+    });
+  }
+});
+export type FluidTool2DSettings = z.infer<typeof FluidTool2DFields>;
 
 export const FLUIDTOOL2D_DEFAULTS: FluidTool2DSettings = {
   particles: 256,
   joints: 8,
   frames: 50,
-  substeps: 20,
+  substeps: 40,
   grid: 64,
   thetaMax: Math.PI / 8,
   targetRadius: 0.1,
