@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/idw.ts'),
           worker: resolve(__dirname, 'src-main/engine/jobs/worker.ts'),
+          'compute-worker': resolve(__dirname, 'src-main/engine/compute/compute-worker.ts'),
         },
       },
     },

@@ -102,7 +102,14 @@ export const methods = {
   'datasets.delete': z.object({ id: Id }).strict(),
   /** a physics dataset from an .npz in the layout of the public GNS datasets (see README) */
   'datasets.importPhysics': z
-    .object({ projectId: Id, name: z.string().trim().min(1).max(100), npzBase64: z.string().min(1) })
+    .object({
+      projectId: Id,
+      name: z.string().trim().min(1).max(100),
+      /** the file's bytes, base64 */
+      npzBase64: z.string().min(1),
+      /** the file's name, kept as the dataset's source */
+      fileName: z.string().trim().min(1).max(255).optional(),
+    })
     .strict(),
   'datasets.exportPhysics': z.object({ id: Id }).strict(),
 } as const;

@@ -1,7 +1,28 @@
-import { JobParams, type MethodArgs, type MethodName, type MethodResult } from '../../src-shared/api';
+import { JobParams, type MethodArgs, type MethodName, type MethodResult, type QueryInfo } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
+import type { StoredQuery } from '../engine/storage/queries';
 import type { Workbench } from '../engine/workbench';
+
+function toQueryInfo(q: StoredQuery): QueryInfo {
+  return {
+    id: q.id,
+    design: Array.from(q.design),
+    task: Array.from(q.task),
+    simulator: q.simulator,
+    modelId: q.modelId,
+    cost: q.cost,
+    capture: q.capture,
+    wallMs: q.wallMs,
+    method: q.method,
+    run: q.run,
+    createdAt: q.createdAt,
+  };
+}
+
+function base64(a: Float32Array | Uint8Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
 
@@ -36,8 +57,65 @@ export function createHandlers(wb: Workbench): Handlers {
         throw new ApiError('invalid_argument', `Invalid parameters for a ${kind} job: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
       }
       if (projectId !== undefined) wb.projects.get(projectId);
+      else if (kind === 'dataset.physics') {
+        throw new ApiError('invalid_argument', 'A physics dataset belongs to a project: give projectId.', [{ path: 'projectId', message: 'is required for this job' }]);
+      }
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },
     'jobs.cancel': ({ id }) => wb.jobs.cancel(id),
+
+    'simulate.run': async ({ projectId, design, task, method, run }) => {
+      const env = wb.environment(projectId);
+      const x = env.checkDesign(design);
+      const c = task ? env.checkTask(task) : env.defaultTask();
+      const r = await wb.simulator(projectId).rollout(x, c, { projectId, method, run: run ?? null });
+      return {
+        queryId: r.queryId,
+        cost: r.cost,
+        capture: r.capture,
+        wallMs: r.wallMs,
+        design: Array.from(x),
+        task: Array.from(c),
+        rollout: {
+          frames: r.rollout.frames,
+          particles: r.rollout.particles,
+          particleTypes: Array.from(r.rollout.particleTypes),
+          positions: base64(r.rollout.positions),
+          frameDt: r.rollout.frameDt,
+        },
+      };
+    },
+    'queries.list': ({ projectId, limit, offset }) => {
+      wb.projects.get(projectId);
+      return { total: wb.queries.count(projectId), rows: wb.queries.list(projectId, limit, offset).map(toQueryInfo) };
+    },
+
+    'datasets.list': ({ projectId }) => {
+      wb.projects.get(projectId);
+      return wb.datasets.list(projectId);
+    },
+    'datasets.delete': ({ id }) => {
+      const ds = wb.datasets.get(id);
+      if (ds.status === 'building') {
+        throw new ApiError('conflict', `Dataset "${ds.name}" is still being written by job ${ds.jobId}; cancel the job first.`);
+      }
+      wb.datasets.delete(id);
+      wb.events.emit('datasets.changed', { projectId: ds.projectId });
+      return { id, deleted: true };
+    },
+    'datasets.importPhysics': ({ projectId, name, npzBase64, fileName }) => {
+      const project = wb.projects.get(projectId);
+      const bytes = Buffer.from(npzBase64, 'base64');
+      if (bytes.length === 0) throw new ApiError('invalid_argument', 'The uploaded file is empty.', [{ path: 'npzBase64', message: 'is empty' }]);
+      const ds = wb.datasets.importNpz(projectId, name, bytes, fileName ?? `${name}.npz`, { designDim: project.designSpace.dim });
+      wb.events.emit('datasets.changed', { projectId });
+      return ds;
+    },
+    'datasets.exportPhysics': ({ id }) => {
+      const ds = wb.datasets.get(id);
+      if (ds.kind !== 'physics') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is an ${ds.kind} dataset; only physics datasets export as NPZ.`);
+      const { fileName, bytes } = wb.datasets.exportNpz(id);
+      return { fileName, npzBase64: Buffer.from(bytes).toString('base64') };
+    },
   };
 }

@@ -2,6 +2,11 @@ import { rmSync } from 'node:fs';
 import { version as APP_VERSION } from '../../package.json';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import type { Capabilities } from '../../src-shared/api';
+import { ComputePool } from './compute/pool';
+import { PhysicsDatasets } from './datasets/physics';
+import { createEnvironment, type Environment } from './environments';
+import { GroundTruthSimulator } from './simulators/ground-truth';
+import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
 import { EventBus } from './events';
 import { JobService, type WorkerEntry } from './jobs/service';
@@ -18,6 +23,8 @@ export interface WorkbenchOptions {
   /** create the built-in FluidTool-2D project once, on a new database */
   seedBuiltin?: boolean;
   jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number };
+  /** compute workers for rollout batches: how many (default: cores) and their file (tests) */
+  compute?: { size?: number; entry?: string };
 }
 
 export const BUILTIN_PROJECT_NAME = 'FluidTool-2D';
@@ -31,8 +38,10 @@ export class Workbench {
   readonly projects: ProjectStore;
   readonly jobStore: JobStore;
   readonly queries: QueryStore;
+  readonly datasets: PhysicsDatasets;
   readonly interruptedJobs: number[];
   private jobService: JobService | null = null;
+  private computePool: ComputePool | null = null;
 
   constructor(private readonly opts: WorkbenchOptions) {
     this.dataDir = resolveDataDir(opts.dataDir);
@@ -41,7 +50,9 @@ export class Workbench {
     this.projects = new ProjectStore(this.db);
     this.jobStore = new JobStore(this.db);
     this.queries = new QueryStore(this.db);
+    this.datasets = new PhysicsDatasets(this.db);
     this.interruptedJobs = this.jobStore.markInterrupted();
+    this.datasets.markInterruptedBuilding();
     if (opts.seedBuiltin) this.seedBuiltinProject();
   }
 
@@ -54,13 +65,32 @@ export class Workbench {
         databasePath: this.databasePath,
         nativeBinding: this.opts.nativeBinding,
         extraKindsModule: this.opts.jobs?.extraKindsModule,
+        computeEntry: this.opts.compute?.entry,
       },
       entry: this.opts.jobs?.entry,
       size: this.opts.jobs?.size,
       cancelGraceMs: this.opts.jobs?.cancelGraceMs,
       onUpdate: (job) => this.events.emit('job.updated', job),
+      onEvent: (event, payload) => this.events.emit(event as never, payload as never),
     });
     return this.jobService;
+  }
+
+  /** Worker threads for rollout batches, started on first use. */
+  get compute(): ComputePool {
+    this.computePool ??= new ComputePool(this.opts.compute ?? {});
+    return this.computePool;
+  }
+
+  environment(projectId: number): Environment {
+    const p = this.projects.get(projectId);
+    return createEnvironment(p.environment, p.settings);
+  }
+
+  /** The project's ground-truth simulator; every query it answers is stored. */
+  simulator(projectId: number): Simulator {
+    const p = this.projects.get(projectId);
+    return new GroundTruthSimulator(p, this.compute, this.queries, (id, count) => this.events.emit('queries.added', { projectId: id, count }));
   }
 
   async deleteProject(id: number): Promise<void> {
@@ -98,6 +128,7 @@ export class Workbench {
 
   async close(): Promise<void> {
     await this.jobService?.close();
+    await this.computePool?.close();
     this.db.close();
   }
 

@@ -14,7 +14,8 @@ import type { EventBus } from '../engine/events';
 // at launch is required on every request and socket, so no other page or process can drive it.
 
 export const LOOPBACK = '127.0.0.1';
-const MAX_BODY = 16 * 1024 * 1024;
+// large enough for an NPZ dataset upload as base64
+const MAX_BODY = 256 * 1024 * 1024;
 
 const CSP = [
   "default-src 'self'",

@@ -12,9 +12,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const dir = mkdtempSync(join(process.cwd(), cache, 'idw-test-worker-'));
   const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' } } as const;
   await build({ ...common, entryPoints: ['src-main/engine/jobs/worker.ts'], outfile: join(dir, 'worker.js') });
+  await build({ ...common, entryPoints: ['src-main/engine/compute/compute-worker.ts'], outfile: join(dir, 'compute-worker.js') });
   await build({ ...common, entryPoints: ['test/fixtures/test-job-kinds.ts'], outfile: join(dir, 'test-job-kinds.js') });
   project.provide('workerFile', join(dir, 'worker.js'));
   project.provide('testKindsFile', join(dir, 'test-job-kinds.js'));
+  project.provide('computeWorkerFile', join(dir, 'compute-worker.js'));
   return () => rmSync(dir, { recursive: true, force: true });
 }
 
@@ -22,5 +24,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     workerFile: string;
     testKindsFile: string;
+    computeWorkerFile: string;
   }
 }

@@ -12,6 +12,7 @@ export function tempDir(prefix = 'idw-test-'): { path: string; remove(): void } 
 /** The job worker and the test job kinds, bundled from source by global-setup.ts. */
 export const FIXTURE_KINDS = inject('testKindsFile');
 export const WORKER_ENTRY = { file: inject('workerFile') };
+export const COMPUTE_ENTRY = inject('computeWorkerFile');
 
 /** A workbench on a fresh data directory, with the test job kinds loaded into its workers. */
 export function testWorkbench(opts: Partial<WorkbenchOptions> = {}): { wb: Workbench; dir: string; dispose(): Promise<void> } {
@@ -21,6 +22,7 @@ export function testWorkbench(opts: Partial<WorkbenchOptions> = {}): { wb: Workb
     mode: 'cli',
     ...opts,
     jobs: { entry: WORKER_ENTRY, extraKindsModule: FIXTURE_KINDS, cancelGraceMs: 1500, ...opts.jobs },
+    compute: { entry: COMPUTE_ENTRY, ...opts.compute },
   });
   return {
     wb,

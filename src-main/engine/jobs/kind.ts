@@ -1,3 +1,5 @@
+import type { ApiEvents, EventName } from '../../../src-shared/api';
+import type { ComputePool } from '../compute/pool';
 import type { Db } from '../storage/database';
 
 /** What a job's code sees, the same in a worker thread, the CLI and tests. */
@@ -12,6 +14,10 @@ export interface JobContext {
   throwIfCancelled(): void;
   /** this thread's own connection to the workbench database */
   database(): Db;
+  /** worker threads for batches of rollouts, started on first use */
+  compute(): ComputePool;
+  /** a workbench event (e.g. datasets.changed), relayed to every window */
+  emit<E extends EventName>(event: E, payload: ApiEvents[E]): void;
 }
 
 export type JobRunner<P = never> = (params: P, ctx: JobContext) => Promise<unknown>;

@@ -8,13 +8,16 @@ export type FromWorker =
   | { type: 'progress'; jobId: number; progress: number; message: string | null }
   | { type: 'succeeded'; jobId: number; result: unknown }
   | { type: 'failed'; jobId: number; error: string }
-  | { type: 'cancelled'; jobId: number };
+  | { type: 'cancelled'; jobId: number }
+  | { type: 'event'; jobId: number; event: string; payload: unknown };
 
 export interface WorkerConfig {
   dataDir: string;
   databasePath: string;
   /** better_sqlite3.node for this runtime, where it is not the default one (Electron) */
   nativeBinding?: string;
+  /** the compute worker's file, where it is not next to the job worker (tests) */
+  computeEntry?: string;
   /** extra job kinds (a module exporting JOB_RUNNERS), used by tests */
   extraKindsModule?: string;
 }

@@ -34,6 +34,8 @@ export interface JobServiceOptions {
   /** least time between two progress writes of one job */
   progressIntervalMs?: number;
   onUpdate?: (job: JobInfo) => void;
+  /** events a job raised (ctx.emit), relayed as they are */
+  onEvent?: (event: string, payload: unknown) => void;
 }
 
 interface Slot {
@@ -174,6 +176,9 @@ export class JobService {
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'ready' || m.jobId !== slot.jobId) return;
     switch (m.type) {
+      case 'event':
+        this.opts.onEvent?.(m.event, m.payload);
+        return;
       case 'progress': {
         const now = Date.now();
         if (now - (this.lastProgress.get(m.jobId) ?? 0) < (this.opts.progressIntervalMs ?? 100)) return;

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { ComputePool } from '../compute/pool';
 import { openDatabase, type Db } from '../storage/database';
 import { JobCancelled, type JobContext, type JobRunner } from './kind';
 import { JOB_RUNNERS } from './kinds';
@@ -10,6 +11,7 @@ const config = workerData as WorkerConfig;
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
 let db: Db | null = null;
+let pool: ComputePool | null = null;
 let runners: Record<string, JobRunner<never>> = { ...JOB_RUNNERS };
 const controllers = new Map<number, AbortController>();
 
@@ -26,6 +28,8 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       if (controller.signal.aborted) throw new JobCancelled();
     },
     database: () => (db ??= openDatabase(config.databasePath, { nativeBinding: config.nativeBinding, migrate: false })),
+    compute: () => (pool ??= new ComputePool({ entry: config.computeEntry })),
+    emit: (event, payload) => post({ type: 'event', jobId: msg.jobId, event, payload }),
   };
   try {
     const runner = runners[msg.kind];

@@ -109,6 +109,11 @@ export class QueryStore {
     return (this.best.all(projectId, limit) as QueryRow[]).map(toStored);
   }
 
+  /** newest first, a page at a time (served by the (project_id, id) index) */
+  list(projectId: number, limit: number, offset: number): StoredQuery[] {
+    return (this.db.prepare('SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY id DESC LIMIT ? OFFSET ?').all(projectId, limit, offset) as QueryRow[]).map(toStored);
+  }
+
   count(projectId: number): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM simulator_queries WHERE project_id = ?').get(projectId) as { n: number }).n;
   }

@@ -1,8 +1,10 @@
 import type { JobKind } from '../../../../src-shared/api';
 import type { JobRunner } from '../kind';
+import { physicsDataset } from './physics-dataset';
 import { selfcheck } from './selfcheck';
 
 /** Every job kind's code, keyed by the kind named in the API contract. */
 export const JOB_RUNNERS: Record<JobKind, JobRunner<never>> = {
   selfcheck: selfcheck as JobRunner<never>,
+  'dataset.physics': physicsDataset as JobRunner<never>,
 };

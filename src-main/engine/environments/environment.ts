@@ -1,0 +1,39 @@
+import type { DesignSpace, EnvironmentId, TaskSpace } from '../../../src-shared/environments';
+
+/** A trajectory: every particle's position at every frame. */
+export interface Rollout {
+  frames: number;
+  particles: number;
+  /** [frames * particles * 2] */
+  positions: Float32Array;
+  /** [particles], GNS particle types */
+  particleTypes: Uint8Array;
+  /** simulated seconds between frames */
+  frameDt: number;
+}
+
+export interface Evaluation {
+  cost: number;
+  capture: number;
+}
+
+/**
+ * What the workbench needs of an environment: its spaces, random designs and tasks, the
+ * geometry a design makes, a ground-truth rollout, and the cost of a trajectory for a task.
+ */
+export interface Environment {
+  readonly id: EnvironmentId;
+  readonly designSpace: DesignSpace;
+  readonly taskSpace: TaskSpace;
+  sampleDesign(rand: () => number): Float32Array;
+  sampleTask(rand: () => number): Float32Array;
+  /** the task used when none is given: the centre of the task range */
+  defaultTask(): Float32Array;
+  /** throws an ApiError naming the entry when a design is the wrong size, not finite or out of bounds */
+  checkDesign(design: ArrayLike<number>, field?: string): Float32Array;
+  checkTask(task: ArrayLike<number>, field?: string): Float32Array;
+  /** the ground-truth simulation of one design */
+  rollout(design: Float32Array): Rollout;
+  /** cost and capture of a trajectory for a task (METHOD.md §7) */
+  evaluate(rollout: Rollout, task: Float32Array): Evaluation;
+}

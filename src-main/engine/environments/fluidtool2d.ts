@@ -1,0 +1,113 @@
+import { ApiError } from '../../../src-shared/errors';
+import { fluidTool2DSpaces, type FluidTool2DSettings } from '../../../src-shared/environments';
+import {
+  BULK_MODULUS,
+  FRAME_DT,
+  GRAVITY,
+  PARTICLE_TYPE,
+  WALL_CELLS,
+  costAndCapture,
+  initialWaterPositions,
+  toolParticles,
+  toolPolyline,
+} from '../../../src-shared/fluidtool2d';
+import { simulateMpm, type MpmConfig } from '../physics/mpm';
+import type { Environment, Evaluation, Rollout } from './environment';
+
+/** FluidTool-2D (METHOD.md §7): water falls onto a jointed tool; bring it to a target disc. */
+export class FluidTool2D implements Environment {
+  readonly id = 'fluidtool-2d' as const;
+  readonly designSpace;
+  readonly taskSpace;
+  private readonly water: Float32Array;
+
+  constructor(readonly settings: FluidTool2DSettings) {
+    const spaces = fluidTool2DSpaces(settings);
+    this.designSpace = spaces.design;
+    this.taskSpace = spaces.task;
+    this.water = initialWaterPositions(settings.particles, settings.grid);
+  }
+
+  get mpmConfig(): MpmConfig {
+    const s = this.settings;
+    return { grid: s.grid, frames: s.frames, substeps: s.substeps, frameDt: FRAME_DT, gravity: GRAVITY, bulkModulus: BULK_MODULUS, wallCells: WALL_CELLS };
+  }
+
+  sampleDesign(rand: () => number): Float32Array {
+    return Float32Array.from({ length: this.designSpace.dim }, () => rand() * 2 - 1);
+  }
+
+  sampleTask(rand: () => number): Float32Array {
+    const r = this.settings.taskRange;
+    return Float32Array.of(r.xMin + rand() * (r.xMax - r.xMin), r.yMin + rand() * (r.yMax - r.yMin));
+  }
+
+  defaultTask(): Float32Array {
+    const r = this.settings.taskRange;
+    return Float32Array.of((r.xMin + r.xMax) / 2, (r.yMin + r.yMax) / 2);
+  }
+
+  checkDesign(design: ArrayLike<number>, field = 'design'): Float32Array {
+    const d = this.designSpace.dim;
+    if (design.length !== d) {
+      throw new ApiError('invalid_argument', `${field} has ${design.length} entries; this project's designs have ${d} (one per joint).`, [
+        { path: field, message: `must have ${d} entries` },
+      ]);
+    }
+    for (let i = 0; i < d; i++) {
+      const v = design[i]!;
+      if (!Number.isFinite(v) || v < -1 || v > 1) {
+        throw new ApiError('invalid_argument', `${field}[${i}] is ${v}; every design entry must be a number in [-1, 1].`, [
+          { path: `${field}.${i}`, message: 'must be a number in [-1, 1]' },
+        ]);
+      }
+    }
+    return Float32Array.from(design);
+  }
+
+  checkTask(task: ArrayLike<number>, field = 'task'): Float32Array {
+    const r = this.settings.taskRange;
+    if (task.length !== 2) {
+      throw new ApiError('invalid_argument', `${field} must be a target point (x, y), got ${task.length} numbers.`, [{ path: field, message: 'must have 2 entries' }]);
+    }
+    const [x, y] = [task[0]!, task[1]!];
+    if (!Number.isFinite(x) || !Number.isFinite(y) || x < r.xMin || x > r.xMax || y < r.yMin || y > r.yMax) {
+      throw new ApiError(
+        'invalid_argument',
+        `${field} (${x}, ${y}) is outside this project's task range x ${r.xMin}–${r.xMax}, y ${r.yMin}–${r.yMax}.`,
+        [{ path: field, message: 'must lie in the task range' }],
+      );
+    }
+    return Float32Array.of(x, y);
+  }
+
+  toolPolyline(design: ArrayLike<number>): Float64Array {
+    return toolPolyline(design, this.settings.thetaMax);
+  }
+
+  rollout(design: Float32Array, opts: { recordSubsteps?: boolean } = {}): Rollout & { substepPositions?: Float32Array } {
+    const poly = this.toolPolyline(design);
+    const sim = simulateMpm(this.mpmConfig, { water: this.water, tool: poly }, opts);
+    const tool = toolParticles(poly, this.settings.grid);
+    const nw = this.settings.particles;
+    const nt = tool.length / 2;
+    const n = nw + nt;
+    const frames = this.settings.frames;
+    const positions = new Float32Array(frames * n * 2);
+    for (let f = 0; f < frames; f++) {
+      positions.set(sim.positions.subarray(f * nw * 2, (f + 1) * nw * 2), f * n * 2);
+      positions.set(tool, f * n * 2 + nw * 2);
+    }
+    const particleTypes = new Uint8Array(n).fill(PARTICLE_TYPE.water, 0, nw).fill(PARTICLE_TYPE.tool, nw);
+    return { frames, particles: n, positions, particleTypes, frameDt: FRAME_DT, substepPositions: sim.substepPositions };
+  }
+
+  evaluate(rollout: Rollout, task: Float32Array): Evaluation {
+    const last = (rollout.frames - 1) * rollout.particles * 2;
+    const water: number[] = [];
+    for (let p = 0; p < rollout.particles; p++) {
+      if (rollout.particleTypes[p] === PARTICLE_TYPE.water) water.push(rollout.positions[last + 2 * p]!, rollout.positions[last + 2 * p + 1]!);
+    }
+    return costAndCapture(water, task, this.settings.targetRadius);
+  }
+}

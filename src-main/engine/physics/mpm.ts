@@ -1,0 +1,361 @@
+// 2D MLS-MPM water (Hu et al. 2018, the formulation of Taichi's mpm88): weakly compressible
+// fluid, quadratic B-splines, APIC transfer, explicit time steps. The tool is a static polyline:
+// a no-penetration boundary on the grid nodes near it, and a particle-level guard that never
+// lets a particle's step cross a segment. Flat typed arrays, nothing allocated in the loops.
+
+export interface MpmConfig {
+  /** grid cells per side of the unit box */
+  grid: number;
+  /** recorded frames, the initial state included */
+  frames: number;
+  substeps: number;
+  /** simulated seconds per frame */
+  frameDt: number;
+  gravity: number;
+  /** bulk modulus E of the water (density 1) */
+  bulkModulus: number;
+  /** wall thickness in grid cells */
+  wallCells: number;
+}
+
+export interface MpmScene {
+  /** initial water positions [N * 2] */
+  water: Float32Array;
+  /** tool polyline [(K + 1) * 2], or null for no tool */
+  tool: Float64Array | null;
+}
+
+export interface MpmResult {
+  /** water positions per frame [frames * N * 2]; frame 0 is the initial state */
+  positions: Float32Array;
+  /** with recordSubsteps: positions after every substep [(frames - 1) * substeps + 1, N, 2] */
+  substepPositions?: Float32Array;
+}
+
+/** Particles are kept this far (in cells) from the tool's segments. */
+const TOOL_GAP_CELLS = 0.2;
+/** Grid nodes closer than this (in cells) to the tool get the no-penetration condition. */
+const TOOL_BAND_CELLS = 1.5;
+
+interface ToolSegments {
+  count: number;
+  /** per segment: ax, ay, tx, ty (unit tangent), nx, ny (unit normal), length, bbox x0 y0 x1 y1 */
+  data: Float64Array;
+}
+const SEG_STRIDE = 11;
+
+function toolSegments(poly: Float64Array, margin: number): ToolSegments {
+  const count = poly.length / 2 - 1;
+  const data = new Float64Array(count * SEG_STRIDE);
+  for (let s = 0; s < count; s++) {
+    const ax = poly[2 * s]!;
+    const ay = poly[2 * s + 1]!;
+    const bx = poly[2 * s + 2]!;
+    const by = poly[2 * s + 3]!;
+    const len = Math.hypot(bx - ax, by - ay);
+    const tx = (bx - ax) / len;
+    const ty = (by - ay) / len;
+    const o = s * SEG_STRIDE;
+    data[o] = ax;
+    data[o + 1] = ay;
+    data[o + 2] = tx;
+    data[o + 3] = ty;
+    data[o + 4] = -ty;
+    data[o + 5] = tx;
+    data[o + 6] = len;
+    data[o + 7] = Math.min(ax, bx) - margin;
+    data[o + 8] = Math.min(ay, by) - margin;
+    data[o + 9] = Math.max(ax, bx) + margin;
+    data[o + 10] = Math.max(ay, by) + margin;
+  }
+  return { count, data };
+}
+
+/**
+ * For each grid node near the tool: the unit normal pointing from the tool to the node
+ * (nodes on the tool itself get a zero normal and are held still). Returns a node list.
+ */
+function toolBoundaryNodes(seg: ToolSegments, grid: number): { nodes: Int32Array; nx: Float64Array; ny: Float64Array } {
+  const dx = 1 / grid;
+  const band = TOOL_BAND_CELLS * dx;
+  const nodes: number[] = [];
+  const nxs: number[] = [];
+  const nys: number[] = [];
+  for (let j = 0; j <= grid; j++) {
+    for (let i = 0; i <= grid; i++) {
+      const px = i * dx;
+      const py = j * dx;
+      let best = Infinity;
+      let bx = 0;
+      let by = 0;
+      for (let s = 0; s < seg.count; s++) {
+        const o = s * SEG_STRIDE;
+        if (px < seg.data[o + 7]! - band || px > seg.data[o + 9]! + band || py < seg.data[o + 8]! - band || py > seg.data[o + 10]! + band) continue;
+        const ax = seg.data[o]!;
+        const ay = seg.data[o + 1]!;
+        const along = Math.min(seg.data[o + 6]!, Math.max(0, (px - ax) * seg.data[o + 2]! + (py - ay) * seg.data[o + 3]!));
+        const cx = ax + along * seg.data[o + 2]!;
+        const cy = ay + along * seg.data[o + 3]!;
+        const d = Math.hypot(px - cx, py - cy);
+        if (d < best) {
+          best = d;
+          bx = cx;
+          by = cy;
+        }
+      }
+      if (best < band) {
+        nodes.push(i + j * (grid + 1));
+        if (best > 1e-9) {
+          nxs.push((px - bx) / best);
+          nys.push((py - by) / best);
+        } else {
+          nxs.push(0);
+          nys.push(0);
+        }
+      }
+    }
+  }
+  return { nodes: Int32Array.from(nodes), nx: Float64Array.from(nxs), ny: Float64Array.from(nys) };
+}
+
+export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
+  const { grid, frames, substeps, bulkModulus: E, gravity } = config;
+  const n = scene.water.length / 2;
+  const dx = 1 / grid;
+  const invDx = grid;
+  const dt = config.frameDt / substeps;
+  // two particles per cell in each direction: a quarter cell of volume each
+  const pVol = (dx * 0.5) ** 2;
+  const pMass = pVol; // density 1
+  const lo = config.wallCells * dx;
+  const hi = 1 - config.wallCells * dx;
+  const side = grid + 1; // nodes per side
+  const bound = config.wallCells;
+
+  const x = new Float64Array(n * 2);
+  for (let i = 0; i < n * 2; i++) x[i] = scene.water[i]!;
+  const v = new Float64Array(n * 2);
+  const C = new Float64Array(n * 4);
+  const J = new Float64Array(n).fill(1);
+  const gm = new Float64Array(side * side);
+  const gvx = new Float64Array(side * side);
+  const gvy = new Float64Array(side * side);
+
+  const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * dx) : null;
+  const boundary = seg ? toolBoundaryNodes(seg, grid) : null;
+  const gap = TOOL_GAP_CELLS * dx;
+
+  const positions = new Float32Array(frames * n * 2);
+  const substepCount = (frames - 1) * substeps + 1;
+  const substepPositions = opts.recordSubsteps ? new Float32Array(substepCount * n * 2) : undefined;
+  for (let i = 0; i < n * 2; i++) positions[i] = x[i]!;
+  if (substepPositions) substepPositions.set(positions.subarray(0, n * 2), 0);
+
+  const stressScale = -dt * 4 * E * pVol * invDx * invDx;
+  let recorded = 1;
+  for (let f = 1; f < frames; f++) {
+    for (let s = 0; s < substeps; s++) {
+      // particle to grid, over the box the particles touch
+      let iMin = side;
+      let iMax = 0;
+      let jMin = side;
+      let jMax = 0;
+      for (let p = 0; p < n; p++) {
+        const bi = Math.floor(x[2 * p]! * invDx - 0.5);
+        const bj = Math.floor(x[2 * p + 1]! * invDx - 0.5);
+        if (bi < iMin) iMin = bi;
+        if (bi + 2 > iMax) iMax = bi + 2;
+        if (bj < jMin) jMin = bj;
+        if (bj + 2 > jMax) jMax = bj + 2;
+      }
+      for (let j = jMin; j <= jMax; j++) {
+        const row = j * side;
+        gm.fill(0, row + iMin, row + iMax + 1);
+        gvx.fill(0, row + iMin, row + iMax + 1);
+        gvy.fill(0, row + iMin, row + iMax + 1);
+      }
+      for (let p = 0; p < n; p++) {
+        const xp = x[2 * p]! * invDx;
+        const yp = x[2 * p + 1]! * invDx;
+        const bi = Math.floor(xp - 0.5);
+        const bj = Math.floor(yp - 0.5);
+        const fx = xp - bi;
+        const fy = yp - bj;
+        const wx0 = 0.5 * (1.5 - fx) ** 2;
+        const wx1 = 0.75 - (fx - 1) ** 2;
+        const wx2 = 0.5 * (fx - 0.5) ** 2;
+        const wy0 = 0.5 * (1.5 - fy) ** 2;
+        const wy1 = 0.75 - (fy - 1) ** 2;
+        const wy2 = 0.5 * (fy - 0.5) ** 2;
+        const stress = stressScale * (J[p]! - 1);
+        const a00 = stress + pMass * C[4 * p]!;
+        const a01 = pMass * C[4 * p + 1]!;
+        const a10 = pMass * C[4 * p + 2]!;
+        const a11 = stress + pMass * C[4 * p + 3]!;
+        const mvx = pMass * v[2 * p]!;
+        const mvy = pMass * v[2 * p + 1]!;
+        for (let i = 0; i < 3; i++) {
+          const wx = i === 0 ? wx0 : i === 1 ? wx1 : wx2;
+          const dpx = (i - fx) * dx;
+          for (let j = 0; j < 3; j++) {
+            const w = wx * (j === 0 ? wy0 : j === 1 ? wy1 : wy2);
+            const dpy = (j - fy) * dx;
+            const node = bi + i + (bj + j) * side;
+            gvx[node] = gvx[node]! + w * (mvx + a00 * dpx + a01 * dpy);
+            gvy[node] = gvy[node]! + w * (mvy + a10 * dpx + a11 * dpy);
+            gm[node] = gm[node]! + w * pMass;
+          }
+        }
+      }
+      // grid update: momentum to velocity, gravity, walls
+      for (let j = jMin; j <= jMax; j++) {
+        for (let i = iMin; i <= iMax; i++) {
+          const node = i + j * side;
+          const m = gm[node]!;
+          if (m <= 0) continue;
+          let vx = gvx[node]! / m;
+          let vy = gvy[node]! / m - dt * gravity;
+          if ((i < bound && vx < 0) || (i > grid - bound && vx > 0)) vx = 0;
+          if ((j < bound && vy < 0) || (j > grid - bound && vy > 0)) vy = 0;
+          gvx[node] = vx;
+          gvy[node] = vy;
+        }
+      }
+      // the tool: no grid velocity into it
+      if (boundary) {
+        for (let b = 0; b < boundary.nodes.length; b++) {
+          const node = boundary.nodes[b]!;
+          if (gm[node]! <= 0) continue;
+          const nx = boundary.nx[b]!;
+          const ny = boundary.ny[b]!;
+          if (nx === 0 && ny === 0) {
+            gvx[node] = 0;
+            gvy[node] = 0;
+            continue;
+          }
+          const vn = gvx[node]! * nx + gvy[node]! * ny;
+          if (vn < 0) {
+            gvx[node] = gvx[node]! - vn * nx;
+            gvy[node] = gvy[node]! - vn * ny;
+          }
+        }
+      }
+      // grid to particle, advection
+      for (let p = 0; p < n; p++) {
+        const xp = x[2 * p]! * invDx;
+        const yp = x[2 * p + 1]! * invDx;
+        const bi = Math.floor(xp - 0.5);
+        const bj = Math.floor(yp - 0.5);
+        const fx = xp - bi;
+        const fy = yp - bj;
+        const wx0 = 0.5 * (1.5 - fx) ** 2;
+        const wx1 = 0.75 - (fx - 1) ** 2;
+        const wx2 = 0.5 * (fx - 0.5) ** 2;
+        const wy0 = 0.5 * (1.5 - fy) ** 2;
+        const wy1 = 0.75 - (fy - 1) ** 2;
+        const wy2 = 0.5 * (fy - 0.5) ** 2;
+        let vx = 0;
+        let vy = 0;
+        let c00 = 0;
+        let c01 = 0;
+        let c10 = 0;
+        let c11 = 0;
+        for (let i = 0; i < 3; i++) {
+          const wx = i === 0 ? wx0 : i === 1 ? wx1 : wx2;
+          const dpx = i - fx;
+          for (let j = 0; j < 3; j++) {
+            const w = wx * (j === 0 ? wy0 : j === 1 ? wy1 : wy2);
+            const dpy = j - fy;
+            const node = bi + i + (bj + j) * side;
+            const gx = gvx[node]!;
+            const gy = gvy[node]!;
+            vx += w * gx;
+            vy += w * gy;
+            // 4 w v (x_i - x_p)^T / dx^2, with the offsets already in cells
+            const k = 4 * w * invDx;
+            c00 += k * gx * dpx;
+            c01 += k * gx * dpy;
+            c10 += k * gy * dpx;
+            c11 += k * gy * dpy;
+          }
+        }
+        const ox = x[2 * p]!;
+        const oy = x[2 * p + 1]!;
+        let nx = ox + dt * vx;
+        let ny = oy + dt * vy;
+        if (seg) {
+          // never let a step cross the tool; keep a small gap on the side the particle was on
+          for (let pass = 0; pass < 2; pass++) {
+            for (let sIdx = 0; sIdx < seg.count; sIdx++) {
+              const o = sIdx * SEG_STRIDE;
+              const d = seg.data;
+              if ((ox < d[o + 7]! && nx < d[o + 7]!) || (ox > d[o + 9]! && nx > d[o + 9]!)) continue;
+              if ((oy < d[o + 8]! && ny < d[o + 8]!) || (oy > d[o + 10]! && ny > d[o + 10]!)) continue;
+              const ax = d[o]!;
+              const ay = d[o + 1]!;
+              const tx = d[o + 2]!;
+              const ty = d[o + 3]!;
+              const snx = d[o + 4]!;
+              const sny = d[o + 5]!;
+              const len = d[o + 6]!;
+              const s0 = (ox - ax) * snx + (oy - ay) * sny;
+              const s1 = (nx - ax) * snx + (ny - ay) * sny;
+              const sideSign = s0 >= 0 ? 1 : -1;
+              const along1 = (nx - ax) * tx + (ny - ay) * ty;
+              let hit = false;
+              if (s0 * s1 < 0 || (s0 !== 0 && s1 === 0)) {
+                const along0 = (ox - ax) * tx + (oy - ay) * ty;
+                const tc = s0 / (s0 - s1);
+                const alongC = along0 + tc * (along1 - along0);
+                hit = alongC >= -1e-9 && alongC <= len + 1e-9;
+              } else if (s1 * sideSign < gap && along1 >= 0 && along1 <= len) {
+                hit = true;
+              }
+              if (hit) {
+                const push = sideSign * gap - s1;
+                nx += push * snx;
+                ny += push * sny;
+                const vn = vx * snx + vy * sny;
+                if (vn * sideSign < 0) {
+                  vx -= vn * snx;
+                  vy -= vn * sny;
+                }
+              }
+            }
+          }
+        }
+        if (nx < lo) {
+          nx = lo;
+          if (vx < 0) vx = 0;
+        } else if (nx > hi) {
+          nx = hi;
+          if (vx > 0) vx = 0;
+        }
+        if (ny < lo) {
+          ny = lo;
+          if (vy < 0) vy = 0;
+        } else if (ny > hi) {
+          ny = hi;
+          if (vy > 0) vy = 0;
+        }
+        x[2 * p] = nx;
+        x[2 * p + 1] = ny;
+        v[2 * p] = vx;
+        v[2 * p + 1] = vy;
+        C[4 * p] = c00;
+        C[4 * p + 1] = c01;
+        C[4 * p + 2] = c10;
+        C[4 * p + 3] = c11;
+        J[p] = J[p]! * (1 + dt * (c00 + c11));
+      }
+      if (substepPositions) {
+        const off = recorded * n * 2;
+        for (let i = 0; i < n * 2; i++) substepPositions[off + i] = x[i]!;
+        recorded++;
+      }
+    }
+    const off = f * n * 2;
+    for (let i = 0; i < n * 2; i++) positions[off + i] = x[i]!;
+  }
+  return substepPositions ? { positions, substepPositions } : { positions };
+}

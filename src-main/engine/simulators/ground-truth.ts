@@ -1,0 +1,52 @@
+import type { EnvironmentId, FluidTool2DSettings } from '../../../src-shared/environments';
+import type { ComputePool } from '../compute/pool';
+import type { RolloutOutcome } from '../compute/functions';
+import type { Rollout } from '../environments';
+import type { QueryStore } from '../storage/queries';
+import type { QueryContext, QueryOutcome, Simulator } from './simulator';
+
+/** The MPM simulator behind the Simulator interface: batches spread over the compute pool. */
+export class GroundTruthSimulator implements Simulator {
+  readonly kind = 'ground_truth' as const;
+  readonly modelId = null;
+
+  constructor(
+    private readonly project: { environment: EnvironmentId; settings: FluidTool2DSettings },
+    private readonly pool: ComputePool,
+    private readonly queries: QueryStore,
+    private readonly onRecorded?: (projectId: number, count: number) => void,
+  ) {}
+
+  async evaluate(designs: readonly Float32Array[], task: Float32Array, ctx: QueryContext): Promise<QueryOutcome[]> {
+    const outcomes = await this.pool.map(
+      'rollout',
+      designs.map((design) => ({ environment: this.project.environment, settings: this.project.settings, design, task, keepRollout: false })),
+    );
+    return this.record(designs, task, outcomes, ctx);
+  }
+
+  async rollout(design: Float32Array, task: Float32Array, ctx: QueryContext): Promise<QueryOutcome & { rollout: Rollout }> {
+    const outcome = await this.pool.run('rollout', { environment: this.project.environment, settings: this.project.settings, design, task, keepRollout: true });
+    const [recorded] = this.record([design], task, [outcome], ctx);
+    return { ...recorded!, rollout: outcome.rollout! };
+  }
+
+  private record(designs: readonly Float32Array[], task: Float32Array, outcomes: RolloutOutcome[], ctx: QueryContext): QueryOutcome[] {
+    const first = this.queries.record(
+      outcomes.map((o, i) => ({
+        projectId: ctx.projectId,
+        design: designs[i]!,
+        task,
+        simulator: 'ground_truth' as const,
+        modelId: null,
+        cost: o.cost,
+        capture: o.capture,
+        wallMs: o.wallMs,
+        method: ctx.method,
+        run: ctx.run ?? null,
+      })),
+    );
+    this.onRecorded?.(ctx.projectId, outcomes.length);
+    return outcomes.map((o, i) => ({ queryId: first + i, cost: o.cost, capture: o.capture, wallMs: o.wallMs }));
+  }
+}
