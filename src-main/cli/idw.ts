@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import type { MethodInput, MethodName, MethodResult, ProjectSummary } from '../../src-shared/api';
+import type { DatasetInfo, JobInfo, MethodInput, MethodName, MethodResult, ProjectSummary, SimulationResult } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { createHandlers } from '../api/handlers';
+import { writeNpz } from '../engine/datasets/npz';
 import { dispatch } from '../api/dispatch';
 import { Workbench } from '../engine/workbench';
 import { startBrowserServer } from '../server/browser-server';
@@ -199,6 +201,157 @@ project
       }
       const r = await call(wb, 'projects.delete', { id: p.id });
       print(`Deleted project ${p.id}: ${p.name}`, r);
+    }),
+  );
+
+function numberList(name: string) {
+  return (v: string): number[] => {
+    const parts = v.split(',').map((x) => x.trim());
+    const values = parts.map(Number);
+    const bad = parts.findIndex((x, i) => x === '' || !Number.isFinite(values[i]));
+    if (bad >= 0) throw new InvalidArgumentError(`${name}: entry ${bad + 1} ("${parts[bad]}") is not a number.`);
+    return values;
+  };
+}
+
+function writeRollout(path: string, r: SimulationResult): void {
+  const positions = new Float32Array(Buffer.from(r.rollout.positions, 'base64').buffer.slice(0));
+  const { frames, particles } = r.rollout;
+  if (extname(path).toLowerCase() === '.npz') {
+    writeFileSync(
+      path,
+      writeNpz({
+        positions: { dtype: 'f4', shape: [frames, particles, 2], data: positions },
+        particle_type: { dtype: 'i8', shape: [particles], data: BigInt64Array.from(r.rollout.particleTypes.map(BigInt)) },
+        design: { dtype: 'f4', shape: [r.design.length], data: Float32Array.from(r.design) },
+        task: { dtype: 'f4', shape: [r.task.length], data: Float32Array.from(r.task) },
+      }),
+    );
+  } else if (extname(path).toLowerCase() === '.json') {
+    const frameList = Array.from({ length: frames }, (_, f) =>
+      Array.from({ length: particles }, (_, p) => [positions[(f * particles + p) * 2]!, positions[(f * particles + p) * 2 + 1]!]),
+    );
+    writeFileSync(path, JSON.stringify({ design: r.design, task: r.task, cost: r.cost, capture: r.capture, frameDt: r.rollout.frameDt, particle_type: r.rollout.particleTypes, positions: frameList }));
+  } else {
+    throw new ApiError('invalid_argument', `--out must end in .json or .npz, got "${path}".`);
+  }
+}
+
+program
+  .command('simulate')
+  .description('run one design through the ground-truth simulator (one stored query); print cost and capture')
+  .requiredOption('--project <project>', 'project id or name')
+  .requiredOption('--design <x1,x2,...>', 'normalized design, one value in [-1, 1] per joint', numberList('--design'))
+  .option('--task <tx,ty>', 'target point (default: the centre of the task range)', numberList('--task'))
+  .option('--out <file>', 'write the rollout to a .json or .npz file (GNS layout: positions [T, N, 2], particle_type [N])')
+  .action((o: { project: string; design: number[]; task?: number[]; out?: string }) =>
+    withWorkbench(async (wb) => {
+      const p = await findProject(wb, o.project);
+      const r = await call(wb, 'simulate.run', { projectId: p.id, design: o.design, task: o.task, method: 'cli' });
+      if (o.out) writeRollout(o.out, r);
+      const { rollout, ...summary } = r;
+      print(
+        [
+          `cost     ${r.cost.toPrecision(6)}  (mean squared distance of the water to the target)`,
+          `capture  ${(r.capture * 100).toFixed(1)}%  (water inside the target disc of radius ${p.settings.targetRadius})`,
+          `task     (${r.task.map((v) => v.toFixed(3)).join(', ')})`,
+          `wall     ${r.wallMs.toFixed(1)} ms for ${rollout.frames} frames of ${rollout.particles} particles; stored as query ${r.queryId}`,
+          ...(o.out ? [`rollout  written to ${o.out}`] : []),
+        ].join('\n'),
+        { ...summary, out: o.out ?? null },
+      );
+    }),
+  );
+
+const dataset = program.command('dataset').description('physics datasets: generate, list, import and export');
+
+function describeDataset(d: DatasetInfo): (string | number)[] {
+  const s = d.stats;
+  const cost = typeof s.meanCost === 'number' ? s.meanCost.toPrecision(4) : '—';
+  return [d.id, d.name, d.kind, d.status, s.trajectories ?? 0, s.frames ?? '—', s.particles ?? '—', cost, d.source, formatTime(d.createdAt)];
+}
+
+dataset
+  .command('generate-physics')
+  .description('generate a physics dataset: N random designs and tasks, one ground-truth rollout each')
+  .requiredOption('--project <project>', 'project id or name')
+  .requiredOption('-n, --count <n>', 'number of trajectories', intOption('--count'))
+  .option('--seed <seed>', 'random seed (default 1)', intOption('--seed'))
+  .option('--name <name>', 'dataset name')
+  .action((o: { project: string; count: number; seed?: number; name?: string }) => {
+    const wb = openWorkbench();
+    const run = async (): Promise<void> => {
+      const p = await findProject(wb, o.project);
+      const job = await call(wb, 'jobs.start', { kind: 'dataset.physics', projectId: p.id, params: { count: o.count, seed: o.seed, name: o.name } });
+      let last = -1;
+      const off = wb.events.on((event, payload) => {
+        const j = payload as JobInfo;
+        if (event !== 'job.updated' || j.id !== job.id || globals().json) return;
+        const pct = Math.floor(j.progress * 100);
+        if (pct !== last && process.stderr.isTTY) process.stderr.write(`\r${pct}% ${j.message ?? ''}   `);
+        last = pct;
+      });
+      const stop = (): void => void call(wb, 'jobs.cancel', { id: job.id });
+      process.once('SIGINT', stop);
+      const done = await wb.jobs.whenFinished(job.id);
+      off();
+      process.off('SIGINT', stop);
+      if (process.stderr.isTTY && !globals().json) process.stderr.write('\n');
+      if (done.status !== 'succeeded') throw new ApiError('internal', `The dataset job ${done.status}: ${done.error ?? done.message ?? ''}`);
+      const result = done.result as { datasetId: number };
+      const ds = wb.datasets.get(result.datasetId);
+      print(`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories, mean cost ${describeDataset(ds)[7]}`, ds);
+    };
+    return run().finally(() => wb.close());
+  });
+
+dataset
+  .command('list')
+  .description("list a project's datasets with their statistics")
+  .requiredOption('--project <project>', 'project id or name')
+  .action((o: { project: string }) =>
+    withWorkbench(async (wb) => {
+      const p = await findProject(wb, o.project);
+      const list = await call(wb, 'datasets.list', { projectId: p.id });
+      print(
+        list.length
+          ? table(['ID', 'NAME', 'KIND', 'STATUS', 'TRAJ', 'FRAMES', 'PARTICLES', 'MEAN COST', 'SOURCE', 'CREATED'], list.map(describeDataset))
+          : `Project ${p.name} has no datasets yet. Generate one with: idw dataset generate-physics --project ${p.id} -n 64`,
+        list,
+      );
+    }),
+  );
+
+dataset
+  .command('export <dataset>')
+  .description('export a physics dataset as .npz (traj<i>_positions [T, N, 2], traj<i>_particle_type [N], traj<i>_design, traj<i>_task)')
+  .requiredOption('--out <file>', 'the .npz file to write')
+  .action((id: string, o: { out: string }) =>
+    withWorkbench(async (wb) => {
+      const r = await call(wb, 'datasets.exportPhysics', { id: Number(id) });
+      const bytes = Buffer.from(r.npzBase64, 'base64');
+      writeFileSync(o.out, bytes);
+      print(`Wrote ${o.out} (${(bytes.length / 2 ** 20).toFixed(2)} MiB)`, { out: o.out, bytes: bytes.length });
+    }),
+  );
+
+dataset
+  .command('import-physics <file>')
+  .description('import a physics dataset from .npz (positions [T, N, 2] and particle_type [N], single or traj<i>_ prefixed)')
+  .requiredOption('--project <project>', 'project id or name')
+  .option('--name <name>', 'dataset name (default: the file name)')
+  .action((file: string, o: { project: string; name?: string }) =>
+    withWorkbench(async (wb) => {
+      const p = await findProject(wb, o.project);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new ApiError('invalid_argument', `Cannot read ${file}: ${(err as Error).message}`);
+      }
+      const name = o.name ?? basename(file, extname(file));
+      const ds = await call(wb, 'datasets.importPhysics', { projectId: p.id, name, npzBase64: bytes.toString('base64'), fileName: basename(file) });
+      print(`Imported dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories`, ds);
     }),
   );
 

@@ -140,7 +140,7 @@ export class Workbench {
         this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
       }
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('builtin_seeded', ?)").run(String(Date.now()));
-    })();
+    }).immediate();
   }
 }
 

@@ -39,7 +39,11 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     else post({ type: 'succeeded', jobId: msg.jobId, result: result ?? null });
   } catch (err) {
     if (err instanceof JobCancelled || controller.signal.aborted) post({ type: 'cancelled', jobId: msg.jobId });
-    else post({ type: 'failed', jobId: msg.jobId, error: err instanceof Error ? err.message : String(err) });
+    else {
+      // the user sees the message; the log keeps the stack for a bug report
+      console.error(`[job ${msg.jobId} ${msg.kind}] failed:`, err);
+      post({ type: 'failed', jobId: msg.jobId, error: err instanceof Error ? err.message : String(err) });
+    }
   } finally {
     controllers.delete(msg.jobId);
   }

@@ -100,7 +100,7 @@ export class ProjectStore {
         )
         .run(input.name, input.environment, JSON.stringify(settings), JSON.stringify(spaces.design), JSON.stringify(spaces.task), now, now)
         .lastInsertRowid as number;
-    })();
+    }).immediate();
     return this.get(Number(id));
   }
 
@@ -109,7 +109,7 @@ export class ProjectStore {
       this.get(id);
       this.assertNameFree(name, id);
       this.db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, Date.now(), id);
-    })();
+    }).immediate();
     return this.get(id);
   }
 

@@ -100,7 +100,7 @@ export class QueryStore {
         );
         if (!first) first = Number(info.lastInsertRowid);
       }
-    })();
+    }).immediate();
     return first;
   }
 

@@ -72,7 +72,7 @@ export const physicsDataset: JobRunner<z.output<(typeof JobParams)['dataset.phys
             run: `dataset-${dataset.id}`,
           })),
         );
-      })();
+      }).immediate();
       done += n;
       ctx.emit('queries.added', { projectId, count: n });
       ctx.progress(done / params.count, `${done} of ${params.count} rollouts`);
