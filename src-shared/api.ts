@@ -15,7 +15,7 @@ export const ProjectName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
-export const JobKind = z.enum(['selfcheck', 'dataset.physics']);
+export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -40,10 +40,38 @@ export const JobParams = {
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     })
     .strict(),
+  'gns.train': z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      /** physics datasets of the project to learn from */
+      datasetIds: z.array(z.number().int().positive()).min(1).max(50),
+      latent: z.number().int().min(8).max(256).default(64),
+      messagePassingSteps: z.number().int().min(1).max(15).default(5),
+      mlpLayers: z.number().int().min(1).max(4).default(2),
+      radius: z.number().min(0.005).max(0.1).default(0.025),
+      noiseStd: z.number().min(0).max(0.01).default(3e-4),
+      learningRate: z.number().min(1e-5).max(1e-2).default(1e-3),
+      /** training windows per step */
+      batchSize: z.number().int().min(1).max(32).default(2),
+      /** most training steps; early stopping may end sooner */
+      steps: z.number().int().min(10).max(1_000_000).default(3000),
+      /** validation loss, checkpoint and curve point every this many steps */
+      evalEvery: z.number().int().min(5).max(10_000).default(100),
+      /** stop after this many evaluations without a better validation loss */
+      patience: z.number().int().min(1).max(100).default(8),
+      /** fraction of trajectories held out for validation and evaluation */
+      validationFraction: z.number().min(0.05).max(0.5).default(0.15),
+      /** held-out random designs and tasks for the cost-fidelity (Spearman) check */
+      fidelityDesigns: z.number().int().min(0).max(1000).default(100),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** continue this model's training from its last checkpoint */
+      resumeModelId: z.number().int().positive().optional(),
+    })
+    .strict(),
 } satisfies Record<JobKind, z.ZodType>;
 
 const Finite = z.number().finite();
-export const Simulator = z.enum(['ground_truth']);
+export const Simulator = z.enum(['ground_truth', 'learned']);
 export type Simulator = z.infer<typeof Simulator>;
 
 export const methods = {
@@ -85,6 +113,8 @@ export const methods = {
       /** target point; default: the centre of the project's task range */
       task: z.array(Finite).length(2).optional(),
       simulator: Simulator.default('ground_truth'),
+      /** the learned simulator to use when simulator is "learned" */
+      modelId: Id.optional(),
       method: z.string().trim().min(1).max(40).default('manual'),
       run: z.string().trim().min(1).max(100).optional(),
     })
@@ -112,6 +142,12 @@ export const methods = {
     })
     .strict(),
   'datasets.exportPhysics': z.object({ id: Id }).strict(),
+
+  'models.list': z.object({ projectId: Id, kind: z.enum(['simulator', 'diffusion']).optional() }).strict(),
+  'models.get': z.object({ id: Id }).strict(),
+  'models.delete': z.object({ id: Id }).strict(),
+  /** the learned simulator's one-step model as an .onnx file */
+  'models.exportOnnx': z.object({ id: Id }).strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -223,6 +259,28 @@ export interface DatasetInfo {
   createdAt: number;
 }
 
+export type ModelStatus = 'training' | 'ready' | 'interrupted' | 'failed';
+export interface ModelInfo {
+  id: number;
+  projectId: number;
+  kind: 'simulator' | 'diffusion';
+  name: string;
+  status: ModelStatus;
+  /** simulator: the GnsConfig and training parameters */
+  config: Record<string, unknown>;
+  /**
+   * simulator: trainLoss and valLoss as [step, loss] pairs, step, bestValLoss, secondsPerStep,
+   * positionError {frame: mean distance}, spearman, fidelity [groundTruthCost, learnedCost][]
+   */
+  metrics: Record<string, unknown>;
+  /** file names in the model's folder */
+  files: string[];
+  datasetId: number | null;
+  jobId: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface MethodResults {
   'app.ping': { time: number };
   'app.capabilities': Capabilities;
@@ -240,6 +298,10 @@ export interface MethodResults {
   'datasets.delete': { id: number; deleted: true };
   'datasets.importPhysics': DatasetInfo;
   'datasets.exportPhysics': { fileName: string; npzBase64: string };
+  'models.list': ModelInfo[];
+  'models.get': ModelInfo;
+  'models.delete': { id: number; deleted: true };
+  'models.exportOnnx': { fileName: string; onnxBase64: string };
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 
@@ -252,9 +314,11 @@ export interface ApiEvents {
   'datasets.changed': { projectId: number };
   /** new simulator queries were stored for a project */
   'queries.added': { projectId: number; count: number };
+  /** a project's models changed (training progress, finished, deleted) */
+  'models.changed': { projectId: number; modelId: number };
 }
 export type EventName = keyof ApiEvents;
-export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed', 'datasets.changed', 'queries.added'];
+export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed', 'datasets.changed', 'queries.added', 'models.changed'];
 
 export { IPC_INVOKE, IPC_EVENT, API_PATH, WS_PATH, TOKEN_HEADER, TOKEN_COOKIE } from './channels';
 

@@ -117,5 +117,28 @@ export function createHandlers(wb: Workbench): Handlers {
       const { fileName, bytes } = wb.datasets.exportNpz(id);
       return { fileName, npzBase64: Buffer.from(bytes).toString('base64') };
     },
+
+    'models.list': ({ projectId, kind }) => {
+      wb.projects.get(projectId);
+      return wb.models.list(projectId, kind);
+    },
+    'models.get': ({ id }) => wb.models.get(id),
+    'models.delete': ({ id }) => {
+      const model = wb.models.get(id);
+      if (model.status === 'training') {
+        throw new ApiError('conflict', `Model "${model.name}" is still training in job ${model.jobId}; cancel the job first.`);
+      }
+      wb.models.delete(id);
+      wb.events.emit('models.changed', { projectId: model.projectId, modelId: id });
+      return { id, deleted: true };
+    },
+    'models.exportOnnx': ({ id }) => {
+      const model = wb.models.get(id);
+      if (model.kind !== 'simulator' || !model.files.includes('model.onnx')) {
+        throw new ApiError('invalid_argument', `Model "${model.name}" has no ONNX file${model.status !== 'ready' ? ` (it is ${model.status})` : ''}.`);
+      }
+      const safe = model.name.replace(/[^A-Za-z0-9._-]+/g, '_');
+      return { fileName: `${safe}.onnx`, onnxBase64: wb.models.readFile(model, 'model.onnx').toString('base64') };
+    },
   };
 }

@@ -5,6 +5,7 @@ import type { Capabilities } from '../../src-shared/api';
 import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { createEnvironment, type Environment } from './environments';
+import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
@@ -39,6 +40,7 @@ export class Workbench {
   readonly jobStore: JobStore;
   readonly queries: QueryStore;
   readonly datasets: PhysicsDatasets;
+  readonly models: ModelStore;
   readonly interruptedJobs: number[];
   private jobService: JobService | null = null;
   private computePool: ComputePool | null = null;
@@ -51,8 +53,10 @@ export class Workbench {
     this.jobStore = new JobStore(this.db);
     this.queries = new QueryStore(this.db);
     this.datasets = new PhysicsDatasets(this.db);
+    this.models = new ModelStore(this.db, this.dataDir);
     this.interruptedJobs = this.jobStore.markInterrupted();
     this.datasets.markInterruptedBuilding();
+    this.models.markInterrupted();
     if (opts.seedBuiltin) this.seedBuiltinProject();
   }
 

@@ -1,5 +1,6 @@
 import initial from './001_initial';
 import datasetStatus from './002_dataset_status';
+import modelStatus from './003_model_status';
 
 export interface Migration {
   version: number;
@@ -11,6 +12,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'dataset_status', sql: datasetStatus },
+  { version: 3, name: 'model_status', sql: modelStatus },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
