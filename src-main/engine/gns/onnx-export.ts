@@ -1,0 +1,190 @@
+// The learned simulator's one-step network (spec.ts layout) as an ONNX model, so that a trained
+// model runs in onnxruntime outside TF.js. The graph is the same function as reference.ts:
+// encode, M interaction-network steps with sum aggregation and residuals, decode.
+
+import { onnx } from 'onnx-proto';
+import { checkWeights, LAYER_NORM_EPSILON } from './reference';
+import { EDGE_INPUT_SIZE, type GnsConfig, type GnsWeights, type MlpWeights } from './spec';
+
+export const GNS_ONNX_OPSET = 17;
+export const GNS_ONNX_IR_VERSION = 8;
+export const GNS_ONNX_PRODUCER = 'inverse-design-workbench';
+/** metadata_props key holding JSON.stringify(config) */
+export const GNS_ONNX_CONFIG_KEY = 'gns.config';
+
+/** Names of the graph's inputs and output (shapes: N particles, E edges, C = historyLength). */
+export const GNS_ONNX_IO = {
+  /** float32 [N, 2C+4]: velocities and wall distances, without the type embedding */
+  nodeFeatures: 'node_features',
+  /** int64 [N] */
+  particleType: 'particle_type',
+  /** float32 [E, 3] */
+  edgeFeatures: 'edge_features',
+  /** int64 [E] */
+  senders: 'senders',
+  /** int64 [E] */
+  receivers: 'receivers',
+  /** float32 [N, 2]: normalized acceleration */
+  acceleration: 'acceleration',
+} as const;
+
+const { DataType } = onnx.TensorProto;
+const { AttributeType } = onnx.AttributeProto;
+
+/** Builds the graph node by node; every node and tensor gets a readable, unique name. */
+class GraphBuilder {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly initializers: onnx.ITensorProto[] = [];
+  private readonly used = new Set<string>();
+
+  private claim(name: string): string {
+    if (this.used.has(name)) throw new Error(`exportGnsOnnx: duplicate tensor name ${name}`);
+    this.used.add(name);
+    return name;
+  }
+
+  reserveInputs(names: string[]): void {
+    for (const name of names) this.claim(name);
+  }
+
+  /** Float32 initializer, raw_data little-endian. */
+  floatInitializer(name: string, dims: number[], values: ArrayLike<number>): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (values.length !== count) {
+      throw new Error(`exportGnsOnnx: ${name} has ${values.length} values, expected ${count} for [${dims.join(', ')}]`);
+    }
+    const raw = new Uint8Array(4 * count);
+    const view = new DataView(raw.buffer);
+    for (let i = 0; i < count; i++) view.setFloat32(4 * i, values[i]!, true);
+    this.initializers.push(onnx.TensorProto.create({ name: this.claim(name), dims, dataType: DataType.FLOAT, rawData: raw }));
+    return name;
+  }
+
+  int64Initializer(name: string, values: number[]): string {
+    const raw = new Uint8Array(8 * values.length);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setBigInt64(8 * i, BigInt(v), true));
+    this.initializers.push(onnx.TensorProto.create({ name: this.claim(name), dims: [values.length], dataType: DataType.INT64, rawData: raw }));
+    return name;
+  }
+
+  /** Adds a node with one output named `output` (the node itself is named after it). */
+  op(opType: string, inputs: string[], output: string, attributes: onnx.IAttributeProto[] = []): string {
+    this.nodes.push(onnx.NodeProto.create({ name: `${output}/${opType}`, opType, input: inputs, output: [this.claim(output)], attribute: attributes }));
+    return output;
+  }
+}
+
+const intAttribute = (name: string, i: number): onnx.IAttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INT, i });
+const floatAttribute = (name: string, f: number): onnx.IAttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.FLOAT, f });
+const stringAttribute = (name: string, s: string): onnx.IAttributeProto =>
+  onnx.AttributeProto.create({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) });
+
+/** x [rows, in] -> [rows, out]: dense layers (MatMul + Add) with Relu between, then LayerNorm if any (sizes checked by checkWeights). */
+function addMlp(g: GraphBuilder, scope: string, mlp: MlpWeights, x: string): string {
+  let h = x;
+  mlp.layers.forEach((dense, i) => {
+    const where = `${scope}/dense${i}`;
+    const w = g.floatInitializer(`${where}/w`, [dense.inSize, dense.outSize], dense.w);
+    const b = g.floatInitializer(`${where}/b`, [dense.outSize], dense.b);
+    h = g.op('Add', [g.op('MatMul', [h, w], `${where}/xw`), b], `${where}/out`);
+    if (i < mlp.layers.length - 1) h = g.op('Relu', [h], `${where}/relu`);
+  });
+  if (mlp.layerNorm) {
+    const width = mlp.layerNorm.gamma.length;
+    const gamma = g.floatInitializer(`${scope}/layer_norm/gamma`, [width], mlp.layerNorm.gamma);
+    const beta = g.floatInitializer(`${scope}/layer_norm/beta`, [width], mlp.layerNorm.beta);
+    h = g.op('LayerNormalization', [h, gamma, beta], `${scope}/layer_norm/out`, [
+      intAttribute('axis', -1),
+      floatAttribute('epsilon', LAYER_NORM_EPSILON),
+    ]);
+  }
+  return h;
+}
+
+function valueInfo(name: string, elemType: onnx.TensorProto.DataType, dims: (number | string)[]): onnx.IValueInfoProto {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: onnx.TypeProto.create({
+      tensorType: onnx.TypeProto.Tensor.create({
+        elemType,
+        shape: onnx.TensorShapeProto.create({
+          dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        }),
+      }),
+    }),
+  });
+}
+
+/**
+ * The ONNX model (opset 17, IR 8) of one step: inputs node_features [N, 2C+4], particle_type [N]
+ * (int64), edge_features [E, 3], senders [E], receivers [E] (int64); output acceleration [N, 2].
+ * The config goes into metadata_props under GNS_ONNX_CONFIG_KEY, `meta` under its own keys.
+ */
+export function exportGnsOnnx(config: GnsConfig, weights: GnsWeights, meta: Record<string, string> = {}): Uint8Array {
+  const { historyLength, typeEmbedding, numTypes } = config;
+  checkWeights(config, weights);
+  if (GNS_ONNX_CONFIG_KEY in meta) throw new Error(`exportGnsOnnx: meta key ${GNS_ONNX_CONFIG_KEY} is reserved for the config`);
+  const io = GNS_ONNX_IO;
+  const g = new GraphBuilder();
+  g.reserveInputs([io.nodeFeatures, io.particleType, io.edgeFeatures, io.senders, io.receivers]);
+  const featureWidth = 2 * historyLength + 4;
+
+  // encoder: node_input [N, nodeIn] = [node_features, embedding[particle_type]]
+  const table = g.floatInitializer('type_embedding/table', [numTypes, typeEmbedding], weights.typeEmbedding);
+  const embedded = g.op('Gather', [table, io.particleType], 'type_embedding/rows', [intAttribute('axis', 0)]);
+  const nodeInput = g.op('Concat', [io.nodeFeatures, embedded], 'node_input', [intAttribute('axis', 1)]);
+  let v = addMlp(g, 'node_encoder', weights.nodeEncoder, nodeInput);
+  let e = addMlp(g, 'edge_encoder', weights.edgeEncoder, io.edgeFeatures);
+
+  // the aggregation's zeros [N, latent] and scatter indices [E, 1] are the same for every step
+  const zeros = g.op('ConstantOfShape', [g.op('Shape', [v], 'node_latent_shape')], 'aggregation_zeros', [
+    onnx.AttributeProto.create({
+      name: 'value',
+      type: AttributeType.TENSOR,
+      t: onnx.TensorProto.create({ dims: [1], dataType: DataType.FLOAT, floatData: [0] }),
+    }),
+  ]);
+  const lastAxis = g.int64Initializer('axes_last', [-1]);
+  const receiverIndex = g.op('Unsqueeze', [io.receivers, lastAxis], 'receivers_index');
+
+  weights.processor.forEach((step, k) => {
+    const scope = `processor${k}`;
+    const vSender = g.op('Gather', [v, io.senders], `${scope}/v_sender`, [intAttribute('axis', 0)]);
+    const vReceiver = g.op('Gather', [v, io.receivers], `${scope}/v_receiver`, [intAttribute('axis', 0)]);
+    const edgeInput = g.op('Concat', [e, vSender, vReceiver], `${scope}/edge_input`, [intAttribute('axis', 1)]);
+    const eNew = addMlp(g, `${scope}/edge_mlp`, step.edge, edgeInput);
+    // sum over repeated receivers; ORT's CPU kernel races on them with >1 intra-op thread (see onnx-step.ts)
+    const aggregated = g.op('ScatterND', [zeros, receiverIndex, eNew], `${scope}/aggregated`, [stringAttribute('reduction', 'add')]);
+    const nodeMlpInput = g.op('Concat', [v, aggregated], `${scope}/node_input`, [intAttribute('axis', 1)]);
+    const vNew = addMlp(g, `${scope}/node_mlp`, step.node, nodeMlpInput);
+    e = g.op('Add', [e, eNew], `${scope}/e`);
+    v = g.op('Add', [v, vNew], `${scope}/v`);
+  });
+
+  const decoded = addMlp(g, 'decoder', weights.decoder, v);
+  g.op('Identity', [decoded], io.acceleration);
+
+  const graph = onnx.GraphProto.create({
+    name: 'gns_step',
+    node: g.nodes,
+    initializer: g.initializers,
+    input: [
+      valueInfo(io.nodeFeatures, DataType.FLOAT, ['N', featureWidth]),
+      valueInfo(io.particleType, DataType.INT64, ['N']),
+      valueInfo(io.edgeFeatures, DataType.FLOAT, ['E', EDGE_INPUT_SIZE]),
+      valueInfo(io.senders, DataType.INT64, ['E']),
+      valueInfo(io.receivers, DataType.INT64, ['E']),
+    ],
+    output: [valueInfo(io.acceleration, DataType.FLOAT, ['N', 2])],
+  });
+  const metadata = { [GNS_ONNX_CONFIG_KEY]: JSON.stringify(config), ...meta };
+  const model = onnx.ModelProto.create({
+    irVersion: GNS_ONNX_IR_VERSION,
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: GNS_ONNX_OPSET })],
+    producerName: GNS_ONNX_PRODUCER,
+    graph,
+    metadataProps: Object.entries(metadata).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value })),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
