@@ -2,10 +2,18 @@
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const shortDateFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 
 /** epoch milliseconds → "12 Mar 2025, 14:02" */
 export function formatDate(ms: number | null | undefined): string {
   return ms == null ? '—' : dateFormat.format(new Date(ms));
+}
+
+/** epoch milliseconds → "12 Mar, 14:02" for dense tables; the year shows only when it is not this one */
+export function formatShortDate(ms: number | null | undefined): string {
+  if (ms == null) return '—';
+  const date = new Date(ms);
+  return date.getFullYear() === new Date().getFullYear() ? shortDateFormat.format(date) : dateFormat.format(date);
 }
 
 export function formatTime(ms: number | null | undefined): string {
@@ -34,9 +42,28 @@ export function formatDegrees(rad: number): string {
   return `${formatNumber(radiansToDegrees(rad), 2)}°`;
 }
 
-export function formatPercent(fraction: number): string {
+export function formatPercent(fraction: number, digits = 0): string {
   const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
-  return `${Math.round(clamped * 100)}%`;
+  return `${(clamped * 100).toFixed(digits)}%`;
+}
+
+/** a bend with its sign, e.g. "+11.25°" or "−22.5°" */
+export function formatSignedDegrees(rad: number): string {
+  const deg = Number(radiansToDegrees(rad).toFixed(1));
+  return `${deg > 0 ? '+' : deg < 0 ? '−' : ''}${Math.abs(deg).toFixed(1)}°`;
+}
+
+/** bytes → "1.25 MB" (decimal megabytes, as file managers show them) */
+export function formatMegabytes(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes)) return '—';
+  const mb = bytes / 1e6;
+  return `${mb >= 100 ? mb.toFixed(0) : mb >= 10 ? mb.toFixed(1) : mb.toFixed(2)} MB`;
+}
+
+/** a design vector in one short line: the first `shown` entries, then "…" */
+export function formatVector(values: readonly number[], shown = 4, digits = 2): string {
+  const head = values.slice(0, shown).map((v) => v.toFixed(digits).replace('-', '−'));
+  return values.length > shown ? `${head.join(', ')}, …` : head.join(', ');
 }
 
 export function formatDuration(ms: number): string {

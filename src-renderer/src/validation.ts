@@ -62,6 +62,10 @@ export function unplacedMessages(messages: FieldMessages, fields: readonly strin
 
 /** One readable sentence for any thrown value, with the server's issues appended. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return [error.message, ...error.issues.map((i) => `${i.path}: ${i.message}`)].join(' ');
+  if (error instanceof ApiError) {
+    // an issue that only repeats the message (a whole-file error filed under one argument) adds nothing
+    const extra = error.issues.filter((i) => !error.message.includes(i.message));
+    return [error.message, ...extra.map((i) => `${i.path}: ${i.message}`)].join(' ');
+  }
   return error instanceof Error ? error.message : String(error);
 }

@@ -12,6 +12,8 @@ export interface ProjectState {
   reload(): Promise<void>;
 }
 
+const CONTENTS_RELOAD_MS = 300;
+
 /** One project by id from the route, reloaded when `projects.changed` concerns it. */
 export function useProject(id: Ref<number | null>): ProjectState {
   const { client, onResync } = useWorkbench();
@@ -61,10 +63,25 @@ export function useProject(id: Ref<number | null>): ProjectState {
   const stopChanged = client.on('projects.changed', ({ projectId }) => {
     if (projectId === null || projectId === id.value) void reload();
   });
+  // new queries and datasets change the summary's counts and best cost; a dataset job adds
+  // queries in bursts, so such reloads are gathered into one
+  let contentsTimer: ReturnType<typeof setTimeout> | null = null;
+  function contentsChanged({ projectId }: { projectId: number }): void {
+    if (projectId !== id.value || contentsTimer) return;
+    contentsTimer = setTimeout(() => {
+      contentsTimer = null;
+      void reload();
+    }, CONTENTS_RELOAD_MS);
+  }
+  const stopQueries = client.on('queries.added', contentsChanged);
+  const stopDatasets = client.on('datasets.changed', contentsChanged);
   const stopResync = onResync(() => void reload());
   onBeforeUnmount(() => {
     stopChanged();
+    stopQueries();
+    stopDatasets();
     stopResync();
+    if (contentsTimer) clearTimeout(contentsTimer);
   });
 
   return { project, notFound, loading, loadError, reload };

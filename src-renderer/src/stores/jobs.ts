@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { ACTIVE_JOB_STATUSES, type JobInfo, type MethodInput } from '@shared/api';
+import { ACTIVE_JOB_STATUSES, type JobInfo, type JobKind, type JobStatus, type MethodInput } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
 
 const LIST_LIMIT = 100;
@@ -12,6 +12,27 @@ function newestFirst(a: JobInfo, b: JobInfo): number {
 
 export function isActive(job: JobInfo): boolean {
   return ACTIVE_JOB_STATUSES.includes(job.status);
+}
+
+export const JOB_KIND_LABELS: Record<JobKind, string> = {
+  selfcheck: 'Self-check',
+  'dataset.physics': 'Physics dataset',
+  'gns.train': 'GNS training',
+};
+
+/** How a job's progress bar reads: running, done, failed, or stopped without a result. */
+export function jobTone(status: JobStatus): 'active' | 'done' | 'failed' | 'idle' {
+  switch (status) {
+    case 'succeeded':
+      return 'done';
+    case 'failed':
+      return 'failed';
+    case 'running':
+    case 'queued':
+      return 'active';
+    default:
+      return 'idle';
+  }
 }
 
 /** Background jobs of the whole workbench, live through `job.updated`. */

@@ -3,6 +3,8 @@ import { computed, ref } from 'vue';
 import type { MethodInput, ProjectSummary } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
 
+const CONTENTS_REFRESH_MS = 500;
+
 /** The project list, kept current by the `projects.changed` event. */
 export const useProjectsStore = defineStore('projects', () => {
   const { client, onResync } = useWorkbench();
@@ -60,6 +62,17 @@ export const useProjectsStore = defineStore('projects', () => {
   }
 
   client.on('projects.changed', () => void refresh());
+  // the list shows each project's best cost and counts: follow new queries and datasets, in batches
+  let contentsTimer: ReturnType<typeof setTimeout> | null = null;
+  function contentsChanged(): void {
+    if (!loaded.value || contentsTimer) return;
+    contentsTimer = setTimeout(() => {
+      contentsTimer = null;
+      void refresh();
+    }, CONTENTS_REFRESH_MS);
+  }
+  client.on('queries.added', contentsChanged);
+  client.on('datasets.changed', contentsChanged);
   onResync(() => void refresh());
 
   return { projects, loaded, loading, loadError, byId, refresh, ensureLoaded, create, rename, remove };

@@ -1,0 +1,48 @@
+import type { DatasetInfo } from '@shared/api';
+
+// The statistics a physics dataset carries in DatasetInfo.stats, read defensively: every figure
+// may be missing (a dataset still building, an import without designs) and then reads as null.
+
+export interface PhysicsDatasetStats {
+  trajectories: number | null;
+  /** frames per trajectory: one number, or a range for imports of mixed lengths */
+  frames: string | null;
+  particles: string | null;
+  waterParticles: number | null;
+  toolParticles: number | null;
+  costMean: number | null;
+  costMin: number | null;
+  costMax: number | null;
+  captureMean: number | null;
+  bytes: number | null;
+}
+
+/** "50", or "40–50" where the trajectories differ */
+function countOrRange(stats: DatasetInfo['stats'], key: string, minKey: string, maxKey: string): string | null {
+  const single = figure(stats, key);
+  const min = figure(stats, minKey);
+  const max = figure(stats, maxKey);
+  if (min !== null && max !== null && min !== max) return `${min}–${max}`;
+  return single === null ? null : String(single);
+}
+
+function figure(stats: DatasetInfo['stats'], key: string): number | null {
+  const value = stats[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
+  const s = dataset.stats;
+  return {
+    trajectories: figure(s, 'trajectories'),
+    frames: countOrRange(s, 'frames', 'framesMin', 'framesMax'),
+    particles: countOrRange(s, 'particles', 'particlesMin', 'particlesMax'),
+    waterParticles: figure(s, 'waterParticles'),
+    toolParticles: figure(s, 'toolParticles'),
+    costMean: figure(s, 'meanCost'),
+    costMin: figure(s, 'minCost'),
+    costMax: figure(s, 'maxCost'),
+    captureMean: figure(s, 'meanCapture'),
+    bytes: figure(s, 'bytes'),
+  };
+}

@@ -1,0 +1,83 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { DatasetInfo, JobInfo, JobParams } from '@shared/api';
+import type { z } from 'zod';
+import { useWorkbench } from '../api/workbench';
+import { base64ToBytes, bytesToBase64 } from '../base64';
+import { useJobsStore } from './jobs';
+
+export type PhysicsDatasetParams = z.input<(typeof JobParams)['dataset.physics']>;
+
+/** One project's datasets, kept current by `datasets.changed`; generation runs as a job. */
+export const useDatasetsStore = defineStore('datasets', () => {
+  const { client, onResync } = useWorkbench();
+  const jobs = useJobsStore();
+  const projectId = ref<number | null>(null);
+  const datasets = ref<DatasetInfo[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  const loadError = ref<unknown>(null);
+  let latestRequest = 0;
+
+  async function refresh(): Promise<void> {
+    const id = projectId.value;
+    if (id === null) return;
+    const request = ++latestRequest;
+    loading.value = true;
+    try {
+      const list = await client.call('datasets.list', { projectId: id });
+      if (request !== latestRequest) return;
+      datasets.value = list;
+      loaded.value = true;
+      loadError.value = null;
+    } catch (error) {
+      if (request === latestRequest) loadError.value = error;
+    } finally {
+      if (request === latestRequest) loading.value = false;
+    }
+  }
+
+  function show(id: number): Promise<void> {
+    if (projectId.value !== id) {
+      projectId.value = id;
+      datasets.value = [];
+      loaded.value = false;
+      loadError.value = null;
+    }
+    return refresh();
+  }
+
+  /** Starts a `dataset.physics` job; the dataset appears as "building" once the job writes it. */
+  function generate(project: number, params: PhysicsDatasetParams): Promise<JobInfo> {
+    return jobs.start({ kind: 'dataset.physics', projectId: project, params });
+  }
+
+  async function remove(id: number): Promise<void> {
+    await client.call('datasets.delete', { id });
+    datasets.value = datasets.value.filter((d) => d.id !== id);
+  }
+
+  /** Throws ApiError whose message names the bad array and its shape. */
+  async function importPhysics(project: number, name: string, fileName: string, npz: Uint8Array): Promise<DatasetInfo> {
+    const dataset = await client.call('datasets.importPhysics', {
+      projectId: project,
+      name,
+      fileName,
+      npzBase64: bytesToBase64(npz),
+    });
+    if (project === projectId.value) void refresh();
+    return dataset;
+  }
+
+  async function exportPhysics(id: number): Promise<{ fileName: string; bytes: Uint8Array }> {
+    const { fileName, npzBase64 } = await client.call('datasets.exportPhysics', { id });
+    return { fileName, bytes: base64ToBytes(npzBase64) };
+  }
+
+  client.on('datasets.changed', (event) => {
+    if (event.projectId === projectId.value) void refresh();
+  });
+  onResync(() => void refresh());
+
+  return { projectId, datasets, loaded, loading, loadError, show, refresh, generate, remove, importPhysics, exportPhysics };
+});
