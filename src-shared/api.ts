@@ -245,6 +245,28 @@ export interface QueryInfo {
 }
 
 export type DatasetStatus = 'building' | 'ready' | 'incomplete';
+
+/** Statistics of a physics dataset, computed when it is finished or imported. */
+export interface PhysicsDatasetStats {
+  trajectories?: number;
+  /** frames per trajectory; framesMin/framesMax instead when they differ */
+  frames?: number;
+  framesMin?: number;
+  framesMax?: number;
+  /** particles of the first trajectory; particlesMin/particlesMax when they differ */
+  particles?: number | null;
+  particlesMin?: number;
+  particlesMax?: number;
+  waterParticles?: number | null;
+  toolParticles?: number | null;
+  /** over trajectories with a known cost (null when none) */
+  meanCost?: number | null;
+  minCost?: number | null;
+  maxCost?: number | null;
+  meanCapture?: number | null;
+  /** stored size of the trajectories */
+  bytes?: number;
+}
 export interface DatasetInfo {
   id: number;
   projectId: number;
@@ -253,8 +275,7 @@ export interface DatasetInfo {
   /** "generated", or "imported:<file name>" */
   source: string;
   status: DatasetStatus;
-  /** physics: trajectories, frames, particles, waterParticles, toolParticles, cost and capture summaries, bytes */
-  stats: Record<string, number | string | null>;
+  stats: PhysicsDatasetStats & Record<string, number | string | null | undefined>;
   jobId: number | null;
   createdAt: number;
 }
@@ -308,7 +329,7 @@ export type MethodResult<M extends MethodName> = MethodResults[M];
 export interface ApiEvents {
   /** a job changed: status, progress or message */
   'job.updated': JobInfo;
-  /** projects were created, renamed, deleted or their contents changed */
+  /** projects were created, renamed or deleted (contents: datasets.changed, queries.added, models.changed) */
   'projects.changed': { projectId: number | null };
   /** a project's datasets changed (created, grew, finished, deleted) */
   'datasets.changed': { projectId: number };

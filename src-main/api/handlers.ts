@@ -107,7 +107,10 @@ export function createHandlers(wb: Workbench): Handlers {
       const project = wb.projects.get(projectId);
       const bytes = Buffer.from(npzBase64, 'base64');
       if (bytes.length === 0) throw new ApiError('invalid_argument', 'The uploaded file is empty.', [{ path: 'npzBase64', message: 'is empty' }]);
-      const ds = wb.datasets.importNpz(projectId, name, bytes, fileName ?? `${name}.npz`, { designDim: project.designSpace.dim });
+      const env = wb.environment(projectId);
+      const ds = wb.datasets.importNpz(projectId, name, bytes, fileName ?? `${name}.npz`, { designDim: project.designSpace.dim }, (t) =>
+        env.evaluate({ frames: t.frames, particles: t.particles, positions: t.positions, particleTypes: t.particleTypes, frameDt: 0 }, t.task),
+      );
       wb.events.emit('datasets.changed', { projectId });
       return ds;
     },

@@ -159,6 +159,9 @@ describe('physics dataset job', () => {
     const a = t.wb.datasets.trajectories(ds!.id);
     const b = t.wb.datasets.trajectories(imported.id);
     expect(b.map((x) => Buffer.from(x.positions.buffer).toString('base64'))).toEqual(a.map((x) => Buffer.from(x.positions.buffer).toString('base64')));
+    // the design and task travel with the data, so the import knows each trajectory's cost again
+    expect(b.map((x) => x.cost)).toEqual(a.map((x) => x.cost));
+    expect(imported.stats.meanCost).toBeCloseTo(ds!.stats.meanCost as number, 10);
     const bad = err(await call('datasets.importPhysics', { projectId, name: 'junk', npzBase64: Buffer.from('not a zip').toString('base64') }));
     expect(bad.code).toBe('invalid_argument');
     expect(t.wb.datasets.list(projectId)).toHaveLength(2);

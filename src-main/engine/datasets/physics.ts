@@ -359,7 +359,15 @@ export class PhysicsDatasets {
    * Imports an .npz in the GNS layout as a new "ready" dataset: all or nothing. Every problem is an
    * ApiError('invalid_argument') whose message starts with the array key.
    */
-  importNpz(projectId: number, name: string, bytes: Uint8Array, fileName: string, expect: { designDim: number }): DatasetInfo {
+  importNpz(
+    projectId: number,
+    name: string,
+    bytes: Uint8Array,
+    fileName: string,
+    expect: { designDim: number },
+    /** the environment's cost of a trajectory with a task, so imported data is summarized like generated data */
+    evaluate?: (t: PhysicsTrajectory & { task: Float32Array }) => { cost: number; capture: number },
+  ): DatasetInfo {
     this.assertProject(projectId);
     let arrays: Map<string, NpyArray>;
     try {
@@ -380,6 +388,7 @@ export class PhysicsDatasets {
         } catch (err) {
           throw asImportError(err);
         }
+        if (evaluate && trajectory.task) Object.assign(trajectory, evaluate(trajectory as PhysicsTrajectory & { task: Float32Array }));
         this.append(info.id, [trajectory]);
         for (const f of FIELDS) delete t.arrays[f];
       }
