@@ -109,22 +109,6 @@ export function integrate(
   return next;
 }
 
-/** The normalized acceleration that integrate() turns back into `next`: frames [N * 2] each. */
-export function normalizedAcceleration(
-  previous: Float32Array,
-  current: Float32Array,
-  next: Float32Array,
-  norm: GnsNormalization,
-): Float32Array {
-  const out = new Float32Array(current.length);
-  for (let k = 0; k < current.length; k++) {
-    const d = k % 2;
-    const a = next[k]! - 2 * current[k]! + previous[k]!;
-    out[k] = (a - norm.accelerationMean[d]!) / norm.accelerationStd[d]!;
-  }
-  return out;
-}
-
 function clip1(v: number): number {
   return v < -1 ? -1 : v > 1 ? 1 : v;
 }

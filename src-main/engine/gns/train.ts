@@ -1,0 +1,261 @@
+// One-step GNS training (learning_to_simulate's train.py): windows of C+2 frames, random-walk
+// input noise, MSE on normalized accelerations of the predicted particles, Adam.
+import type * as TfModule from '@tensorflow/tfjs';
+import { seededRandom } from '../random';
+import type { StepInputs } from './features';
+import { buildStepInputs, isKinematic, nodeFeatureSize } from './features';
+import type { GnsNetwork } from './network';
+import { randomWalkNoise } from './noise';
+import type { TrajectoryPositions } from './normalization';
+import type { GnsConfig, GnsNormalization } from './spec';
+
+type Tf = typeof TfModule;
+
+/** C+1 history frames and the target frame of one trajectory. */
+export interface TrainingWindow {
+  /** [(C+2) * N * 2], oldest frame first; the last frame is the target */
+  positions: Float32Array;
+  /** [N] */
+  particleTypes: ArrayLike<number>;
+  n: number;
+}
+
+/** `count` windows drawn uniformly over every (trajectory, start frame) pair. */
+export function sampleWindows(
+  trajectories: readonly TrajectoryPositions[],
+  count: number,
+  rand: () => number,
+  config: GnsConfig,
+): TrainingWindow[] {
+  const span = config.historyLength + 2;
+  const starts = trajectories.map((t) => Math.max(0, t.frames - span + 1));
+  const total = starts.reduce((a, b) => a + b, 0);
+  if (total === 0) throw new Error(`no trajectory has the C + 2 = ${span} frames a training window needs`);
+  const windows: TrainingWindow[] = [];
+  for (let s = 0; s < count; s++) {
+    let pick = Math.min(total - 1, Math.floor(rand() * total));
+    let index = 0;
+    while (pick >= starts[index]!) pick -= starts[index++]!;
+    const t = trajectories[index]!;
+    const frame = t.particles * 2;
+    windows.push({
+      positions: t.positions.slice(pick * frame, (pick + span) * frame),
+      particleTypes: t.particleTypes,
+      n: t.particles,
+    });
+  }
+  return windows;
+}
+
+/** Adam moments and step count: enough to resume training on the same loss curve. */
+export interface GnsOptimizerState {
+  version: 1;
+  /** Adam steps taken (also picks each step's noise) */
+  step: number;
+  /** first moments of all variables, concatenated in GnsNetwork.variables order */
+  m: Float32Array;
+  /** second moments, same layout */
+  v: Float32Array;
+}
+
+export interface GnsTrainerOptions {
+  learningRate: number;
+  /** seeds the input noise; step k's noise depends only on (seed, k) */
+  seed: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/** A batch as one disjoint graph plus its targets. */
+interface Batch {
+  inputs: StepInputs;
+  /** [N * 2] normalized target acceleration */
+  target: Float32Array;
+  /** [N] 1 for predicted particles, 0 for kinematic ones */
+  mask: Float32Array;
+  predicted: number;
+}
+
+export class GnsTrainer {
+  learningRate: number;
+  private stepCount = 0;
+  private m: TfModule.Tensor[];
+  private v: TfModule.Tensor[];
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private readonly seed: number;
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly network: GnsNetwork,
+    private readonly norm: GnsNormalization,
+    private readonly config: GnsConfig,
+    opts: GnsTrainerOptions,
+  ) {
+    this.learningRate = opts.learningRate;
+    this.seed = opts.seed;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.m = network.variables.map((x) => tf.zerosLike(x));
+    this.v = network.variables.map((x) => tf.zerosLike(x));
+  }
+
+  /** Adam steps taken so far */
+  get stepsTaken(): number {
+    return this.stepCount;
+  }
+
+  /** One Adam step on the noisy batch; returns its loss before the update. */
+  step(samples: readonly TrainingWindow[]): number {
+    const tf = this.tf;
+    const batch = this.batch(samples, seededRandom(mixSeed(this.seed, this.stepCount)));
+    const vars = this.network.variables;
+    const { value, grads } = tf.variableGrads(() => this.lossTensor(batch), vars);
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    this.stepCount += 1;
+    const t = this.stepCount;
+    const lr = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    vars.forEach((x, k) => {
+      const g = grads[x.name]!;
+      const [m, v] = tf.tidy(() => {
+        const m = tf.add(tf.mul(this.m[k]!, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(this.v[k]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        x.assign(tf.sub(x, tf.mul(lr, tf.div(m, tf.add(tf.sqrt(v), this.epsilon)))));
+        return [m, v];
+      });
+      this.m[k]!.dispose();
+      this.v[k]!.dispose();
+      this.m[k] = m!;
+      this.v[k] = v!;
+    });
+    tf.dispose(grads);
+    return loss;
+  }
+
+  /** The loss without noise or update (validation). */
+  loss(samples: readonly TrainingWindow[]): number {
+    const batch = this.batch(samples, null);
+    const value = this.tf.tidy(() => this.lossTensor(batch));
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    return loss;
+  }
+
+  optimizerState(): GnsOptimizerState {
+    const flat = (ts: TfModule.Tensor[]): Float32Array => {
+      const out = new Float32Array(ts.reduce((a, x) => a + x.size, 0));
+      let at = 0;
+      for (const x of ts) {
+        out.set(x.dataSync() as Float32Array, at);
+        at += x.size;
+      }
+      return out;
+    };
+    return { version: 1, step: this.stepCount, m: flat(this.m), v: flat(this.v) };
+  }
+
+  restoreOptimizerState(state: GnsOptimizerState): void {
+    const vars = this.network.variables;
+    const size = vars.reduce((a, x) => a + x.size, 0);
+    if (state.version !== 1) throw new Error(`unknown GNS optimizer state version ${String(state.version)}`);
+    if (state.m.length !== size || state.v.length !== size) {
+      throw new Error(`optimizer state has ${state.m.length}/${state.v.length} moments, the network has ${size} parameters`);
+    }
+    const split = (flat: Float32Array): TfModule.Tensor[] => {
+      let at = 0;
+      return vars.map((x) => {
+        const part = this.tf.tensor(flat.subarray(at, at + x.size), x.shape);
+        at += x.size;
+        return part;
+      });
+    };
+    this.tf.dispose([...this.m, ...this.v]);
+    this.m = split(state.m);
+    this.v = split(state.v);
+    this.stepCount = state.step;
+  }
+
+  dispose(): void {
+    this.tf.dispose([...this.m, ...this.v]);
+  }
+
+  /** Sum over dims of the squared error, averaged over predicted particles (as the reference). */
+  private lossTensor(batch: Batch): TfModule.Scalar {
+    const tf = this.tf;
+    const pred = this.network.forward(batch.inputs);
+    const target = tf.tensor2d(batch.target, [batch.inputs.n, 2]);
+    const mask = tf.tensor1d(batch.mask);
+    const perParticle = tf.sum(tf.square(tf.sub(pred, target)), 1);
+    return tf.div(tf.sum(tf.mul(perParticle, mask)), Math.max(1, batch.predicted)) as TfModule.Scalar;
+  }
+
+  /** Windows to one disjoint graph; `uniform` null means no noise. */
+  private batch(samples: readonly TrainingWindow[], uniform: (() => number) | null): Batch {
+    if (samples.length === 0) throw new Error('a training batch needs at least one window');
+    const c = this.config.historyLength;
+    const width = nodeFeatureSize(this.config);
+    const parts = samples.map((w) => {
+      const frame = w.n * 2;
+      if (w.positions.length !== (c + 2) * frame) throw new Error(`a window needs C + 2 = ${c + 2} frames of ${w.n} particles`);
+      const clean = w.positions.subarray(0, (c + 1) * frame);
+      const next = w.positions.subarray((c + 1) * frame);
+      const noisy = uniform
+        ? randomWalkNoise(clean, next, w.particleTypes, w.n, c, this.config.noiseStd, uniform)
+        : { history: clean, targetAcceleration: rawAcceleration(clean.subarray((c - 1) * frame, c * frame), clean.subarray(c * frame), next) };
+      return { inputs: buildStepInputs(this.config, this.norm, noisy.history, w.particleTypes, w.n), acc: noisy.targetAcceleration, types: w.particleTypes };
+    });
+    const n = parts.reduce((a, p) => a + p.inputs.n, 0);
+    const e = parts.reduce((a, p) => a + p.inputs.e, 0);
+    const inputs: StepInputs = {
+      n,
+      e,
+      nodeFeatures: new Float32Array(n * width),
+      particleTypes: new Int32Array(n),
+      edgeFeatures: new Float32Array(e * 3),
+      senders: new Int32Array(e),
+      receivers: new Int32Array(e),
+    };
+    const target = new Float32Array(n * 2);
+    const mask = new Float32Array(n);
+    let node = 0;
+    let edge = 0;
+    let predicted = 0;
+    for (const p of parts) {
+      const q = p.inputs;
+      inputs.nodeFeatures.set(q.nodeFeatures, node * width);
+      inputs.particleTypes.set(q.particleTypes, node);
+      inputs.edgeFeatures.set(q.edgeFeatures, edge * 3);
+      for (let k = 0; k < q.e; k++) {
+        inputs.senders[edge + k] = q.senders[k]! + node;
+        inputs.receivers[edge + k] = q.receivers[k]! + node;
+      }
+      for (let i = 0; i < q.n; i++) {
+        for (let d = 0; d < 2; d++) {
+          target[2 * (node + i) + d] = (p.acc[2 * i + d]! - this.norm.accelerationMean[d]!) / this.norm.accelerationStd[d]!;
+        }
+        const predict = !isKinematic(q.particleTypes[i]!);
+        mask[node + i] = predict ? 1 : 0;
+        if (predict) predicted++;
+      }
+      node += q.n;
+      edge += q.e;
+    }
+    return { inputs, target, mask, predicted };
+  }
+}
+
+/** x_{t+1} - 2 x_t + x_{t-1}, each [N * 2]. */
+function rawAcceleration(previous: Float32Array, current: Float32Array, next: Float32Array): Float32Array {
+  return Float32Array.from(current, (x, k) => next[k]! - 2 * x + previous[k]!);
+}
+
+/** A well-spread 32-bit seed for step k of a run seeded with `seed`. */
+function mixSeed(seed: number, k: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(k + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
+}
