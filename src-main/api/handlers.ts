@@ -57,18 +57,20 @@ export function createHandlers(wb: Workbench): Handlers {
         throw new ApiError('invalid_argument', `Invalid parameters for a ${kind} job: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
       }
       if (projectId !== undefined) wb.projects.get(projectId);
-      else if (kind === 'dataset.physics') {
-        throw new ApiError('invalid_argument', 'A physics dataset belongs to a project: give projectId.', [{ path: 'projectId', message: 'is required for this job' }]);
+      else if (kind !== 'selfcheck') {
+        throw new ApiError('invalid_argument', `A ${kind} job works on a project: give projectId.`, [{ path: 'projectId', message: 'is required for this job' }]);
       }
+      if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },
     'jobs.cancel': ({ id }) => wb.jobs.cancel(id),
 
-    'simulate.run': async ({ projectId, design, task, method, run }) => {
+    'simulate.run': async ({ projectId, design, task, simulator, modelId, method, run }) => {
       const env = wb.environment(projectId);
       const x = env.checkDesign(design);
       const c = task ? env.checkTask(task) : env.defaultTask();
-      const r = await wb.simulator(projectId).rollout(x, c, { projectId, method, run: run ?? null });
+      const sim = simulator === 'learned' ? await wb.learnedSimulator(projectId, modelId) : wb.simulator(projectId);
+      const r = await sim.rollout(x, c, { projectId, method, run: run ?? null });
       return {
         queryId: r.queryId,
         cost: r.cost,
@@ -126,11 +128,12 @@ export function createHandlers(wb: Workbench): Handlers {
       return wb.models.list(projectId, kind);
     },
     'models.get': ({ id }) => wb.models.get(id),
-    'models.delete': ({ id }) => {
+    'models.delete': async ({ id }) => {
       const model = wb.models.get(id);
       if (model.status === 'training') {
         throw new ApiError('conflict', `Model "${model.name}" is still training in job ${model.jobId}; cancel the job first.`);
       }
+      await wb.forgetLearnedModel(id);
       wb.models.delete(id);
       wb.events.emit('models.changed', { projectId: model.projectId, modelId: id });
       return { id, deleted: true };

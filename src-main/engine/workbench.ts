@@ -7,6 +7,11 @@ import { PhysicsDatasets } from './datasets/physics';
 import { createEnvironment, type Environment } from './environments';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
+import { LearnedRunner, LearnedSimulator } from './simulators/learned';
+import type { GnsModelFile } from './jobs/kinds/gns-train';
+import { ApiError } from '../../src-shared/errors';
+import type { JobParams } from '../../src-shared/api';
+import type { z } from 'zod';
 import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
 import { EventBus } from './events';
@@ -44,6 +49,7 @@ export class Workbench {
   readonly interruptedJobs: number[];
   private jobService: JobService | null = null;
   private computePool: ComputePool | null = null;
+  private readonly learnedRunners = new Map<number, Promise<LearnedRunner>>();
 
   constructor(private readonly opts: WorkbenchOptions) {
     this.dataDir = resolveDataDir(opts.dataDir);
@@ -130,7 +136,51 @@ export class Workbench {
     };
   }
 
+  /**
+   * A trained GNS of the project behind the Simulator interface (its ONNX sessions are loaded
+   * once and kept); without modelId, the newest ready one.
+   */
+  async learnedSimulator(projectId: number, modelId?: number): Promise<Simulator> {
+    const ready = this.models.list(projectId, 'simulator').filter((m) => m.status === 'ready');
+    const model = modelId === undefined ? ready[0] : this.models.get(modelId);
+    if (!model) throw new ApiError('invalid_argument', 'This project has no trained learned simulator yet: train one on the Simulator tab, or choose the ground truth.', [{ path: 'modelId', message: 'no ready model' }]);
+    if (model.projectId !== projectId || model.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${model.id} is not a learned simulator of this project.`, [{ path: 'modelId', message: 'wrong model' }]);
+    if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path: 'modelId', message: `model is ${model.status}` }]);
+    let runner = this.learnedRunners.get(model.id);
+    if (!runner) {
+      const file = JSON.parse(this.models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
+      runner = LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: this.models.readFile(model, 'model.onnx') });
+      this.learnedRunners.set(model.id, runner);
+      runner.catch(() => this.learnedRunners.delete(model.id));
+    }
+    return new LearnedSimulator(this.environment(projectId), await runner, this.queries, (id, count) => this.events.emit('queries.added', { projectId: id, count }));
+  }
+
+  async forgetLearnedModel(modelId: number): Promise<void> {
+    const runner = this.learnedRunners.get(modelId);
+    this.learnedRunners.delete(modelId);
+    if (runner) await (await runner).close();
+  }
+
+  /** Checks a training request against the project before a job is queued. */
+  checkTrainingParams(projectId: number, params: z.output<(typeof JobParams)['gns.train']>): void {
+    if (params.resumeModelId !== undefined) {
+      const m = this.models.get(params.resumeModelId);
+      if (m.projectId !== projectId || m.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${m.id} is not a learned simulator of this project.`, [{ path: 'params.resumeModelId', message: 'wrong model' }]);
+      if (m.status === 'training') throw new ApiError('conflict', `Model "${m.name}" is already training.`);
+      if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
+      return;
+    }
+    params.datasetIds.forEach((id, i) => {
+      const ds = this.datasets.get(id);
+      if (ds.projectId !== projectId) throw new ApiError('invalid_argument', `Dataset ${id} belongs to another project.`, [{ path: `params.datasetIds.${i}`, message: 'not in this project' }]);
+      if (ds.kind !== 'physics') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is not a physics dataset.`, [{ path: `params.datasetIds.${i}`, message: 'not a physics dataset' }]);
+      if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being generated.`);
+    });
+  }
+
   async close(): Promise<void> {
+    for (const id of [...this.learnedRunners.keys()]) await this.forgetLearnedModel(id).catch(() => undefined);
     await this.jobService?.close();
     await this.computePool?.close();
     this.db.close();

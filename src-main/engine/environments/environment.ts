@@ -32,6 +32,10 @@ export interface Environment {
   /** throws an ApiError naming the entry when a design is the wrong size, not finite or out of bounds */
   checkDesign(design: ArrayLike<number>, field?: string): Float32Array;
   checkTask(task: ArrayLike<number>, field?: string): Float32Array;
+  /** the state at frame 0 for a design: every particle's position [N * 2] and type [N] */
+  initialState(design: Float32Array): { positions: Float32Array; particleTypes: Uint8Array };
+  readonly frames: number;
+  readonly frameDt: number;
   /** the ground-truth simulation of one design */
   rollout(design: Float32Array): Rollout;
   /** cost and capture of a trajectory for a task (METHOD.md §7) */

@@ -85,6 +85,24 @@ export class FluidTool2D implements Environment {
     return toolPolyline(design, this.settings.thetaMax);
   }
 
+  get frames(): number {
+    return this.settings.frames;
+  }
+
+  get frameDt(): number {
+    return FRAME_DT;
+  }
+
+  initialState(design: Float32Array): { positions: Float32Array; particleTypes: Uint8Array } {
+    const tool = toolParticles(this.toolPolyline(design), this.settings.grid);
+    const nw = this.settings.particles;
+    const positions = new Float32Array(nw * 2 + tool.length);
+    positions.set(this.water);
+    positions.set(tool, nw * 2);
+    const particleTypes = new Uint8Array(nw + tool.length / 2).fill(PARTICLE_TYPE.water, 0, nw).fill(PARTICLE_TYPE.tool, nw);
+    return { positions, particleTypes };
+  }
+
   rollout(design: Float32Array, opts: { recordSubsteps?: boolean } = {}): Rollout & { substepPositions?: Float32Array } {
     const poly = this.toolPolyline(design);
     const sim = simulateMpm(this.mpmConfig, { water: this.water, tool: poly }, opts);

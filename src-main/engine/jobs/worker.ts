@@ -34,9 +34,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   try {
     const runner = runners[msg.kind];
     if (!runner) throw new Error(`This worker has no job kind "${msg.kind}".`);
+    // a job that finished its work succeeded, even if a cancel arrived in its last moments
     const result = await runner(msg.params as never, ctx);
-    if (controller.signal.aborted) post({ type: 'cancelled', jobId: msg.jobId });
-    else post({ type: 'succeeded', jobId: msg.jobId, result: result ?? null });
+    post({ type: 'succeeded', jobId: msg.jobId, result: result ?? null });
   } catch (err) {
     if (err instanceof JobCancelled || controller.signal.aborted) post({ type: 'cancelled', jobId: msg.jobId });
     else {

@@ -1,5 +1,6 @@
 import type { JobKind } from '../../../../src-shared/api';
 import type { JobRunner } from '../kind';
+import { gnsTrain } from './gns-train';
 import { physicsDataset } from './physics-dataset';
 import { selfcheck } from './selfcheck';
 
@@ -7,4 +8,5 @@ import { selfcheck } from './selfcheck';
 export const JOB_RUNNERS: Record<JobKind, JobRunner<never>> = {
   selfcheck: selfcheck as JobRunner<never>,
   'dataset.physics': physicsDataset as JobRunner<never>,
+  'gns.train': gnsTrain as JobRunner<never>,
 };

@@ -1,0 +1,128 @@
+import { availableParallelism } from 'node:os';
+import type { Environment, Rollout } from '../environments';
+import { OnnxGnsStep } from '../gns/onnx-step';
+import { learnedRollout } from '../gns/rollout';
+import type { GnsConfig, GnsNormalization } from '../gns/spec';
+import type { QueryStore } from '../storage/queries';
+import type { QueryContext, QueryOutcome, Simulator } from './simulator';
+
+/** What a trained simulator model needs at inference: its config, normalization and ONNX file. */
+export interface LearnedModel {
+  id: number;
+  config: GnsConfig;
+  norm: GnsNormalization;
+  onnx: Uint8Array;
+}
+
+/**
+ * Learned rollouts on onnxruntime: one single-threaded session per core (ORT's ScatterND add is
+ * not safe with several intra-op threads), designs spread over them; graph building in
+ * TypeScript between steps.
+ */
+export class LearnedRunner {
+  private readonly free: OnnxGnsStep[];
+  private readonly waiting: ((s: OnnxGnsStep) => void)[] = [];
+
+  private constructor(
+    readonly model: LearnedModel,
+    private readonly sessions: OnnxGnsStep[],
+  ) {
+    this.free = [...sessions];
+  }
+
+  static async load(model: LearnedModel, sessions = availableParallelism()): Promise<LearnedRunner> {
+    const steps = await Promise.all(Array.from({ length: Math.max(1, sessions) }, () => OnnxGnsStep.load(model.onnx, { intraOpThreads: 1 })));
+    return new LearnedRunner(model, steps);
+  }
+
+  /** The learned trajectory of a design from rest: [frames * N * 2] like the ground truth's. */
+  async rollout(env: Environment, design: Float32Array): Promise<Rollout> {
+    const { positions, particleTypes } = env.initialState(design);
+    return { ...(await this.rolloutFrom(positions, particleTypes, env.frames)), frameDt: env.frameDt };
+  }
+
+  /**
+   * From a state at rest (positions [N * 2], types [N]): the water was still before frame 0,
+   * so the history is C + 1 copies of it; kinematic particles stay where they are.
+   */
+  async rolloutFrom(positions: Float32Array, particleTypes: Uint8Array, frames: number): Promise<Omit<Rollout, 'frameDt'>> {
+    const session = await this.acquire();
+    try {
+      const c = this.model.config.historyLength;
+      const frame = positions.length;
+      const history = new Float32Array((c + 1) * frame);
+      for (let k = 0; k <= c; k++) history.set(positions, k * frame);
+      const out = await learnedRollout((inputs) => session.run(inputs), this.model.config, this.model.norm, history, particleTypes, positions, frames + c);
+      return { frames, particles: frame / 2, positions: out.slice(c * frame), particleTypes };
+    } finally {
+      this.release(session);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.release()));
+  }
+
+  private acquire(): Promise<OnnxGnsStep> {
+    const s = this.free.pop();
+    return s ? Promise.resolve(s) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(s: OnnxGnsStep): void {
+    const next = this.waiting.shift();
+    if (next) next(s);
+    else this.free.push(s);
+  }
+}
+
+/** A trained GNS behind the Simulator interface: every query stored with its model. */
+export class LearnedSimulator implements Simulator {
+  readonly kind = 'learned' as const;
+  readonly modelId: number;
+
+  constructor(
+    private readonly env: Environment,
+    private readonly runner: LearnedRunner,
+    private readonly queries: QueryStore,
+    private readonly onRecorded?: (projectId: number, count: number) => void,
+  ) {
+    this.modelId = runner.model.id;
+  }
+
+  async evaluate(designs: readonly Float32Array[], task: Float32Array, ctx: QueryContext): Promise<QueryOutcome[]> {
+    const results = await Promise.all(designs.map((d) => this.one(d, task)));
+    return this.record(designs, task, results, ctx);
+  }
+
+  async rollout(design: Float32Array, task: Float32Array, ctx: QueryContext): Promise<QueryOutcome & { rollout: Rollout }> {
+    const r = await this.one(design, task);
+    const [recorded] = this.record([design], task, [r], ctx);
+    return { ...recorded!, rollout: r.rollout };
+  }
+
+  private async one(design: Float32Array, task: Float32Array): Promise<{ cost: number; capture: number; wallMs: number; rollout: Rollout }> {
+    const t0 = performance.now();
+    const rollout = await this.runner.rollout(this.env, design);
+    const { cost, capture } = this.env.evaluate(rollout, task);
+    return { cost, capture, wallMs: performance.now() - t0, rollout };
+  }
+
+  private record(designs: readonly Float32Array[], task: Float32Array, results: { cost: number; capture: number; wallMs: number }[], ctx: QueryContext): QueryOutcome[] {
+    const first = this.queries.record(
+      results.map((r, i) => ({
+        projectId: ctx.projectId,
+        design: designs[i]!,
+        task,
+        simulator: 'learned' as const,
+        modelId: this.modelId,
+        cost: r.cost,
+        capture: r.capture,
+        wallMs: r.wallMs,
+        method: ctx.method,
+        run: ctx.run ?? null,
+      })),
+    );
+    this.onRecorded?.(ctx.projectId, results.length);
+    return results.map((r, i) => ({ queryId: first + i, cost: r.cost, capture: r.capture, wallMs: r.wallMs }));
+  }
+}

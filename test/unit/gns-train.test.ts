@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src-main/api/handlers';
+import { dispatch } from '../../src-main/api/dispatch';
+import type { JobInfo, ModelInfo, SimulationResult } from '../../src-shared/api';
+import type { ApiEnvelope } from '../../src-shared/errors';
+import { countRows, testWorkbench } from './helpers';
+
+function ok<T>(e: ApiEnvelope<unknown>): T {
+  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+  return e.result as T;
+}
+
+// a tiny environment and network so that a whole training runs in seconds
+const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
+const SMALL_NET = { latent: 16, messagePassingSteps: 2, mlpLayers: 1, radius: 0.03, batchSize: 1, evalEvery: 10, patience: 50, fidelityDesigns: 6, seed: 5 };
+
+describe('GNS training job', () => {
+  let t: ReturnType<typeof testWorkbench>;
+  let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
+  let projectId: number;
+  let datasetId: number;
+
+  beforeEach(async () => {
+    t = testWorkbench({ compute: { size: 2 } });
+    const handlers = createHandlers(t.wb);
+    call = (m, a) => dispatch(handlers, m, a);
+    projectId = t.wb.projects.create({ name: 'GNS', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
+    const job = ok<JobInfo>(await call('jobs.start', { kind: 'dataset.physics', projectId, params: { count: 6, seed: 2 } }));
+    await t.wb.jobs.whenFinished(job.id);
+    datasetId = t.wb.datasets.list(projectId)[0]!.id;
+  });
+  afterEach(() => t.dispose());
+
+  async function train(params: Record<string, unknown>): Promise<{ job: JobInfo; model: ModelInfo }> {
+    const started = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params }));
+    const job = await t.wb.jobs.whenFinished(started.id);
+    const model = t.wb.models.list(projectId, 'simulator')[0]!;
+    return { job, model };
+  }
+
+  it('trains, exports ONNX, measures fidelity and serves learned queries', async () => {
+    const { job, model } = await train({ datasetIds: [datasetId], steps: 20, ...SMALL_NET });
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('succeeded');
+    expect(model.status).toBe('ready');
+    expect(model.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json', 'weights.bin', 'checkpoint.json']));
+    const m = model.metrics as { trainLoss: [number, number][]; valLoss: [number, number][]; spearman: number; fidelity: [number, number][]; positionError: Record<string, number> };
+    expect(m.trainLoss.map((p) => p[0])).toEqual([10, 20]);
+    expect(m.valLoss).toHaveLength(2);
+    expect(m.fidelity).toHaveLength(6);
+    expect(m.spearman).toBeGreaterThanOrEqual(-1);
+    expect(m.spearman).toBeLessThanOrEqual(1);
+    expect(Object.keys(m.positionError).map(Number)).toEqual([10, 13]);
+    // the fidelity check's queries are stored, ground truth and learned
+    const fidelityRows = t.wb.db.prepare("SELECT simulator, model_id FROM simulator_queries WHERE method = 'gns.fidelity'").all() as { simulator: string; model_id: number | null }[];
+    expect(fidelityRows.filter((r) => r.simulator === 'learned' && r.model_id === model.id)).toHaveLength(6);
+    expect(fidelityRows.filter((r) => r.simulator === 'ground_truth')).toHaveLength(6);
+
+    const before = countRows(t.wb, 'simulator_queries');
+    const r = ok<SimulationResult>(await call('simulate.run', { projectId, design: [0, 0.2, 0, 0], simulator: 'learned', modelId: model.id }));
+    expect(r.rollout.frames).toBe(14);
+    expect(Number.isFinite(r.cost)).toBe(true);
+    const row = t.wb.db.prepare('SELECT simulator, model_id FROM simulator_queries WHERE id = ?').get(r.queryId);
+    expect(row).toEqual({ simulator: 'learned', model_id: model.id });
+    expect(countRows(t.wb, 'simulator_queries')).toBe(before + 1);
+
+    const onnx = ok<{ fileName: string; onnxBase64: string }>(await call('models.exportOnnx', { id: model.id }));
+    expect(Buffer.from(onnx.onnxBase64, 'base64').length).toBeGreaterThan(1000);
+  });
+
+  it('continues from its checkpoint on the same loss curve as an uninterrupted training', async () => {
+    const full = await train({ datasetIds: [datasetId], steps: 30, ...SMALL_NET, fidelityDesigns: 0, name: 'full' });
+    const reference = (full.model.metrics as { valLoss: [number, number][] }).valLoss;
+    expect(reference.map((p) => p[0])).toEqual([10, 20, 30]);
+
+    const first = await train({ datasetIds: [datasetId], steps: 10, ...SMALL_NET, fidelityDesigns: 0, name: 'in two parts' });
+    expect(first.model.name).toBe('in two parts');
+    const resumed = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], resumeModelId: first.model.id, steps: 30 } }));
+    const done = await t.wb.jobs.whenFinished(resumed.id);
+    expect(done.error).toBeNull();
+    const after = t.wb.models.get(first.model.id);
+    expect(after.status).toBe('ready');
+    const curve = (after.metrics as { valLoss: [number, number][] }).valLoss;
+    expect(curve.map((p) => p[0])).toEqual([10, 20, 30]);
+    curve.forEach(([, loss], i) => expect(loss).toBeCloseTo(reference[i]![1], 6));
+  });
+
+  it('is cancelled promptly mid-training, keeping its last checkpoint for a later resume', async () => {
+    const started = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], steps: 5000, ...SMALL_NET, fidelityDesigns: 0 } }));
+    await new Promise<void>((resolve) => {
+      const off = t.wb.events.on((event) => {
+        if (event === 'models.changed' && (t.wb.models.list(projectId, 'simulator')[0]?.metrics as { step?: number }).step) {
+          off();
+          resolve();
+        }
+      });
+    });
+    t.wb.jobs.cancel(started.id);
+    const job = await t.wb.jobs.whenFinished(started.id);
+    expect(job.status).toBe('cancelled');
+    const model = t.wb.models.list(projectId, 'simulator')[0]!;
+    expect(model.status).toBe('interrupted');
+    expect((model.metrics as { step: number }).step).toBeLessThan(5000);
+    expect(t.wb.models.hasFile(model, 'checkpoint.json')).toBe(true);
+  });
+
+  it('refuses a bad training request before any job or model is written', async () => {
+    const r1 = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [9999] } });
+    expect(r1.ok).toBe(false);
+    const r2 = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], latent: 4 } });
+    expect(!r2.ok && r2.error.message).toMatch(/params\.latent: must be at least 8/);
+    const r3 = await call('simulate.run', { projectId, design: [0, 0, 0, 0], simulator: 'learned' });
+    expect(!r3.ok && r3.error.message).toMatch(/no trained learned simulator/);
+    expect(countRows(t.wb, 'models')).toBe(0);
+    expect(t.wb.jobStore.list({}).filter((j) => j.kind === 'gns.train')).toHaveLength(0);
+  });
+});
