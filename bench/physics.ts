@@ -9,7 +9,7 @@ import { ComputePool } from '../src-main/engine/compute/pool';
 import { FluidTool2D } from '../src-main/engine/environments/fluidtool2d';
 import { seededRandom } from '../src-main/engine/random';
 import { Workbench } from '../src-main/engine/workbench';
-import { bundleWorkers } from '../test/bundle-workers';
+import { bundleWorkers } from '../scripts/lib/bundle-workers';
 import { quantile, summarize, writeResults } from './report';
 
 async function main(): Promise<void> {

@@ -45,10 +45,10 @@ export const JobParams = {
       name: z.string().trim().min(1).max(100).optional(),
       /** physics datasets of the project to learn from */
       datasetIds: z.array(z.number().int().positive()).min(1).max(50),
-      latent: z.number().int().min(8).max(256).default(64),
-      messagePassingSteps: z.number().int().min(1).max(15).default(5),
+      latent: z.number().int().min(8).max(256).default(48),
+      messagePassingSteps: z.number().int().min(1).max(15).default(4),
       mlpLayers: z.number().int().min(1).max(4).default(2),
-      radius: z.number().min(0.005).max(0.1).default(0.025),
+      radius: z.number().min(0.005).max(0.1).default(0.018),
       noiseStd: z.number().min(0).max(0.01).default(3e-4),
       learningRate: z.number().min(1e-5).max(1e-2).default(1e-3),
       /** training windows per step */

@@ -5,6 +5,7 @@ import type { Capabilities } from '../../src-shared/api';
 import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { createEnvironment, type Environment } from './environments';
+import { installDefaultModel } from './models/default-model';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
@@ -191,7 +192,8 @@ export class Workbench {
       const seeded = this.db.prepare("SELECT value FROM meta WHERE key = 'builtin_seeded'").get();
       if (seeded) return;
       if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {
-        this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+        const project = this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+        installDefaultModel(this.models, project);
       }
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('builtin_seeded', ?)").run(String(Date.now()));
     }).immediate();

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { bundleWorkers } from '../bundle-workers';
+import { bundleWorkers } from '../../scripts/lib/bundle-workers';
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const bundles = await bundleWorkers(process.cwd());

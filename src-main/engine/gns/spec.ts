@@ -23,11 +23,13 @@ export interface GnsConfig {
   bounds: [number, number, number, number];
 }
 
+// Smaller than the reference (latent 128, M = 10) so a 50-frame learned rollout of the default
+// FluidTool-2D takes about 0.3 s on one CPU core (bench:gns); configurable per model.
 export const GNS_DEFAULTS: GnsConfig = {
-  latent: 64,
+  latent: 48,
   mlpLayers: 2,
-  messagePassingSteps: 5,
-  radius: 0.025,
+  messagePassingSteps: 4,
+  radius: 0.018,
   historyLength: 5,
   typeEmbedding: 16,
   numTypes: 9,

@@ -1,0 +1,65 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelInfo } from '../../../src-shared/api';
+import type { FluidTool2DSettings } from '../../../src-shared/environments';
+import type { ModelStore } from './store';
+
+// The default learned simulator for the built-in FluidTool-2D settings, made by
+// `npm run train:default` and shipped in resources/, so a new user can use it at once.
+
+export const DEFAULT_MODEL_DIR = 'resources/models/fluidtool2d-default';
+export const DEFAULT_MODEL_FILES = ['model.onnx', 'model.json', 'weights.bin'] as const;
+
+export interface DefaultModelManifest {
+  name: string;
+  environment: 'fluidtool-2d';
+  /** the environment settings it was trained for: only projects with these use it */
+  settings: FluidTool2DSettings;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  trainedAt: string;
+  command: string;
+  wallSeconds: number;
+}
+
+/** resources/ next to the app: the repo root in development and in the built out/main. */
+export function resourcesDir(): string | null {
+  const here = dirname(typeof __filename !== 'undefined' ? __filename : fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', '..', '..', 'resources'), join(here, '..', '..', 'resources'), join(here, '..', 'resources')];
+  const electron = (process as { resourcesPath?: string }).resourcesPath;
+  if (electron) candidates.push(join(electron, 'resources'));
+  return candidates.find((d) => existsSync(join(d, 'models'))) ?? null;
+}
+
+export function defaultModelManifest(): { dir: string; manifest: DefaultModelManifest } | null {
+  const res = resourcesDir();
+  if (!res) return null;
+  const dir = join(res, 'models', 'fluidtool2d-default');
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) return null;
+  return { dir, manifest: JSON.parse(readFileSync(file, 'utf8')) as DefaultModelManifest };
+}
+
+function sameSettings(a: FluidTool2DSettings, b: FluidTool2DSettings): boolean {
+  return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+}
+
+/** Adds the shipped default model to a project whose settings it was trained for; null otherwise. */
+export function installDefaultModel(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }): ModelInfo | null {
+  const found = defaultModelManifest();
+  if (!found || !sameSettings(found.manifest.settings, project.settings)) return null;
+  const model = models.create({
+    projectId: project.id,
+    kind: 'simulator',
+    name: found.manifest.name,
+    config: { ...found.manifest.config, shipped: true, trainedAt: found.manifest.trainedAt, command: found.manifest.command },
+    datasetId: null,
+    jobId: null,
+    status: 'ready',
+  });
+  const dir = models.dir(model);
+  mkdirSync(dir, { recursive: true });
+  for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(found.dir, f), join(dir, f));
+  return models.update(model.id, { metrics: found.manifest.metrics, files: [...DEFAULT_MODEL_FILES] });
+}
