@@ -291,7 +291,9 @@ export interface ModelInfo {
   config: Record<string, unknown>;
   /**
    * simulator: trainLoss and valLoss as [step, loss] pairs, step, bestValLoss, secondsPerStep,
-   * positionError {frame: mean distance}, spearman, fidelity [groundTruthCost, learnedCost][]
+   * positionError {frame: mean distance}, spearman (over random designs and tasks),
+   * spearmanPerTask (mean over a few tasks of the ranking of designs), fidelity
+   * [groundTruthCost, learnedCost][] with fidelityGroups (the task group of each pair)
    */
   metrics: Record<string, unknown>;
   /** file names in the model's folder */

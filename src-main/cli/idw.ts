@@ -280,29 +280,13 @@ dataset
   .option('--name <name>', 'dataset name')
   .action((o: { project: string; count: number; seed?: number; name?: string }) => {
     const wb = openWorkbench();
-    const run = async (): Promise<void> => {
+    return (async () => {
       const p = await findProject(wb, o.project);
       const job = await call(wb, 'jobs.start', { kind: 'dataset.physics', projectId: p.id, params: { count: o.count, seed: o.seed, name: o.name } });
-      let last = -1;
-      const off = wb.events.on((event, payload) => {
-        const j = payload as JobInfo;
-        if (event !== 'job.updated' || j.id !== job.id || globals().json) return;
-        const pct = Math.floor(j.progress * 100);
-        if (pct !== last && process.stderr.isTTY) process.stderr.write(`\r${pct}% ${j.message ?? ''}   `);
-        last = pct;
-      });
-      const stop = (): void => void call(wb, 'jobs.cancel', { id: job.id });
-      process.once('SIGINT', stop);
-      const done = await wb.jobs.whenFinished(job.id);
-      off();
-      process.off('SIGINT', stop);
-      if (process.stderr.isTTY && !globals().json) process.stderr.write('\n');
-      if (done.status !== 'succeeded') throw new ApiError('internal', `The dataset job ${done.status}: ${done.error ?? done.message ?? ''}`);
-      const result = done.result as { datasetId: number };
-      const ds = wb.datasets.get(result.datasetId);
+      const done = await runJob(wb, job);
+      const ds = wb.datasets.get((done.result as { datasetId: number }).datasetId);
       print(`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories, mean cost ${describeDataset(ds)[7]}`, ds);
-    };
-    return run().finally(() => wb.close());
+    })().finally(() => wb.close());
   });
 
 dataset
@@ -352,6 +336,102 @@ dataset
       const name = o.name ?? basename(file, extname(file));
       const ds = await call(wb, 'datasets.importPhysics', { projectId: p.id, name, npzBase64: bytes.toString('base64'), fileName: basename(file) });
       print(`Imported dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories`, ds);
+    }),
+  );
+
+/** Starts a job, shows its progress on stderr, cancels it on Ctrl+C, and returns it finished. */
+async function runJob(wb: Workbench, job: JobInfo): Promise<JobInfo> {
+  let last = '';
+  const off = wb.events.on((event, payload) => {
+    const j = payload as JobInfo;
+    if (event !== 'job.updated' || j.id !== job.id || globals().json || !process.stderr.isTTY) return;
+    const line = `${Math.floor(j.progress * 100)}% ${j.message ?? ''}`;
+    if (line !== last) process.stderr.write(`\r${line.padEnd(60)}`);
+    last = line;
+  });
+  const stop = (): void => void call(wb, 'jobs.cancel', { id: job.id });
+  process.once('SIGINT', stop);
+  try {
+    const done = await wb.jobs.whenFinished(job.id);
+    if (process.stderr.isTTY && !globals().json) process.stderr.write('\n');
+    if (done.status !== 'succeeded') throw new ApiError('internal', `Job ${done.id} (${done.kind}) ${done.status}: ${done.error ?? done.message ?? ''}`);
+    return done;
+  } finally {
+    off();
+    process.off('SIGINT', stop);
+  }
+}
+
+const modelCmd = program.command('model').description('learned simulators: train, list, export');
+
+modelCmd
+  .command('list')
+  .description("list a project's models with their metrics")
+  .requiredOption('--project <project>', 'project id or name')
+  .action((o: { project: string }) =>
+    withWorkbench(async (wb) => {
+      const p = await findProject(wb, o.project);
+      const list = await call(wb, 'models.list', { projectId: p.id });
+      const fmt = (v: unknown, digits = 3): string => (typeof v === 'number' ? v.toFixed(digits) : '—');
+      print(
+        list.length
+          ? table(
+              ['ID', 'NAME', 'KIND', 'STATUS', 'STEPS', 'BEST VAL', 'SPEARMAN', 'POS ERR (last)', 'CREATED'],
+              list.map((m) => {
+                const x = m.metrics as { step?: number; bestValLoss?: number; spearman?: number; positionError?: Record<string, number> };
+                const pe = x.positionError ? Object.values(x.positionError).pop() : undefined;
+                return [m.id, m.name, m.kind, m.status, x.step ?? '—', fmt(x.bestValLoss, 4), fmt(x.spearman), fmt(pe, 4), formatTime(m.createdAt)];
+              }),
+            )
+          : `Project ${p.name} has no models yet. Train one with: idw model train --project ${p.id} --dataset <id>`,
+        list,
+      );
+    }),
+  );
+
+modelCmd
+  .command('train')
+  .description('train a learned simulator (GNS) on physics datasets; Ctrl+C cancels, keeping the last checkpoint')
+  .requiredOption('--project <project>', 'project id or name')
+  .option('--dataset <ids>', 'physics dataset ids, comma-separated', numberList('--dataset'))
+  .option('--resume <model>', 'continue an interrupted model from its checkpoint', intOption('--resume'))
+  .option('--steps <n>', 'most training steps', intOption('--steps'))
+  .option('--latent <n>', 'latent size', intOption('--latent'))
+  .option('--message-passing <n>', 'message-passing steps', intOption('--message-passing'))
+  .option('--radius <r>', 'connectivity radius', numberOption('--radius'))
+  .option('--learning-rate <lr>', 'Adam learning rate', numberOption('--learning-rate'))
+  .option('--fidelity-designs <n>', 'random designs for the Spearman check', intOption('--fidelity-designs'))
+  .option('--name <name>', 'model name')
+  .action((o: { project: string; dataset?: number[]; resume?: number; steps?: number; latent?: number; messagePassing?: number; radius?: number; learningRate?: number; fidelityDesigns?: number; name?: string }) => {
+    const wb = openWorkbench();
+    return (async () => {
+      const p = await findProject(wb, o.project);
+      const datasetIds = o.dataset ?? (o.resume !== undefined && wb.models.get(o.resume).datasetId !== null ? [wb.models.get(o.resume).datasetId!] : undefined);
+      if (!datasetIds) throw new ApiError('invalid_argument', 'Give --dataset <id> (see "idw dataset list"), or --resume <model>.');
+      const params = Object.fromEntries(
+        Object.entries({ datasetIds, resumeModelId: o.resume, steps: o.steps, latent: o.latent, messagePassingSteps: o.messagePassing, radius: o.radius, learningRate: o.learningRate, fidelityDesigns: o.fidelityDesigns, name: o.name }).filter(([, v]) => v !== undefined),
+      );
+      const job = await call(wb, 'jobs.start', { kind: 'gns.train', projectId: p.id, params });
+      const done = await runJob(wb, job);
+      const model = wb.models.get((done.result as { modelId: number }).modelId);
+      const m = model.metrics as { step?: number; bestValLoss?: number; spearman?: number; positionError?: Record<string, number> };
+      print(
+        `Model ${model.id} "${model.name}" is ready: ${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, Spearman cost fidelity ${m.spearman?.toFixed(3) ?? '—'}, position error ${JSON.stringify(m.positionError)}`,
+        model,
+      );
+    })().finally(() => wb.close());
+  });
+
+modelCmd
+  .command('export <model>')
+  .description("write a learned simulator's one-step model as .onnx")
+  .requiredOption('--out <file>', 'the .onnx file to write')
+  .action((id: string, o: { out: string }) =>
+    withWorkbench(async (wb) => {
+      const r = await call(wb, 'models.exportOnnx', { id: Number(id) });
+      const bytes = Buffer.from(r.onnxBase64, 'base64');
+      writeFileSync(o.out, bytes);
+      print(`Wrote ${o.out} (${(bytes.length / 1024).toFixed(0)} KiB)`, { out: o.out, bytes: bytes.length });
     }),
   );
 

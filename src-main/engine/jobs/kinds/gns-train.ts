@@ -325,9 +325,14 @@ async function evaluate(
     // 2. cost fidelity: the same random designs and tasks through both simulators
     const n = params.fidelityDesigns;
     if (n === 0) return { positionError, heldOutTrajectories: sample.length };
+    // random designs, with random tasks shared by groups of designs: over all pairs the cost
+    // varies with the task as much as with the design, so the ranking of designs for one task,
+    // what inverse design needs, is measured within each group too
     const rand = seededRandom(mix(params.seed, -2));
     const designs = Array.from({ length: n }, () => env.sampleDesign(rand));
-    const tasks = Array.from({ length: n }, () => env.sampleTask(rand));
+    const groups = Math.max(1, Math.min(4, Math.floor(n / 10)));
+    const groupTasks = Array.from({ length: groups }, () => env.sampleTask(rand));
+    const tasks = designs.map((_, i) => groupTasks[i % groups]!);
     ctx.throwIfCancelled();
     ctx.progress(0.85, `Ground truth for ${n} designs`);
     const truth = await ctx.compute().map(
@@ -352,10 +357,20 @@ async function evaluate(
       truth.map((t) => t.cost),
       learnedCosts.map((l) => l.cost),
     );
+    const perTask = groupTasks.map((_, g) => {
+      const idx = designs.map((__, i) => i).filter((i) => i % groups === g);
+      return spearman(
+        idx.map((i) => truth[i]!.cost),
+        idx.map((i) => learnedCosts[i]!.cost),
+      );
+    });
     return {
       positionError,
       heldOutTrajectories: sample.length,
       spearman: rho,
+      spearmanPerTask: perTask.reduce((a, b) => a + b, 0) / perTask.length,
+      fidelityTasks: groupTasks.map((t) => Array.from(t)),
+      fidelityGroups: designs.map((_, i) => i % groups),
       fidelityDesigns: n,
       fidelity: truth.map((t, i) => [t.cost, learnedCosts[i]!.cost]),
       learnedRolloutMs: learnedCosts.reduce((a, l) => a + l.wallMs, 0) / n,
