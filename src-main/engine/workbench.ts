@@ -178,6 +178,12 @@ export class Workbench {
       if (ds.kind !== 'physics') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is not a physics dataset.`, [{ path: `params.datasetIds.${i}`, message: 'not a physics dataset' }]);
       if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being generated.`);
     });
+    const total = params.datasetIds.reduce((n, id) => n + this.datasets.count(id), 0);
+    if (total < 2) {
+      throw new ApiError('invalid_argument', `The chosen datasets hold ${total} trajectories; training needs at least 2 (one is held out for validation).`, [
+        { path: 'params.datasetIds', message: 'too few trajectories' },
+      ]);
+    }
   }
 
   async close(): Promise<void> {

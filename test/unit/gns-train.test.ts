@@ -111,6 +111,13 @@ describe('GNS training job', () => {
     expect(!r2.ok && r2.error.message).toMatch(/params\.latent: must be at least 8/);
     const r3 = await call('simulate.run', { projectId, design: [0, 0, 0, 0], simulator: 'learned' });
     expect(!r3.ok && r3.error.message).toMatch(/no trained learned simulator/);
+    // a dataset of one trajectory leaves nothing to validate on
+    const single = ok<{ id: number }>(
+      await call('datasets.importPhysics', { projectId, name: 'one', npzBase64: ok<{ npzBase64: string }>(await call('datasets.exportPhysics', { id: datasetId })).npzBase64 }),
+    );
+    t.wb.db.prepare('DELETE FROM physics_trajectories WHERE dataset_id = ? AND id NOT IN (SELECT MIN(id) FROM physics_trajectories WHERE dataset_id = ?)').run(single.id, single.id);
+    const r4 = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [single.id] } });
+    expect(!r4.ok && r4.error.message).toMatch(/hold 1 trajectories; training needs at least 2/);
     expect(countRows(t.wb, 'models')).toBe(0);
     expect(t.wb.jobStore.list({}).filter((j) => j.kind === 'gns.train')).toHaveLength(0);
   });
