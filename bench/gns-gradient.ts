@@ -1,0 +1,40 @@
+// Run by bench/gns.ts in a process of its own so that its peak RSS is the gradient's alone:
+// ∇x E through a 50-frame learned rollout of the default FluidTool-2D. Prints one JSON line.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
+import { FluidTool2D } from '../src-main/engine/environments/fluidtool2d';
+import { designGradient } from '../src-main/engine/gns/gradient';
+import { GnsNetwork } from '../src-main/engine/gns/network';
+import { deserializeWeights, bytesToFloats } from '../src-main/engine/gns/serialize';
+import type { GnsModelFile } from '../src-main/engine/jobs/kinds/gns-train';
+import { defaultModelManifest } from '../src-main/engine/models/default-model';
+import { seededRandom } from '../src-main/engine/random';
+import { loadTf } from '../src-main/engine/tf';
+import { summarize } from './report';
+
+async function main(): Promise<void> {
+  const shipped = defaultModelManifest();
+  if (!shipped) throw new Error('no default model in resources/: run npm run train:default first');
+  const { tf } = await loadTf();
+  const file = JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as GnsModelFile;
+  const network = GnsNetwork.fromWeights(tf, file.gns, deserializeWeights(file.layout, bytesToFloats(readFileSync(join(shipped.dir, 'weights.bin')))));
+  const env = new FluidTool2D(FLUIDTOOL2D_DEFAULTS);
+  const rand = seededRandom(9);
+  const rssBefore = process.resourceUsage().maxRSS / 1024;
+  const samples: number[] = [];
+  let norm = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const g = await designGradient(tf, network, file.gns, file.norm, FLUIDTOOL2D_DEFAULTS, env.sampleDesign(rand), env.sampleTask(rand), FLUIDTOOL2D_DEFAULTS.frames);
+    samples.push(performance.now() - t0);
+    norm = Math.hypot(...g.gradient);
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ ms: summarize(samples), peakRssMiB, rssAfterLoadMiB: rssBefore, lastGradientNorm: norm, frames: FLUIDTOOL2D_DEFAULTS.frames }));
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
