@@ -46,3 +46,8 @@ export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
     bytes: figure(s, 'bytes'),
   };
 }
+
+/** Particles per trajectory (water and tool), the largest where trajectories differ; null when unknown. */
+export function particleCount(dataset: DatasetInfo): number | null {
+  return figure(dataset.stats, 'particlesMax') ?? figure(dataset.stats, 'particles');
+}

@@ -86,3 +86,20 @@ export function formatInterval(lower: number, upper: number): string {
   const show = (v: number): string => formatNumber(v).replace('-', '−');
   return `[${show(lower)}, ${show(upper)}]`;
 }
+
+/** a training loss: three significant digits, in scientific notation once it is small, e.g. "3.41e-4" */
+export function formatLoss(loss: number | null | undefined): string {
+  if (loss == null || !Number.isFinite(loss)) return '—';
+  return Math.abs(loss) >= 0.01 && Math.abs(loss) < 1e4 ? String(Number(loss.toPrecision(3))) : loss.toExponential(2);
+}
+
+/** a correlation or other signed figure with a true minus sign, e.g. "−0.657" */
+export function formatSigned(value: number, digits = 3): string {
+  return value.toFixed(digits).replace('-', '−');
+}
+
+/** a distance in box units with three significant digits, e.g. "0.0123" */
+export function formatDistance(value: number | null | undefined): string {
+  if (value == null || !Number.isFinite(value)) return '—';
+  return value.toPrecision(3);
+}

@@ -63,8 +63,8 @@ export function useProject(id: Ref<number | null>): ProjectState {
   const stopChanged = client.on('projects.changed', ({ projectId }) => {
     if (projectId === null || projectId === id.value) void reload();
   });
-  // new queries and datasets change the summary's counts and best cost; a dataset job adds
-  // queries in bursts, so such reloads are gathered into one
+  // new queries, datasets and models change the summary's counts and best cost; a dataset job
+  // adds queries in bursts and a training reports every evaluation, so such reloads are gathered into one
   let contentsTimer: ReturnType<typeof setTimeout> | null = null;
   function contentsChanged({ projectId }: { projectId: number }): void {
     if (projectId !== id.value || contentsTimer) return;
@@ -75,11 +75,13 @@ export function useProject(id: Ref<number | null>): ProjectState {
   }
   const stopQueries = client.on('queries.added', contentsChanged);
   const stopDatasets = client.on('datasets.changed', contentsChanged);
+  const stopModels = client.on('models.changed', contentsChanged);
   const stopResync = onResync(() => void reload());
   onBeforeUnmount(() => {
     stopChanged();
     stopQueries();
     stopDatasets();
+    stopModels();
     stopResync();
     if (contentsTimer) clearTimeout(contentsTimer);
   });

@@ -62,7 +62,7 @@ export const useProjectsStore = defineStore('projects', () => {
   }
 
   client.on('projects.changed', () => void refresh());
-  // the list shows each project's best cost and counts: follow new queries and datasets, in batches
+  // the list shows each project's best cost and counts: follow new queries, datasets and models, in batches
   let contentsTimer: ReturnType<typeof setTimeout> | null = null;
   function contentsChanged(): void {
     if (!loaded.value || contentsTimer) return;
@@ -73,6 +73,7 @@ export const useProjectsStore = defineStore('projects', () => {
   }
   client.on('queries.added', contentsChanged);
   client.on('datasets.changed', contentsChanged);
+  client.on('models.changed', contentsChanged);
   onResync(() => void refresh());
 
   return { projects, loaded, loading, loadError, byId, refresh, ensureLoaded, create, rename, remove };

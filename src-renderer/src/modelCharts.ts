@@ -1,0 +1,122 @@
+import type { XYChartConfig } from './charts';
+import { formatCost, formatSigned } from './format';
+import type { SimulatorMetrics } from './simulatorModel';
+
+// Chart.js configurations for a learned simulator's figures: plain functions of its metrics,
+// rebuilt whenever the metrics change (ChartCanvas then updates the chart in place).
+
+const COLORS = {
+  train: '#2458b3',
+  validation: '#c2590a',
+  best: '#1e7a45',
+  design: 'rgba(36, 88, 179, 0.65)',
+  identity: '#8a929d',
+} as const;
+
+function title(text: string): { display: true; text: string; align: 'start'; font: { size: number; weight: 'bold' } } {
+  return { display: true, text, align: 'start', font: { size: 12, weight: 'bold' } };
+}
+
+/** Training and validation loss over the steps, log-scale y; the best validation point marked. */
+export function lossChart(m: SimulatorMetrics): XYChartConfig {
+  const best = m.bestStep !== null && m.bestValLoss !== null ? [{ x: m.bestStep, y: m.bestValLoss }] : [];
+  return {
+    type: 'scatter',
+    data: {
+      datasets: [
+        {
+          label: 'Training',
+          data: m.trainLoss.map(([x, y]) => ({ x, y })),
+          showLine: true,
+          borderColor: COLORS.train,
+          backgroundColor: COLORS.train,
+          borderWidth: 1.5,
+          pointRadius: 2,
+        },
+        {
+          label: 'Validation',
+          data: m.valLoss.map(([x, y]) => ({ x, y })),
+          showLine: true,
+          borderColor: COLORS.validation,
+          backgroundColor: COLORS.validation,
+          borderWidth: 1.5,
+          pointRadius: 2,
+        },
+        {
+          label: 'Best validation',
+          data: best,
+          borderColor: COLORS.best,
+          backgroundColor: 'transparent',
+          borderWidth: 2,
+          pointRadius: 6,
+          pointHoverRadius: 7,
+        },
+      ],
+    },
+    options: {
+      plugins: {
+        title: title(m.steps ? `Loss · step ${m.step ?? 0} of ${m.steps}` : 'Loss'),
+        legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8 } },
+      },
+      scales: {
+        x: { type: 'linear', min: 0, title: { display: true, text: 'Step' } },
+        y: { type: 'logarithmic', title: { display: true, text: 'Loss (log scale)' } },
+      },
+    },
+  };
+}
+
+/** Learned against ground-truth cost per held-out design, with the y = x line and ρ in the title. */
+export function fidelityChart(m: SimulatorMetrics): XYChartConfig {
+  const points = m.fidelity.map(([x, y]) => ({ x, y }));
+  const values = m.fidelity.flat();
+  const lo = values.length ? Math.min(...values) : 0;
+  const hi = values.length ? Math.max(...values) : 1;
+  const pad = (hi - lo) * 0.05 || 0.01;
+  const range = { min: lo - pad, max: hi + pad };
+  const rho = m.spearman === null ? 'ρ not measured' : `Spearman ρ = ${formatSigned(m.spearman)}`;
+  return {
+    type: 'scatter',
+    data: {
+      datasets: [
+        {
+          label: 'Held-out designs',
+          data: points,
+          backgroundColor: COLORS.design,
+          borderColor: COLORS.design,
+          pointRadius: 3,
+          pointHoverRadius: 5,
+        },
+        {
+          label: 'y = x',
+          data: [
+            { x: range.min, y: range.min },
+            { x: range.max, y: range.max },
+          ],
+          showLine: true,
+          borderColor: COLORS.identity,
+          borderDash: [5, 4],
+          borderWidth: 1,
+          pointStyle: 'line',
+          pointRadius: 0,
+          pointHoverRadius: 0,
+        },
+      ],
+    },
+    options: {
+      plugins: {
+        title: title(`Cost fidelity · ${rho} (n = ${points.length})`),
+        legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8 } },
+        tooltip: {
+          callbacks: {
+            label: (item) => `ground truth ${formatCost(item.parsed.x)}, learned ${formatCost(item.parsed.y)}`,
+          },
+        },
+      },
+      scales: {
+        x: { type: 'linear', ...range, title: { display: true, text: 'Ground-truth cost' } },
+        y: { type: 'linear', ...range, title: { display: true, text: 'Learned cost' } },
+      },
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { JobInfo, JobParams, ModelInfo } from '@shared/api';
+import { ApiError } from '@shared/errors';
+import type { z } from 'zod';
+import { useWorkbench } from '../api/workbench';
+import { base64ToBytes } from '../base64';
+import { simulatorConfig, simulatorMetrics } from '../simulatorModel';
+import { useJobsStore } from './jobs';
+
+export type GnsTrainParams = z.input<(typeof JobParams)['gns.train']>;
+
+/** the server's order for models.list: newest first */
+function newestFirst(a: ModelInfo, b: ModelInfo): number {
+  return b.id - a.id;
+}
+
+/** of two copies of a model, the one written last (a reply may overtake a later event's) */
+function newer(known: ModelInfo | undefined, incoming: ModelInfo): ModelInfo {
+  return known && known.updatedAt > incoming.updatedAt ? known : incoming;
+}
+
+/**
+ * One project's learned simulators, live: `models.changed` comes at every training evaluation,
+ * and then only that model is fetched again (with its curves). Training runs as a job.
+ */
+export const useModelsStore = defineStore('models', () => {
+  const { client, onResync } = useWorkbench();
+  const jobs = useJobsStore();
+  const projectId = ref<number | null>(null);
+  const models = ref<ModelInfo[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  const loadError = ref<unknown>(null);
+  let latestRequest = 0;
+
+  const ready = computed(() => models.value.filter((m) => m.status === 'ready'));
+
+  async function refresh(): Promise<void> {
+    const id = projectId.value;
+    if (id === null) return;
+    const request = ++latestRequest;
+    loading.value = true;
+    try {
+      const list = await client.call('models.list', { projectId: id, kind: 'simulator' });
+      if (request !== latestRequest) return;
+      const byId = new Map(models.value.map((m) => [m.id, m]));
+      models.value = list.map((m) => newer(byId.get(m.id), m)).sort(newestFirst);
+      loaded.value = true;
+      loadError.value = null;
+    } catch (error) {
+      if (request === latestRequest) loadError.value = error;
+    } finally {
+      if (request === latestRequest) loading.value = false;
+    }
+  }
+
+  function show(id: number): Promise<void> {
+    if (projectId.value !== id) {
+      projectId.value = id;
+      models.value = [];
+      loaded.value = false;
+      loadError.value = null;
+    }
+    return refresh();
+  }
+
+  function upsert(model: ModelInfo): void {
+    if (model.projectId !== projectId.value || model.kind !== 'simulator') return;
+    const known = models.value.find((m) => m.id === model.id);
+    models.value = [newer(known, model), ...models.value.filter((m) => m.id !== model.id)].sort(newestFirst);
+  }
+
+  function forget(id: number): void {
+    models.value = models.value.filter((m) => m.id !== id);
+  }
+
+  /** ids this window is deleting: their last event needs no fetch */
+  const removing = new Set<number>();
+
+  /**
+   * One model changed (a training evaluation, a status, a delete): a known one is fetched alone,
+   * with its curves; an unknown one (new, or gone already) is found by listing them again.
+   */
+  async function reload(id: number): Promise<void> {
+    if (removing.has(id)) return;
+    if (!models.value.some((m) => m.id === id)) return refresh();
+    try {
+      upsert(await client.call('models.get', { id }));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'not_found') forget(id);
+      else void refresh();
+    }
+  }
+
+  /** Starts a `gns.train` job; the model appears, "training", once the job has created it. */
+  function train(project: number, params: GnsTrainParams): Promise<JobInfo> {
+    return jobs.start({ kind: 'gns.train', projectId: project, params });
+  }
+
+  /**
+   * Continues an interrupted model from its last checkpoint. The server keeps the model's own
+   * parameters but takes the larger of the step budgets, so the model's budget is sent: left
+   * out, the schema's default would stand in for it.
+   */
+  function resume(model: ModelInfo): Promise<JobInfo> {
+    const config = simulatorConfig(model);
+    const budgets = [config.steps, simulatorMetrics(model).steps].filter((n): n is number => n !== null);
+    const params: GnsTrainParams = { datasetIds: config.datasetIds, resumeModelId: model.id };
+    if (budgets.length) params.steps = Math.max(...budgets);
+    return jobs.start({ kind: 'gns.train', projectId: model.projectId, params });
+  }
+
+  async function remove(id: number): Promise<void> {
+    removing.add(id);
+    try {
+      await client.call('models.delete', { id });
+      forget(id);
+    } finally {
+      removing.delete(id);
+    }
+  }
+
+  async function exportOnnx(id: number): Promise<{ fileName: string; bytes: Uint8Array }> {
+    const { fileName, onnxBase64 } = await client.call('models.exportOnnx', { id });
+    return { fileName, bytes: base64ToBytes(onnxBase64) };
+  }
+
+  client.on('models.changed', (event) => {
+    if (event.projectId === projectId.value) void reload(event.modelId);
+  });
+  onResync(() => void refresh());
+
+  return { projectId, models, ready, loaded, loading, loadError, show, refresh, train, resume, remove, exportOnnx };
+});

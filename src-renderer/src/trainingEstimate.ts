@@ -1,0 +1,57 @@
+// How long a GNS training will take, before it starts. A training step costs roughly
+// batch × latent² × M × edges, and the edges of a radius graph grow as particles × radius²;
+// the seconds per step come from the newest timed model of the project, scaled by the ratio of
+// those factors, else from a built-in figure. The evaluation adds ~2 s per fidelity design and worker.
+
+export interface StepFactors {
+  batchSize: number;
+  latent: number;
+  messagePassingSteps: number;
+  radius: number;
+  /** particles per trajectory, water and tool */
+  particles: number;
+}
+
+export interface Calibration {
+  secondsPerStep: number;
+  factors: StepFactors;
+  /** the model it was measured on, or null for the built-in figure */
+  modelName: string | null;
+}
+
+/** Measured on the reference machine for the defaults on a 330-particle scene. */
+export const BUILTIN_CALIBRATION: Calibration = {
+  secondsPerStep: 0.4,
+  factors: { batchSize: 2, latent: 64, messagePassingSteps: 5, radius: 0.025, particles: 330 },
+  modelName: null,
+};
+
+/** one held-out design through both simulators, on one worker */
+export const SECONDS_PER_FIDELITY_DESIGN = 2;
+
+export interface TrainingEstimate {
+  secondsPerStep: number;
+  trainingSeconds: number;
+  evaluationSeconds: number;
+  totalSeconds: number;
+}
+
+export function stepCost(f: StepFactors): number {
+  return f.batchSize * f.latent ** 2 * f.messagePassingSteps * f.particles * f.radius ** 2;
+}
+
+export function estimateTraining(
+  factors: StepFactors,
+  plan: { steps: number; fidelityDesigns: number; workers: number },
+  calibration: Calibration,
+): TrainingEstimate {
+  const secondsPerStep = (calibration.secondsPerStep * stepCost(factors)) / stepCost(calibration.factors);
+  const trainingSeconds = secondsPerStep * plan.steps;
+  const evaluationSeconds = (plan.fidelityDesigns * SECONDS_PER_FIDELITY_DESIGN) / Math.max(1, plan.workers);
+  return { secondsPerStep, trainingSeconds, evaluationSeconds, totalSeconds: trainingSeconds + evaluationSeconds };
+}
+
+/** "latent 64, M 5, batch 2, R 0.025, 330 particles" */
+export function describeFactors(f: StepFactors): string {
+  return `latent ${f.latent}, M ${f.messagePassingSteps}, batch ${f.batchSize}, R ${f.radius}, ${Math.round(f.particles)} particles`;
+}
