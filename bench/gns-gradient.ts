@@ -9,17 +9,29 @@ import { GnsNetwork } from '../src-main/engine/gns/network';
 import { deserializeWeights, bytesToFloats } from '../src-main/engine/gns/serialize';
 import type { GnsModelFile } from '../src-main/engine/jobs/kinds/gns-train';
 import { defaultModelManifest } from '../src-main/engine/models/default-model';
+import { computeNormalization } from '../src-main/engine/gns/normalization';
+import { GNS_DEFAULTS } from '../src-main/engine/gns/spec';
 import { seededRandom } from '../src-main/engine/random';
 import { loadTf } from '../src-main/engine/tf';
 import { summarize } from './report';
 
 async function main(): Promise<void> {
+  // the shipped default model when there is one, else the default network with random
+  // weights: the gradient's time and memory depend on the sizes, not on the weights' values
   const shipped = defaultModelManifest();
-  if (!shipped) throw new Error('no default model in resources/: run npm run train:default first');
   const { tf } = await loadTf();
-  const file = JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as GnsModelFile;
-  const network = GnsNetwork.fromWeights(tf, file.gns, deserializeWeights(file.layout, bytesToFloats(readFileSync(join(shipped.dir, 'weights.bin')))));
   const env = new FluidTool2D(FLUIDTOOL2D_DEFAULTS);
+  let file: Pick<GnsModelFile, 'gns' | 'norm'>;
+  let network: GnsNetwork;
+  if (shipped) {
+    const f = JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as GnsModelFile;
+    file = f;
+    network = GnsNetwork.fromWeights(tf, f.gns, deserializeWeights(f.layout, bytesToFloats(readFileSync(join(shipped.dir, 'weights.bin')))));
+  } else {
+    const gt = [env.rollout(env.sampleDesign(seededRandom(1))), env.rollout(env.sampleDesign(seededRandom(2)))];
+    file = { gns: GNS_DEFAULTS, norm: computeNormalization(gt, GNS_DEFAULTS) };
+    network = GnsNetwork.create(tf, GNS_DEFAULTS, 1);
+  }
   const rand = seededRandom(9);
   const rssBefore = process.resourceUsage().maxRSS / 1024;
   const samples: number[] = [];
@@ -31,7 +43,7 @@ async function main(): Promise<void> {
     norm = Math.hypot(...g.gradient);
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ms: summarize(samples), peakRssMiB, rssAfterLoadMiB: rssBefore, lastGradientNorm: norm, frames: FLUIDTOOL2D_DEFAULTS.frames }));
+  console.log(JSON.stringify({ model: shipped ? 'default' : 'random weights', ms: summarize(samples), peakRssMiB, rssAfterLoadMiB: rssBefore, lastGradientNorm: norm, frames: FLUIDTOOL2D_DEFAULTS.frames }));
 }
 
 void main().catch((err: unknown) => {

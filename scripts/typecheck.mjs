@@ -18,6 +18,7 @@ try {
 let failed = false;
 for (const [name, args, path] of [
   [...node, bin('typescript', 'bin/tsc')],
+  ['tsc (e2e)', ['-p', 'test/e2e/tsconfig.json'], bin('typescript', 'bin/tsc')],
   ['vue-tsc', ['--noEmit', '-p', 'src-renderer/tsconfig.json'], bin('vue-tsc', 'bin/vue-tsc.js')],
 ]) {
   const r = spawnSync(process.execPath, [path, ...args], { cwd: root, stdio: 'inherit' });
