@@ -53,7 +53,7 @@ export const JobParams = {
       learningRate: z.number().min(1e-5).max(1e-2).default(1e-3),
       /** training windows per step */
       batchSize: z.number().int().min(1).max(32).default(2),
-      /** most training steps; early stopping may end sooner */
+      /** most training steps; early stopping may end sooner; a resumed model trains to the larger of this and its own budget */
       steps: z.number().int().min(10).max(1_000_000).default(3000),
       /** validation loss, checkpoint and curve point every this many steps */
       evalEvery: z.number().int().min(5).max(10_000).default(100),
