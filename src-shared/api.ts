@@ -15,7 +15,7 @@ export const ProjectName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
-export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train']);
+export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'optimize']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -68,11 +68,76 @@ export const JobParams = {
       resumeModelId: z.number().int().positive().optional(),
     })
     .strict(),
+  optimize: z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      optimizer: z.enum(['adam', 'cem', 'cmaes', 'random']),
+      /** adam needs the learned simulator's gradient; the others take either simulator */
+      simulator: z.enum(['ground_truth', 'learned']).default('ground_truth'),
+      modelId: z.number().int().positive().optional(),
+      /** target point; default: the centre of the task range */
+      task: z.array(z.number().finite()).length(2).optional(),
+      /** most simulator queries the run may make */
+      budget: z.number().int().min(1).max(1_000_000).default(200),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** optimization dataset the iterates go to; default: a new one named after the run */
+      datasetId: z.number().int().positive().optional(),
+      adam: z
+        .object({ learningRate: z.number().gt(0).max(10).default(0.05), restarts: z.number().int().min(1).max(1000).default(1), smoothness: z.number().min(0).max(100).default(0) })
+        .strict()
+        .default({ learningRate: 0.05, restarts: 1, smoothness: 0 }),
+      cem: z
+        .object({ population: z.number().int().min(2).max(10_000).default(32), eliteFraction: z.number().gt(0).max(1).default(0.25), smoothing: z.number().min(0).max(1).default(0.3), initialStd: z.number().gt(0).max(2).default(0.5) })
+        .strict()
+        .default({ population: 32, eliteFraction: 0.25, smoothing: 0.3, initialStd: 0.5 }),
+      cmaes: z
+        .object({ population: z.number().int().min(2).max(10_000).optional(), sigma: z.number().gt(0).max(2).default(0.3) })
+        .strict()
+        .default({ sigma: 0.3 }),
+    })
+    .strict(),
 } satisfies Record<JobKind, z.ZodType>;
 
 const Finite = z.number().finite();
 export const Simulator = z.enum(['ground_truth', 'learned']);
 export type Simulator = z.infer<typeof Simulator>;
+
+export const TrajectoryFormat = z.enum(['csv', 'json', 'jsonl', 'npz']);
+export type TrajectoryFormat = z.infer<typeof TrajectoryFormat>;
+/** A file on this machine (desktop, CLI), or its bytes (browser upload), with its name. */
+export const TrajectorySource = z.union([
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ fileName: z.string().trim().min(1).max(255), base64: z.string().min(1) }).strict(),
+]);
+export type TrajectorySource = z.infer<typeof TrajectorySource>;
+/**
+ * Which columns (CSV) or keys (JSON/JSONL, NPZ arrays) hold each field of an optimization
+ * record. design and task list one column each per entry (d and 2), or one key holding arrays.
+ */
+export const TrajectoryMapping = z
+  .object({
+    run: z.string().min(1).nullable(),
+    optimizer: z.string().min(1).nullable(),
+    iteration: z.string().min(1).nullable(),
+    cost: z.string().min(1),
+    task: z.array(z.string().min(1)).min(1).max(2),
+    design: z.array(z.string().min(1)).min(1).max(64),
+  })
+  .strict();
+export type TrajectoryMapping = z.infer<typeof TrajectoryMapping>;
+
+export interface TrajectoryPreview {
+  format: TrajectoryFormat;
+  fileName: string;
+  /** column names (CSV header, JSON keys, NPZ arrays) */
+  columns: string[];
+  /** the first rows as read, at most 20 */
+  rows: (string | number | null)[][];
+  /** the mapping detected from the names; null when it could not be */
+  mapping: TrajectoryMapping | null;
+  /** problems found in what was read, each naming the row and column */
+  problems: { row: number | null; column: string | null; message: string }[];
+}
 
 export const methods = {
   'app.ping': z.object({}).strict(),
@@ -142,6 +207,36 @@ export const methods = {
     })
     .strict(),
   'datasets.exportPhysics': z.object({ id: Id }).strict(),
+
+  /** the first rows of a trajectory file and the detected mapping of its columns, before importing */
+  'trajectories.preview': z.object({ projectId: Id, source: TrajectorySource, format: TrajectoryFormat.optional() }).strict(),
+  /** an optimization dataset from a CSV, JSON, JSONL or NPZ file: streamed, validated, all or nothing */
+  'trajectories.import': z
+    .object({
+      projectId: Id,
+      name: z.string().trim().min(1).max(100),
+      source: TrajectorySource,
+      format: TrajectoryFormat.optional(),
+      /** how columns map to fields; default: the detected mapping */
+      mapping: TrajectoryMapping.optional(),
+    })
+    .strict(),
+  /** the best designs (simulator queries of the project, or records of a dataset) as CSV or JSON */
+  'designs.export': z
+    .object({
+      projectId: Id,
+      from: z.enum(['queries', 'dataset']).default('queries'),
+      datasetId: Id.optional(),
+      /** top k by cost (per task when perTask), optionally one method only, or exactly these ids */
+      topK: z.number().int().min(1).max(1_000_000).default(100),
+      perTask: z.boolean().default(false),
+      method: z.string().trim().min(1).max(40).optional(),
+      ids: z.array(Id).max(100_000).optional(),
+      format: z.enum(['csv', 'json']).default('csv'),
+    })
+    .strict(),
+  /** a whole optimization dataset, every record, as CSV or JSON (the import's own layout) */
+  'datasets.exportTrajectories': z.object({ id: Id, format: z.enum(['csv', 'json']).default('csv') }).strict(),
 
   'models.list': z.object({ projectId: Id, kind: z.enum(['simulator', 'diffusion']).optional() }).strict(),
   'models.get': z.object({ id: Id }).strict(),
@@ -321,6 +416,10 @@ export interface MethodResults {
   'datasets.delete': { id: number; deleted: true };
   'datasets.importPhysics': DatasetInfo;
   'datasets.exportPhysics': { fileName: string; npzBase64: string };
+  'trajectories.preview': TrajectoryPreview;
+  'trajectories.import': DatasetInfo;
+  'designs.export': { fileName: string; content: string; rows: number };
+  'datasets.exportTrajectories': { fileName: string; content: string; rows: number };
   'models.list': ModelInfo[];
   'models.get': ModelInfo;
   'models.delete': { id: number; deleted: true };

@@ -1,81 +1,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import type { DatasetInfo, JobInfo, MethodInput, MethodName, MethodResult, ProjectSummary, SimulationResult } from '../../src-shared/api';
+import { InvalidArgumentError } from 'commander';
+import type { ProjectSummary, SimulationResult } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { createHandlers } from '../api/handlers';
 import { writeNpz } from '../engine/datasets/npz';
 import { dispatch } from '../api/dispatch';
-import { Workbench } from '../engine/workbench';
 import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
+import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
 
 // `idw`: the same engine, database and API handlers as the desktop app, from a terminal.
-
-interface GlobalOptions {
-  dataDir?: string;
-  json?: boolean;
-}
-
-const program = new Command();
-program
-  .name('idw')
-  .description('Inverse Design Workbench: diffusion generative inverse design, offline.')
-  .option('--data-dir <dir>', 'workbench data directory (default: IDW_DATA_DIR, else the desktop app\'s folder)')
-  .option('--json', 'print machine-readable JSON')
-  .showHelpAfterError('(run with --help for usage)');
-
-function globals(): GlobalOptions {
-  return program.opts<GlobalOptions>();
-}
-
-function openWorkbench(mode: 'cli' | 'browser' = 'cli', seedBuiltin = false): Workbench {
-  return new Workbench({ dataDir: globals().dataDir, mode, seedBuiltin });
-}
-
-/** Calls the API exactly as the app does, so the CLI gets the same validation and errors. */
-async function call<M extends MethodName>(wb: Workbench, method: M, args: MethodInput<M>): Promise<MethodResult<M>> {
-  const envelope = await dispatch(createHandlers(wb), method, args);
-  if (!envelope.ok) throw ApiError.fromPayload(envelope.error);
-  return envelope.result as MethodResult<M>;
-}
-
-async function withWorkbench<T>(fn: (wb: Workbench) => Promise<T>): Promise<T> {
-  const wb = openWorkbench();
-  try {
-    return await fn(wb);
-  } finally {
-    await wb.close();
-  }
-}
-
-function print(human: string, json: unknown): void {
-  console.log(globals().json ? JSON.stringify(json, null, 2) : human);
-}
-
-function intOption(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${v}".`);
-    return n;
-  };
-}
-function numberOption(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}".`);
-    return n;
-  };
-}
-
-async function findProject(wb: Workbench, ref: string): Promise<ProjectSummary> {
-  if (/^\d+$/.test(ref)) return call(wb, 'projects.get', { id: Number(ref) });
-  const p = wb.projects.findByName(ref);
-  if (!p) throw new ApiError('not_found', `There is no project named "${ref}". See "idw project list".`);
-  return p;
-}
 
 function describeProject(p: ProjectSummary): string {
   const s = p.settings;
@@ -204,16 +141,6 @@ project
     }),
   );
 
-function numberList(name: string) {
-  return (v: string): number[] => {
-    const parts = v.split(',').map((x) => x.trim());
-    const values = parts.map(Number);
-    const bad = parts.findIndex((x, i) => x === '' || !Number.isFinite(values[i]));
-    if (bad >= 0) throw new InvalidArgumentError(`${name}: entry ${bad + 1} ("${parts[bad]}") is not a number.`);
-    return values;
-  };
-}
-
 function writeRollout(path: string, r: SimulationResult): void {
   const positions = new Float32Array(Buffer.from(r.rollout.positions, 'base64').buffer.slice(0));
   const { frames, particles } = r.rollout;
@@ -264,12 +191,6 @@ program
   );
 
 const dataset = program.command('dataset').description('physics datasets: generate, list, import and export');
-
-function describeDataset(d: DatasetInfo): (string | number)[] {
-  const s = d.stats;
-  const cost = typeof s.meanCost === 'number' ? s.meanCost.toPrecision(4) : '—';
-  return [d.id, d.name, d.kind, d.status, s.trajectories ?? 0, s.frames ?? '—', s.particles ?? '—', cost, d.source, formatTime(d.createdAt)];
-}
 
 dataset
   .command('generate-physics')
@@ -338,29 +259,6 @@ dataset
       print(`Imported dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories`, ds);
     }),
   );
-
-/** Starts a job, shows its progress on stderr, cancels it on Ctrl+C, and returns it finished. */
-async function runJob(wb: Workbench, job: JobInfo): Promise<JobInfo> {
-  let last = '';
-  const off = wb.events.on((event, payload) => {
-    const j = payload as JobInfo;
-    if (event !== 'job.updated' || j.id !== job.id || globals().json || !process.stderr.isTTY) return;
-    const line = `${Math.floor(j.progress * 100)}% ${j.message ?? ''}`;
-    if (line !== last) process.stderr.write(`\r${line.padEnd(60)}`);
-    last = line;
-  });
-  const stop = (): void => void call(wb, 'jobs.cancel', { id: job.id });
-  process.once('SIGINT', stop);
-  try {
-    const done = await wb.jobs.whenFinished(job.id);
-    if (process.stderr.isTTY && !globals().json) process.stderr.write('\n');
-    if (done.status !== 'succeeded') throw new ApiError('internal', `Job ${done.id} (${done.kind}) ${done.status}: ${done.error ?? done.message ?? ''}`);
-    return done;
-  } finally {
-    off();
-    process.off('SIGINT', stop);
-  }
-}
 
 const modelCmd = program.command('model').description('learned simulators: train, list, export');
 
