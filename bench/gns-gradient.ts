@@ -7,7 +7,7 @@ import { FluidTool2D } from '../src-main/engine/environments/fluidtool2d';
 import { designGradient } from '../src-main/engine/gns/gradient';
 import { GnsNetwork } from '../src-main/engine/gns/network';
 import { deserializeWeights, bytesToFloats } from '../src-main/engine/gns/serialize';
-import type { GnsModelFile } from '../src-main/engine/jobs/kinds/gns-train';
+import type { GnsModelFile } from '../src-main/engine/gns/serialize';
 import { defaultModelManifest } from '../src-main/engine/models/default-model';
 import { computeNormalization } from '../src-main/engine/gns/normalization';
 import { GNS_DEFAULTS } from '../src-main/engine/gns/spec';

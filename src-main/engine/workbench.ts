@@ -9,7 +9,7 @@ import { installDefaultModel } from './models/default-model';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
-import type { GnsModelFile } from './jobs/kinds/gns-train';
+import type { GnsModelFile } from './gns/serialize';
 import { ApiError } from '../../src-shared/errors';
 import type { JobParams } from '../../src-shared/api';
 import type { z } from 'zod';

@@ -1,6 +1,13 @@
-import type { DenseWeights, GnsWeights, MlpWeights } from './spec';
+import type { DenseWeights, GnsConfig, GnsNormalization, GnsWeights, MlpWeights } from './spec';
 
 // GnsWeights as one float32 buffer plus a JSON layout: how models and checkpoints are stored.
+
+/** model.json in a simulator model's folder: with weights.bin and model.onnx, enough to run or resume it. */
+export interface GnsModelFile {
+  gns: GnsConfig;
+  norm: GnsNormalization;
+  layout: WeightsLayout;
+}
 
 interface MlpLayout {
   layers: { inSize: number; outSize: number }[];

@@ -7,7 +7,7 @@ import { createEnvironment, type Environment } from '../../environments';
 import { GnsNetwork } from '../../gns/network';
 import { computeNormalization, type TrajectoryPositions } from '../../gns/normalization';
 import { exportGnsOnnx } from '../../gns/onnx-export';
-import { bytesToFloats, deserializeWeights, floatBytes, serializeWeights, type WeightsLayout } from '../../gns/serialize';
+import { bytesToFloats, deserializeWeights, floatBytes, serializeWeights, type GnsModelFile, type WeightsLayout } from '../../gns/serialize';
 import { GNS_DEFAULTS, type GnsConfig, type GnsNormalization, type GnsWeights } from '../../gns/spec';
 import { GnsTrainer, sampleWindows } from '../../gns/train';
 import { ModelStore } from '../../models/store';
@@ -21,12 +21,7 @@ import type { JobContext, JobRunner } from '../kind';
 
 type Params = z.output<(typeof JobParams)['gns.train']>;
 
-/** What a model folder holds besides model.onnx: enough to run or resume it. */
-export interface GnsModelFile {
-  gns: GnsConfig;
-  norm: GnsNormalization;
-  layout: WeightsLayout;
-}
+export type { GnsModelFile } from '../../gns/serialize';
 
 interface Curves {
   /** [step, mean training loss since the previous point] */
