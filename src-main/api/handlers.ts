@@ -61,6 +61,7 @@ export function createHandlers(wb: Workbench): Handlers {
         throw new ApiError('invalid_argument', `A ${kind} job works on a project: give projectId.`, [{ path: 'projectId', message: 'is required for this job' }]);
       }
       if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
+      if (kind === 'optimize' && projectId !== undefined) wb.checkOptimizeParams(projectId, parsed.data as never);
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },
     'jobs.cancel': ({ id }) => wb.jobs.cancel(id),

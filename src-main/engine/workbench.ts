@@ -10,6 +10,7 @@ import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
 import type { GnsModelFile } from './gns/serialize';
+import { checkOptimizationDataset, resolveOptimizeModel } from './jobs/kinds/optimize';
 import { ApiError } from '../../src-shared/errors';
 import type { JobParams } from '../../src-shared/api';
 import type { z } from 'zod';
@@ -184,6 +185,13 @@ export class Workbench {
         { path: 'params.datasetIds', message: 'too few trajectories' },
       ]);
     }
+  }
+
+  /** Checks an optimization request against the project (task, model, dataset) before a job is queued. */
+  checkOptimizeParams(projectId: number, params: z.output<(typeof JobParams)['optimize']>): void {
+    if (params.task) this.environment(projectId).checkTask(params.task, 'params.task');
+    resolveOptimizeModel(this.models, projectId, params);
+    if (params.datasetId !== undefined) checkOptimizationDataset(this.db, projectId, params.datasetId);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ export const JOB_KIND_LABELS: Record<JobKind, string> = {
   selfcheck: 'Self-check',
   'dataset.physics': 'Physics dataset',
   'gns.train': 'GNS training',
+  optimize: 'Optimization',
 };
 
 /** How a job's progress bar reads: running, done, failed, or stopped without a result. */

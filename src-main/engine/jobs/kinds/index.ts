@@ -1,6 +1,7 @@
 import type { JobKind } from '../../../../src-shared/api';
 import type { JobRunner } from '../kind';
 import { gnsTrain } from './gns-train';
+import { optimizeJob } from './optimize';
 import { physicsDataset } from './physics-dataset';
 import { selfcheck } from './selfcheck';
 
@@ -9,4 +10,5 @@ export const JOB_RUNNERS: Record<JobKind, JobRunner<never>> = {
   selfcheck: selfcheck as JobRunner<never>,
   'dataset.physics': physicsDataset as JobRunner<never>,
   'gns.train': gnsTrain as JobRunner<never>,
+  optimize: optimizeJob as JobRunner<never>,
 };

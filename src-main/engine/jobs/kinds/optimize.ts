@@ -1,0 +1,261 @@
+import type { z } from 'zod';
+import type { JobParams, ModelInfo } from '../../../../src-shared/api';
+import { ApiError } from '../../../../src-shared/errors';
+import { createEnvironment, type Environment } from '../../environments';
+import { designGradient } from '../../gns/gradient';
+import { GnsNetwork } from '../../gns/network';
+import { bytesToFloats, deserializeWeights, type GnsModelFile } from '../../gns/serialize';
+import { ModelStore } from '../../models/store';
+import { createOptimizer, optimize, type Batch, type Evaluation, type OptimizationResult } from '../../optimizers';
+import { seededRandom } from '../../random';
+import { GroundTruthSimulator } from '../../simulators/ground-truth';
+import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
+import type { Simulator } from '../../simulators/simulator';
+import { toFloat32Blob } from '../../storage/blob';
+import type { Db } from '../../storage/database';
+import { ProjectStore } from '../../storage/projects';
+import { QueryStore, type SimulatorQuery } from '../../storage/queries';
+import { loadTf } from '../../tf';
+import type { JobRunner } from '../kind';
+
+export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
+
+/** What an optimize job returns: the curve of best cost against queries, and the best design. */
+export interface OptimizeResult {
+  curve: [number, number][];
+  best: { design: number[]; cost: number; capture: number | null; run: string; designId: number } | null;
+  queries: number;
+  datasetId: number;
+  runs: string[];
+}
+
+/**
+ * The learned simulator an optimize job uses: the given model, else the project's newest ready
+ * one; Adam also needs the model's TF.js weights for the gradient. Throws ApiError before any
+ * job row or query is written (Workbench.checkOptimizeParams) and again in the job.
+ */
+export function resolveOptimizeModel(models: ModelStore, projectId: number, params: Pick<OptimizeParams, 'optimizer' | 'simulator' | 'modelId'>): ModelInfo | null {
+  if (params.optimizer !== 'adam' && params.simulator !== 'learned') return null;
+  const ready = models.list(projectId, 'simulator').filter((m) => m.status === 'ready' && (params.optimizer !== 'adam' || models.hasFile(m, 'weights.bin')));
+  const model = params.modelId === undefined ? ready[0] : models.get(params.modelId);
+  const why = params.optimizer === 'adam' ? 'Adam follows the gradient of a learned simulator' : 'the learned simulator was chosen';
+  if (!model) throw new ApiError('invalid_argument', `This project has no trained learned simulator yet, and ${why}: train one on the Simulator tab first.`, [{ path: 'params.modelId', message: 'no ready model' }]);
+  if (model.projectId !== projectId || model.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${model.id} is not a learned simulator of this project.`, [{ path: 'params.modelId', message: 'wrong model' }]);
+  if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path: 'params.modelId', message: `model is ${model.status}` }]);
+  for (const file of params.optimizer === 'adam' ? ['model.json', 'weights.bin'] : ['model.json', 'model.onnx']) {
+    if (!models.hasFile(model, file)) throw new ApiError('invalid_argument', `Model "${model.name}" has no ${file}, which ${params.optimizer === 'adam' ? 'Adam' : 'the learned simulator'} needs.`, [{ path: 'params.modelId', message: `no ${file}` }]);
+  }
+  return model;
+}
+
+/** The optimization dataset to append to, checked: same project, kind optimization. */
+export function checkOptimizationDataset(db: Db, projectId: number, datasetId: number): void {
+  const row = db.prepare('SELECT project_id, kind, name FROM datasets WHERE id = ?').get(datasetId) as { project_id: number; kind: string; name: string } | undefined;
+  if (!row) throw new ApiError('not_found', `There is no dataset with id ${datasetId}.`, [{ path: 'params.datasetId', message: 'no such dataset' }]);
+  if (row.project_id !== projectId) throw new ApiError('invalid_argument', `Dataset ${datasetId} belongs to another project.`, [{ path: 'params.datasetId', message: 'not in this project' }]);
+  if (row.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${row.name}" is a ${row.kind} dataset, not an optimization dataset.`, [{ path: 'params.datasetId', message: 'not an optimization dataset' }]);
+}
+
+/**
+ * Every query the job's simulator records also writes its iterate as an optimization record, in
+ * the same transaction: a killed job never leaves a query without its record or the reverse.
+ */
+class IterateRecorder extends QueryStore {
+  /** the batch being evaluated: who the records belong to */
+  current: { run: string; iteration: number } | null = null;
+  private readonly insertRecord;
+
+  constructor(
+    private readonly database: Db,
+    private readonly datasetId: number,
+    private readonly optimizer: string,
+  ) {
+    super(database);
+    this.insertRecord = database.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  override record(queries: readonly SimulatorQuery[]): number {
+    const at = this.current;
+    if (!at) throw new Error('an optimize query was recorded outside a batch');
+    return this.database.transaction(() => {
+      const first = super.record(queries);
+      for (const q of queries) this.insertRecord.run(this.datasetId, at.run, this.optimizer, toFloat32Blob(q.task), at.iteration, toFloat32Blob(q.design), q.cost);
+      return first;
+    }).immediate();
+  }
+}
+
+/**
+ * Runs one optimizer on one task within a query budget (METHOD.md §5, §9). Every query is
+ * stored with its iterate; the run's best design goes to the designs table; the curve of best
+ * cost against queries is published as progress and returned.
+ */
+export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
+  if (ctx.projectId === null) throw new Error('An optimization belongs to a project: start the job with a projectId.');
+  const projectId = ctx.projectId;
+  const db = ctx.database();
+  const project = new ProjectStore(db).get(projectId);
+  const env = createEnvironment(project.environment, project.settings);
+  const task = params.task ? env.checkTask(params.task, 'params.task') : env.defaultTask();
+  const models = new ModelStore(db, ctx.dataDir);
+  const model = resolveOptimizeModel(models, projectId, params);
+  const optimizer = createOptimizer(params, Math.max(8, ctx.compute().size * 4));
+  const runBase = `${params.optimizer}-${ctx.jobId}`;
+  const runName = (restart: number): string => (params.optimizer === 'adam' && params.adam.restarts > 1 ? `${runBase}-restart-${restart + 1}` : runBase);
+
+  let datasetId: number;
+  let created = false;
+  if (params.datasetId !== undefined) {
+    checkOptimizationDataset(db, projectId, params.datasetId);
+    datasetId = params.datasetId;
+  } else {
+    const name = params.name ?? `${params.optimizer.toUpperCase()} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+    datasetId = Number(
+      db
+        .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'optimization', ?, 'building', ?, ?)`)
+        .run(projectId, name, `optimize:${params.optimizer}`, ctx.jobId, Date.now()).lastInsertRowid,
+    );
+    created = true;
+  }
+  ctx.emit('datasets.changed', { projectId });
+
+  const recorder = new IterateRecorder(db, datasetId, params.optimizer);
+  const onRecorded = (id: number, count: number): void => ctx.emit('queries.added', { projectId: id, count });
+  let runner: LearnedRunner | null = null;
+  /** capture of each query, by query number - 1 */
+  const captures: number[] = [];
+  let objective: (batch: Batch) => Promise<Evaluation[]>;
+  if (params.optimizer === 'adam') {
+    objective = await gradientObjective(model!, models, env, project.settings, task, recorder, projectId, runName, captures, onRecorded);
+  } else {
+    let simulator: Simulator;
+    if (model) {
+      const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
+      runner = await LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: models.readFile(model, 'model.onnx') }, ctx.compute().size);
+      simulator = new LearnedSimulator(env, runner, recorder, onRecorded);
+    } else {
+      simulator = new GroundTruthSimulator(project, ctx.compute(), recorder, onRecorded);
+    }
+    objective = async (batch) => {
+      const run = runName(batch.restart);
+      recorder.current = { run, iteration: batch.iteration };
+      try {
+        const outcomes = await simulator.evaluate(batch.designs, task, { projectId, method: params.optimizer, run });
+        captures.push(...outcomes.map((o) => o.capture));
+        return outcomes.map((o) => ({ cost: o.cost }));
+      } finally {
+        recorder.current = null;
+      }
+    };
+  }
+
+  let finished = false;
+  let sofar: OptimizationResult = { best: null, curve: [], queries: 0 };
+  const runs = new Set<string>();
+  try {
+    const result = await optimize(
+      optimizer,
+      async (batch) => {
+        ctx.throwIfCancelled();
+        runs.add(runName(batch.restart));
+        return objective(batch);
+      },
+      {
+        dim: env.designSpace.dim,
+        budget: params.budget,
+        rand: seededRandom(params.seed),
+        onBatch: (_batch, _evaluations, state) => {
+          sofar = state;
+          ctx.progress(state.queries / params.budget, `queries ${state.queries}/${params.budget} · best ${state.best!.cost.toPrecision(4)}`);
+          ctx.emit('datasets.changed', { projectId });
+        },
+      },
+    );
+    finished = true;
+    sofar = result;
+    const out: OptimizeResult = { ...storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName), datasetId, runs: [...runs] };
+    return out;
+  } finally {
+    if (!finished && sofar.best) storeBest(db, projectId, params, ctx.jobId, model, task, sofar, captures, runName);
+    finishDataset(db, datasetId, created ? (finished ? 'ready' : 'incomplete') : null);
+    ctx.emit('datasets.changed', { projectId });
+    await runner?.close();
+  }
+};
+
+/** Adam's objective: cost and dE/dx through the learned rollout, each step stored as a learned query. */
+async function gradientObjective(
+  model: ModelInfo,
+  models: ModelStore,
+  env: Environment,
+  settings: { particles: number; grid: number; thetaMax: number },
+  task: Float32Array,
+  recorder: IterateRecorder,
+  projectId: number,
+  runName: (restart: number) => string,
+  captures: number[],
+  onRecorded: (projectId: number, count: number) => void,
+): Promise<(batch: Batch) => Promise<Evaluation[]>> {
+  const { tf } = await loadTf();
+  const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
+  const network = GnsNetwork.fromWeights(tf, file.gns, deserializeWeights(file.layout, bytesToFloats(models.readFile(model, 'weights.bin'))));
+  return async (batch) => {
+    const out: Evaluation[] = [];
+    const rows: SimulatorQuery[] = [];
+    for (const design of batch.designs) {
+      const t0 = performance.now();
+      const g = await designGradient(tf, network, file.gns, file.norm, settings, design, task, env.frames);
+      const wallMs = performance.now() - t0;
+      const { particleTypes } = env.initialState(design);
+      // the stored cost and capture are the environment's, as LearnedSimulator stores them
+      const { cost, capture } = env.evaluate({ frames: env.frames, particles: particleTypes.length, positions: g.rollout, particleTypes, frameDt: env.frameDt }, task);
+      rows.push({ projectId, design, task, simulator: 'learned', modelId: model.id, cost, capture, wallMs, method: 'adam', run: runName(batch.restart) });
+      captures.push(capture);
+      out.push({ cost, gradient: g.gradient });
+    }
+    recorder.current = { run: runName(batch.restart), iteration: batch.iteration };
+    try {
+      recorder.record(rows);
+    } finally {
+      recorder.current = null;
+    }
+    onRecorded(projectId, rows.length);
+    return out;
+  };
+}
+
+/** The run's best design into the designs table, with how it was found. */
+function storeBest(
+  db: Db,
+  projectId: number,
+  params: OptimizeParams,
+  jobId: number,
+  model: ModelInfo | null,
+  task: Float32Array,
+  result: OptimizationResult,
+  captures: number[],
+  runName: (restart: number) => string,
+): Omit<OptimizeResult, 'datasetId' | 'runs'> {
+  if (!result.best) return { curve: result.curve, best: null, queries: result.queries };
+  const { design, cost, query, restart } = result.best;
+  const capture = captures[query - 1] ?? null;
+  const run = runName(restart);
+  const settings = params.optimizer === 'adam' ? params.adam : params.optimizer === 'cem' ? params.cem : params.optimizer === 'cmaes' ? params.cmaes : {};
+  const provenance = { jobId, budget: params.budget, seed: params.seed, simulator: params.optimizer === 'adam' ? 'learned' : params.simulator, settings, queries: result.queries, foundAtQuery: query };
+  const designId = Number(
+    db
+      .prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(projectId, params.optimizer, run, toFloat32Blob(design), toFloat32Blob(task), cost, capture, model?.id ?? null, JSON.stringify(provenance), Date.now()).lastInsertRowid,
+  );
+  return { curve: result.curve, best: { design: Array.from(design), cost, capture, run, designId }, queries: result.queries };
+}
+
+/** Summary statistics of an optimization dataset, and its final status when the job made it. */
+function finishDataset(db: Db, datasetId: number, status: 'ready' | 'incomplete' | null): void {
+  const a = db
+    .prepare('SELECT COUNT(*) AS records, COUNT(DISTINCT run) AS runs, AVG(cost) AS meanCost, MIN(cost) AS minCost, MAX(cost) AS maxCost FROM optimization_records WHERE dataset_id = ?')
+    .get(datasetId) as { records: number; runs: number; meanCost: number | null; minCost: number | null; maxCost: number | null };
+  const stats = { trajectories: a.runs, ...a };
+  if (status) db.prepare('UPDATE datasets SET status = ?, stats = ? WHERE id = ?').run(status, JSON.stringify(stats), datasetId);
+  else db.prepare('UPDATE datasets SET stats = ? WHERE id = ?').run(JSON.stringify(stats), datasetId);
+}
