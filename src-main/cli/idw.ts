@@ -11,6 +11,7 @@ import { dispatch } from '../api/dispatch';
 import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
 import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
+import { registerOptimizeCommands } from './commands/optimize';
 
 // `idw`: the same engine, database and API handlers as the desktop app, from a terminal.
 
@@ -368,6 +369,8 @@ function rendererDir(): string {
   const candidates = [join(here, '..', 'renderer'), resolve(here, '..', '..', 'out', 'renderer')];
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[0]!;
 }
+
+registerOptimizeCommands();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError) {

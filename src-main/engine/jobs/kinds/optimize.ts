@@ -99,7 +99,8 @@ export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
   const task = params.task ? env.checkTask(params.task, 'params.task') : env.defaultTask();
   const models = new ModelStore(db, ctx.dataDir);
   const model = resolveOptimizeModel(models, projectId, params);
-  const optimizer = createOptimizer(params, Math.max(8, ctx.compute().size * 4));
+  // random search: batches that keep every compute worker busy
+  const optimizer = createOptimizer(params, params.optimizer === 'random' ? Math.max(8, ctx.compute().size * 4) : undefined);
   const runBase = `${params.optimizer}-${ctx.jobId}`;
   const runName = (restart: number): string => (params.optimizer === 'adam' && params.adam.restarts > 1 ? `${runBase}-restart-${restart + 1}` : runBase);
 

@@ -1,0 +1,84 @@
+import type { OptimizeResult } from '../../engine/jobs/kinds/optimize';
+import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
+import { formatCost } from '../format';
+
+interface OptimizeOptions {
+  project: string;
+  optimizer: 'adam' | 'cem' | 'cmaes' | 'random';
+  budget?: number;
+  task?: number[];
+  simulator?: 'ground_truth' | 'learned';
+  model?: number;
+  seed?: number;
+  dataset?: number;
+  name?: string;
+  population?: number;
+  eliteFraction?: number;
+  smoothing?: number;
+  initialStd?: number;
+  sigma?: number;
+  learningRate?: number;
+  restarts?: number;
+  smoothness?: number;
+}
+
+/** Up to `n` curve points, evenly spread over the run, always with its last one. */
+function curveSummary(curve: [number, number][], n = 8): [number, number][] {
+  if (curve.length <= n) return curve;
+  return Array.from({ length: n }, (_, i) => curve[Math.round((i * (curve.length - 1)) / (n - 1))]!);
+}
+
+/** `idw optimize`: one optimizer on one task within a query budget, as an optimize job. */
+export function registerOptimizeCommands(): void {
+  program
+    .command('optimize')
+    .description('optimize a design for a task within a query budget (every query and iterate stored); Ctrl+C cancels')
+    .requiredOption('--project <project>', 'project id or name')
+    .requiredOption('--optimizer <name>', 'adam | cem | cmaes | random')
+    .option('--budget <n>', 'most simulator queries (default 200)', intOption('--budget'))
+    .option('--task <tx,ty>', 'target point (default: the centre of the task range)', numberList('--task'))
+    .option('--simulator <sim>', 'ground_truth | learned (default ground_truth; Adam always uses the learned one)')
+    .option('--model <id>', 'learned simulator model (default: the newest ready one)', intOption('--model'))
+    .option('--seed <seed>', 'random seed (default 1)', intOption('--seed'))
+    .option('--dataset <id>', 'optimization dataset to append the iterates to (default: a new one)', intOption('--dataset'))
+    .option('--name <name>', 'name of the new optimization dataset')
+    .option('--population <n>', 'CEM / CMA-ES population per iteration', intOption('--population'))
+    .option('--elite-fraction <f>', 'CEM elite fraction ρ', numberOption('--elite-fraction'))
+    .option('--smoothing <a>', 'CEM smoothing α', numberOption('--smoothing'))
+    .option('--initial-std <s>', 'CEM initial standard deviation', numberOption('--initial-std'))
+    .option('--sigma <s>', 'CMA-ES initial step size', numberOption('--sigma'))
+    .option('--learning-rate <lr>', 'Adam learning rate', numberOption('--learning-rate'))
+    .option('--restarts <n>', 'Adam random restarts', intOption('--restarts'))
+    .option('--smoothness <l>', 'Adam smoothness penalty λ', numberOption('--smoothness'))
+    .action((o: OptimizeOptions) => {
+      const wb = openWorkbench();
+      return (async () => {
+        const p = await findProject(wb, o.project);
+        const defined = (x: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
+        const params = defined({
+          optimizer: o.optimizer,
+          budget: o.budget,
+          task: o.task,
+          simulator: o.simulator,
+          modelId: o.model,
+          seed: o.seed,
+          datasetId: o.dataset,
+          name: o.name,
+          cem: o.optimizer === 'cem' ? defined({ population: o.population, eliteFraction: o.eliteFraction, smoothing: o.smoothing, initialStd: o.initialStd }) : undefined,
+          cmaes: o.optimizer === 'cmaes' ? defined({ population: o.population, sigma: o.sigma }) : undefined,
+          adam: o.optimizer === 'adam' ? defined({ learningRate: o.learningRate, restarts: o.restarts, smoothness: o.smoothness }) : undefined,
+        });
+        const job = await call(wb, 'jobs.start', { kind: 'optimize', projectId: p.id, params: params as never });
+        const done = await runJob(wb, job);
+        const r = done.result as OptimizeResult;
+        const lines = [
+          `${o.optimizer} used ${r.queries} queries; iterates in optimization dataset ${r.datasetId} (runs ${r.runs.join(', ')})`,
+          `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture === null || !r.best ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, stored as design ${r.best?.designId ?? '—'} (run ${r.best?.run ?? '—'})`,
+          `design    ${r.best ? r.best.design.map((v) => v.toFixed(4)).join(', ') : '—'}`,
+          'best cost against queries:',
+          ...curveSummary(r.curve).map(([q, c]) => `  ${String(q).padStart(7)}  ${c.toPrecision(4)}`),
+        ];
+        print(lines.join('\n'), r);
+      })().finally(() => wb.close());
+    });
+}
