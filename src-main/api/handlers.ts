@@ -3,6 +3,8 @@ import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { StoredQuery } from '../engine/storage/queries';
 import type { Workbench } from '../engine/workbench';
+import { OptimizationDatasets } from '../engine/datasets/trajectories';
+import { exportDesigns } from '../engine/export/designs';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
   return {
@@ -123,6 +125,19 @@ export function createHandlers(wb: Workbench): Handlers {
       const { fileName, bytes } = wb.datasets.exportNpz(id);
       return { fileName, npzBase64: Buffer.from(bytes).toString('base64') };
     },
+
+    'trajectories.preview': ({ projectId, source, format }) => {
+      const p = wb.projects.get(projectId);
+      return new OptimizationDatasets(wb.db).preview(source, format, { designDim: p.designSpace.dim, taskRange: p.settings.taskRange });
+    },
+    'trajectories.import': async ({ projectId, name, source, format, mapping }) => {
+      const p = wb.projects.get(projectId);
+      const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange } });
+      wb.events.emit('datasets.changed', { projectId });
+      return ds;
+    },
+    'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),
+    'datasets.exportTrajectories': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),
 
     'models.list': ({ projectId, kind }) => {
       wb.projects.get(projectId);

@@ -1,0 +1,332 @@
+// Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
+// iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
+// JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
+import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource } from '../../../src-shared/api';
+import { ApiError } from '../../../src-shared/errors';
+import { toFloat32Blob } from '../storage/blob';
+import type { Db } from '../storage/database';
+import { safeFileName } from './physics';
+import { RecordReader, detectMapping, resolveMapping, type MappingProblem, type ProjectBounds } from './trajectory-mapping';
+import { readRows } from './trajectory-readers';
+import { RowError, fileError, openSource } from './trajectory-source';
+
+/** One iterate of one optimizer run. */
+export interface OptimizationRecord {
+  run: string;
+  optimizer: string;
+  /** 0, 1, … within the run */
+  iteration: number;
+  /** target point [2] */
+  task: ArrayLike<number>;
+  /** normalized design [d] */
+  design: ArrayLike<number>;
+  cost: number;
+}
+
+export interface StoredRecord extends OptimizationRecord {
+  id: number;
+  task: Float32Array;
+  design: Float32Array;
+}
+
+/** Statistics of an optimization dataset, stored in datasets.stats when it is finished or imported. */
+export interface OptimizationDatasetStats {
+  rows: number;
+  runs: number;
+  /** distinct tasks */
+  tasks: number;
+  optimizers: number;
+  designDim: number | null;
+  minCost: number | null;
+  meanCost: number | null;
+  maxCost: number | null;
+  /** 20 equal bins from minCost to maxCost (one bin when every cost is equal): edges has one more entry than counts */
+  costHistogram: { edges: number[]; counts: number[] } | null;
+}
+
+export const HISTOGRAM_BINS = 20;
+const PREVIEW_ROWS = 20;
+
+interface DatasetRow {
+  id: number;
+  project_id: number;
+  name: string;
+  kind: 'physics' | 'optimization';
+  source: string;
+  status: DatasetStatus;
+  stats: string;
+  job_id: number | null;
+  created_at: number;
+}
+
+interface RecordRow {
+  id: number;
+  run: string;
+  optimizer: string;
+  task: Buffer;
+  iteration: number;
+  design: Buffer;
+  cost: number;
+}
+
+function toInfo(r: DatasetRow): DatasetInfo {
+  return { id: r.id, projectId: r.project_id, name: r.name, kind: r.kind, source: r.source, status: r.status, stats: JSON.parse(r.stats), jobId: r.job_id, createdAt: r.created_at };
+}
+
+function float32s(blob: Buffer): Float32Array {
+  const out = new Float32Array(blob.byteLength / 4);
+  new Uint8Array(out.buffer).set(blob);
+  return out;
+}
+
+/** The shortest decimal text that reads back as the same float32, so exports stay short and round-trip exactly. */
+export function float32Text(v: number): string {
+  for (let p = 1; p < 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return String(s);
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
+/** A CSV field: quoted when it holds a delimiter, quote, line break or edge spaces. */
+export function csvField(s: string): string {
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function previewCell(v: unknown): string | number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (ArrayBuffer.isView(v)) return JSON.stringify(Array.from(v as unknown as ArrayLike<number | bigint>, Number));
+  return JSON.stringify(v);
+}
+
+export class OptimizationDatasets {
+  private readonly insertRecord;
+  private readonly selectDataset;
+  constructor(private readonly db: Db) {
+    this.insertRecord = db.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.selectDataset = db.prepare('SELECT * FROM datasets WHERE id = ?');
+  }
+
+  /** A new, empty optimization dataset; "building" while a run writes it. */
+  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building'): DatasetInfo {
+    if (!this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
+      throw new ApiError('not_found', `There is no project with id ${projectId}.`, [{ path: 'projectId', message: 'no such project' }]);
+    }
+    const id = this.db
+      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'optimization', ?, ?, ?, ?)`)
+      .run(projectId, name, source, status, jobId, Date.now()).lastInsertRowid;
+    return this.get(Number(id));
+  }
+
+  /** Writes a batch of records in one transaction: all or none, checked before anything is written. */
+  append(datasetId: number, records: readonly OptimizationRecord[]): void {
+    records.forEach((r, i) => {
+      const bad = (what: string): never => {
+        throw new Error(`record ${i}: ${what}`);
+      };
+      if (!Number.isFinite(r.cost)) bad(`cost is ${r.cost}, not a finite number`);
+      if (!Number.isSafeInteger(r.iteration) || r.iteration < 0) bad(`iteration ${r.iteration} is not a whole number ≥ 0`);
+      if (r.task.length !== 2 || !Array.from(r.task).every(Number.isFinite)) bad('task must be 2 finite numbers');
+      if (!r.design.length || !Array.from(r.design).every(Number.isFinite)) bad('design must be finite numbers');
+    });
+    this.db
+      .transaction(() => {
+        this.optimizationRow(datasetId);
+        for (const r of records) this.insertRecord.run(datasetId, r.run, r.optimizer, toFloat32Blob(r.task), r.iteration, toFloat32Blob(r.design), r.cost);
+      })
+      .immediate();
+  }
+
+  /** Computes the dataset's stats and stores them with its final status. */
+  finish(datasetId: number, status: 'ready' | 'incomplete'): DatasetInfo {
+    this.db
+      .transaction(() => {
+        this.optimizationRow(datasetId);
+        this.storeStats(datasetId, status);
+      })
+      .immediate();
+    return this.get(datasetId);
+  }
+
+  get(id: number): DatasetInfo {
+    const row = this.selectDataset.get(id) as DatasetRow | undefined;
+    if (!row) throw new ApiError('not_found', `There is no dataset with id ${id}.`, [{ path: 'id', message: 'no such dataset' }]);
+    return toInfo(row);
+  }
+
+  count(datasetId: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM optimization_records WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+  }
+
+  /** The dataset's records in the order they were written, decoded, one at a time. */
+  *records(datasetId: number): Generator<StoredRecord> {
+    this.optimizationRow(datasetId);
+    const rows = this.db.prepare('SELECT id, run, optimizer, task, iteration, design, cost FROM optimization_records WHERE dataset_id = ? ORDER BY id').iterate(datasetId) as IterableIterator<RecordRow>;
+    for (const r of rows) yield { id: r.id, run: r.run, optimizer: r.optimizer, iteration: r.iteration, task: float32s(r.task), design: float32s(r.design), cost: r.cost };
+  }
+
+  /** The first rows of a trajectory file, the mapping its column names suggest, and the problems in those rows. */
+  async preview(source: TrajectorySource, format: TrajectoryFormat | undefined, bounds: ProjectBounds): Promise<TrajectoryPreview> {
+    const src = openSource(source, format);
+    try {
+      let columns: string[] = [];
+      const notes: MappingProblem[] = [];
+      const rows: unknown[][] = [];
+      const count = await readRows(
+        src,
+        {
+          columns: (names, n) => {
+            columns = names;
+            notes.push(...n);
+          },
+          row: (cells) => void rows.push([...cells]),
+        },
+        PREVIEW_ROWS,
+      );
+      const { mapping, problems } = detectMapping(columns);
+      problems.unshift(...notes);
+      if (!count) problems.push({ row: null, column: null, message: 'the file has a header but no rows' });
+      if (mapping) {
+        try {
+          const reader = new RecordReader(resolveMapping(mapping, columns, bounds), bounds);
+          rows.forEach((cells, i) => {
+            try {
+              reader.read(cells, i + 1);
+            } catch (err) {
+              if (!(err instanceof RowError)) throw err;
+              problems.push({ row: err.row, column: err.column, message: err.problem });
+            }
+          });
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          problems.push({ row: null, column: null, message: err.message });
+        }
+      }
+      return { format: src.format, fileName: src.fileName, columns, rows: rows.map((r) => r.map(previewCell)), mapping, problems };
+    } finally {
+      src.dispose();
+    }
+  }
+
+  /**
+   * Imports a trajectory file as a new "ready" optimization dataset, streamed in one SQLite
+   * transaction: the first problem (an ApiError naming row and column) rolls everything back.
+   */
+  async importFile(
+    projectId: number,
+    name: string,
+    source: TrajectorySource,
+    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds },
+  ): Promise<DatasetInfo> {
+    const src = openSource(source, opts.format);
+    // better-sqlite3's transaction() cannot span the stream's awaits: BEGIN and COMMIT by hand
+    if (this.db.inTransaction) {
+      src.dispose();
+      throw new ApiError('conflict', 'Another import is writing to the database; try again when it has finished.');
+    }
+    this.db.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const info = this.create(projectId, name, `imported:${src.fileName}`, null);
+      let reader: RecordReader | null = null;
+      const designBlob = Buffer.alloc(opts.bounds.designDim * 4);
+      const taskBlob = Buffer.alloc(8);
+      const rows = await readRows(src, {
+        columns: (columns, notes) => {
+          const mapping = opts.mapping ?? mappingOrError(columns, notes);
+          const skipped = notes.find((n) => n.column !== null && Object.values(mapping).flat().includes(n.column));
+          if (skipped) throw fileError(`mapping: array "${skipped.column}" cannot be used (${skipped.message})`, 'mapping');
+          reader = new RecordReader(resolveMapping(mapping, columns, opts.bounds), opts.bounds);
+        },
+        row: (cells, row) => {
+          const r = reader!;
+          r.read(cells, row);
+          designBlob.set(new Uint8Array(r.design.buffer));
+          taskBlob.set(new Uint8Array(r.task.buffer));
+          // bound BLOBs are copied by SQLite, so the two buffers are reused for every row
+          this.insertRecord.run(info.id, r.run, r.optimizer, taskBlob, r.iteration, designBlob, r.cost);
+        },
+      });
+      if (!rows) throw fileError(`"${src.fileName}" has a header but no rows.`);
+      this.storeStats(info.id, 'ready');
+      this.db.prepare('COMMIT').run();
+      return this.get(info.id);
+    } catch (err) {
+      if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
+      throw err;
+    } finally {
+      src.dispose();
+    }
+  }
+
+  /** The whole dataset in the import's own layout: CSV run,optimizer,iteration,task_x,task_y,x0…,cost or a JSON array. */
+  exportRecords(datasetId: number, format: 'csv' | 'json'): { fileName: string; content: string; rows: number } {
+    const ds = this.optimizationRow(datasetId);
+    const parts: string[] = [];
+    let rows = 0;
+    // one read transaction: a snapshot, even while a run appends to the dataset
+    this.db.transaction(() => {
+      for (const r of this.records(datasetId)) {
+        const task = Array.from(r.task, float32Text);
+        const design = Array.from(r.design, float32Text);
+        if (format === 'csv') {
+          if (!rows) parts.push(['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...design.map((_, k) => `x${k}`), 'cost'].join(',') + '\n');
+          parts.push(`${csvField(r.run)},${csvField(r.optimizer)},${r.iteration},${task.join(',')},${design.join(',')},${r.cost}\n`);
+        } else {
+          parts.push(`${rows ? ',\n' : '[\n'}{"run":${JSON.stringify(r.run)},"optimizer":${JSON.stringify(r.optimizer)},"iteration":${r.iteration},"task":[${task.join(',')}],"design":[${design.join(',')}],"cost":${r.cost}}`);
+        }
+        rows++;
+      }
+    })();
+    if (!rows) throw new ApiError('invalid_argument', `Dataset "${ds.name}" has no records to export.`, [{ path: 'id', message: 'empty dataset' }]);
+    if (format === 'json') parts.push('\n]\n');
+    return { fileName: `${safeFileName(ds.name, `dataset-${datasetId}`)}.${format}`, content: parts.join(''), rows };
+  }
+
+  private storeStats(datasetId: number, status: DatasetStatus): void {
+    const a = this.db
+      .prepare(
+        `SELECT COUNT(*) AS rows, COUNT(DISTINCT run) AS runs, COUNT(DISTINCT task) AS tasks, COUNT(DISTINCT optimizer) AS optimizers,
+           MAX(length(design)) / 4 AS designDim, MIN(cost) AS minCost, AVG(cost) AS meanCost, MAX(cost) AS maxCost
+         FROM optimization_records WHERE dataset_id = ?`,
+      )
+      .get(datasetId) as Omit<OptimizationDatasetStats, 'costHistogram'>;
+    let costHistogram: OptimizationDatasetStats['costHistogram'] = null;
+    if (a.rows && a.minCost !== null && a.maxCost !== null) {
+      const bins = a.maxCost > a.minCost ? HISTOGRAM_BINS : 1;
+      const width = (a.maxCost - a.minCost) / bins || 1;
+      const counts = new Array<number>(bins).fill(0);
+      const byBin = this.db
+        .prepare(`SELECT MIN(CAST((cost - ?) / ? AS INTEGER), ?) AS bin, COUNT(*) AS n FROM optimization_records WHERE dataset_id = ? GROUP BY bin`)
+        .all(a.minCost, width, bins - 1, datasetId) as { bin: number; n: number }[];
+      for (const { bin, n } of byBin) counts[bin] = n;
+      const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? a.maxCost! : a.minCost! + i * width));
+      costHistogram = { edges, counts };
+    }
+    const stats: OptimizationDatasetStats = { ...a, costHistogram };
+    this.db.prepare('UPDATE datasets SET status = ?, stats = ? WHERE id = ?').run(status, JSON.stringify(stats), datasetId);
+  }
+
+  /** The dataset's row; not_found if missing, invalid_argument if it is not an optimization dataset. */
+  private optimizationRow(id: number): DatasetRow {
+    const row = this.selectDataset.get(id) as DatasetRow | undefined;
+    if (!row) throw new ApiError('not_found', `There is no dataset with id ${id}.`, [{ path: 'id', message: 'no such dataset' }]);
+    if (row.kind !== 'optimization') {
+      throw new ApiError('invalid_argument', `Dataset ${id} ("${row.name}") is a ${row.kind} dataset, not an optimization dataset.`, [{ path: 'id', message: 'not an optimization dataset' }]);
+    }
+    return row;
+  }
+}
+
+function mappingOrError(columns: string[], notes: MappingProblem[]): TrajectoryMapping {
+  const { mapping, problems } = detectMapping(columns);
+  if (mapping) return mapping;
+  const all = [...problems, ...notes];
+  throw new ApiError(
+    'invalid_argument',
+    `The columns could not be mapped: ${all.map((p) => (p.column ? `${p.column}: ${p.message}` : p.message)).join('; ')}. Columns: ${columns.join(', ')}. Give a mapping.`,
+    all.map((p) => ({ path: p.column ? `mapping / ${p.column}` : 'mapping', message: p.message })),
+  );
+}
+
