@@ -229,9 +229,9 @@ export class OptimizationDatasets {
     this.db.prepare('BEGIN IMMEDIATE').run();
     try {
       const info = this.create(projectId, name, `imported:${src.fileName}`, null);
+      const writer = new RecordWriter(this.db, info.id, opts.bounds.designDim);
+      const totals = new RunningStats();
       let reader: RecordReader | null = null;
-      const designBlob = Buffer.alloc(opts.bounds.designDim * 4);
-      const taskBlob = Buffer.alloc(8);
       const rows = await readRows(src, {
         columns: (columns, notes) => {
           const mapping = opts.mapping ?? mappingOrError(columns, notes);
@@ -242,14 +242,12 @@ export class OptimizationDatasets {
         row: (cells, row) => {
           const r = reader!;
           r.read(cells, row);
-          designBlob.set(new Uint8Array(r.design.buffer));
-          taskBlob.set(new Uint8Array(r.task.buffer));
-          // bound BLOBs are copied by SQLite, so the two buffers are reused for every row
-          this.insertRecord.run(info.id, r.run, r.optimizer, taskBlob, r.iteration, designBlob, r.cost);
+          writer.add(r);
+          totals.add(r);
         },
       });
       if (!rows) throw fileError(`"${src.fileName}" has a header but no rows.`);
-      this.storeStats(info.id, 'ready');
+      this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
       this.db.prepare('COMMIT').run();
       return this.get(info.id);
     } catch (err) {
@@ -284,23 +282,29 @@ export class OptimizationDatasets {
     return { fileName: `${safeFileName(ds.name, `dataset-${datasetId}`)}.${format}`, content: parts.join(''), rows };
   }
 
-  private storeStats(datasetId: number, status: DatasetStatus): void {
-    const a = this.db
-      .prepare(
-        `SELECT COUNT(*) AS rows, COUNT(DISTINCT run) AS runs, COUNT(DISTINCT task) AS tasks, COUNT(DISTINCT optimizer) AS optimizers,
-           MAX(length(design)) / 4 AS designDim, MIN(cost) AS minCost, AVG(cost) AS meanCost, MAX(cost) AS maxCost
-         FROM optimization_records WHERE dataset_id = ?`,
-      )
-      .get(datasetId) as Omit<OptimizationDatasetStats, 'costHistogram'>;
+  /** `known`: the aggregates when the caller counted them while writing (an import), else computed here. */
+  private storeStats(datasetId: number, status: DatasetStatus, known?: Omit<OptimizationDatasetStats, 'costHistogram'>, costs?: Float64Array | null): void {
+    const a =
+      known ??
+      (this.db
+        .prepare(
+          `SELECT COUNT(*) AS rows, COUNT(DISTINCT run) AS runs, COUNT(DISTINCT task) AS tasks, COUNT(DISTINCT optimizer) AS optimizers,
+             MAX(length(design)) / 4 AS designDim, MIN(cost) AS minCost, AVG(cost) AS meanCost, MAX(cost) AS maxCost
+           FROM optimization_records WHERE dataset_id = ?`,
+        )
+        .get(datasetId) as Omit<OptimizationDatasetStats, 'costHistogram'>);
     let costHistogram: OptimizationDatasetStats['costHistogram'] = null;
     if (a.rows && a.minCost !== null && a.maxCost !== null) {
       const bins = a.maxCost > a.minCost ? HISTOGRAM_BINS : 1;
       const width = (a.maxCost - a.minCost) / bins || 1;
       const counts = new Array<number>(bins).fill(0);
-      const byBin = this.db
-        .prepare(`SELECT MIN(CAST((cost - ?) / ? AS INTEGER), ?) AS bin, COUNT(*) AS n FROM optimization_records WHERE dataset_id = ? GROUP BY bin`)
-        .all(a.minCost, width, bins - 1, datasetId) as { bin: number; n: number }[];
-      for (const { bin, n } of byBin) counts[bin] = n;
+      if (costs) for (const c of costs) counts[Math.min(Math.trunc((c - a.minCost) / width), bins - 1)]!++;
+      else {
+        const byBin = this.db
+          .prepare(`SELECT MIN(CAST((cost - ?) / ? AS INTEGER), ?) AS bin, COUNT(*) AS n FROM optimization_records WHERE dataset_id = ? GROUP BY bin`)
+          .all(a.minCost, width, bins - 1, datasetId) as { bin: number; n: number }[];
+        for (const { bin, n } of byBin) counts[bin] = n;
+      }
       const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? a.maxCost! : a.minCost! + i * width));
       costHistogram = { edges, counts };
     }
@@ -316,6 +320,80 @@ export class OptimizationDatasets {
       throw new ApiError('invalid_argument', `Dataset ${id} ("${row.name}") is a ${row.kind} dataset, not an optimization dataset.`, [{ path: 'id', message: 'not an optimization dataset' }]);
     }
     return row;
+  }
+}
+
+/** Inserts an import's records; BLOBs are copied by SQLite when bound, so two buffers serve every row. */
+class RecordWriter {
+  private readonly insert;
+  private readonly design: Buffer;
+  private readonly task = Buffer.alloc(8);
+  constructor(
+    db: Db,
+    private readonly datasetId: number,
+    designDim: number,
+  ) {
+    this.insert = db.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.design = Buffer.alloc(designDim * 4);
+  }
+
+  add(r: RecordReader): void {
+    this.design.set(r.designBytes);
+    this.task.set(r.taskBytes);
+    this.insert.run(this.datasetId, r.run, r.optimizer, this.task, r.iteration, this.design, r.cost);
+  }
+}
+
+/** Costs kept for the histogram while importing (8 bytes a row); beyond this many rows it is computed in SQL. */
+const KEPT_COSTS = 4_000_000;
+
+/** Counts, distinct runs, tasks and optimizers, and the cost range, while an import streams (no second pass over the table). */
+class RunningStats {
+  private rows = 0;
+  private sum = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private readonly runs = new Set<string>();
+  private readonly optimizers = new Set<string>();
+  private readonly tasks = new Set<string>();
+  // rows of a run mostly repeat the previous row's run, optimizer and task: skip the set then
+  private lastRun = '';
+  private lastOptimizer = '';
+  private lastTask = [Number.NaN, Number.NaN];
+  private kept: Float64Array | null = new Float64Array(1024);
+
+  add(r: RecordReader): void {
+    if (this.kept) {
+      if (this.rows === this.kept.length) {
+        if (this.rows >= KEPT_COSTS) this.kept = null;
+        else {
+          const grown = new Float64Array(this.rows * 2);
+          grown.set(this.kept);
+          this.kept = grown;
+        }
+      }
+      if (this.kept) this.kept[this.rows] = r.cost;
+    }
+    this.rows++;
+    this.sum += r.cost;
+    if (r.cost < this.min) this.min = r.cost;
+    if (r.cost > this.max) this.max = r.cost;
+    if (r.run !== this.lastRun) this.runs.add((this.lastRun = r.run));
+    if (r.optimizer !== this.lastOptimizer) this.optimizers.add((this.lastOptimizer = r.optimizer));
+    if (r.task[0] !== this.lastTask[0] || r.task[1] !== this.lastTask[1]) {
+      this.lastTask = [r.task[0]!, r.task[1]!];
+      this.tasks.add(`${r.task[0]},${r.task[1]}`);
+    }
+  }
+
+  /** every cost, in row order; null when there were too many to keep */
+  costs(): Float64Array | null {
+    return this.kept ? this.kept.subarray(0, this.rows) : null;
+  }
+
+  summary(designDim: number): Omit<OptimizationDatasetStats, 'costHistogram'> {
+    const n = this.rows;
+    return { rows: n, runs: this.runs.size, tasks: this.tasks.size, optimizers: this.optimizers.size, designDim: n ? designDim : null, minCost: n ? this.min : null, meanCost: n ? this.sum / n : null, maxCost: n ? this.max : null };
   }
 }
 

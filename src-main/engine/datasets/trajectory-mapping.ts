@@ -168,8 +168,9 @@ export function cellNumber(v: unknown, row: number, column: string): number {
   if (typeof v === 'number') n = v;
   else if (typeof v === 'bigint') n = Number(v);
   else if (typeof v === 'string') {
-    if (v.trim() === '') throw rowError(row, column, 'is empty');
     n = Number(v);
+    // Number('') and Number('  ') are 0: only then is the text worth a second look
+    if (n === 0 && v.trim() === '') throw rowError(row, column, 'is empty');
     if (Number.isNaN(n) && !/^\s*[+-]?nan\s*$/i.test(v)) throw rowError(row, column, `value ${show(v)} is not a number`);
   } else if (v === null || v === undefined) throw rowError(row, column, 'is missing');
   else throw rowError(row, column, `value ${show(v)} is not a number`);
@@ -197,7 +198,8 @@ function cellVector(v: unknown, row: number, column: string): unknown[] {
 function cellText(v: unknown, row: number, column: string): string {
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v !== 'string') throw rowError(row, column, v === null || v === undefined ? 'is missing' : `value ${show(v)} is not text`);
-  const s = v.trim();
+  // trim only when an end is blank: most names are not, and trim() would copy every one
+  const s = v.length && v.charCodeAt(0) > 32 && v.charCodeAt(v.length - 1) > 32 ? v : v.trim();
   if (!s) throw rowError(row, column, 'is empty');
   if (s.length > 100) throw rowError(row, column, 'is longer than 100 characters');
   return s;
@@ -214,6 +216,13 @@ export class RecordReader {
   cost = 0;
   readonly task = new Float32Array(2);
   readonly design: Float32Array;
+  /** the bytes of task and design, for writing them as BLOBs */
+  readonly taskBytes = new Uint8Array(this.task.buffer);
+  readonly designBytes: Uint8Array;
+  private readonly designLow: Float64Array;
+  private readonly designHigh: Float64Array;
+  private readonly taskLow: Float64Array;
+  private readonly taskHigh: Float64Array;
   private readonly nextIteration = new Map<string, number>();
   private readonly names: readonly string[];
 
@@ -223,6 +232,12 @@ export class RecordReader {
     private readonly defaultOptimizer = DEFAULT_OPTIMIZER,
   ) {
     this.design = new Float32Array(bounds.designDim);
+    this.designBytes = new Uint8Array(this.design.buffer);
+    this.designLow = new Float64Array(bounds.designDim).fill(-1);
+    this.designHigh = new Float64Array(bounds.designDim).fill(1);
+    const r = bounds.taskRange;
+    this.taskLow = Float64Array.of(r.xMin, r.yMin);
+    this.taskHigh = Float64Array.of(r.xMax, r.yMax);
     this.names = m.columns;
   }
 
@@ -246,23 +261,20 @@ export class RecordReader {
     }
     this.cost = cellNumber(cells[m.cost], row, name[m.cost]!);
 
-    const r = this.bounds.taskRange;
-    const lo = [r.xMin, r.yMin];
-    const hi = [r.xMax, r.yMax];
-    this.readVector(cells, row, m.task, this.task, (k, v, c) => {
-      if (v < lo[k]! || v > hi[k]!) throw rowError(row, c, `value ${v} is outside the project's task range ${'xy'[k]} ${lo[k]}–${hi[k]}`);
-    });
-    this.readVector(cells, row, m.design, this.design, (_k, v, c) => {
-      if (v < -1 || v > 1) throw rowError(row, c, `value ${v} is outside [-1, 1] (designs are normalized)`);
-    });
+    this.readVector(cells, row, m.task, this.task, this.taskLow, this.taskHigh);
+    this.readVector(cells, row, m.design, this.design, this.designLow, this.designHigh);
   }
 
-  private readVector(cells: readonly unknown[], row: number, cols: number[], out: Float32Array, check: (k: number, v: number, column: string) => void): void {
+  private outside(out: Float32Array, k: number, v: number): string {
+    if (out === this.design) return `value ${v} is outside [-1, 1] (designs are normalized)`;
+    return `value ${v} is outside the project's task range ${'xy'[k]} ${this.taskLow[k]}–${this.taskHigh[k]}`;
+  }
+
+  private readVector(cells: readonly unknown[], row: number, cols: number[], out: Float32Array, lo: Float64Array, hi: Float64Array): void {
     if (cols.length === out.length) {
       for (let k = 0; k < cols.length; k++) {
-        const c = this.names[cols[k]!]!;
-        const v = cellNumber(cells[cols[k]!], row, c);
-        check(k, v, c);
+        const v = cellNumber(cells[cols[k]!], row, this.names[cols[k]!]!);
+        if (v < lo[k]! || v > hi[k]!) throw rowError(row, this.names[cols[k]!]!, this.outside(out, k, v));
         out[k] = v;
       }
       return;
@@ -274,7 +286,7 @@ export class RecordReader {
     }
     for (let k = 0; k < out.length; k++) {
       const v = cellNumber(values[k], row, `${c}[${k}]`);
-      check(k, v, `${c}[${k}]`);
+      if (v < lo[k]! || v > hi[k]!) throw rowError(row, `${c}[${k}]`, this.outside(out, k, v));
       out[k] = v;
     }
   }

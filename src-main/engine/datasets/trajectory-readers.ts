@@ -44,7 +44,8 @@ function readCsv(src: OpenedSource, visit: RowVisitor, maxRows: number): Promise
       else resolve(rows);
     };
     Papa.parse<string[]>(input, {
-      skipEmptyLines: 'greedy',
+      // 'greedy' would join every row to test it; whitespace-only lines are skipped below instead
+      skipEmptyLines: true,
       chunk(results, parser) {
         const stop = (err?: unknown): void => {
           settle(err);
@@ -55,14 +56,17 @@ function readCsv(src: OpenedSource, visit: RowVisitor, maxRows: number): Promise
           const data = results.data;
           let i = 0;
           if (!header) {
-            header = data[0]!.map((c) => c.trim());
+            while (i < data.length && data[i]!.length === 1 && !data[i]![0]!.trim()) i++;
+            if (i === data.length) return;
+            header = data[i]!.map((c) => c.trim());
             visit.columns(header, []);
-            i = 1;
+            i++;
           }
           const quote = results.errors.find((e) => e.type === 'Quotes');
           const end = quote?.row !== undefined ? Math.min(quote.row, data.length) : data.length;
           for (; i < end; i++) {
             const cells = data[i]!;
+            if (cells.length === 1 && !cells[0]!.trim()) continue;
             rows++;
             if (cells.length !== header.length) {
               const column = cells.length < header.length ? header[cells.length]! : `field ${cells.length}`;
