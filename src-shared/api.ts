@@ -184,14 +184,24 @@ export const methods = {
       run: z.string().trim().min(1).max(100).optional(),
     })
     .strict(),
-  /** the project's simulator queries, newest first */
+  /** the project's simulator queries (every evaluated design), newest first or cheapest first, filtered */
   'queries.list': z
     .object({
       projectId: Id,
       limit: z.number().int().min(1).max(500).default(50),
       offset: z.number().int().min(0).default(0),
+      sort: z.enum(['newest', 'cost']).default('newest'),
+      /** only this method ("cem", "adam", "manual", "dataset.physics", …) */
+      method: z.string().trim().min(1).max(40).optional(),
+      simulator: z.enum(['ground_truth', 'learned']).optional(),
+      /** only costs at most this */
+      costMax: z.number().finite().optional(),
+      /** only tasks within radius of (x, y) */
+      task: z.object({ x: z.number().finite(), y: z.number().finite(), radius: z.number().positive().default(1e-3) }).strict().optional(),
     })
     .strict(),
+  /** the methods that made the project's queries, with their counts (for filters) */
+  'queries.methods': z.object({ projectId: Id }).strict(),
 
   'datasets.list': z.object({ projectId: Id }).strict(),
   'datasets.delete': z.object({ id: Id }).strict(),
@@ -412,6 +422,7 @@ export interface MethodResults {
   'jobs.cancel': JobInfo;
   'simulate.run': SimulationResult;
   'queries.list': { total: number; rows: QueryInfo[] };
+  'queries.methods': { method: string; count: number }[];
   'datasets.list': DatasetInfo[];
   'datasets.delete': { id: number; deleted: true };
   'datasets.importPhysics': DatasetInfo;
@@ -436,11 +447,13 @@ export interface ApiEvents {
   'datasets.changed': { projectId: number };
   /** new simulator queries were stored for a project */
   'queries.added': { projectId: number; count: number };
+  /** an optimization run made progress: its best cost after this many queries (a live curve point) */
+  'optimize.progress': { projectId: number; jobId: number; queries: number; bestCost: number };
   /** a project's models changed (training progress, finished, deleted) */
   'models.changed': { projectId: number; modelId: number };
 }
 export type EventName = keyof ApiEvents;
-export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed', 'datasets.changed', 'queries.added', 'models.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed', 'datasets.changed', 'queries.added', 'models.changed', 'optimize.progress'];
 
 export { IPC_INVOKE, IPC_EVENT, API_PATH, WS_PATH, TOKEN_HEADER, TOKEN_COOKIE } from './channels';
 

@@ -90,9 +90,13 @@ export function createHandlers(wb: Workbench): Handlers {
         },
       };
     },
-    'queries.list': ({ projectId, limit, offset }) => {
+    'queries.list': ({ projectId, limit, offset, ...filter }) => {
       wb.projects.get(projectId);
-      return { total: wb.queries.count(projectId), rows: wb.queries.list(projectId, limit, offset).map(toQueryInfo) };
+      return { total: wb.queries.count(projectId, filter), rows: wb.queries.list(projectId, limit, offset, filter).map(toQueryInfo) };
+    },
+    'queries.methods': ({ projectId }) => {
+      wb.projects.get(projectId);
+      return wb.queries.methods(projectId);
     },
 
     'datasets.list': ({ projectId }) => {

@@ -24,6 +24,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     // 64 MiB page cache: the (project_id, cost) index of a million queries stays in memory
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
+    // f32(blob, i): entry i of a float32 BLOB (designs, tasks), so plain SQL can filter on them
+    db.function('f32', { deterministic: true }, (blob: unknown, i: unknown) => {
+      const b = blob as Buffer | null;
+      const k = Number(i);
+      return b && Number.isInteger(k) && k >= 0 && (k + 1) * 4 <= b.length ? b.readFloatLE(k * 4) : null;
+    });
     if (options.migrate ?? true) migrate(db);
     else assertSchemaCurrent(db);
   } catch (err) {

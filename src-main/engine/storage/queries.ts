@@ -16,6 +16,38 @@ export interface SimulatorQuery {
   createdAt?: number;
 }
 
+export interface QueryFilter {
+  sort?: 'newest' | 'cost';
+  method?: string;
+  simulator?: 'ground_truth' | 'learned';
+  costMax?: number;
+  /** tasks within radius of (x, y) */
+  task?: { x: number; y: number; radius: number };
+}
+
+function whereOf(projectId: number, f: QueryFilter): { where: string; args: unknown[] } {
+  const where = ['project_id = ?'];
+  const args: unknown[] = [projectId];
+  if (f.method !== undefined) {
+    where.push('method = ?');
+    args.push(f.method);
+  }
+  if (f.simulator !== undefined) {
+    where.push('simulator = ?');
+    args.push(f.simulator);
+  }
+  if (f.costMax !== undefined) {
+    where.push('cost <= ?');
+    args.push(f.costMax);
+  }
+  if (f.task !== undefined) {
+    // f32(blob, i): the i-th float32 of a BLOB, a function the database registers
+    where.push('(f32(task, 0) - ?) * (f32(task, 0) - ?) + (f32(task, 1) - ?) * (f32(task, 1) - ?) <= ?');
+    args.push(f.task.x, f.task.x, f.task.y, f.task.y, f.task.radius * f.task.radius);
+  }
+  return { where: where.join(' AND '), args };
+}
+
 export interface StoredQuery {
   id: number;
   projectId: number;
@@ -109,12 +141,22 @@ export class QueryStore {
     return (this.best.all(projectId, limit) as QueryRow[]).map(toStored);
   }
 
-  /** newest first, a page at a time (served by the (project_id, id) index) */
-  list(projectId: number, limit: number, offset: number): StoredQuery[] {
-    return (this.db.prepare('SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY id DESC LIMIT ? OFFSET ?').all(projectId, limit, offset) as QueryRow[]).map(toStored);
+  /**
+   * A page of the project's queries, newest first (the (project_id, id) index) or cheapest
+   * first (the (project_id, cost) index), optionally filtered.
+   */
+  list(projectId: number, limit: number, offset: number, filter: QueryFilter = {}): StoredQuery[] {
+    const { where, args } = whereOf(projectId, filter);
+    const order = filter.sort === 'cost' ? 'cost ASC, id ASC' : 'id DESC';
+    return (this.db.prepare(`SELECT * FROM simulator_queries WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
   }
 
-  count(projectId: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM simulator_queries WHERE project_id = ?').get(projectId) as { n: number }).n;
+  count(projectId: number, filter: QueryFilter = {}): number {
+    const { where, args } = whereOf(projectId, filter);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM simulator_queries WHERE ${where}`).get(...args) as { n: number }).n;
+  }
+
+  methods(projectId: number): { method: string; count: number }[] {
+    return this.db.prepare('SELECT method, COUNT(*) AS count FROM simulator_queries WHERE project_id = ? GROUP BY method ORDER BY count DESC, method').all(projectId) as { method: string; count: number }[];
   }
 }
