@@ -10,6 +10,7 @@ import { writeNpz } from '../engine/datasets/npz';
 import { dispatch } from '../api/dispatch';
 import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
+import { registerTrajectoryCommands } from './commands/trajectories';
 import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
 import { registerOptimizeCommands } from './commands/optimize';
 
@@ -371,6 +372,8 @@ function rendererDir(): string {
 }
 
 registerOptimizeCommands();
+
+registerTrajectoryCommands();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError) {

@@ -88,13 +88,13 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     }
   }
   let sql: string;
-  if (req.ids) sql = `${source} ORDER BY cost, id`;
+  if (req.ids) sql = `SELECT * FROM (${source}) ORDER BY cost, id`;
   else if (req.perTask) {
     sql = `SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY task ORDER BY cost, id) AS rank, MIN(cost) OVER (PARTITION BY task) AS task_best FROM (${source}) s)
            WHERE rank <= ? ORDER BY task_best, task, cost, id`;
     params.push(req.topK);
   } else {
-    sql = `${source} ORDER BY cost, id LIMIT ?`;
+    sql = `SELECT * FROM (${source}) ORDER BY cost, id LIMIT ?`;
     params.push(req.topK);
   }
   const rows = db.prepare(sql).all(...params) as Row[];
@@ -176,7 +176,8 @@ export function exportDesigns(db: Db, project: ProjectSummary, req: DesignExport
       design: x.design.map((v) => Number(float32Text(v))),
       angles: x.angles,
     }));
-    content = JSON.stringify(objects, null, 1) + '\n';
+    // one object a line: readable, and diffable
+    content = objects.length ? `[\n${objects.map((x) => JSON.stringify(x)).join(',\n')}\n]\n` : '[]\n';
   }
   return { fileName, content, rows: designs.length };
 }

@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src-main/api/handlers';
+import { dispatch } from '../../src-main/api/dispatch';
+import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
+import type { ApiEnvelope } from '../../src-shared/errors';
+import type { DatasetInfo } from '../../src-shared/api';
+import { toolPolyline } from '../../src-shared/fluidtool2d';
+import { tempDir, testWorkbench } from './helpers';
+
+function ok<T>(e: ApiEnvelope<unknown>): T {
+  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+  return e.result as T;
+}
+
+type Exported = { fileName: string; content: string; rows: number };
+
+function parseCsv(content: string): Record<string, string>[] {
+  const [header, ...lines] = content.trim().split('\n');
+  const names = header!.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i]!, v])));
+}
+
+describe('designs export', () => {
+  let t: ReturnType<typeof testWorkbench>;
+  let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
+  let projectId: number;
+  const thetaMax = 0.3;
+  beforeEach(() => {
+    t = testWorkbench();
+    const handlers = createHandlers(t.wb);
+    call = (m, a) => dispatch(handlers, m, a);
+    projectId = t.wb.projects.create({ name: 'Export me', environment: 'fluidtool-2d', settings: { joints: 4, thetaMax } }).id;
+    // 12 queries: 3 tasks × 4 designs, two methods, costs 0.1 … 1.2 in a shuffled order
+    const tasks = [[0.3, 0.1], [0.5, 0.2], [0.7, 0.3]];
+    const costs = [0.5, 1.1, 0.2, 0.9, 0.1, 0.7, 1.2, 0.3, 0.8, 0.4, 1.0, 0.6];
+    t.wb.queries.record(
+      costs.map((cost, i) => ({
+        projectId,
+        design: [Math.sin(i), Math.cos(i), -Math.sin(2 * i), 0.5 - (i % 3) / 3],
+        task: tasks[i % 3]!,
+        simulator: 'ground_truth' as const,
+        cost,
+        capture: 1 - cost / 2,
+        wallMs: 10,
+        method: i % 2 ? 'cem' : 'random',
+        run: `run-${i % 2}`,
+        createdAt: Date.UTC(2026, 0, 1, 12, 0, i),
+      })),
+    );
+  });
+  afterEach(() => t.dispose());
+
+  it('exports the top k by cost with task, capture, method, run, time, design and absolute joint angles', async () => {
+    const r = ok<Exported>(await call('designs.export', { projectId, topK: 3 }));
+    expect(r.rows).toBe(3);
+    expect(r.fileName).toBe('Export me-best-3.csv');
+    const rows = parseCsv(r.content);
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'task_x', 'task_y', 'cost', 'capture', 'method', 'run', 'simulator', 'model_id', 'created_at', 'x0', 'x1', 'x2', 'x3', 'angle_1_rad', 'angle_2_rad', 'angle_3_rad', 'angle_4_rad']);
+    expect(rows.map((x) => Number(x.cost))).toEqual([0.1, 0.2, 0.3]);
+    expect(rows[0]).toMatchObject({ id: '5', task_x: '0.5', task_y: '0.2', capture: '0.95', method: 'random', run: 'run-0', simulator: 'ground_truth', model_id: '', created_at: '2026-01-01T12:00:04.000Z' });
+    // angle_i_rad is the direction of tool segment i as toolPolyline draws it
+    const design = [0, 1, 2, 3].map((k) => Number(rows[0]![`x${k}`]));
+    const pts = toolPolyline(design, thetaMax);
+    for (let i = 0; i < 4; i++) {
+      const a = Number(rows[0]![`angle_${i + 1}_rad`]);
+      expect(Math.cos(a)).toBeCloseTo((pts[2 * i + 2]! - pts[2 * i]!) / (0.55 / 4), 5);
+      expect(Math.sin(a)).toBeCloseTo((pts[2 * i + 3]! - pts[2 * i + 1]!) / (0.55 / 4), 5);
+    }
+  });
+
+  it('filters by method, takes the top k per task, or exactly the selected ids; JSON carries design and angles arrays', async () => {
+    const cem = parseCsv(ok<Exported>(await call('designs.export', { projectId, topK: 100, method: 'cem' })).content);
+    expect(cem).toHaveLength(6);
+    expect(cem.every((x) => x.method === 'cem')).toBe(true);
+    const perTask = parseCsv(ok<Exported>(await call('designs.export', { projectId, topK: 2, perTask: true })).content);
+    expect(perTask.map((x) => [x.task_x, Number(x.cost)])).toEqual([
+      ['0.5', 0.1],
+      ['0.5', 0.3],
+      ['0.7', 0.2],
+      ['0.7', 0.6],
+      ['0.3', 0.4],
+      ['0.3', 0.5],
+    ]);
+    const picked = ok<Exported>(await call('designs.export', { projectId, ids: [7, 2], format: 'json' }));
+    const objects = JSON.parse(picked.content) as { id: number; design: number[]; angles: number[]; x0: number }[];
+    expect(objects.map((o) => o.id)).toEqual([2, 7]); // cheapest first
+    expect(objects[0]!.design).toHaveLength(4);
+    expect(objects[0]!.design[0]).toBe(objects[0]!.x0);
+    expect(objects[0]!.angles).toHaveLength(4);
+    const missing = await call('designs.export', { projectId, ids: [2, 999] });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/ids 999 are not simulator queries/) });
+  });
+
+  it('export then import returns the same designs, tasks and costs (CSV and JSON)', async () => {
+    const before = t.wb.queries.bestByCost(projectId, 100);
+    const dir = tempDir();
+    try {
+      for (const format of ['csv', 'json'] as const) {
+        const r = ok<Exported>(await call('designs.export', { projectId, topK: 100, format }));
+        const path = join(dir.path, `best.${format}`);
+        writeFileSync(path, r.content);
+        const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: `back ${format}`, source: { path } }));
+        const back = [...new OptimizationDatasets(t.wb.db).records(ds.id)];
+        // -0 is written as 0: the same design
+        const values = (a: Float32Array): number[] => Array.from(a, (v) => v + 0);
+        expect(back.map((x) => values(x.design))).toEqual(before.map((q) => values(q.design)));
+        expect(back.map((x) => Array.from(x.task))).toEqual(before.map((q) => Array.from(q.task)));
+        expect(back.map((x) => [x.cost, x.optimizer, x.run])).toEqual(before.map((q) => [q.cost, q.method, q.run]));
+        // and from that dataset's records, the same designs again
+        const again = ok<Exported>(await call('designs.export', { projectId, from: 'dataset', datasetId: ds.id, topK: 100, format }));
+        expect(again.rows).toBe(12);
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
