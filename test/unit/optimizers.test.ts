@@ -134,8 +134,10 @@ describe('optimize job', () => {
   it('CEM on the ground truth: queries counted = rows stored, every iterate a record, the best design kept', async () => {
     const before = countRows(t.wb, 'simulator_queries');
     const messages: string[] = [];
+    const points: [number, number][] = [];
     const off = t.wb.events.on((event, payload) => {
       if (event === 'job.updated' && (payload as JobInfo).kind === 'optimize') messages.push((payload as JobInfo).message ?? '');
+      if (event === 'optimize.progress') points.push([(payload as { queries: number }).queries, (payload as { bestCost: number }).bestCost]);
     });
     const job = await runOptimize({ optimizer: 'cem', budget: 20, seed: 3, cem: { population: 8 } });
     off();
@@ -165,6 +167,8 @@ describe('optimize job', () => {
     // the curve: one point per batch, never rising, ending at the best stored cost
     expect(r.curve.map((p) => p[0])).toEqual([8, 16, 20]);
     expect(r.curve.at(-1)![1]).toBe(Math.min(...queries.map((q) => q.cost)));
+    // the same curve arrived live, one optimize.progress event per batch
+    expect(points).toEqual(r.curve);
     const best = t.wb.db.prepare('SELECT method, run, cost, capture, model_id, provenance, design FROM designs WHERE id = ?').get(r.best!.designId) as Record<string, unknown>;
     expect(best).toMatchObject({ method: 'cem', run, cost: r.best!.cost, model_id: null });
     expect(JSON.parse(best.provenance as string)).toMatchObject({ jobId: job.id, budget: 20, queries: 20 });

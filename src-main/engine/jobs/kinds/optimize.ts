@@ -168,6 +168,7 @@ export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
         onBatch: (_batch, _evaluations, state) => {
           sofar = state;
           ctx.progress(state.queries / params.budget, `queries ${state.queries}/${params.budget} · best ${state.best!.cost.toPrecision(4)}`);
+          ctx.emit('optimize.progress', { projectId, jobId: ctx.jobId, queries: state.queries, bestCost: state.best!.cost });
           ctx.emit('datasets.changed', { projectId });
         },
       },
