@@ -108,5 +108,8 @@ export async function runJob(wb: Workbench, job: JobInfo): Promise<JobInfo> {
 export function describeDataset(d: DatasetInfo): (string | number)[] {
   const s = d.stats;
   const cost = typeof s.meanCost === 'number' ? s.meanCost.toPrecision(4) : '—';
-  return [d.id, d.name, d.kind, d.status, s.trajectories ?? 0, s.frames ?? '—', s.particles ?? '—', cost, d.source, formatTime(d.createdAt)];
+  // physics: trajectories of frames × particles; optimization: records of runs
+  const size = d.kind === 'optimization' ? `${s.rows ?? 0} rows` : (s.trajectories ?? 0);
+  const frames = d.kind === 'optimization' ? `${s.runs ?? 0} runs` : (s.frames ?? '—');
+  return [d.id, d.name, d.kind, d.status, size as string | number, frames as string | number, s.particles ?? '—', cost, d.source, formatTime(d.createdAt)];
 }

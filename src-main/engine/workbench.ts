@@ -4,6 +4,7 @@ import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import type { Capabilities } from '../../src-shared/api';
 import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
+import { OptimizationDatasets } from './datasets/trajectories';
 import { createEnvironment, type Environment } from './environments';
 import { installDefaultModel } from './models/default-model';
 import { ModelStore } from './models/store';
@@ -64,6 +65,10 @@ export class Workbench {
     this.models = new ModelStore(this.db, this.dataDir);
     this.interruptedJobs = this.jobStore.markInterrupted();
     this.datasets.markInterruptedBuilding();
+    const trajectories = new OptimizationDatasets(this.db);
+    for (const { id } of this.db.prepare("SELECT id FROM datasets WHERE status = 'building' AND kind = 'optimization'").all() as { id: number }[]) {
+      trajectories.finish(id, 'incomplete');
+    }
     this.models.markInterrupted();
     if (opts.seedBuiltin) this.seedBuiltinProject();
   }

@@ -163,7 +163,7 @@ describe('optimize job', () => {
     expect(Array.from(fromFloat32Blob(records[0]!.task))).toEqual(Array.from(t.wb.environment(projectId).defaultTask()));
     const dataset = t.wb.db.prepare('SELECT kind, source, status, stats FROM datasets WHERE id = ?').get(r.datasetId) as { kind: string; source: string; status: string; stats: string };
     expect(dataset).toMatchObject({ kind: 'optimization', source: 'optimize:cem', status: 'ready' });
-    expect(JSON.parse(dataset.stats)).toMatchObject({ records: 20, runs: 1 });
+    expect(JSON.parse(dataset.stats)).toMatchObject({ rows: 20, runs: 1, tasks: 1, optimizers: 1 });
     // the curve: one point per batch, never rising, ending at the best stored cost
     expect(r.curve.map((p) => p[0])).toEqual([8, 16, 20]);
     expect(r.curve.at(-1)![1]).toBe(Math.min(...queries.map((q) => q.cost)));

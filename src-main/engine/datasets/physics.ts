@@ -349,7 +349,7 @@ export class PhysicsDatasets {
   /** At start-up: datasets left "building" by a crash become "incomplete", with stats of what was written. */
   markInterruptedBuilding(): number {
     return this.db.transaction(() => {
-      const ids = this.db.prepare("SELECT id FROM datasets WHERE status = 'building'").all() as { id: number }[];
+      const ids = this.db.prepare("SELECT id FROM datasets WHERE status = 'building' AND kind = 'physics'").all() as { id: number }[];
       for (const { id } of ids) this.storeStats(id, 'incomplete');
       return ids.length;
     }).immediate();

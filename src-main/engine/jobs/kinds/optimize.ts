@@ -16,6 +16,7 @@ import type { Db } from '../../storage/database';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { loadTf } from '../../tf';
+import { OptimizationDatasets } from '../../datasets/trajectories';
 import type { JobRunner } from '../kind';
 
 export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
@@ -252,12 +253,9 @@ function storeBest(
   return { curve: result.curve, best: { design: Array.from(design), cost, capture, run, designId }, queries: result.queries };
 }
 
-/** Summary statistics of an optimization dataset, and its final status when the job made it. */
+/** The dataset's statistics (the same as an import's), and its final status when the job made it. */
 function finishDataset(db: Db, datasetId: number, status: 'ready' | 'incomplete' | null): void {
-  const a = db
-    .prepare('SELECT COUNT(*) AS records, COUNT(DISTINCT run) AS runs, AVG(cost) AS meanCost, MIN(cost) AS minCost, MAX(cost) AS maxCost FROM optimization_records WHERE dataset_id = ?')
-    .get(datasetId) as { records: number; runs: number; meanCost: number | null; minCost: number | null; maxCost: number | null };
-  const stats = { trajectories: a.runs, ...a };
-  if (status) db.prepare('UPDATE datasets SET status = ?, stats = ? WHERE id = ?').run(status, JSON.stringify(stats), datasetId);
-  else db.prepare('UPDATE datasets SET stats = ? WHERE id = ?').run(JSON.stringify(stats), datasetId);
+  const datasets = new OptimizationDatasets(db);
+  const current = datasets.get(datasetId).status;
+  datasets.finish(datasetId, status ?? (current === 'incomplete' ? 'incomplete' : 'ready'));
 }
