@@ -372,6 +372,21 @@ export interface PhysicsDatasetStats {
   /** stored size of the trajectories */
   bytes?: number;
 }
+/** Statistics of an optimization dataset, computed when it is finished or imported. */
+export interface OptimizationDatasetStats {
+  rows: number;
+  runs: number;
+  /** distinct tasks */
+  tasks: number;
+  optimizers: number;
+  designDim: number | null;
+  minCost: number | null;
+  meanCost: number | null;
+  maxCost: number | null;
+  /** 20 equal bins from minCost to maxCost (one bin when every cost is equal): edges has one more entry than counts */
+  costHistogram: { edges: number[]; counts: number[] } | null;
+}
+
 export interface DatasetInfo {
   id: number;
   projectId: number;
@@ -380,7 +395,7 @@ export interface DatasetInfo {
   /** "generated", or "imported:<file name>" */
   source: string;
   status: DatasetStatus;
-  stats: PhysicsDatasetStats & Record<string, number | string | null | undefined>;
+  stats: PhysicsDatasetStats & Partial<OptimizationDatasetStats> & Record<string, unknown>;
   jobId: number | null;
   createdAt: number;
 }

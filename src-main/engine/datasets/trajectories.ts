@@ -1,7 +1,7 @@
 // Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
 // iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
-import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource } from '../../../src-shared/api';
+import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { toFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
@@ -29,20 +29,7 @@ export interface StoredRecord extends OptimizationRecord {
   design: Float32Array;
 }
 
-/** Statistics of an optimization dataset, stored in datasets.stats when it is finished or imported. */
-export interface OptimizationDatasetStats {
-  rows: number;
-  runs: number;
-  /** distinct tasks */
-  tasks: number;
-  optimizers: number;
-  designDim: number | null;
-  minCost: number | null;
-  meanCost: number | null;
-  maxCost: number | null;
-  /** 20 equal bins from minCost to maxCost (one bin when every cost is equal): edges has one more entry than counts */
-  costHistogram: { edges: number[]; counts: number[] } | null;
-}
+export type { OptimizationDatasetStats } from '../../../src-shared/api';
 
 export const HISTOGRAM_BINS = 20;
 const PREVIEW_ROWS = 20;
