@@ -1,4 +1,6 @@
 import {
+  BarController,
+  BarElement,
   Chart,
   Legend,
   LineElement,
@@ -13,8 +15,8 @@ import {
 } from 'chart.js';
 
 // Chart.js, registered with only what the workbench draws: x–y plots (scatter, with lines where
-// a dataset asks for them) on linear or logarithmic axes, with a title, a legend and tooltips.
-Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Title, Tooltip, Legend);
+// a dataset asks for them) and histograms (bars) on linear or logarithmic axes, with a title, a legend and tooltips.
+Chart.register(BarController, BarElement, ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Title, Tooltip, Legend);
 // the workbench's own type and colours (styles/base.css: --font-sans, --text-muted, --border)
 Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 Chart.defaults.font.size = 11;
@@ -24,5 +26,9 @@ Chart.defaults.borderColor = '#e4e7ec';
 /** An x–y plot: every dataset holds {x, y} points; `showLine` joins them. */
 export type XYChartConfig = ChartConfiguration<'scatter', ScatterDataPoint[]>;
 export type XYDataset = XYChartConfig['data']['datasets'][number];
+
+/** A histogram: bars at bin centres on a linear x axis, heights = counts. */
+export type HistogramChartConfig = ChartConfiguration<'bar', ScatterDataPoint[]>;
+export type ChartCanvasConfig = XYChartConfig | HistogramChartConfig;
 
 export { Chart };

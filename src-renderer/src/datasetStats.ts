@@ -51,3 +51,37 @@ export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
 export function particleCount(dataset: DatasetInfo): number | null {
   return figure(dataset.stats, 'particlesMax') ?? figure(dataset.stats, 'particles');
 }
+
+/** The statistics an optimization dataset carries (src-main/engine/datasets/trajectories.ts OptimizationDatasetStats). */
+export interface OptimizationStats {
+  rows: number | null;
+  runs: number | null;
+  tasks: number | null;
+  optimizers: number | null;
+  costMin: number | null;
+  costMean: number | null;
+  costMax: number | null;
+  /** edges has one more entry than counts */
+  histogram: { edges: number[]; counts: number[] } | null;
+}
+
+function histogram(value: unknown): OptimizationStats['histogram'] {
+  if (!value || typeof value !== 'object') return null;
+  const { edges, counts } = value as { edges?: unknown; counts?: unknown };
+  if (!Array.isArray(edges) || !Array.isArray(counts) || edges.length !== counts.length + 1) return null;
+  return { edges: edges.map(Number), counts: counts.map(Number) };
+}
+
+export function optimizationStats(dataset: DatasetInfo): OptimizationStats {
+  const s = dataset.stats;
+  return {
+    rows: figure(s, 'rows'),
+    runs: figure(s, 'runs'),
+    tasks: figure(s, 'tasks'),
+    optimizers: figure(s, 'optimizers'),
+    costMin: figure(s, 'minCost'),
+    costMean: figure(s, 'meanCost'),
+    costMax: figure(s, 'maxCost'),
+    histogram: histogram((s as Record<string, unknown>).costHistogram),
+  };
+}

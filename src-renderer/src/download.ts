@@ -14,3 +14,9 @@ export function saveBytes(bytes: Uint8Array, fileName: string, type = 'applicati
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Saves text (a CSV or JSON export) as a UTF-8 file. */
+export function saveText(content: string, fileName: string): void {
+  const type = fileName.endsWith('.json') ? 'application/json' : fileName.endsWith('.csv') ? 'text/csv' : 'text/plain';
+  saveBytes(new TextEncoder().encode(content), fileName, type);
+}

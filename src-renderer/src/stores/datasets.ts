@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { DatasetInfo, JobInfo, JobParams } from '@shared/api';
+import type { DatasetInfo, JobInfo, JobParams, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
 import type { z } from 'zod';
 import { useWorkbench } from '../api/workbench';
 import { base64ToBytes, bytesToBase64 } from '../base64';
@@ -74,10 +74,46 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return { fileName, bytes: base64ToBytes(npzBase64) };
   }
 
+  /** The first rows of a trajectory file and its detected mapping; nothing is stored. */
+  async function previewTrajectories(project: number, fileName: string, bytes: Uint8Array): Promise<TrajectoryPreview> {
+    return client.call('trajectories.preview', { projectId: project, source: { fileName, base64: bytesToBase64(bytes) } });
+  }
+
+  /** An optimization dataset from a trajectory file; all or nothing, errors name row and column. */
+  async function importTrajectories(project: number, name: string, fileName: string, bytes: Uint8Array, mapping: TrajectoryMapping): Promise<DatasetInfo> {
+    const dataset = await client.call('trajectories.import', {
+      projectId: project,
+      name,
+      source: { fileName, base64: bytesToBase64(bytes) },
+      mapping,
+    });
+    if (project === projectId.value) void refresh();
+    return dataset;
+  }
+
+  function exportTrajectories(id: number, format: 'csv' | 'json'): Promise<{ fileName: string; content: string; rows: number }> {
+    return client.call('datasets.exportTrajectories', { id, format });
+  }
+
   client.on('datasets.changed', (event) => {
     if (event.projectId === projectId.value) void refresh();
   });
   onResync(() => void refresh());
 
-  return { projectId, datasets, loaded, loading, loadError, show, refresh, generate, remove, importPhysics, exportPhysics };
+  return {
+    projectId,
+    datasets,
+    loaded,
+    loading,
+    loadError,
+    show,
+    refresh,
+    generate,
+    remove,
+    importPhysics,
+    exportPhysics,
+    previewTrajectories,
+    importTrajectories,
+    exportTrajectories,
+  };
 });

@@ -1,0 +1,142 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, test, type APIRequestContext, type Download, type Locator, type Page } from '@playwright/test';
+
+// Optimization against a real `idw serve` (see global-setup.ts): import a trajectory CSV through
+// the Data tab (preview, detected mapping, stats and histogram), run a small CEM job from the
+// Sample tab and watch its curve, then sort, select and export designs on the Designs tab.
+
+test.use({ viewport: { width: 1280, height: 1100 } });
+
+function server(): { url: string; origin: string; token: string } {
+  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
+  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
+  return { url, origin, token };
+}
+
+async function call<T>(request: APIRequestContext, method: string, args: object): Promise<T> {
+  const { origin, token } = server();
+  const response = await request.post(`${origin}/api/${method}`, { headers: { 'x-idw-token': token }, data: args });
+  const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  expect(envelope.ok, envelope.error?.message).toBe(true);
+  return envelope.result as T;
+}
+
+/** projects this file made, removed after each test: the other files expect a workbench of their own making */
+const created: number[] = [];
+test.afterEach(async ({ request }) => {
+  while (created.length) await call(request, 'projects.delete', { id: created.pop()! });
+});
+
+async function createProject(request: APIRequestContext, name: string, settings: object = {}): Promise<number> {
+  const project = await call<{ id: number }>(request, 'projects.create', { name, settings });
+  created.push(project.id);
+  return project.id;
+}
+
+function watchForPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+async function openTab(page: Page, projectId: number, tab: string): Promise<void> {
+  const { url, origin } = server();
+  await page.goto(url);
+  await page.goto(`${origin}/#/projects/${projectId}/${tab}`);
+  await expect(page.getByTestId(`tab-${tab}`)).toHaveClass(/tabs__tab--active/);
+}
+
+async function shot(page: Page, name: string, target?: Locator): Promise<void> {
+  const path = test.info().outputPath(`${name}.png`);
+  if (target) await target.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
+}
+
+/** Pixels a chart has drawn on its canvas (Chart.js leaves the rest transparent). */
+async function drawnPixels(chart: Locator): Promise<number> {
+  return chart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let drawn = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) drawn++;
+    return drawn;
+  });
+}
+
+async function saved(download: Download): Promise<string> {
+  const path = test.info().outputPath(download.suggestedFilename());
+  await download.saveAs(path);
+  return readFileSync(path, 'utf8');
+}
+
+/** 30 records of 3 runs (10 iterations each) of an 8-joint design, with costs 0.30 … 0.59. */
+function trajectoryCsv(): { text: string; costs: number[] } {
+  const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: 8 }, (_, j) => `x${j}`), 'cost'];
+  const lines = [header.join(',')];
+  const costs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    for (let it = 0; it < 10; it++) {
+      const cost = Number((0.3 + (run * 10 + it) / 100).toFixed(2));
+      costs.push(cost);
+      const design = Array.from({ length: 8 }, (_, j) => (((run + it + j) % 9) / 10 - 0.4).toFixed(2));
+      lines.push([`run-${run + 1}`, run === 2 ? 'random' : 'cem', it, 0.5, 0.25 + run * 0.05, ...design, cost].join(','));
+    }
+  }
+  return { text: `${lines.join('\n')}\n`, costs };
+}
+
+test('optimization trajectories are imported from a CSV with the detected mapping, and their statistics shown', async ({ page, request }) => {
+  const errors = watchForPageErrors(page);
+  const projectId = await createProject(request, 'E2E trajectories');
+  const { text, costs } = trajectoryCsv();
+  const fixture = test.info().outputPath('trajectories.csv');
+  writeFileSync(fixture, text);
+
+  await openTab(page, projectId, 'data');
+  await page.getByTestId('trajectory-file').setInputFiles(fixture);
+  const preview = page.getByTestId('trajectory-preview');
+  await expect(preview).toBeVisible();
+  await expect(preview.locator('thead th')).toHaveText(['run', 'optimizer', 'iteration', 'task_x', 'task_y', 'x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'cost']);
+  await expect(preview.locator('tbody tr').first().locator('td').first()).toHaveText('run-1');
+  // the detected mapping, one selector per field
+  await expect(page.getByTestId('map-run')).toHaveValue('run');
+  await expect(page.getByTestId('map-optimizer')).toHaveValue('optimizer');
+  await expect(page.getByTestId('map-iteration')).toHaveValue('iteration');
+  await expect(page.getByTestId('map-cost')).toHaveValue('cost');
+  await expect(page.getByTestId('map-task-0')).toHaveValue('task_x');
+  await expect(page.getByTestId('map-task-1')).toHaveValue('task_y');
+  for (let j = 0; j < 8; j++) await expect(page.getByTestId(`map-design-${j}`)).toHaveValue(`x${j}`);
+  await shot(page, '31-trajectory-preview', page.getByTestId('trajectory-import'));
+
+  await page.getByTestId('trajectory-name').fill('Imported runs');
+  await page.getByTestId('trajectory-submit').click();
+  const row = page.getByTestId('dataset-row').filter({ hasText: 'Imported runs' });
+  await expect(row).toBeVisible();
+  await expect(row.getByTestId('dataset-records')).toContainText('30 records');
+  await expect(row.getByTestId('dataset-records')).toContainText('3 runs');
+  const details = page.getByTestId('optimization-details');
+  await expect(details).toBeVisible();
+  await expect(details.getByTestId('stat-rows')).toHaveText('30');
+  await expect(details.getByTestId('stat-runs')).toHaveText('3');
+  await expect(details.getByTestId('stat-tasks')).toHaveText('3');
+  await expect(details.getByTestId('stat-optimizers')).toHaveText('2');
+  await expect(details.getByTestId('stat-cost-min')).toContainText(String(Math.min(...costs)).slice(0, 3));
+  const histogram = details.getByTestId('cost-histogram');
+  await expect(histogram).toHaveAttribute('data-points', '20');
+  await expect.poll(() => drawnPixels(histogram)).toBeGreaterThan(500);
+  await shot(page, '32-trajectory-dataset', page.locator('section[aria-labelledby="datasets-heading"]'));
+
+  // the whole dataset as CSV: the same 30 costs come back
+  const downloading = page.waitForEvent('download');
+  await details.getByTestId('export-trajectories-csv').click();
+  const csv = await saved(await downloading);
+  const lines = csv.trim().split('\n');
+  expect(lines).toHaveLength(31);
+  const costColumn = lines[0]!.split(',').indexOf('cost');
+  expect(costColumn).toBeGreaterThanOrEqual(0);
+  const exported = lines.slice(1).map((l) => Number(l.split(',')[costColumn]));
+  expect(exported.sort((a, b) => a - b).map((c) => c.toFixed(2))).toEqual([...costs].sort((a, b) => a - b).map((c) => c.toFixed(2)));
+  expect(errors).toEqual([]);
+});
