@@ -66,6 +66,7 @@ export class Workbench {
     this.interruptedJobs = this.jobStore.markInterrupted();
     this.datasets.markInterruptedBuilding();
     const trajectories = new OptimizationDatasets(this.db);
+    trajectories.removeInterruptedImports();
     for (const { id } of this.db.prepare("SELECT id FROM datasets WHERE status = 'building' AND kind = 'optimization'").all() as { id: number }[]) {
       trajectories.finish(id, 'incomplete');
     }

@@ -147,7 +147,12 @@ describe('optimization trajectory import', () => {
     try {
       const good = Array.from({ length: 50_000 }, (_, i) => `r${i % 7},0.5,0.2,0.1,0.2,0.3,0.4,${i}`);
       writeFileSync(join(dir.path, 'late.csv'), ['run,task_x,task_y,x0,x1,x2,x3,cost', ...good, 'r1,0.5,0.2,0.1,0.2,Infinity,0.4,1'].join('\n'));
-      const e = err(await call('trajectories.import', { projectId, name: 'late', source: { path: join(dir.path, 'late.csv') } }));
+      // a write made while the import streams is the workbench's own: the failed import must not take it along
+      const pending = call('trajectories.import', { projectId, name: 'late', source: { path: join(dir.path, 'late.csv') } });
+      await new Promise((resolve) => setImmediate(resolve));
+      t.wb.queries.record([{ projectId, design: [0, 0, 0, 0], task: [0.5, 0.2], simulator: 'ground_truth', cost: 1, wallMs: 1, method: 'during-import' }]);
+      const e = err(await pending);
+      expect(countRows(t.wb, 'simulator_queries')).toBe(1);
       expect(e.message).toBe('row 50001, column x2: value "Infinity" is infinite');
       expect(e.issues).toEqual([{ path: 'row 50001 / x2', message: 'value "Infinity" is infinite' }]);
       expect(countRows(t.wb, 'optimization_records')).toBe(0);
@@ -211,5 +216,24 @@ describe('optimization trajectory import', () => {
     } finally {
       dir.remove();
     }
+  });
+});
+
+describe('an import stopped by a crash', () => {
+  it('leaves nothing behind after the next start', async () => {
+    const dir = tempDir();
+    const { Workbench } = await import('../../src-main/engine/workbench');
+    const first = new Workbench({ dataDir: dir.path, mode: 'cli' });
+    const projectId = first.projects.create({ name: 'P', environment: 'fluidtool-2d', settings: { joints: 4 } }).id;
+    // what a killed import leaves: a "building" imported dataset with some rows
+    const store = new OptimizationDatasets(first.db);
+    const ds = store.create(projectId, 'half', 'imported:half.csv', null, 'building');
+    first.db.prepare("INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, '1', 'x', ?, 0, ?, 1)").run(ds.id, Buffer.alloc(8), Buffer.alloc(16));
+    first.db.close();
+    const second = new Workbench({ dataDir: dir.path, mode: 'cli' });
+    expect(countRows(second, 'datasets')).toBe(0);
+    expect(countRows(second, 'optimization_records')).toBe(0);
+    await second.close();
+    dir.remove();
   });
 });

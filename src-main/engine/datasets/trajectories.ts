@@ -198,8 +198,11 @@ export class OptimizationDatasets {
   }
 
   /**
-   * Imports a trajectory file as a new "ready" optimization dataset, streamed in one SQLite
-   * transaction: the first problem (an ApiError naming row and column) rolls everything back.
+   * Imports a trajectory file as a new "ready" optimization dataset, streamed. Rows are written
+   * in short transactions of FLUSH_ROWS while the dataset is "building" (no transaction ever
+   * spans the stream's awaits, so other writes of the workbench go on meanwhile); the first
+   * problem (an ApiError naming row and column) deletes the dataset and every row written, and
+   * a crash mid-import is cleaned up at the next start: all or nothing.
    */
   async importFile(
     projectId: number,
@@ -208,14 +211,9 @@ export class OptimizationDatasets {
     opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds },
   ): Promise<DatasetInfo> {
     const src = openSource(source, opts.format);
-    // better-sqlite3's transaction() cannot span the stream's awaits: BEGIN and COMMIT by hand
-    if (this.db.inTransaction) {
-      src.dispose();
-      throw new ApiError('conflict', 'Another import is writing to the database; try again when it has finished.');
-    }
-    this.db.prepare('BEGIN IMMEDIATE').run();
+    let info: DatasetInfo | null = null;
     try {
-      const info = this.create(projectId, name, `imported:${src.fileName}`, null);
+      info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building');
       const writer = new RecordWriter(this.db, info.id, opts.bounds.designDim);
       const totals = new RunningStats();
       let reader: RecordReader | null = null;
@@ -234,15 +232,20 @@ export class OptimizationDatasets {
         },
       });
       if (!rows) throw fileError(`"${src.fileName}" has a header but no rows.`);
+      writer.flush();
       this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
-      this.db.prepare('COMMIT').run();
       return this.get(info.id);
     } catch (err) {
-      if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
+      if (info) this.db.prepare('DELETE FROM datasets WHERE id = ?').run(info.id);
       throw err;
     } finally {
       src.dispose();
     }
+  }
+
+  /** At start-up: an import that a crash stopped leaves nothing behind. Returns how many. */
+  removeInterruptedImports(): number {
+    return this.db.prepare("DELETE FROM datasets WHERE kind = 'optimization' AND status = 'building' AND source LIKE ?").run(`${IMPORTED}%`).changes;
   }
 
   /** The whole dataset in the import's own layout: CSV run,optimizer,iteration,task_x,task_y,x0…,cost or a JSON array. */
@@ -311,23 +314,54 @@ export class OptimizationDatasets {
 }
 
 /** Inserts an import's records; BLOBs are copied by SQLite when bound, so two buffers serve every row. */
+/** Rows written in one short transaction while an import streams. */
+const FLUSH_ROWS = 20_000;
+const IMPORTED = 'imported:';
+
 class RecordWriter {
   private readonly insert;
-  private readonly design: Buffer;
-  private readonly task = Buffer.alloc(8);
+  // the pending rows, in flat arrays: no allocation per row
+  private readonly designs: Uint8Array;
+  private readonly tasks = new Uint8Array(FLUSH_ROWS * 8);
+  private readonly runs: string[] = new Array<string>(FLUSH_ROWS);
+  private readonly optimizers: string[] = new Array<string>(FLUSH_ROWS);
+  private readonly iterations = new Int32Array(FLUSH_ROWS);
+  private readonly costs = new Float64Array(FLUSH_ROWS);
+  private count = 0;
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly datasetId: number,
-    designDim: number,
+    private readonly designDim: number,
   ) {
     this.insert = db.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.design = Buffer.alloc(designDim * 4);
+    this.designs = new Uint8Array(FLUSH_ROWS * designDim * 4);
   }
 
   add(r: RecordReader): void {
-    this.design.set(r.designBytes);
-    this.task.set(r.taskBytes);
-    this.insert.run(this.datasetId, r.run, r.optimizer, this.task, r.iteration, this.design, r.cost);
+    const k = this.count++;
+    this.designs.set(r.designBytes.subarray(0, this.designDim * 4), k * this.designDim * 4);
+    this.tasks.set(r.taskBytes, k * 8);
+    this.runs[k] = r.run;
+    this.optimizers[k] = r.optimizer;
+    this.iterations[k] = r.iteration;
+    this.costs[k] = r.cost;
+    if (this.count === FLUSH_ROWS) this.flush();
+  }
+
+  /** Writes what is pending in one transaction, synchronously: it never spans an await. */
+  flush(): void {
+    if (!this.count) return;
+    const d = this.designDim * 4;
+    this.db
+      .transaction(() => {
+        for (let k = 0; k < this.count; k++) {
+          const design = Buffer.from(this.designs.buffer, k * d, d);
+          const task = Buffer.from(this.tasks.buffer, k * 8, 8);
+          this.insert.run(this.datasetId, this.runs[k], this.optimizers[k], task, this.iterations[k], design, this.costs[k]);
+        }
+      })
+      .immediate();
+    this.count = 0;
   }
 }
 
