@@ -15,7 +15,7 @@ export const ProjectName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
-export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'optimize']);
+export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'optimize', 'dataset.optimization']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -94,6 +94,21 @@ export const JobParams = {
         .object({ population: z.number().int().min(2).max(10_000).optional(), sigma: z.number().gt(0).max(2).default(0.3) })
         .strict()
         .default({ sigma: 0.3 }),
+    })
+    .strict(),
+  /** the paper's training data: many optimizer runs over sampled tasks, into one optimization dataset */
+  'dataset.optimization': z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      /** how many runs; each on its own random task */
+      runs: z.number().int().min(1).max(10_000).default(16),
+      /** the runs cycle through these optimizers */
+      optimizers: z.array(z.enum(['adam', 'cem', 'cmaes', 'random'])).min(1).max(4).default(['cem']),
+      /** queries per run */
+      budget: z.number().int().min(1).max(100_000).default(64),
+      simulator: z.enum(['ground_truth', 'learned']).default('ground_truth'),
+      modelId: z.number().int().positive().optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     })
     .strict(),
 } satisfies Record<JobKind, z.ZodType>;

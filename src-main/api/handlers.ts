@@ -2,6 +2,7 @@ import { JobParams, type MethodArgs, type MethodName, type MethodResult, type Qu
 import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { StoredQuery } from '../engine/storage/queries';
+import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
 import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
 import { exportDesigns } from '../engine/export/designs';
@@ -64,6 +65,10 @@ export function createHandlers(wb: Workbench): Handlers {
       }
       if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
       if (kind === 'optimize' && projectId !== undefined) wb.checkOptimizeParams(projectId, parsed.data as never);
+      if (kind === 'dataset.optimization' && projectId !== undefined) {
+        const p = parsed.data as { optimizers: ('adam' | 'cem' | 'cmaes' | 'random')[]; simulator: 'ground_truth' | 'learned'; modelId?: number };
+        for (const optimizer of new Set(p.optimizers)) resolveOptimizeModel(wb.models, projectId, { optimizer, simulator: p.simulator, modelId: p.modelId });
+      }
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },
     'jobs.cancel': ({ id }) => wb.jobs.cancel(id),

@@ -19,6 +19,7 @@ export const JOB_KIND_LABELS: Record<JobKind, string> = {
   'dataset.physics': 'Physics dataset',
   'gns.train': 'GNS training',
   optimize: 'Optimization',
+  'dataset.optimization': 'Trajectory dataset',
 };
 
 /** How a job's progress bar reads: running, done, failed, or stopped without a result. */

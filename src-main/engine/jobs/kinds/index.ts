@@ -1,6 +1,7 @@
 import type { JobKind } from '../../../../src-shared/api';
 import type { JobRunner } from '../kind';
 import { gnsTrain } from './gns-train';
+import { optimizationDataset } from './optimization-dataset';
 import { optimizeJob } from './optimize';
 import { physicsDataset } from './physics-dataset';
 import { selfcheck } from './selfcheck';
@@ -11,4 +12,5 @@ export const JOB_RUNNERS: Record<JobKind, JobRunner<never>> = {
   'dataset.physics': physicsDataset as JobRunner<never>,
   'gns.train': gnsTrain as JobRunner<never>,
   optimize: optimizeJob as JobRunner<never>,
+  'dataset.optimization': optimizationDataset as JobRunner<never>,
 };

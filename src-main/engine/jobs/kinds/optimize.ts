@@ -17,7 +17,7 @@ import { ProjectStore } from '../../storage/projects';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { loadTf } from '../../tf';
 import { OptimizationDatasets } from '../../datasets/trajectories';
-import type { JobRunner } from '../kind';
+import type { JobContext, JobRunner } from '../kind';
 
 export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
 
@@ -86,12 +86,22 @@ class IterateRecorder extends QueryStore {
   }
 }
 
+/** How a run is named, where its iterates go and how its progress is shown. */
+export interface RunOptions {
+  /** run name (Adam restarts add "-restart-k") */
+  runBase: string;
+  /** the optimization dataset the caller made; default: params.datasetId, else a new one */
+  datasetId?: number;
+  /** progress of this run: queries used so far and the best cost */
+  progress(queries: number, bestCost: number): void;
+}
+
 /**
  * Runs one optimizer on one task within a query budget (METHOD.md §5, §9). Every query is
  * stored with its iterate; the run's best design goes to the designs table; the curve of best
  * cost against queries is published as progress and returned.
  */
-export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
+export async function runOptimization(params: OptimizeParams, ctx: JobContext, opts: RunOptions): Promise<OptimizeResult> {
   if (ctx.projectId === null) throw new Error('An optimization belongs to a project: start the job with a projectId.');
   const projectId = ctx.projectId;
   const db = ctx.database();
@@ -102,21 +112,19 @@ export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
   const model = resolveOptimizeModel(models, projectId, params);
   // random search: batches that keep every compute worker busy
   const optimizer = createOptimizer(params, params.optimizer === 'random' ? Math.max(8, ctx.compute().size * 4) : undefined);
-  const runBase = `${params.optimizer}-${ctx.jobId}`;
+  const runBase = opts.runBase;
   const runName = (restart: number): string => (params.optimizer === 'adam' && params.adam.restarts > 1 ? `${runBase}-restart-${restart + 1}` : runBase);
 
   let datasetId: number;
   let created = false;
-  if (params.datasetId !== undefined) {
+  if (opts.datasetId !== undefined) {
+    datasetId = opts.datasetId;
+  } else if (params.datasetId !== undefined) {
     checkOptimizationDataset(db, projectId, params.datasetId);
     datasetId = params.datasetId;
   } else {
     const name = params.name ?? `${params.optimizer.toUpperCase()} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-    datasetId = Number(
-      db
-        .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'optimization', ?, 'building', ?, ?)`)
-        .run(projectId, name, `optimize:${params.optimizer}`, ctx.jobId, Date.now()).lastInsertRowid,
-    );
+    datasetId = createOptimizationDataset(db, projectId, name, `optimize:${params.optimizer}`, ctx.jobId);
     created = true;
   }
   ctx.emit('datasets.changed', { projectId });
@@ -124,11 +132,14 @@ export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
   const recorder = new IterateRecorder(db, datasetId, params.optimizer);
   const onRecorded = (id: number, count: number): void => ctx.emit('queries.added', { projectId: id, count });
   let runner: LearnedRunner | null = null;
+  let release: (() => void) | null = null;
   /** capture of each query, by query number - 1 */
   const captures: number[] = [];
   let objective: (batch: Batch) => Promise<Evaluation[]>;
   if (params.optimizer === 'adam') {
-    objective = await gradientObjective(model!, models, env, project.settings, task, recorder, projectId, runName, captures, onRecorded);
+    const adam = await gradientObjective(model!, models, env, project.settings, task, recorder, projectId, runName, captures, onRecorded);
+    objective = adam.objective;
+    release = adam.dispose;
   } else {
     let simulator: Simulator;
     if (model) {
@@ -168,7 +179,7 @@ export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
         rand: seededRandom(params.seed),
         onBatch: (_batch, _evaluations, state) => {
           sofar = state;
-          ctx.progress(state.queries / params.budget, `queries ${state.queries}/${params.budget} · best ${state.best!.cost.toPrecision(4)}`);
+          opts.progress(state.queries, state.best!.cost);
           ctx.emit('optimize.progress', { projectId, jobId: ctx.jobId, queries: state.queries, bestCost: state.best!.cost });
           ctx.emit('datasets.changed', { projectId });
         },
@@ -176,15 +187,30 @@ export const optimizeJob: JobRunner<OptimizeParams> = async (params, ctx) => {
     );
     finished = true;
     sofar = result;
-    const out: OptimizeResult = { ...storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName), datasetId, runs: [...runs] };
-    return out;
+    return { ...storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName), datasetId, runs: [...runs] };
   } finally {
     if (!finished && sofar.best) storeBest(db, projectId, params, ctx.jobId, model, task, sofar, captures, runName);
-    finishDataset(db, datasetId, created ? (finished ? 'ready' : 'incomplete') : null);
+    if (opts.datasetId === undefined) finishDataset(db, datasetId, created ? (finished ? 'ready' : 'incomplete') : null);
     ctx.emit('datasets.changed', { projectId });
+    release?.();
     await runner?.close();
   }
-};
+}
+
+export function createOptimizationDataset(db: Db, projectId: number, name: string, source: string, jobId: number): number {
+  return Number(
+    db
+      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'optimization', ?, 'building', ?, ?)`)
+      .run(projectId, name, source, jobId, Date.now()).lastInsertRowid,
+  );
+}
+
+/** One optimizer run as a job: its own dataset unless told to append to one. */
+export const optimizeJob: JobRunner<OptimizeParams> = (params, ctx) =>
+  runOptimization(params, ctx, {
+    runBase: `${params.optimizer}-${ctx.jobId}`,
+    progress: (queries, best) => ctx.progress(queries / params.budget, `queries ${queries}/${params.budget} · best ${best.toPrecision(4)}`),
+  });
 
 /** Adam's objective: cost and dE/dx through the learned rollout, each step stored as a learned query. */
 async function gradientObjective(
@@ -198,11 +224,11 @@ async function gradientObjective(
   runName: (restart: number) => string,
   captures: number[],
   onRecorded: (projectId: number, count: number) => void,
-): Promise<(batch: Batch) => Promise<Evaluation[]>> {
+): Promise<{ objective: (batch: Batch) => Promise<Evaluation[]>; dispose: () => void }> {
   const { tf } = await loadTf();
   const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
   const network = GnsNetwork.fromWeights(tf, file.gns, deserializeWeights(file.layout, bytesToFloats(models.readFile(model, 'weights.bin'))));
-  return async (batch) => {
+  const objective = async (batch: Batch): Promise<Evaluation[]> => {
     const out: Evaluation[] = [];
     const rows: SimulatorQuery[] = [];
     for (const design of batch.designs) {
@@ -225,6 +251,8 @@ async function gradientObjective(
     onRecorded(projectId, rows.length);
     return out;
   };
+  // the network's weights are tensors: free them when the run ends
+  return { objective, dispose: () => network.dispose() };
 }
 
 /** The run's best design into the designs table, with how it was found. */
