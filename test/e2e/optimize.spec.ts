@@ -140,3 +140,86 @@ test('optimization trajectories are imported from a CSV with the detected mappin
   expect(exported.sort((a, b) => a - b).map((c) => c.toFixed(2))).toEqual([...costs].sort((a, b) => a - b).map((c) => c.toFixed(2)));
   expect(errors).toEqual([]);
 });
+
+test('a small CEM run is started from the Sample tab, its curve grows live, and its designs are sorted, selected and exported', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(180_000);
+  const errors = watchForPageErrors(page);
+  const projectId = await createProject(request, 'E2E optimize', { particles: 36, frames: 14, joints: 4 });
+
+  // no queries yet
+  await openTab(page, projectId, 'designs');
+  await expect(page.getByTestId('designs-empty')).toBeVisible();
+
+  await page.getByTestId('tab-sample').click();
+  await expect(page.getByRole('heading', { name: 'Optimizers (baselines)' })).toBeVisible();
+  await expect(page.getByTestId('optimizer-adam')).toBeDisabled();
+  await expect(page.getByTestId('adam-hint')).toBeVisible();
+  await page.getByTestId('optimizer-cem').click();
+  await page.getByTestId('optimize-budget').fill('16');
+  await page.getByTestId('optimize-cem-population').fill('1');
+  await expect(page.getByTestId('optimize-form').getByTestId('field-error')).toHaveText('must be at least 2');
+  await expect(page.getByTestId('start-optimize')).toBeDisabled();
+  await page.getByTestId('optimize-cem-population').fill('8');
+  await shot(page, '41-optimize-form', page.getByTestId('optimize-form'));
+  await page.getByTestId('start-optimize').click();
+
+  const run = page.getByTestId('optimize-run').first();
+  await expect(run).toBeVisible();
+  const curves = page.getByTestId('optimize-curves');
+  await expect.poll(async () => Number(await curves.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect(run).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await expect(run.getByTestId('run-queries')).toHaveText('16');
+  // the finished run reads its curve from the job result: one point per CEM generation at least
+  await expect.poll(async () => Number(await curves.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => drawnPixels(curves)).toBeGreaterThan(500);
+  const bestCost = (await run.getByTestId('run-best-cost').textContent())!.trim();
+  await shot(page, '42-optimize-run');
+
+  // the best design opens in the Simulator tab
+  await run.getByTestId('open-best').click();
+  await expect(page.getByTestId('tab-simulator')).toHaveClass(/tabs__tab--active/);
+  await expect(page).not.toHaveURL(/design=/);
+
+  // the Designs tab: the 16 queries, cheapest first
+  await page.getByTestId('tab-designs').click();
+  const rows = page.getByTestId('design-row');
+  await expect(page.getByTestId('pager-range')).toHaveText('rows 1–16 of 16');
+  await page.getByTestId('designs-sort').selectOption('cost');
+  await expect(rows.first().getByTestId('design-cost')).toHaveText(bestCost);
+  const shownCosts = await rows.getByTestId('design-cost').allTextContents();
+  const numeric = shownCosts.map(Number);
+  expect([...numeric].sort((a, b) => a - b)).toEqual(numeric);
+  // filters: the method list comes from queries.methods
+  await expect(page.getByTestId('designs-method').locator('option', { hasText: 'cem' })).toHaveCount(1);
+
+  await rows.nth(0).getByTestId('design-select').check();
+  await rows.nth(1).getByTestId('design-select').check();
+  await expect(page.getByTestId('designs-selected')).toHaveText('2 selected');
+  const selectedIds = [await rows.nth(0).getAttribute('data-query-id'), await rows.nth(1).getAttribute('data-query-id')].map(Number);
+  await shot(page, '43-designs');
+
+  const csvDownload = page.waitForEvent('download');
+  await page.getByTestId('export-format').selectOption('csv');
+  await page.getByTestId('export-selected').click();
+  const csv = (await saved(await csvDownload)).trim().split('\n');
+  expect(csv).toHaveLength(3);
+  const header = csv[0]!.split(',');
+  const costAt = header.indexOf('cost');
+  expect(costAt).toBeGreaterThanOrEqual(0);
+  expect(csv.slice(1).map((l) => Number(l.split(',')[costAt]).toPrecision(4))).toEqual(shownCosts.slice(0, 2));
+  expect(csv.slice(1).map((l) => Number(l.split(',')[header.indexOf('id')]))).toEqual(selectedIds);
+  expect(header.filter((c) => /^x\d$/.test(c))).toEqual(['x0', 'x1', 'x2', 'x3']);
+
+  const jsonDownload = page.waitForEvent('download');
+  await page.getByTestId('export-format').selectOption('json');
+  await page.getByTestId('export-selected').click();
+  const json = JSON.parse(await saved(await jsonDownload)) as { id: number; cost: number; design: number[] }[];
+  expect(json).toHaveLength(2);
+  expect(json.map((r) => r.cost.toPrecision(4))).toEqual(shownCosts.slice(0, 2));
+  expect(json.map((r) => r.id)).toEqual(selectedIds);
+  expect(json.every((r) => Array.isArray(r.design) && r.design.length === 4)).toBe(true);
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,42 @@
+import { computed, ref, type ComputedRef, type Ref } from 'vue';
+import type { z } from 'zod';
+import { messagesFromApiError, messagesFromZod, unplacedMessages, type FieldMessages } from '../validation';
+
+export interface SchemaForm<S extends z.ZodType> {
+  parsed: ComputedRef<ReturnType<S['safeParse']>>;
+  /** the schema's message for a dotted field path, else the server's for it (as "params.<path>" or "<path>") */
+  messageFor(field: string): string | undefined;
+  /** server messages that belong to no field shown */
+  formMessages: ComputedRef<string[]>;
+  serverMessages: Ref<FieldMessages>;
+  /** files a failed request's issues under their fields */
+  reportServerError(error: unknown): void;
+}
+
+/**
+ * A form checked against the API's own schema as it is typed: `input` builds the object the
+ * request would send (text fields already turned into numbers), and every issue lands next to
+ * the field its path names. `fields` lists the paths the form shows, for the leftovers.
+ */
+export function useSchemaForm<S extends z.ZodType>(schema: S, input: () => unknown, fields: () => readonly string[]): SchemaForm<S> {
+  const serverMessages = ref<FieldMessages>({});
+  const parsed = computed(() => schema.safeParse(input()) as ReturnType<S['safeParse']>);
+  const clientMessages = computed<FieldMessages>(() => (parsed.value.success ? {} : messagesFromZod(parsed.value.error!.issues)));
+  return {
+    parsed,
+    serverMessages,
+    messageFor: (field) => clientMessages.value[field] ?? serverMessages.value[`params.${field}`] ?? serverMessages.value[field],
+    formMessages: computed(() => {
+      const shown = fields().flatMap((f) => [f, `params.${f}`]);
+      return [...unplacedMessages(serverMessages.value, shown), ...unplacedMessages(clientMessages.value, shown)];
+    }),
+    reportServerError(error) {
+      serverMessages.value = messagesFromApiError(error);
+    },
+  };
+}
+
+/** A text field's number: NaN for an empty field, so the schema reports it rather than a default hiding it. */
+export function fieldNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text.trim());
+}
