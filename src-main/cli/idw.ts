@@ -12,7 +12,7 @@ import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
 import { registerTrajectoryCommands } from './commands/trajectories';
 import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
-import { registerOptimizeCommands } from './commands/optimize';
+import { registerOptimizeCommands, registerTrajectoryGeneration } from './commands/optimize';
 
 // `idw`: the same engine, database and API handlers as the desktop app, from a terminal.
 
@@ -374,6 +374,7 @@ function rendererDir(): string {
 registerOptimizeCommands();
 
 registerTrajectoryCommands();
+registerTrajectoryGeneration();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError) {

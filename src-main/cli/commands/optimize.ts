@@ -82,3 +82,38 @@ export function registerOptimizeCommands(): void {
       })().finally(() => wb.close());
     });
 }
+
+/** `idw dataset generate-trajectories`: the prior's training data, many runs over sampled tasks. */
+export function registerTrajectoryGeneration(): void {
+  const dataset = program.commands.find((c) => c.name() === 'dataset');
+  if (!dataset) throw new Error('the dataset command group must be registered first');
+  dataset
+    .command('generate-trajectories')
+    .description('run optimizers over sampled tasks into one optimization dataset (the diffusion prior\'s training data)')
+    .requiredOption('--project <project>', 'project id or name')
+    .option('--runs <n>', 'optimizer runs, each on its own random task (default 16)', intOption('--runs'))
+    .option('--optimizers <list>', 'comma-separated: cem, cmaes, random, adam (default cem)', (v: string) => v.split(',').map((x) => x.trim()))
+    .option('--budget <n>', 'queries per run (default 64)', intOption('--budget'))
+    .option('--simulator <name>', 'ground_truth | learned')
+    .option('--model <id>', 'learned simulator model id', intOption('--model'))
+    .option('--seed <seed>', 'random seed', intOption('--seed'))
+    .option('--name <name>', 'dataset name')
+    .action((o: { project: string; runs?: number; optimizers?: string[]; budget?: number; simulator?: string; model?: number; seed?: number; name?: string }) => {
+      const wb = openWorkbench();
+      return (async () => {
+        const p = await findProject(wb, o.project);
+        const params = Object.fromEntries(
+          Object.entries({ runs: o.runs, optimizers: o.optimizers, budget: o.budget, simulator: o.simulator, modelId: o.model, seed: o.seed, name: o.name }).filter(([, v]) => v !== undefined),
+        );
+        const job = await call(wb, 'jobs.start', { kind: 'dataset.optimization', projectId: p.id, params: params as never });
+        const done = await runJob(wb, job);
+        const r = done.result as { datasetId: number; runs: { run: number; optimizer: string; bestCost: number | null }[] };
+        const ds = wb.datasets.get(r.datasetId);
+        print(
+          [`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.rows} records from ${r.runs.length} runs`, ...r.runs.map((x) => `  run ${x.run} ${x.optimizer.padEnd(6)} best ${formatCost(x.bestCost)}`)].join('\n'),
+          { dataset: ds, runs: r.runs },
+        );
+      })().finally(() => wb.close());
+    });
+}
+
