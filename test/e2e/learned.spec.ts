@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { JobParams } from '../../src-shared/api';
+import { call, deleteCreatedProjectsAfterEach, openTab, watchForPageErrors } from './support';
 
 // The learned simulator on the Simulator tab against a real `idw serve` (see global-setup.ts):
 // train a tiny GNS from the train dialog and watch it go to ready with live curves, read its
@@ -9,20 +10,6 @@ import { JobParams } from '../../src-shared/api';
 
 test.use({ viewport: { width: 1280, height: 1100 } });
 
-function server(): { url: string; origin: string; token: string } {
-  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
-  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
-  return { url, origin, token };
-}
-
-async function call<T>(request: APIRequestContext, method: string, args: object): Promise<T> {
-  const { origin, token } = server();
-  const response = await request.post(`${origin}/api/${method}`, { headers: { 'x-idw-token': token }, data: args });
-  const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  expect(envelope.ok, envelope.error?.message).toBe(true);
-  return envelope.result as T;
-}
-
 interface Job {
   id: number;
   status: string;
@@ -30,10 +17,7 @@ interface Job {
 }
 
 /** projects this file made, removed after each test: the other files expect a workbench of their own making */
-const created: number[] = [];
-test.afterEach(async ({ request }) => {
-  while (created.length) await call(request, 'projects.delete', { id: created.pop()! });
-});
+const created = deleteCreatedProjectsAfterEach();
 
 /** A small project (a tiny scene trains in seconds) with a finished 6-design physics dataset. */
 async function projectWithDataset(request: APIRequestContext, name: string): Promise<number> {
@@ -58,22 +42,6 @@ async function projectWithDataset(request: APIRequestContext, name: string): Pro
     )
     .toBe('succeeded');
   return project.id;
-}
-
-function watchForPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return errors;
-}
-
-async function openSimulatorTab(page: Page, projectId: number): Promise<void> {
-  const { url, origin } = server();
-  await page.goto(url);
-  await page.goto(`${origin}/#/projects/${projectId}/simulator`);
-  await expect(page.getByTestId('tab-simulator')).toHaveClass(/tabs__tab--active/);
 }
 
 async function shot(page: Page, name: string, target?: Locator): Promise<void> {
@@ -105,7 +73,7 @@ test('a tiny learned simulator is trained live, inspected, run, compared with th
   test.setTimeout(240_000);
   const errors = watchForPageErrors(page);
   const projectId = await projectWithDataset(request, 'E2E learned');
-  await openSimulatorTab(page, projectId);
+  await openTab(page, projectId, 'simulator');
 
   // before any model: the learned choice is disabled and says why
   await expect(page.getByTestId('models-empty')).toBeVisible();
@@ -238,7 +206,7 @@ test('a training is stopped, resumed to its own step budget and the model delete
   test.setTimeout(240_000);
   const errors = watchForPageErrors(page);
   const projectId = await projectWithDataset(request, 'E2E resume');
-  await openSimulatorTab(page, projectId);
+  await openTab(page, projectId, 'simulator');
 
   await page.getByTestId('open-train-dialog').click();
   await fillTrainSettings(page, { ...TINY_NETWORK, steps: '100000', evalEvery: '5', patience: '100', fidelityDesigns: '0' });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Download, type Locator, type Page } from '@playwright/test';
+import { call, deleteCreatedProjectsAfterEach, openTab, watchForPageErrors } from './support';
 
 // Optimization against a real `idw serve` (see global-setup.ts): import a trajectory CSV through
 // the Data tab (preview, detected mapping, stats and histogram), run a small CEM job from the
@@ -7,46 +8,13 @@ import { expect, test, type APIRequestContext, type Download, type Locator, type
 
 test.use({ viewport: { width: 1280, height: 1100 } });
 
-function server(): { url: string; origin: string; token: string } {
-  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
-  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
-  return { url, origin, token };
-}
-
-async function call<T>(request: APIRequestContext, method: string, args: object): Promise<T> {
-  const { origin, token } = server();
-  const response = await request.post(`${origin}/api/${method}`, { headers: { 'x-idw-token': token }, data: args });
-  const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  expect(envelope.ok, envelope.error?.message).toBe(true);
-  return envelope.result as T;
-}
-
 /** projects this file made, removed after each test: the other files expect a workbench of their own making */
-const created: number[] = [];
-test.afterEach(async ({ request }) => {
-  while (created.length) await call(request, 'projects.delete', { id: created.pop()! });
-});
+const created = deleteCreatedProjectsAfterEach();
 
 async function createProject(request: APIRequestContext, name: string, settings: object = {}): Promise<number> {
   const project = await call<{ id: number }>(request, 'projects.create', { name, settings });
   created.push(project.id);
   return project.id;
-}
-
-function watchForPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return errors;
-}
-
-async function openTab(page: Page, projectId: number, tab: string): Promise<void> {
-  const { url, origin } = server();
-  await page.goto(url);
-  await page.goto(`${origin}/#/projects/${projectId}/${tab}`);
-  await expect(page.getByTestId(`tab-${tab}`)).toHaveClass(/tabs__tab--active/);
 }
 
 async function shot(page: Page, name: string, target?: Locator): Promise<void> {

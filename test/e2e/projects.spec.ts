@@ -1,34 +1,13 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { call, server, watchForPageErrors } from './support';
 
 // The projects page against a real `idw serve` (see global-setup.ts): what a user does with the
 // create, list and delete flows, and that the page keeps to its Content-Security-Policy.
 
-function server(): { url: string; origin: string; token: string } {
-  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
-  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
-  return { url, origin, token };
-}
-
 /** Project names as the server has them, read past the UI. */
 async function projectNames(request: APIRequestContext): Promise<string[]> {
-  const { origin, token } = server();
-  const response = await request.post(`${origin}/api/projects.list`, {
-    headers: { 'x-idw-token': token },
-    data: {},
-  });
-  const envelope = (await response.json()) as { ok: boolean; result?: { name: string }[] };
-  expect(envelope.ok).toBe(true);
-  return (envelope.result ?? []).map((p) => p.name);
-}
-
-/** Console errors and uncaught exceptions, CSP violations included, collected for the whole test. */
-function watchForPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return errors;
+  const projects = await call<{ name: string }[] | undefined>(request, 'projects.list', {});
+  return (projects ?? []).map((p) => p.name);
 }
 
 async function openWorkbench(page: Page): Promise<void> {

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { call, openTab, watchForPageErrors } from './support';
 
 // The Simulator and Data tabs against a real `idw serve` (see global-setup.ts): shape a design,
 // run the ground-truth simulator and watch the rollout play; generate, export, import and delete
@@ -7,38 +8,8 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 
 test.use({ viewport: { width: 1280, height: 1100 } });
 
-function server(): { url: string; origin: string; token: string } {
-  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
-  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
-  return { url, origin, token };
-}
-
-async function call<T>(request: APIRequestContext, method: string, args: object): Promise<T> {
-  const { origin, token } = server();
-  const response = await request.post(`${origin}/api/${method}`, { headers: { 'x-idw-token': token }, data: args });
-  const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  expect(envelope.ok, envelope.error?.message).toBe(true);
-  return envelope.result as T;
-}
-
 async function createProject(request: APIRequestContext, name: string): Promise<number> {
   return (await call<{ id: number }>(request, 'projects.create', { name })).id;
-}
-
-function watchForPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return errors;
-}
-
-async function openTab(page: Page, projectId: number, tab: 'simulator' | 'data'): Promise<void> {
-  const { url, origin } = server();
-  await page.goto(url);
-  await page.goto(`${origin}/#/projects/${projectId}/${tab}`);
-  await expect(page.getByTestId(`tab-${tab}`)).toHaveClass(/tabs__tab--active/);
 }
 
 async function shot(page: Page, name: string): Promise<void> {

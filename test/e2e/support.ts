@@ -1,0 +1,47 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+
+// What every spec needs against the `idw serve` that global-setup.ts started: where it is, a
+// typed call into its API, page-error collection, opening a project tab, and project clean-up.
+
+export function server(): { url: string; origin: string; token: string } {
+  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
+  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
+  return { url, origin, token };
+}
+
+export async function call<T>(request: APIRequestContext, method: string, args: object): Promise<T> {
+  const { origin, token } = server();
+  const response = await request.post(`${origin}/api/${method}`, { headers: { 'x-idw-token': token }, data: args });
+  const envelope = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  expect(envelope.ok, envelope.error?.message).toBe(true);
+  return envelope.result as T;
+}
+
+/** Console errors and uncaught exceptions, CSP violations included, collected for the whole test. */
+export function watchForPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+export async function openTab(page: Page, projectId: number, tab: string): Promise<void> {
+  const { url, origin } = server();
+  await page.goto(url);
+  await page.goto(`${origin}/#/projects/${projectId}/${tab}`);
+  await expect(page.getByTestId(`tab-${tab}`)).toHaveClass(/tabs__tab--active/);
+}
+
+/**
+ * Ids of the projects a spec file makes, deleted after each of its tests: the other files
+ * expect a workbench of their own making. Call once at the top of the file.
+ */
+export function deleteCreatedProjectsAfterEach(): number[] {
+  const created: number[] = [];
+  test.afterEach(async ({ request }) => {
+    while (created.length) await call(request, 'projects.delete', { id: created.pop()! });
+  });
+  return created;
+}
