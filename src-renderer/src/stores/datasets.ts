@@ -3,6 +3,7 @@ import { ref } from 'vue';
 import type { DatasetInfo, JobInfo, JobParams, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
 import type { z } from 'zod';
 import { useWorkbench } from '../api/workbench';
+import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes, bytesToBase64 } from '../base64';
 import { useJobsStore } from './jobs';
 
@@ -14,35 +15,24 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const jobs = useJobsStore();
   const projectId = ref<number | null>(null);
   const datasets = ref<DatasetInfo[]>([]);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const loadError = ref<unknown>(null);
-  let latestRequest = 0;
+  const { loaded, loading, loadError, load, reset } = useLatestLoad();
 
   async function refresh(): Promise<void> {
     const id = projectId.value;
     if (id === null) return;
-    const request = ++latestRequest;
-    loading.value = true;
-    try {
-      const list = await client.call('datasets.list', { projectId: id });
-      if (request !== latestRequest) return;
-      datasets.value = list;
-      loaded.value = true;
-      loadError.value = null;
-    } catch (error) {
-      if (request === latestRequest) loadError.value = error;
-    } finally {
-      if (request === latestRequest) loading.value = false;
-    }
+    await load(
+      () => client.call('datasets.list', { projectId: id }),
+      (list) => {
+        datasets.value = list;
+      },
+    );
   }
 
   function show(id: number): Promise<void> {
     if (projectId.value !== id) {
       projectId.value = id;
       datasets.value = [];
-      loaded.value = false;
-      loadError.value = null;
+      reset();
     }
     return refresh();
   }

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
 import type { MethodInput, QueryInfo } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
+import { useLatestLoad } from '../composables/useLatestLoad';
 
 export const DESIGN_PAGE_SIZE = 50;
 
@@ -28,10 +29,7 @@ export const useDesignsStore = defineStore('designs', () => {
   const total = ref(0);
   const methods = ref<{ method: string; count: number }[]>([]);
   const selected = ref(new Set<number>());
-  const loaded = ref(false);
-  const loading = ref(false);
-  const loadError = ref<unknown>(null);
-  let latestRequest = 0;
+  const { loaded, loading, loadError, load, reset } = useLatestLoad();
 
   function request(id: number): MethodInput<'queries.list'> {
     return {
@@ -49,25 +47,19 @@ export const useDesignsStore = defineStore('designs', () => {
   async function refresh(): Promise<void> {
     const id = projectId.value;
     if (id === null) return;
-    const requestNo = ++latestRequest;
-    loading.value = true;
-    try {
-      const [page, counts] = await Promise.all([client.call('queries.list', request(id)), client.call('queries.methods', { projectId: id })]);
-      if (requestNo !== latestRequest) return;
-      if (!page.rows.length && page.total > 0 && offset.value > 0) {
-        offset.value = Math.floor((page.total - 1) / DESIGN_PAGE_SIZE) * DESIGN_PAGE_SIZE;
-        return void refresh();
-      }
-      rows.value = page.rows;
-      total.value = page.total;
-      methods.value = counts;
-      loaded.value = true;
-      loadError.value = null;
-    } catch (error) {
-      if (requestNo === latestRequest) loadError.value = error;
-    } finally {
-      if (requestNo === latestRequest) loading.value = false;
-    }
+    await load(
+      () => Promise.all([client.call('queries.list', request(id)), client.call('queries.methods', { projectId: id })]),
+      ([page, counts]) => {
+        if (!page.rows.length && page.total > 0 && offset.value > 0) {
+          offset.value = Math.floor((page.total - 1) / DESIGN_PAGE_SIZE) * DESIGN_PAGE_SIZE;
+          void refresh();
+          return false;
+        }
+        rows.value = page.rows;
+        total.value = page.total;
+        methods.value = counts;
+      },
+    );
   }
 
   function show(id: number): Promise<void> {
@@ -78,8 +70,7 @@ export const useDesignsStore = defineStore('designs', () => {
       rows.value = [];
       total.value = 0;
       selected.value = new Set();
-      loaded.value = false;
-      loadError.value = null;
+      reset();
     }
     return refresh();
   }

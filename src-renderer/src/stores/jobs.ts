@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { ACTIVE_JOB_STATUSES, type JobInfo, type JobKind, type JobStatus, type MethodInput } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
+import { useLatestLoad } from '../composables/useLatestLoad';
 
 const LIST_LIMIT = 100;
 
@@ -41,27 +42,21 @@ export function jobTone(status: JobStatus): 'active' | 'done' | 'failed' | 'idle
 export const useJobsStore = defineStore('jobs', () => {
   const { client, onResync } = useWorkbench();
   const jobs = ref<JobInfo[]>([]);
-  const loaded = ref(false);
-  const loadError = ref<unknown>(null);
+  const { loaded, loadError, load } = useLatestLoad();
   /** ids whose cancel request is in flight, to disable the button meanwhile */
   const cancelling = ref(new Set<number>());
-  let latestRequest = 0;
 
   const activeCount = computed(() => jobs.value.filter(isActive).length);
 
   async function refresh(): Promise<void> {
-    const request = ++latestRequest;
-    try {
-      const list = await client.call('jobs.list', { limit: LIST_LIMIT });
-      if (request !== latestRequest) return;
-      // an event may have arrived while the list was in flight: keep whichever is newer
-      const byId = new Map(jobs.value.map((j) => [j.id, j]));
-      jobs.value = list.map((j) => newer(byId.get(j.id), j)).sort(newestFirst);
-      loaded.value = true;
-      loadError.value = null;
-    } catch (error) {
-      if (request === latestRequest) loadError.value = error;
-    }
+    await load(
+      () => client.call('jobs.list', { limit: LIST_LIMIT }),
+      (list) => {
+        // an event may have arrived while the list was in flight: keep whichever is newer
+        const byId = new Map(jobs.value.map((j) => [j.id, j]));
+        jobs.value = list.map((j) => newer(byId.get(j.id), j)).sort(newestFirst);
+      },
+    );
   }
 
   function newer(known: JobInfo | undefined, incoming: JobInfo): JobInfo {

@@ -4,6 +4,7 @@ import type { JobInfo, JobParams, ModelInfo } from '@shared/api';
 import { ApiError } from '@shared/errors';
 import type { z } from 'zod';
 import { useWorkbench } from '../api/workbench';
+import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes } from '../base64';
 import { simulatorConfig, simulatorMetrics } from '../simulatorModel';
 import { useJobsStore } from './jobs';
@@ -29,38 +30,27 @@ export const useModelsStore = defineStore('models', () => {
   const jobs = useJobsStore();
   const projectId = ref<number | null>(null);
   const models = ref<ModelInfo[]>([]);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const loadError = ref<unknown>(null);
-  let latestRequest = 0;
+  const { loaded, loading, loadError, load, reset } = useLatestLoad();
 
   const ready = computed(() => models.value.filter((m) => m.status === 'ready'));
 
   async function refresh(): Promise<void> {
     const id = projectId.value;
     if (id === null) return;
-    const request = ++latestRequest;
-    loading.value = true;
-    try {
-      const list = await client.call('models.list', { projectId: id, kind: 'simulator' });
-      if (request !== latestRequest) return;
-      const byId = new Map(models.value.map((m) => [m.id, m]));
-      models.value = list.map((m) => newer(byId.get(m.id), m)).sort(newestFirst);
-      loaded.value = true;
-      loadError.value = null;
-    } catch (error) {
-      if (request === latestRequest) loadError.value = error;
-    } finally {
-      if (request === latestRequest) loading.value = false;
-    }
+    await load(
+      () => client.call('models.list', { projectId: id, kind: 'simulator' }),
+      (list) => {
+        const byId = new Map(models.value.map((m) => [m.id, m]));
+        models.value = list.map((m) => newer(byId.get(m.id), m)).sort(newestFirst);
+      },
+    );
   }
 
   function show(id: number): Promise<void> {
     if (projectId.value !== id) {
       projectId.value = id;
       models.value = [];
-      loaded.value = false;
-      loadError.value = null;
+      reset();
     }
     return refresh();
   }

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { MethodInput, ProjectSummary } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
+import { useLatestLoad } from '../composables/useLatestLoad';
 
 const CONTENTS_REFRESH_MS = 500;
 
@@ -9,28 +10,18 @@ const CONTENTS_REFRESH_MS = 500;
 export const useProjectsStore = defineStore('projects', () => {
   const { client, onResync } = useWorkbench();
   const projects = ref<ProjectSummary[]>([]);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const loadError = ref<unknown>(null);
-  let latestRequest = 0;
+  const { loaded, loading, loadError, load } = useLatestLoad();
 
   const byId = computed(() => new Map(projects.value.map((p) => [p.id, p])));
 
   /** Reloads the list; only the newest of overlapping requests is applied. */
   async function refresh(): Promise<void> {
-    const request = ++latestRequest;
-    loading.value = true;
-    try {
-      const list = await client.call('projects.list');
-      if (request !== latestRequest) return;
-      projects.value = list;
-      loaded.value = true;
-      loadError.value = null;
-    } catch (error) {
-      if (request === latestRequest) loadError.value = error;
-    } finally {
-      if (request === latestRequest) loading.value = false;
-    }
+    await load(
+      () => client.call('projects.list'),
+      (list) => {
+        projects.value = list;
+      },
+    );
   }
 
   function ensureLoaded(): void {

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { QueryInfo } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
+import { useLatestLoad } from '../composables/useLatestLoad';
 
 export const QUERY_PAGE_SIZE = 25;
 
@@ -12,10 +13,7 @@ export const useQueriesStore = defineStore('queries', () => {
   const offset = ref(0);
   const rows = ref<QueryInfo[]>([]);
   const total = ref(0);
-  const loaded = ref(false);
-  const loading = ref(false);
-  const loadError = ref<unknown>(null);
-  let latestRequest = 0;
+  const { loaded, loading, loadError, load, reset } = useLatestLoad();
 
   const hasPrevious = computed(() => offset.value > 0);
   const hasNext = computed(() => offset.value + rows.value.length < total.value);
@@ -23,25 +21,19 @@ export const useQueriesStore = defineStore('queries', () => {
   async function refresh(): Promise<void> {
     const id = projectId.value;
     if (id === null) return;
-    const request = ++latestRequest;
-    loading.value = true;
-    try {
-      const page = await client.call('queries.list', { projectId: id, limit: QUERY_PAGE_SIZE, offset: offset.value });
-      if (request !== latestRequest) return;
-      // rows may have gone (a deleted project's, a shrunk list): fall back to the last page there is
-      if (!page.rows.length && page.total > 0 && offset.value > 0) {
-        offset.value = Math.floor((page.total - 1) / QUERY_PAGE_SIZE) * QUERY_PAGE_SIZE;
-        return void refresh();
-      }
-      rows.value = page.rows;
-      total.value = page.total;
-      loaded.value = true;
-      loadError.value = null;
-    } catch (error) {
-      if (request === latestRequest) loadError.value = error;
-    } finally {
-      if (request === latestRequest) loading.value = false;
-    }
+    await load(
+      () => client.call('queries.list', { projectId: id, limit: QUERY_PAGE_SIZE, offset: offset.value }),
+      (page) => {
+        // rows may have gone (a deleted project's, a shrunk list): fall back to the last page there is
+        if (!page.rows.length && page.total > 0 && offset.value > 0) {
+          offset.value = Math.floor((page.total - 1) / QUERY_PAGE_SIZE) * QUERY_PAGE_SIZE;
+          void refresh();
+          return false;
+        }
+        rows.value = page.rows;
+        total.value = page.total;
+      },
+    );
   }
 
   /** Shows a project's queries from the first page; keeps the page when it is the same project. */
@@ -51,8 +43,7 @@ export const useQueriesStore = defineStore('queries', () => {
       offset.value = 0;
       rows.value = [];
       total.value = 0;
-      loaded.value = false;
-      loadError.value = null;
+      reset();
     }
     return refresh();
   }
