@@ -7,12 +7,8 @@ import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectorie
 import type { ApiEnvelope } from '../../src-shared/errors';
 import type { DatasetInfo } from '../../src-shared/api';
 import { toolPolyline } from '../../src-shared/fluidtool2d';
-import { tempDir, testWorkbench } from './helpers';
+import { ok, tempDir, testWorkbench } from './helpers';
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 type Exported = { fileName: string; content: string; rows: number };
 

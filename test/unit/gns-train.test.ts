@@ -3,12 +3,8 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import type { JobInfo, ModelInfo, SimulationResult } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { countRows, testWorkbench } from './helpers';
+import { countRows, ok, testWorkbench } from './helpers';
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 // a tiny environment and network so that a whole training runs in seconds
 const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };

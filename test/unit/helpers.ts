@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { Workbench, type WorkbenchOptions } from '../../src-main/engine/workbench';
+import type { ApiEnvelope, ApiErrorPayload } from '../../src-shared/errors';
 
 export function tempDir(prefix = 'idw-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -36,4 +37,16 @@ export function testWorkbench(opts: Partial<WorkbenchOptions> = {}): { wb: Workb
 
 export function countRows(wb: Workbench, table: string): number {
   return (wb.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+/** The result of a call that must succeed; a failure fails the test with its message. */
+export function ok<T>(e: ApiEnvelope<unknown>): T {
+  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+  return e.result as T;
+}
+
+/** The error of a call that must fail. */
+export function err(e: ApiEnvelope<unknown>): ApiErrorPayload {
+  if (e.ok) throw new Error(`expected an error, got ${JSON.stringify(e.result)}`);
+  return e.error;
 }

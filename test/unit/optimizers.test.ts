@@ -11,12 +11,8 @@ import { seededRandom } from '../../src-main/engine/random';
 import { fromFloat32Blob } from '../../src-main/engine/storage/blob';
 import type { JobInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { countRows, testWorkbench } from './helpers';
+import { countRows, ok, testWorkbench } from './helpers';
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 // shifted quadratic in [-1, 1]^6, minimum 0 inside the box
 const SHIFT = [0.3, -0.5, 0.7, -0.2, 0.1, 0.6];

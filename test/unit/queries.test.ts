@@ -3,12 +3,8 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import type { QueryInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { testWorkbench } from './helpers';
+import { ok, testWorkbench } from './helpers';
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 describe('queries.list filters and order', () => {
   let t: ReturnType<typeof testWorkbench>;

@@ -5,16 +5,8 @@ import { runRollout } from '../../src-main/engine/compute/functions';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import type { DatasetInfo, JobInfo, SimulationResult } from '../../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
-import { countRows, testWorkbench } from './helpers';
+import { countRows, err, ok, testWorkbench } from './helpers';
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
-function err(e: ApiEnvelope<unknown>) {
-  if (e.ok) throw new Error('expected an error');
-  return e.error;
-}
 
 // a small project keeps these tests quick: 64 particles, 20 frames
 const SMALL = { particles: 64, frames: 20, joints: 6 };

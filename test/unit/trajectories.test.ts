@@ -4,21 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
-import type { ApiEnvelope, ApiErrorPayload } from '../../src-shared/errors';
+import type { ApiEnvelope } from '../../src-shared/errors';
 import type { DatasetInfo, TrajectoryPreview } from '../../src-shared/api';
-import { countRows, tempDir, testWorkbench } from './helpers';
+import { countRows, err, ok, tempDir, testWorkbench } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'trajectories');
 const fixture = (name: string): string => join(FIXTURES, name);
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
-function err(e: ApiEnvelope<unknown>): ApiErrorPayload {
-  if (e.ok) throw new Error('expected an error');
-  return e.error;
-}
 
 describe('optimization trajectory import', () => {
   let t: ReturnType<typeof testWorkbench>;

@@ -1,4 +1,5 @@
 // Physics datasets: rollouts of the ground-truth simulator (one row of physics_trajectories each),
+import { toDatasetInfo, type DatasetRow } from './dataset-rows';
 // written in batches while a job runs, and read and written as .npz in the GNS layout.
 import { ApiError } from '../../../src-shared/errors';
 import type { DatasetInfo, DatasetStatus } from '../../../src-shared/api';
@@ -39,17 +40,6 @@ export interface StoredTrajectory extends PhysicsTrajectory {
   datasetId: number;
 }
 
-interface DatasetRow {
-  id: number;
-  project_id: number;
-  name: string;
-  kind: 'physics' | 'optimization';
-  source: string;
-  status: DatasetStatus;
-  stats: string;
-  job_id: number | null;
-  created_at: number;
-}
 
 interface TrajectoryRow {
   id: number;
@@ -78,19 +68,6 @@ interface AggregateRow {
   bytes: number;
 }
 
-function toInfo(r: DatasetRow): DatasetInfo {
-  return {
-    id: r.id,
-    projectId: r.project_id,
-    name: r.name,
-    kind: r.kind,
-    source: r.source,
-    status: r.status,
-    stats: JSON.parse(r.stats),
-    jobId: r.job_id,
-    createdAt: r.created_at,
-  };
-}
 
 function toTrajectory(r: TrajectoryRow): StoredTrajectory {
   return {
@@ -318,13 +295,13 @@ export class PhysicsDatasets {
   get(id: number): DatasetInfo {
     const row = this.selectDataset.get(id) as DatasetRow | undefined;
     if (!row) throw notFound(id);
-    return toInfo(row);
+    return toDatasetInfo(row);
   }
 
   /** The project's datasets of every kind, newest first. */
   list(projectId: number): DatasetInfo[] {
     const rows = this.db.prepare('SELECT * FROM datasets WHERE project_id = ? ORDER BY created_at DESC, id DESC').all(projectId) as DatasetRow[];
-    return rows.map(toInfo);
+    return rows.map(toDatasetInfo);
   }
 
   /** Removes the dataset; its trajectories go with it through the foreign key. */

@@ -1,4 +1,5 @@
 // Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
+import { toDatasetInfo, type DatasetRow } from './dataset-rows';
 // iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
 import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
@@ -34,17 +35,6 @@ export type { OptimizationDatasetStats } from '../../../src-shared/api';
 export const HISTOGRAM_BINS = 20;
 const PREVIEW_ROWS = 20;
 
-interface DatasetRow {
-  id: number;
-  project_id: number;
-  name: string;
-  kind: 'physics' | 'optimization';
-  source: string;
-  status: DatasetStatus;
-  stats: string;
-  job_id: number | null;
-  created_at: number;
-}
 
 interface RecordRow {
   id: number;
@@ -56,9 +46,6 @@ interface RecordRow {
   cost: number;
 }
 
-function toInfo(r: DatasetRow): DatasetInfo {
-  return { id: r.id, projectId: r.project_id, name: r.name, kind: r.kind, source: r.source, status: r.status, stats: JSON.parse(r.stats), jobId: r.job_id, createdAt: r.created_at };
-}
 
 function float32s(blob: Buffer): Float32Array {
   const out = new Float32Array(blob.byteLength / 4);
@@ -140,7 +127,7 @@ export class OptimizationDatasets {
   get(id: number): DatasetInfo {
     const row = this.selectDataset.get(id) as DatasetRow | undefined;
     if (!row) throw new ApiError('not_found', `There is no dataset with id ${id}.`, [{ path: 'id', message: 'no such dataset' }]);
-    return toInfo(row);
+    return toDatasetInfo(row);
   }
 
   count(datasetId: number): number {
