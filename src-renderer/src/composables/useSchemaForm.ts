@@ -18,10 +18,16 @@ export interface SchemaForm<S extends z.ZodType> {
  * request would send (text fields already turned into numbers), and every issue lands next to
  * the field its path names. `fields` lists the paths the form shows, for the leftovers.
  */
-export function useSchemaForm<S extends z.ZodType>(schema: S, input: () => unknown, fields: () => readonly string[]): SchemaForm<S> {
+export function useSchemaForm<S extends z.ZodType>(
+  schema: S,
+  input: () => unknown,
+  fields: () => readonly string[],
+  /** rewords the schema's messages where a form says it better */
+  reword: (messages: FieldMessages) => FieldMessages = (messages) => messages,
+): SchemaForm<S> {
   const serverMessages = ref<FieldMessages>({});
   const parsed = computed(() => schema.safeParse(input()) as ReturnType<S['safeParse']>);
-  const clientMessages = computed<FieldMessages>(() => (parsed.value.success ? {} : messagesFromZod(parsed.value.error!.issues)));
+  const clientMessages = computed<FieldMessages>(() => (parsed.value.success ? {} : reword(messagesFromZod(parsed.value.error!.issues))));
   return {
     parsed,
     serverMessages,
