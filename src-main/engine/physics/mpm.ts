@@ -118,6 +118,20 @@ function toolBoundaryNodes(seg: ToolSegments, grid: number): { nodes: Int32Array
   return { nodes: Int32Array.from(nodes), nx: Float64Array.from(nxs), ny: Float64Array.from(nys) };
 }
 
+/**
+ * The quadratic B-spline stencil of a particle at grid coordinate xp along one axis: returns
+ * the base node and writes [fx, w0, w1, w2] at out[at..at+3] (fx = xp - base).
+ */
+function stencil(xp: number, out: Float64Array, at: number): number {
+  const base = Math.floor(xp - 0.5);
+  const f = xp - base;
+  out[at] = f;
+  out[at + 1] = 0.5 * (1.5 - f) ** 2;
+  out[at + 2] = 0.75 - (f - 1) ** 2;
+  out[at + 3] = 0.5 * (f - 0.5) ** 2;
+  return base;
+}
+
 export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
   const { grid, frames, substeps, bulkModulus: E, gravity } = config;
   const n = scene.water.length / 2;
@@ -152,6 +166,7 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
   if (substepPositions) substepPositions.set(positions.subarray(0, n * 2), 0);
 
   const stressScale = -dt * 4 * E * pVol * invDx * invDx;
+  const w = new Float64Array(8); // one particle's stencil: [fx, wx0..2, fy, wy0..2]
   let recorded = 1;
   for (let f = 1; f < frames; f++) {
     for (let s = 0; s < substeps; s++) {
@@ -175,18 +190,16 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
         gvy.fill(0, row + iMin, row + iMax + 1);
       }
       for (let p = 0; p < n; p++) {
-        const xp = x[2 * p]! * invDx;
-        const yp = x[2 * p + 1]! * invDx;
-        const bi = Math.floor(xp - 0.5);
-        const bj = Math.floor(yp - 0.5);
-        const fx = xp - bi;
-        const fy = yp - bj;
-        const wx0 = 0.5 * (1.5 - fx) ** 2;
-        const wx1 = 0.75 - (fx - 1) ** 2;
-        const wx2 = 0.5 * (fx - 0.5) ** 2;
-        const wy0 = 0.5 * (1.5 - fy) ** 2;
-        const wy1 = 0.75 - (fy - 1) ** 2;
-        const wy2 = 0.5 * (fy - 0.5) ** 2;
+        const bi = stencil(x[2 * p]! * invDx, w, 0);
+        const bj = stencil(x[2 * p + 1]! * invDx, w, 4);
+        const fx = w[0]!;
+        const fy = w[4]!;
+        const wx0 = w[1]!;
+        const wx1 = w[2]!;
+        const wx2 = w[3]!;
+        const wy0 = w[5]!;
+        const wy1 = w[6]!;
+        const wy2 = w[7]!;
         const stress = stressScale * (J[p]! - 1);
         const a00 = stress + pMass * C[4 * p]!;
         const a01 = pMass * C[4 * p + 1]!;
@@ -242,18 +255,16 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
       }
       // grid to particle, advection
       for (let p = 0; p < n; p++) {
-        const xp = x[2 * p]! * invDx;
-        const yp = x[2 * p + 1]! * invDx;
-        const bi = Math.floor(xp - 0.5);
-        const bj = Math.floor(yp - 0.5);
-        const fx = xp - bi;
-        const fy = yp - bj;
-        const wx0 = 0.5 * (1.5 - fx) ** 2;
-        const wx1 = 0.75 - (fx - 1) ** 2;
-        const wx2 = 0.5 * (fx - 0.5) ** 2;
-        const wy0 = 0.5 * (1.5 - fy) ** 2;
-        const wy1 = 0.75 - (fy - 1) ** 2;
-        const wy2 = 0.5 * (fy - 0.5) ** 2;
+        const bi = stencil(x[2 * p]! * invDx, w, 0);
+        const bj = stencil(x[2 * p + 1]! * invDx, w, 4);
+        const fx = w[0]!;
+        const fy = w[4]!;
+        const wx0 = w[1]!;
+        const wx1 = w[2]!;
+        const wx2 = w[3]!;
+        const wy0 = w[5]!;
+        const wy1 = w[6]!;
+        const wy2 = w[7]!;
         let vx = 0;
         let vy = 0;
         let c00 = 0;
