@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { JobParams } from '../../src-shared/api';
-import { call, deleteCreatedProjectsAfterEach, openTab, watchForPageErrors } from './support';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, shot, watchForPageErrors } from './support';
 
 // The learned simulator on the Simulator tab against a real `idw serve` (see global-setup.ts):
 // train a tiny GNS from the train dialog and watch it go to ready with live curves, read its
@@ -42,22 +42,6 @@ async function projectWithDataset(request: APIRequestContext, name: string): Pro
     )
     .toBe('succeeded');
   return project.id;
-}
-
-async function shot(page: Page, name: string, target?: Locator): Promise<void> {
-  const path = test.info().outputPath(`${name}.png`);
-  if (target) await target.screenshot({ path });
-  else await page.screenshot({ path });
-}
-
-/** Pixels a chart has drawn on its canvas (Chart.js leaves the rest transparent). */
-async function drawnPixels(chart: Locator): Promise<number> {
-  return chart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    let drawn = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) drawn++;
-    return drawn;
-  });
 }
 
 async function fillTrainSettings(page: Page, settings: Record<string, string>): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expect, test, type APIRequestContext, type Download, type Locator, type Page } from '@playwright/test';
-import { call, deleteCreatedProjectsAfterEach, openTab, watchForPageErrors } from './support';
+import { expect, test, type APIRequestContext, type Download } from '@playwright/test';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, shot, watchForPageErrors } from './support';
 
 // Optimization against a real `idw serve` (see global-setup.ts): import a trajectory CSV through
 // the Data tab (preview, detected mapping, stats and histogram), run a small CEM job from the
@@ -15,22 +15,6 @@ async function createProject(request: APIRequestContext, name: string, settings:
   const project = await call<{ id: number }>(request, 'projects.create', { name, settings });
   created.push(project.id);
   return project.id;
-}
-
-async function shot(page: Page, name: string, target?: Locator): Promise<void> {
-  const path = test.info().outputPath(`${name}.png`);
-  if (target) await target.screenshot({ path });
-  else await page.screenshot({ path, fullPage: true });
-}
-
-/** Pixels a chart has drawn on its canvas (Chart.js leaves the rest transparent). */
-async function drawnPixels(chart: Locator): Promise<number> {
-  return chart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    let drawn = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) drawn++;
-    return drawn;
-  });
 }
 
 async function saved(download: Download): Promise<string> {
@@ -144,7 +128,7 @@ test('a small CEM run is started from the Sample tab, its curve grows live, and 
   await expect.poll(async () => Number(await curves.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
   await expect.poll(() => drawnPixels(curves)).toBeGreaterThan(500);
   const bestCost = (await run.getByTestId('run-best-cost').textContent())!.trim();
-  await shot(page, '42-optimize-run');
+  await pageShot(page, '42-optimize-run');
 
   // the best design opens in the Simulator tab
   await run.getByTestId('open-best').click();
@@ -167,7 +151,7 @@ test('a small CEM run is started from the Sample tab, its curve grows live, and 
   await rows.nth(1).getByTestId('design-select').check();
   await expect(page.getByTestId('designs-selected')).toHaveText('2 selected');
   const selectedIds = [await rows.nth(0).getAttribute('data-query-id'), await rows.nth(1).getAttribute('data-query-id')].map(Number);
-  await shot(page, '43-designs');
+  await pageShot(page, '43-designs');
 
   const csvDownload = page.waitForEvent('download');
   await page.getByTestId('export-format').selectOption('csv');

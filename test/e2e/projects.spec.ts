@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { call, server, watchForPageErrors } from './support';
+import { call, server, shot, watchForPageErrors } from './support';
 
 // The projects page against a real `idw serve` (see global-setup.ts): what a user does with the
 // create, list and delete flows, and that the page keeps to its Content-Security-Policy.
@@ -17,10 +17,6 @@ async function openWorkbench(page: Page): Promise<void> {
 
 function projectRow(page: Page, name: string) {
   return page.getByTestId('project-row').filter({ has: page.getByTestId('project-link').getByText(name, { exact: true }) });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
 }
 
 test('a project is created from the dialog, survives a reload and is deleted after confirmation', async ({

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { call, openTab, watchForPageErrors } from './support';
+import { call, openTab, shot, watchForPageErrors } from './support';
 
 // The Simulator and Data tabs against a real `idw serve` (see global-setup.ts): shape a design,
 // run the ground-truth simulator and watch the rollout play; generate, export, import and delete
@@ -10,10 +10,6 @@ test.use({ viewport: { width: 1280, height: 1100 } });
 
 async function createProject(request: APIRequestContext, name: string): Promise<number> {
   return (await call<{ id: number }>(request, 'projects.create', { name })).id;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
 }
 
 async function canvasFrame(page: Page): Promise<number> {

@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 
 // What every spec needs against the `idw serve` that global-setup.ts started: where it is, a
 // typed call into its API, page-error collection, opening a project tab, and project clean-up.
@@ -44,4 +44,26 @@ export function deleteCreatedProjectsAfterEach(): number[] {
     while (created.length) await call(request, 'projects.delete', { id: created.pop()! });
   });
   return created;
+}
+
+/** A screenshot of the viewport, or of one element, kept with the test's results. */
+export async function shot(page: Page, name: string, target?: Locator): Promise<void> {
+  const path = test.info().outputPath(`${name}.png`);
+  if (target) await target.screenshot({ path });
+  else await page.screenshot({ path });
+}
+
+/** A screenshot of the whole page, kept with the test's results. */
+export async function pageShot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+}
+
+/** Pixels a chart has drawn on its canvas (Chart.js leaves the rest transparent). */
+export async function drawnPixels(chart: Locator): Promise<number> {
+  return chart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let drawn = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) drawn++;
+    return drawn;
+  });
 }
