@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const shipped = defaultModelManifest();
   const { tf } = await loadTf();
   const env = new FluidTool2D(FLUIDTOOL2D_DEFAULTS);
-  let file: Pick<GnsModelFile, 'gns' | 'norm'>;
+  let file: Pick<GnsModelFile, 'gns' | 'norm' | 'stepsPerFrame'>;
   let network: GnsNetwork;
   if (shipped) {
     const f = JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as GnsModelFile;
@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   let norm = 0;
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const g = await designGradient(tf, network, file.gns, file.norm, FLUIDTOOL2D_DEFAULTS, env.sampleDesign(rand), env.sampleTask(rand), FLUIDTOOL2D_DEFAULTS.frames);
+    const steps = (FLUIDTOOL2D_DEFAULTS.frames - 1) * (file.stepsPerFrame ?? 1) + 1;
+    const g = await designGradient(tf, network, file.gns, file.norm, FLUIDTOOL2D_DEFAULTS, env.sampleDesign(rand), env.sampleTask(rand), steps);
     samples.push(performance.now() - t0);
     norm = Math.hypot(...g.gradient);
   }

@@ -19,6 +19,7 @@ import { LearnedRunner } from '../src-main/engine/simulators/learned';
 import { loadTf } from '../src-main/engine/tf';
 import { summarize, writeResults } from './report';
 import { readFileSync } from 'node:fs';
+import type { GnsModelFile } from '../src-main/engine/gns/serialize';
 import { ComputePool } from '../src-main/engine/compute/pool';
 import { spearman } from '../src-main/engine/stats';
 import { bundleWorkers } from '../scripts/lib/bundle-workers';
@@ -67,7 +68,10 @@ async function main(): Promise<void> {
   // 3. a 50-frame learned rollout in ORT, with the shipped default model when there is one
   const shipped = defaultModelManifest();
   const model = shipped
-    ? { id: 0, config: (JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as { gns: typeof config }).gns, norm: (JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as { norm: typeof norm }).norm, onnx: readFileSync(join(shipped.dir, 'model.onnx')) }
+    ? (() => {
+        const file = JSON.parse(readFileSync(join(shipped.dir, 'model.json'), 'utf8')) as GnsModelFile;
+        return { id: 0, config: file.gns, norm: file.norm, onnx: readFileSync(join(shipped.dir, 'model.onnx')), stepsPerFrame: file.stepsPerFrame };
+      })()
     : { id: 0, config, norm, onnx: exportGnsOnnx(config, initialWeights(config, 2)) };
   const runner = await LearnedRunner.load(model, 1);
   const designs = Array.from({ length: 8 }, () => env.sampleDesign(rand));

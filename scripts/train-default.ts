@@ -2,7 +2,7 @@
 // built-in FluidTool-2D settings. It generates its own physics dataset with the ground-truth
 // simulator, trains a GNS with the workbench's own training job, evaluates it (held-out position
 // error, Spearman cost fidelity on 100 random designs and tasks) and copies the model files.
-//   npm run train:default -- [--trajectories 128] [--steps 3000] [--seed 1]
+//   npm run train:default -- [--trajectories 128] [--steps 3000] [--seed 1] [--steps-per-frame 8]
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +19,14 @@ const { values } = parseArgs({
     trajectories: { type: 'string', default: '128' },
     steps: { type: 'string', default: '3000' },
     seed: { type: 'string', default: '1' },
+    'steps-per-frame': { type: 'string', default: '8' },
   },
 });
 const trajectories = Number(values.trajectories);
 const steps = Number(values.steps);
 const seed = Number(values.seed);
+// GNS steps per frame: the water moves up to ~0.12 box units a frame, several connectivity radii
+const stepsPerFrame = Number(values['steps-per-frame']);
 
 async function waitFor(wb: Workbench, job: JobInfo, label: string): Promise<JobInfo> {
   let last = '';
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   try {
     const project = wb.projects.create({ name: 'FluidTool-2D', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
     console.log(`Generating ${trajectories} ground-truth trajectories…`);
-    const data = await waitFor(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, name: 'default training data' }, project.id), 'data');
+    const data = await waitFor(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
     const datasetId = (data.result as { datasetId: number }).datasetId;
     const params = JobParams['gns.train'].parse({ name: 'FluidTool-2D default GNS', datasetIds: [datasetId], steps, evalEvery: 100, patience: 10, fidelityDesigns: 100, seed });
     console.log(`Training: ${JSON.stringify(params)}`);
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
       config: model.config,
       metrics: model.metrics,
       trainedAt: new Date().toISOString(),
-      command: `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed}`,
+      command: `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}`,
       wallSeconds: Math.round((Date.now() - t0) / 1000),
     };
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

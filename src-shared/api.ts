@@ -38,6 +38,8 @@ export const JobParams = {
       count: z.number().int().min(1).max(100_000),
       /** seeds the random designs and tasks, so a dataset can be made again */
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** states recorded per frame, for a learned simulator that must see small moves per step; must divide the substeps */
+      stepsPerFrame: z.number().int().min(1).max(40).default(1),
     })
     .strict(),
   'gns.train': z
@@ -386,6 +388,8 @@ export interface PhysicsDatasetStats {
   meanCapture?: number | null;
   /** stored size of the trajectories */
   bytes?: number;
+  /** states per frame the trajectories were recorded with (1 when absent) */
+  stepsPerFrame?: number;
 }
 /** Statistics of an optimization dataset, computed when it is finished or imported. */
 export interface OptimizationDatasetStats {

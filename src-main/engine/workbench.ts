@@ -157,7 +157,7 @@ export class Workbench {
     let runner = this.learnedRunners.get(model.id);
     if (!runner) {
       const file = JSON.parse(this.models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
-      runner = LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: this.models.readFile(model, 'model.onnx') });
+      runner = LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: this.models.readFile(model, 'model.onnx'), stepsPerFrame: file.stepsPerFrame });
       this.learnedRunners.set(model.id, runner);
       runner.catch(() => this.learnedRunners.delete(model.id));
     }
@@ -185,6 +185,12 @@ export class Workbench {
       if (ds.kind !== 'physics') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is not a physics dataset.`, [{ path: `params.datasetIds.${i}`, message: 'not a physics dataset' }]);
       if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being generated.`);
     });
+    const perFrame = new Set(params.datasetIds.map((id) => this.datasets.get(id).stats.stepsPerFrame ?? 1));
+    if (perFrame.size > 1) {
+      throw new ApiError('invalid_argument', `The chosen datasets were recorded with different states per frame (${[...perFrame].join(', ')}); train on datasets of one kind.`, [
+        { path: 'params.datasetIds', message: 'mixed states per frame' },
+      ]);
+    }
     const total = params.datasetIds.reduce((n, id) => n + this.datasets.count(id), 0);
     if (total < 2) {
       throw new ApiError('invalid_argument', `The chosen datasets hold ${total} trajectories; training needs at least 2 (one is held out for validation).`, [

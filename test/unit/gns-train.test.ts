@@ -100,6 +100,24 @@ describe('GNS training job', () => {
     expect(t.wb.models.hasFile(model, 'checkpoint.json')).toBe(true);
   });
 
+  it('learns at several steps per frame when its data was recorded that way, and rolls out whole frames', async () => {
+    const job = ok<JobInfo>(await call('jobs.start', { kind: 'dataset.physics', projectId, params: { count: 4, seed: 3, stepsPerFrame: 4, name: 'fine' } }));
+    await t.wb.jobs.whenFinished(job.id);
+    const fine = t.wb.datasets.list(projectId).find((d) => d.name === 'fine')!;
+    expect(fine.stats).toMatchObject({ trajectories: 4, frames: (14 - 1) * 4 + 1, stepsPerFrame: 4 });
+    // the same instants: the last fine state is the last frame, so the costs agree
+    const coarse = t.wb.datasets.trajectories(datasetId)[0]!;
+    expect(coarse.frames).toBe(14);
+    const mixed = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId, fine.id], steps: 10, ...SMALL_NET } });
+    expect(!mixed.ok && mixed.error.message).toMatch(/different states per frame \(1, 4\)/);
+    expect(countRows(t.wb, 'models')).toBe(0);
+    const { job: trained, model } = await train({ datasetIds: [fine.id], steps: 10, ...SMALL_NET, fidelityDesigns: 4, name: 'fine model' });
+    expect(trained.error).toBeNull();
+    expect(model.config.stepsPerFrame).toBe(4);
+    const r = ok<SimulationResult>(await call('simulate.run', { projectId, design: [0, 0, 0, 0], simulator: 'learned', modelId: model.id }));
+    expect(r.rollout.frames).toBe(14);
+  });
+
   it('refuses a bad training request before any job or model is written', async () => {
     const r1 = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [9999] } });
     expect(r1.ok).toBe(false);

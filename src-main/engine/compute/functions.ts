@@ -11,6 +11,8 @@ export interface RolloutArgs {
   task: Float32Array;
   /** return the trajectory too (playback, datasets), not only cost and capture */
   keepRollout: boolean;
+  /** states recorded per frame (a learned simulator's training data); default 1 */
+  stepsPerFrame?: number;
 }
 
 export interface RolloutOutcome {
@@ -36,7 +38,7 @@ function environmentFor(id: EnvironmentId, settings: FluidTool2DSettings): Envir
 export function runRollout(args: RolloutArgs): RolloutOutcome {
   const env = environmentFor(args.environment, args.settings);
   const t0 = performance.now();
-  const rollout = env.rollout(args.design);
+  const rollout = env.rollout(args.design, { stepsPerFrame: args.stepsPerFrame });
   const { cost, capture } = env.evaluate(rollout, args.task);
   const wallMs = performance.now() - t0;
   return { cost, capture, wallMs, rollout: args.keepRollout ? rollout : null };

@@ -284,10 +284,10 @@ export class PhysicsDatasets {
   }
 
   /** Computes the dataset's stats and stores them with its final status. */
-  finish(datasetId: number, status: 'ready' | 'incomplete'): DatasetInfo {
+  finish(datasetId: number, status: 'ready' | 'incomplete', recorded: { stepsPerFrame?: number } = {}): DatasetInfo {
     this.db.transaction(() => {
       this.physicsRow(datasetId);
-      this.storeStats(datasetId, status);
+      this.storeStats(datasetId, status, recorded);
     }).immediate();
     return this.get(datasetId);
   }
@@ -407,7 +407,10 @@ export class PhysicsDatasets {
     return { fileName: `${safeFileName(dataset.name, `dataset-${datasetId}`)}.npz`, bytes: zipNpyFiles(files) };
   }
 
-  private storeStats(datasetId: number, status: DatasetStatus): void {
+  private storeStats(datasetId: number, status: DatasetStatus, recorded: { stepsPerFrame?: number } = {}): void {
+    // how the trajectories were recorded is not in the rows: keep what the dataset said
+    const previous = JSON.parse((this.db.prepare('SELECT stats FROM datasets WHERE id = ?').get(datasetId) as { stats: string }).stats) as { stepsPerFrame?: number };
+    const stepsPerFrame = recorded.stepsPerFrame ?? previous.stepsPerFrame;
     const a = this.db
       .prepare(
         `SELECT COUNT(*) AS trajectories,
@@ -430,6 +433,7 @@ export class PhysicsDatasets {
     stats.waterParticles = first ? first.particle_types.filter((v) => v === PARTICLE_TYPE.water).length : null;
     stats.toolParticles = first ? first.particle_types.filter((v) => v === PARTICLE_TYPE.tool).length : null;
     Object.assign(stats, { meanCost: a.mean_cost, minCost: a.min_cost, maxCost: a.max_cost, meanCapture: a.mean_capture, bytes: a.bytes });
+    if (stepsPerFrame !== undefined && stepsPerFrame > 1) stats.stepsPerFrame = stepsPerFrame;
     this.db.prepare('UPDATE datasets SET status = ?, stats = ? WHERE id = ?').run(status, JSON.stringify(stats), datasetId);
   }
 

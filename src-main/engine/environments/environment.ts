@@ -36,8 +36,8 @@ export interface Environment {
   initialState(design: Float32Array): { positions: Float32Array; particleTypes: Uint8Array };
   readonly frames: number;
   readonly frameDt: number;
-  /** the ground-truth simulation of one design */
-  rollout(design: Float32Array): Rollout;
+  /** the ground-truth simulation of one design; stepsPerFrame k records k states per frame */
+  rollout(design: Float32Array, opts?: { stepsPerFrame?: number }): Rollout;
   /** cost and capture of a trajectory for a task (METHOD.md §7) */
   evaluate(rollout: Rollout, task: Float32Array): Evaluation;
 }

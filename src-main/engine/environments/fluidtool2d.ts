@@ -103,21 +103,34 @@ export class FluidTool2D implements Environment {
     return { positions, particleTypes };
   }
 
-  rollout(design: Float32Array, opts: { recordSubsteps?: boolean } = {}): Rollout & { substepPositions?: Float32Array } {
+  /**
+   * The MPM rollout of a design. stepsPerFrame k > 1 records k states per frame (every
+   * substeps / k substeps): (frames - 1) * k + 1 states, frameDt / k apart, for a learned
+   * simulator that must see small moves per step; the last state is the same either way.
+   */
+  rollout(design: Float32Array, opts: { recordSubsteps?: boolean; stepsPerFrame?: number } = {}): Rollout & { substepPositions?: Float32Array } {
+    const k = opts.stepsPerFrame ?? 1;
+    const substeps = this.settings.substeps;
+    if (!Number.isInteger(k) || k < 1 || substeps % k !== 0) {
+      throw new Error(`${k} steps per frame do not divide the project's ${substeps} substeps per frame`);
+    }
     const poly = this.toolPolyline(design);
-    const sim = simulateMpm(this.mpmConfig, { water: this.water, tool: poly }, opts);
+    const sim = simulateMpm(this.mpmConfig, { water: this.water, tool: poly }, { recordSubsteps: opts.recordSubsteps || k > 1 });
     const tool = toolParticles(poly, this.settings.grid);
     const nw = this.settings.particles;
     const nt = tool.length / 2;
     const n = nw + nt;
-    const frames = this.settings.frames;
+    const frames = (this.settings.frames - 1) * k + 1;
+    const stride = substeps / k;
+    const source = k > 1 ? sim.substepPositions! : sim.positions;
     const positions = new Float32Array(frames * n * 2);
     for (let f = 0; f < frames; f++) {
-      positions.set(sim.positions.subarray(f * nw * 2, (f + 1) * nw * 2), f * n * 2);
+      const at = k > 1 ? f * stride : f;
+      positions.set(source.subarray(at * nw * 2, (at + 1) * nw * 2), f * n * 2);
       positions.set(tool, f * n * 2 + nw * 2);
     }
     const particleTypes = new Uint8Array(n).fill(PARTICLE_TYPE.water, 0, nw).fill(PARTICLE_TYPE.tool, nw);
-    return { frames, particles: n, positions, particleTypes, frameDt: FRAME_DT, substepPositions: sim.substepPositions };
+    return { frames, particles: n, positions, particleTypes, frameDt: FRAME_DT / k, substepPositions: opts.recordSubsteps ? sim.substepPositions : undefined };
   }
 
   evaluate(rollout: Rollout, task: Float32Array): Evaluation {

@@ -7,6 +7,8 @@ export interface GnsModelFile {
   gns: GnsConfig;
   norm: GnsNormalization;
   layout: WeightsLayout;
+  /** GNS steps per environment frame (the states per frame of its training data); 1 when absent */
+  stepsPerFrame?: number;
 }
 
 interface MlpLayout {

@@ -12,6 +12,8 @@ export interface LearnedModel {
   config: GnsConfig;
   norm: GnsNormalization;
   onnx: Uint8Array;
+  /** GNS steps per environment frame; 1 when absent */
+  stepsPerFrame?: number;
 }
 
 /**
@@ -38,12 +40,20 @@ export class LearnedRunner {
   /** The learned trajectory of a design from rest: [frames * N * 2] like the ground truth's. */
   async rollout(env: Environment, design: Float32Array): Promise<Rollout & { computeMs: number }> {
     const { positions, particleTypes } = env.initialState(design);
-    return { ...(await this.rolloutFrom(positions, particleTypes, env.frames)), frameDt: env.frameDt };
+    const k = this.model.stepsPerFrame ?? 1;
+    const fine = await this.rolloutFrom(positions, particleTypes, (env.frames - 1) * k + 1);
+    if (k === 1) return { ...fine, frameDt: env.frameDt };
+    // k GNS steps per frame: keep every k-th state, so the rollout has the environment's frames
+    const frame = positions.length;
+    const out = new Float32Array(env.frames * frame);
+    for (let f = 0; f < env.frames; f++) out.set(fine.positions.subarray(f * k * frame, (f * k + 1) * frame), f * frame);
+    return { ...fine, frames: env.frames, positions: out, frameDt: env.frameDt };
   }
 
   /**
    * From a state at rest (positions [N * 2], types [N]): the water was still before frame 0,
-   * so the history is C + 1 copies of it; kinematic particles stay where they are.
+   * so the history is C + 1 copies of it; kinematic particles stay where they are. `frames`
+   * states at the model's own step (stepsPerFrame of them per environment frame).
    */
   async rolloutFrom(positions: Float32Array, particleTypes: Uint8Array, frames: number): Promise<Omit<Rollout, 'frameDt'> & { computeMs: number }> {
     const session = await this.acquire();

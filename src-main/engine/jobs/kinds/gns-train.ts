@@ -138,12 +138,17 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     // data: every trajectory of the chosen physics datasets, split by trajectory
     ctx.progress(0, 'Loading trajectories');
     const all: StoredTrajectory[] = [];
+    // the model takes as many steps per frame as its data has states per frame: one value for all
+    const perFrame = new Set<number>();
     for (const id of params.datasetIds) {
       const ds = datasets.get(id);
       if (ds.projectId !== projectId) throw new Error(`Dataset ${id} belongs to another project.`);
       if (ds.kind !== 'physics') throw new Error(`Dataset "${ds.name}" is an ${ds.kind} dataset; a simulator learns from physics datasets.`);
+      perFrame.add(ds.stats.stepsPerFrame ?? 1);
       all.push(...datasets.trajectories(id));
     }
+    if (perFrame.size > 1) throw new Error(`The chosen datasets were recorded with different states per frame (${[...perFrame].join(', ')}); train on datasets of one kind.`);
+    const stepsPerFrame = [...perFrame][0] ?? 1;
     if (all.length < 2) throw new Error(`The chosen datasets hold ${all.length} trajectories; training needs at least 2 (one is held out).`);
     const order = all.map((_, i) => i);
     const shuffle = seededRandom(params.seed);
@@ -261,7 +266,8 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     // the best weights become the model
     ctx.progress(0.8, 'Exporting to ONNX');
     const layout = serializeWeights(bestWeights);
-    const modelFile: GnsModelFile = { gns, norm, layout: layout.layout };
+    const modelFile: GnsModelFile = { gns, norm, layout: layout.layout, stepsPerFrame };
+    model = models.update(model.id, { config: { ...model.config, stepsPerFrame } });
     const onnx = exportGnsOnnx(gns, bestWeights, { model: String(model.id), project: String(projectId) });
     models.writeFile(model, 'model.onnx', onnx);
     models.writeFile(model, 'model.json', JSON.stringify(modelFile));
@@ -269,7 +275,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     model = models.update(model.id, { files: [...new Set([...model.files, 'model.onnx', 'model.json', 'weights.bin'])] });
     publish('evaluating');
 
-    const evaluation = await evaluate(ctx, { id: model.id, config: gns, norm, onnx }, heldOut, params, { env, settings: project.settings }, queries, projectId);
+    const evaluation = await evaluate(ctx, { id: model.id, config: gns, norm, onnx, stepsPerFrame }, heldOut, params, { env, settings: project.settings }, queries, projectId);
     model = models.update(model.id, { status: 'ready', metrics: { ...model.metrics, phase: 'done', stoppedEarly, ...evaluation } });
     finished = true;
     changed();
@@ -287,7 +293,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
 /** Held-out position errors and cost fidelity against the ground truth. */
 async function evaluate(
   ctx: JobContext,
-  learned: { id: number; config: GnsConfig; norm: GnsNormalization; onnx: Uint8Array },
+  learned: { id: number; config: GnsConfig; norm: GnsNormalization; onnx: Uint8Array; stepsPerFrame: number },
   heldOut: StoredTrajectory[],
   params: Params,
   project: { env: Environment; settings: FluidTool2DSettings },
@@ -299,7 +305,9 @@ async function evaluate(
   try {
     // 1. mean particle position error on held-out trajectories, from their own first frame
     const sample = heldOut.slice(0, 8);
-    const atFrames = (frames: number): number[] => [...new Set([10, 25, 50].map((f) => Math.min(f, frames - 1)))];
+    // frames 10, 25, 50 of the environment (k model steps each), within the trajectory
+    const perFrame = learned.stepsPerFrame;
+    const atFrames = (states: number): number[] => [...new Set([10, 25, 50].map((f) => Math.min(f, Math.floor((states - 1) / perFrame))))];
     const errors = new Map<number, number[]>();
     let done = 0;
     await Promise.all(
@@ -307,7 +315,7 @@ async function evaluate(
         const frame = t.particles * 2;
         const r = await runner.rolloutFrom(t.positions.slice(0, frame), t.particleTypes, t.frames);
         const frames = atFrames(t.frames);
-        positionErrors(t.positions, r.positions, t.particleTypes, frames).forEach((e, i) => {
+        positionErrors(t.positions, r.positions, t.particleTypes, frames.map((f) => f * perFrame)).forEach((e, i) => {
           const list = errors.get(frames[i]!) ?? [];
           list.push(e);
           errors.set(frames[i]!, list);

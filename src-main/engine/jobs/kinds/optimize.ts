@@ -144,7 +144,7 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
     let simulator: Simulator;
     if (model) {
       const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
-      runner = await LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: models.readFile(model, 'model.onnx') }, ctx.compute().size);
+      runner = await LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: models.readFile(model, 'model.onnx'), stepsPerFrame: file.stepsPerFrame }, ctx.compute().size);
       simulator = new LearnedSimulator(env, runner, recorder, onRecorded);
     } else {
       simulator = new GroundTruthSimulator(project, ctx.compute(), recorder, onRecorded);
@@ -233,11 +233,13 @@ async function gradientObjective(
     const rows: SimulatorQuery[] = [];
     for (const design of batch.designs) {
       const t0 = performance.now();
-      const g = await designGradient(tf, network, file.gns, file.norm, settings, design, task, env.frames);
+      // the model's own steps: stepsPerFrame per frame; the cost is the last state's either way
+      const steps = (env.frames - 1) * (file.stepsPerFrame ?? 1) + 1;
+      const g = await designGradient(tf, network, file.gns, file.norm, settings, design, task, steps);
       const wallMs = performance.now() - t0;
       const { particleTypes } = env.initialState(design);
       // the stored cost and capture are the environment's, as LearnedSimulator stores them
-      const { cost, capture } = env.evaluate({ frames: env.frames, particles: particleTypes.length, positions: g.rollout, particleTypes, frameDt: env.frameDt }, task);
+      const { cost, capture } = env.evaluate({ frames: steps, particles: particleTypes.length, positions: g.rollout, particleTypes, frameDt: env.frameDt }, task);
       rows.push({ projectId, design, task, simulator: 'learned', modelId: model.id, cost, capture, wallMs, method: 'adam', run: runName(batch.restart) });
       captures.push(capture);
       out.push({ cost, gradient: g.gradient });

@@ -43,6 +43,7 @@ export const physicsDataset: JobRunner<z.output<(typeof JobParams)['dataset.phys
           design,
           task: tasks[i]!,
           keepRollout: true,
+          stepsPerFrame: params.stepsPerFrame,
         })),
       );
       db.transaction(() => {
@@ -77,11 +78,11 @@ export const physicsDataset: JobRunner<z.output<(typeof JobParams)['dataset.phys
       ctx.emit('queries.added', { projectId, count: n });
       ctx.progress(done / params.count, `${done} of ${params.count} rollouts`);
     }
-    const info = datasets.finish(dataset.id, 'ready');
+    const info = datasets.finish(dataset.id, 'ready', { stepsPerFrame: params.stepsPerFrame });
     finished = true;
     return { datasetId: dataset.id, trajectories: done, stats: info.stats };
   } finally {
-    if (!finished) datasets.finish(dataset.id, 'incomplete');
+    if (!finished) datasets.finish(dataset.id, 'incomplete', { stepsPerFrame: params.stepsPerFrame });
     ctx.emit('datasets.changed', { projectId });
   }
 };
