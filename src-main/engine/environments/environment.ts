@@ -36,6 +36,11 @@ export interface Environment {
   initialState(design: Float32Array): { positions: Float32Array; particleTypes: Uint8Array };
   readonly frames: number;
   readonly frameDt: number;
+  /**
+   * The environment's hard constraints (walls, no passing through the design's obstacles) for
+   * states made by a learned simulator: corrects next [N*2] in place from current [N*2].
+   */
+  constraint(design: Float32Array): (next: Float32Array, current: Float32Array) => void;
   /** the ground-truth simulation of one design; stepsPerFrame k records k states per frame */
   rollout(design: Float32Array, opts?: { stepsPerFrame?: number }): Rollout;
   /** cost and capture of a trajectory for a task (METHOD.md §7) */

@@ -11,7 +11,7 @@ import {
   toolParticles,
   toolPolyline,
 } from '../../../src-shared/fluidtool2d';
-import { simulateMpm, type MpmConfig } from '../physics/mpm';
+import { guardStep, simulateMpm, type MpmConfig } from '../physics/mpm';
 import type { Environment, Evaluation, Rollout } from './environment';
 
 /** FluidTool-2D (METHOD.md §7): water falls onto a jointed tool; bring it to a target disc. */
@@ -101,6 +101,13 @@ export class FluidTool2D implements Environment {
     positions.set(tool, nw * 2);
     const particleTypes = new Uint8Array(nw + tool.length / 2).fill(PARTICLE_TYPE.water, 0, nw).fill(PARTICLE_TYPE.tool, nw);
     return { positions, particleTypes };
+  }
+
+  constraint(design: Float32Array): (next: Float32Array, current: Float32Array) => void {
+    const poly = this.toolPolyline(design);
+    const nw = this.settings.particles;
+    // water particles come first: the tool's are kinematic
+    return (next, current) => guardStep(this.mpmConfig, poly, current, next, (p) => p < nw);
   }
 
   /**

@@ -162,6 +162,12 @@ export async function designGradient(
   design: Float32Array,
   task: Float32Array,
   frames: number,
+  /**
+   * the environment's hard constraints on each learned state (walls, tool): applied in the
+   * forward pass like the learned simulator does; the backward pass treats them as the identity
+   * (a straight-through gradient), exact wherever no particle was corrected
+   */
+  constrain?: (next: Float32Array, current: Float32Array) => void,
 ): Promise<DesignGradient> {
   const c = config.historyLength;
   const nw = settings.particles;
@@ -189,6 +195,7 @@ export async function designGradient(
     particleTypes,
     initial,
     total,
+    constrain,
   );
   const last = positions.subarray((total - 1) * frame, (total - 1) * frame + nw * 2);
   const { cost } = costAndCapture(last, task, 0);

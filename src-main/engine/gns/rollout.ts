@@ -20,6 +20,8 @@ export async function learnedRollout(
   particleTypes: ArrayLike<number>,
   kinematicPositions: Float32Array | null,
   frames: number,
+  /** hard constraints of the environment on each new state (walls, obstacles): next [N*2] corrected in place from current [N*2] */
+  constrain?: (next: Float32Array, current: Float32Array) => void,
 ): Promise<Float32Array> {
   const c = config.historyLength;
   const n = particleTypes.length;
@@ -35,6 +37,7 @@ export async function learnedRollout(
     const acc = await step(buildStepInputs(config, norm, history, particleTypes, n));
     if (acc.length !== frame) throw new Error(`the step function returned ${acc.length} values, expected N*2 = ${frame}`);
     const next = integrate(out.subarray((t - 1) * frame, t * frame), out.subarray((t - 2) * frame, (t - 1) * frame), acc, norm, particleTypes, kinematicPositions);
+    constrain?.(next, out.subarray((t - 1) * frame, t * frame));
     out.set(next, t * frame);
   }
   return out;

@@ -132,6 +132,49 @@ function stencil(xp: number, out: Float64Array, at: number): number {
   return base;
 }
 
+/**
+ * The MPM's particle guard for a step made by someone else (a learned simulator): particles of
+ * `moving` that would cross a tool segment stop short of it on the side they came from, and
+ * every moving particle stays inside the walls. next [N*2] is corrected in place from current.
+ */
+export function guardStep(config: Pick<MpmConfig, 'grid' | 'wallCells'>, tool: Float64Array | null, current: ArrayLike<number>, next: Float32Array, moving: (p: number) => boolean): void {
+  const dx = 1 / config.grid;
+  const gap = TOOL_GAP_CELLS * dx;
+  const lo = config.wallCells * dx;
+  const hi = 1 - config.wallCells * dx;
+  const seg = tool ? toolSegments(tool, gap) : null;
+  const n = next.length / 2;
+  for (let p = 0; p < n; p++) {
+    if (!moving(p)) continue;
+    const ox = current[2 * p]!;
+    const oy = current[2 * p + 1]!;
+    let nx = next[2 * p]!;
+    let ny = next[2 * p + 1]!;
+    if (seg) {
+      for (let pass = 0; pass < 2; pass++) {
+        for (let s = 0; s < seg.count; s++) {
+          const o = s * SEG_STRIDE;
+          const d = seg.data;
+          if ((ox < d[o + 7]! && nx < d[o + 7]!) || (ox > d[o + 9]! && nx > d[o + 9]!)) continue;
+          if ((oy < d[o + 8]! && ny < d[o + 8]!) || (oy > d[o + 10]! && ny > d[o + 10]!)) continue;
+          const s0 = (ox - d[o]!) * d[o + 4]! + (oy - d[o + 1]!) * d[o + 5]!;
+          const s1 = (nx - d[o]!) * d[o + 4]! + (ny - d[o + 1]!) * d[o + 5]!;
+          if (!(s0 * s1 < 0 || (s0 !== 0 && s1 === 0))) continue;
+          const along0 = (ox - d[o]!) * d[o + 2]! + (oy - d[o + 1]!) * d[o + 3]!;
+          const along1 = (nx - d[o]!) * d[o + 2]! + (ny - d[o + 1]!) * d[o + 3]!;
+          const alongC = along0 + (s0 / (s0 - s1)) * (along1 - along0);
+          if (alongC < -1e-9 || alongC > d[o + 6]! + 1e-9) continue;
+          const push = (s0 >= 0 ? gap : -gap) - s1;
+          nx += push * d[o + 4]!;
+          ny += push * d[o + 5]!;
+        }
+      }
+    }
+    next[2 * p] = Math.min(hi, Math.max(lo, nx));
+    next[2 * p + 1] = Math.min(hi, Math.max(lo, ny));
+  }
+}
+
 export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
   const { grid, frames, substeps, bulkModulus: E, gravity } = config;
   const n = scene.water.length / 2;

@@ -41,7 +41,7 @@ export class LearnedRunner {
   async rollout(env: Environment, design: Float32Array): Promise<Rollout & { computeMs: number }> {
     const { positions, particleTypes } = env.initialState(design);
     const k = this.model.stepsPerFrame ?? 1;
-    const fine = await this.rolloutFrom(positions, particleTypes, (env.frames - 1) * k + 1);
+    const fine = await this.rolloutFrom(positions, particleTypes, (env.frames - 1) * k + 1, env.constraint(design));
     if (k === 1) return { ...fine, frameDt: env.frameDt };
     // k GNS steps per frame: keep every k-th state, so the rollout has the environment's frames
     const frame = positions.length;
@@ -55,7 +55,12 @@ export class LearnedRunner {
    * so the history is C + 1 copies of it; kinematic particles stay where they are. `frames`
    * states at the model's own step (stepsPerFrame of them per environment frame).
    */
-  async rolloutFrom(positions: Float32Array, particleTypes: Uint8Array, frames: number): Promise<Omit<Rollout, 'frameDt'> & { computeMs: number }> {
+  async rolloutFrom(
+    positions: Float32Array,
+    particleTypes: Uint8Array,
+    frames: number,
+    constrain?: (next: Float32Array, current: Float32Array) => void,
+  ): Promise<Omit<Rollout, 'frameDt'> & { computeMs: number }> {
     const session = await this.acquire();
     const t0 = performance.now(); // from here: the rollout's own time, not the wait for a session
     try {
@@ -63,7 +68,7 @@ export class LearnedRunner {
       const frame = positions.length;
       const history = new Float32Array((c + 1) * frame);
       for (let k = 0; k <= c; k++) history.set(positions, k * frame);
-      const out = await learnedRollout((inputs) => session.run(inputs), this.model.config, this.model.norm, history, particleTypes, positions, frames + c);
+      const out = await learnedRollout((inputs) => session.run(inputs), this.model.config, this.model.norm, history, particleTypes, positions, frames + c, constrain);
       return { frames, particles: frame / 2, positions: out.slice(c * frame), particleTypes, computeMs: performance.now() - t0 };
     } finally {
       this.release(session);

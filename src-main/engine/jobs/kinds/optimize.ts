@@ -235,7 +235,7 @@ async function gradientObjective(
       const t0 = performance.now();
       // the model's own steps: stepsPerFrame per frame; the cost is the last state's either way
       const steps = (env.frames - 1) * (file.stepsPerFrame ?? 1) + 1;
-      const g = await designGradient(tf, network, file.gns, file.norm, settings, design, task, steps);
+      const g = await designGradient(tf, network, file.gns, file.norm, settings, design, task, steps, env.constraint(design));
       const wallMs = performance.now() - t0;
       const { particleTypes } = env.initialState(design);
       // the stored cost and capture are the environment's, as LearnedSimulator stores them
