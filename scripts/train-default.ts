@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     console.log(`Generating ${trajectories} ground-truth trajectories…`);
     const data = await waitFor(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
     const datasetId = (data.result as { datasetId: number }).datasetId;
-    const params = JobParams['gns.train'].parse({ name: 'FluidTool-2D default GNS', datasetIds: [datasetId], steps, evalEvery: 100, patience: 10, fidelityDesigns: 100, seed });
+    const params = JobParams['gns.train'].parse({ name: 'FluidTool-2D default GNS', datasetIds: [datasetId], steps, decaySteps: steps, evalEvery: 100, patience: 10, fidelityDesigns: 100, seed });
     console.log(`Training: ${JSON.stringify(params)}`);
     const trained = await waitFor(wb, wb.jobs.start('gns.train', params, project.id), 'train');
     const model = wb.models.get((trained.result as { modelId: number }).modelId);

@@ -52,7 +52,10 @@ export const JobParams = {
       mlpLayers: z.number().int().min(1).max(4).default(2),
       radius: z.number().min(0.005).max(0.1).default(0.018),
       noiseStd: z.number().min(0).max(0.01).default(3e-4),
+      /** Adam's learning rate at step 0 */
       learningRate: z.number().min(1e-5).max(1e-2).default(1e-3),
+      /** the learning rate falls tenfold every this many steps (exponentially); none when absent */
+      decaySteps: z.number().int().min(10).max(10_000_000).optional(),
       /** training windows per step */
       batchSize: z.number().int().min(1).max(32).default(2),
       /** most training steps; early stopping may end sooner; a resumed model trains to the larger of this and its own budget */

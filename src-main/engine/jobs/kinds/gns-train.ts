@@ -234,6 +234,9 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       ctx.throwIfCancelled();
       const t0 = performance.now();
       const windows = sampleWindows(train, params.batchSize, seededRandom(mix(params.seed, step)), gns);
+      // tenfold less every decaySteps steps: a function of the step alone, so a resumed or
+      // extended training follows the same schedule
+      trainer.learningRate = params.learningRate * 0.1 ** (step / (params.decaySteps ?? Number.POSITIVE_INFINITY));
       const loss = trainer.step(windows);
       trainingSeconds += (performance.now() - t0) / 1000;
       if (!Number.isFinite(loss)) throw new Error(`The training loss became ${loss} at step ${step + 1}; lower the learning rate.`);
