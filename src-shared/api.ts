@@ -15,7 +15,7 @@ export const ProjectName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
-export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'optimize', 'dataset.optimization']);
+export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'optimize', 'dataset.optimization', 'diffusion.train', 'sample']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -113,6 +113,104 @@ export const JobParams = {
       budget: z.number().int().min(1).max(100_000).default(64),
       simulator: z.enum(['ground_truth', 'learned']).default('ground_truth'),
       modelId: z.number().int().positive().optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    })
+    .strict(),
+  /** the diffusion prior over designs (METHOD.md §2), fitted to the iterates of optimization datasets */
+  'diffusion.train': z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      /** optimization datasets of the project to learn from */
+      datasetIds: z.array(z.number().int().positive()).min(1).max(50),
+      /** which iterates: every one, the last fraction of each run, or the best of each run */
+      iterates: z.enum(['all', 'last', 'best']).default('all'),
+      /** with iterates "last": the fraction of each run's iterations kept, from its end */
+      lastFraction: z.number().gt(0).max(1).default(0.5),
+      schedule: z.enum(['cosine', 'linear']).default('cosine'),
+      /** diffusion steps T */
+      timesteps: z.number().int().min(2).max(1000).default(100),
+      /** denoiser: MLP width and residual blocks */
+      width: z.number().int().min(8).max(1024).default(256),
+      blocks: z.number().int().min(1).max(8).default(4),
+      /** condition on the task and the cost level (classifier-free guidance); false: unconditional only */
+      conditional: z.boolean().default(true),
+      /** probability that a training example's condition is replaced by the learned null token */
+      conditionDropout: z.number().min(0).max(0.9).default(0.15),
+      learningRate: z.number().min(1e-5).max(1e-1).default(1e-3),
+      batchSize: z.number().int().min(8).max(4096).default(256),
+      /** most training steps; early stopping may end sooner */
+      steps: z.number().int().min(10).max(1_000_000).default(3000),
+      /** validation loss, checkpoint and curve point every this many steps */
+      evalEvery: z.number().int().min(5).max(100_000).default(100),
+      /** stop after this many evaluations without a better validation loss */
+      patience: z.number().int().min(1).max(100).default(10),
+      /** fraction of runs held out for validation */
+      validationFraction: z.number().min(0.05).max(0.5).default(0.1),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** continue this model's training from its last checkpoint */
+      resumeModelId: z.number().int().positive().optional(),
+    })
+    .strict(),
+  /** designs sampled from a diffusion prior, guided by the simulator's cost (METHOD.md §3-4) */
+  sample: z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      /** the diffusion model; default: the project's newest ready one */
+      modelId: z.number().int().positive().optional(),
+      /** target point; default: the centre of the task range */
+      task: z.array(z.number().finite()).length(2).optional(),
+      /** designs drawn by the final reverse process, each one query */
+      count: z.number().int().min(1).max(4096).default(32),
+      /** the reverse process: ancestral DDPM over all T steps, or DDIM with fewer */
+      sampler: z.enum(['ddpm', 'ddim']).default('ddim'),
+      ddimSteps: z.number().int().min(1).max(1000).default(25),
+      /** DDIM's eta: 0 deterministic, 1 like DDPM */
+      eta: z.number().min(0).max(1).default(0),
+      /** the simulator that scores designs (and gives particle weights); energy guidance always uses a learned one */
+      simulator: z.enum(['ground_truth', 'learned']).default('ground_truth'),
+      /** the learned simulator for scoring and energy guidance; default: the newest ready one */
+      simulatorModelId: z.number().int().positive().optional(),
+      /** classifier-free guidance toward a low cost on this task */
+      conditional: z
+        .object({
+          enabled: z.boolean().default(false),
+          /** guidance weight w: 0 is unconditional */
+          weight: z.number().min(0).max(20).default(2),
+          /** requested cost level, as a quantile of the training costs */
+          costQuantile: z.number().min(0).max(1).default(0.05),
+        })
+        .strict()
+        .default({ enabled: false, weight: 2, costQuantile: 0.05 }),
+      /** the gradient of the learned simulator's cost, one query with gradient per guided step of each sample */
+      energy: z
+        .object({
+          enabled: z.boolean().default(false),
+          /** scale lambda */
+          scale: z.number().min(0).max(1000).default(1),
+          /** the gradient's norm is clipped to this */
+          clip: z.number().gt(0).max(1000).default(1),
+          /** guide only the last this many reverse steps (the others are too noisy to be worth a query) */
+          lastSteps: z.number().int().min(1).max(1000).default(3),
+        })
+        .strict()
+        .default({ enabled: false, scale: 1, clip: 1, lastSteps: 3 }),
+      /** particle sampling in the base distribution (METHOD.md §4) */
+      particles: z
+        .object({
+          enabled: z.boolean().default(false),
+          /** particles N */
+          count: z.number().int().min(2).max(4096).default(32),
+          /** rounds k */
+          rounds: z.number().int().min(1).max(50).default(3),
+          /** temperature of the weights exp(-E / tau) */
+          temperature: z.number().gt(0).max(1000).default(0.01),
+          /** perturbation sigma in (0, 1] */
+          sigma: z.number().gt(0).max(1).default(0.5),
+          /** DDIM steps of the cheap estimate of each particle's clean design */
+          estimatorSteps: z.number().int().min(1).max(50).default(3),
+        })
+        .strict()
+        .default({ enabled: false, count: 32, rounds: 3, temperature: 0.01, sigma: 0.5, estimatorSteps: 3 }),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     })
     .strict(),
@@ -273,6 +371,8 @@ export const methods = {
   'models.delete': z.object({ id: Id }).strict(),
   /** the learned simulator's one-step model as an .onnx file */
   'models.exportOnnx': z.object({ id: Id }).strict(),
+  /** a benchmark's stored results (bench/results/<name>.json) and its plot (SVG), when it has been run */
+  'benchmarks.get': z.object({ name: z.enum(['paper', 'diffusion']) }).strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -446,6 +546,29 @@ export interface ModelInfo {
   updatedAt: number;
 }
 
+/** One design of a sampling run, as stored in the designs table (with its query). */
+export interface SampledDesign {
+  designId: number;
+  queryId: number;
+  design: number[];
+  cost: number;
+  capture: number | null;
+}
+
+/** What a sample job returns. */
+export interface SampleResult {
+  modelId: number;
+  simulatorModelId: number | null;
+  task: number[];
+  /** [cumulative queries, best cost so far] */
+  curve: [number, number][];
+  queries: number;
+  /** the final designs, cheapest first */
+  designs: SampledDesign[];
+  best: SampledDesign | null;
+  run: string;
+}
+
 export interface MethodResults {
   'app.ping': { time: number };
   'app.capabilities': Capabilities;
@@ -472,6 +595,7 @@ export interface MethodResults {
   'models.get': ModelInfo;
   'models.delete': { id: number; deleted: true };
   'models.exportOnnx': { fileName: string; onnxBase64: string };
+  'benchmarks.get': { name: string; results: unknown; svg: string | null; measuredAt: string | null };
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 

@@ -6,6 +6,7 @@ import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
 import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
 import { exportDesigns } from '../engine/export/designs';
+import { readBenchmark } from '../engine/benchmarks';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
   return {
@@ -65,6 +66,8 @@ export function createHandlers(wb: Workbench): Handlers {
       }
       if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
       if (kind === 'optimize' && projectId !== undefined) wb.checkOptimizeParams(projectId, parsed.data as never);
+      if (kind === 'sample' && projectId !== undefined) wb.checkSampleParams(projectId, parsed.data as never);
+      if (kind === 'diffusion.train' && projectId !== undefined) wb.checkDiffusionTrainingParams(projectId, parsed.data as never);
       if (kind === 'dataset.optimization' && projectId !== undefined) {
         const p = parsed.data as { optimizers: ('adam' | 'cem' | 'cmaes' | 'random')[]; simulator: 'ground_truth' | 'learned'; modelId?: number };
         for (const optimizer of new Set(p.optimizers)) resolveOptimizeModel(wb.models, projectId, { optimizer, simulator: p.simulator, modelId: p.modelId });
@@ -165,11 +168,12 @@ export function createHandlers(wb: Workbench): Handlers {
     },
     'models.exportOnnx': ({ id }) => {
       const model = wb.models.get(id);
-      if (model.kind !== 'simulator' || !model.files.includes('model.onnx')) {
+      if (!model.files.includes('model.onnx')) {
         throw new ApiError('invalid_argument', `Model "${model.name}" has no ONNX file${model.status !== 'ready' ? ` (it is ${model.status})` : ''}.`);
       }
       const safe = model.name.replace(/[^A-Za-z0-9._-]+/g, '_');
       return { fileName: `${safe}.onnx`, onnxBase64: wb.models.readFile(model, 'model.onnx').toString('base64') };
     },
+    'benchmarks.get': ({ name }) => readBenchmark(name),
   };
 }

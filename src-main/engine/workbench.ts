@@ -10,8 +10,8 @@ import { installDefaultModel } from './models/default-model';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
-import type { GnsModelFile } from './gns/serialize';
 import { checkOptimizationDataset, resolveOptimizeModel } from './jobs/kinds/optimize';
+import { resolveSampleModels } from './jobs/kinds/sample';
 import { ApiError } from '../../src-shared/errors';
 import type { JobParams } from '../../src-shared/api';
 import type { z } from 'zod';
@@ -156,8 +156,7 @@ export class Workbench {
     if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path: 'modelId', message: `model is ${model.status}` }]);
     let runner = this.learnedRunners.get(model.id);
     if (!runner) {
-      const file = JSON.parse(this.models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
-      runner = LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: this.models.readFile(model, 'model.onnx'), stepsPerFrame: file.stepsPerFrame });
+      runner = LearnedRunner.fromModel(this.models, model);
       this.learnedRunners.set(model.id, runner);
       runner.catch(() => this.learnedRunners.delete(model.id));
     }
@@ -204,6 +203,33 @@ export class Workbench {
     if (params.task) this.environment(projectId).checkTask(params.task, 'params.task');
     resolveOptimizeModel(this.models, projectId, params);
     if (params.datasetId !== undefined) checkOptimizationDataset(this.db, projectId, params.datasetId);
+  }
+
+  /** Checks a sampling request against the project (task, diffusion and learned models) before a job is queued. */
+  checkSampleParams(projectId: number, params: z.output<(typeof JobParams)['sample']>): void {
+    if (params.task) this.environment(projectId).checkTask(params.task, 'params.task');
+    resolveSampleModels(this.db, this.models, projectId, params);
+  }
+
+  /** Checks a diffusion training request: optimization datasets of this project, finished, with rows. */
+  checkDiffusionTrainingParams(projectId: number, params: z.output<(typeof JobParams)['diffusion.train']>): void {
+    if (params.resumeModelId !== undefined) {
+      const model = this.models.get(params.resumeModelId);
+      if (model.projectId !== projectId || model.kind !== 'diffusion') throw new ApiError('invalid_argument', `Model ${model.id} is not a diffusion model of this project.`, [{ path: 'params.resumeModelId', message: 'wrong model' }]);
+      if (model.status === 'training') throw new ApiError('conflict', `Model "${model.name}" is already training.`);
+      if (!this.models.hasFile(model, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${model.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
+      return;
+    }
+    let rows = 0;
+    params.datasetIds.forEach((id, i) => {
+      const ds = this.datasets.get(id);
+      const path = `params.datasetIds.${i}`;
+      if (ds.projectId !== projectId) throw new ApiError('invalid_argument', `Dataset ${id} belongs to another project.`, [{ path, message: 'not in this project' }]);
+      if (ds.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is a ${ds.kind} dataset; the diffusion prior learns from optimization datasets.`, [{ path, message: 'not an optimization dataset' }]);
+      if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being built.`);
+      rows += Number(ds.stats.rows ?? 0);
+    });
+    if (rows < 2) throw new ApiError('invalid_argument', `The chosen datasets hold ${rows} iterates; training needs at least 2.`, [{ path: 'params.datasetIds', message: 'too few iterates' }]);
   }
 
   async close(): Promise<void> {

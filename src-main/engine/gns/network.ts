@@ -193,7 +193,7 @@ export class GnsNetwork {
   }
 }
 
-interface GraphOps {
+export interface GraphOps {
   /** x [rows, F], index [K, 1] int32 -> [K, F]; gradient by scatterND */
   gatherRows(x: Tensor2D | Variable, index: Tensor2D, rows: number): Tensor2D;
   /** x [K, F], index [K, 1] int32 -> [rows, F] summing duplicates; gradient by gatherND */
@@ -204,7 +204,7 @@ interface GraphOps {
   layerNorm(x: Tensor2D, gamma: Tensor, beta: Tensor): Tensor2D;
 }
 
-function graphOps(tf: Tf): GraphOps {
+export function graphOps(tf: Tf): GraphOps {
   // customGrad's typings take (...Tensor | save); this gives each op its real signature
   type Grad = { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor[] };
   const custom = <A extends Tensor[]>(f: (save: TfModule.GradSaveFunc, ...args: A) => Grad) =>

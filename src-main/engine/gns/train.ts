@@ -1,6 +1,7 @@
 // One-step GNS training (learning_to_simulate's train.py): windows of C+2 frames, random-walk
 // input noise, MSE on normalized accelerations of the predicted particles, Adam.
 import type * as TfModule from '@tensorflow/tfjs';
+import { VariableAdam, type AdamSnapshot } from '../adam-state';
 import { seededRandom } from '../random';
 import type { StepInputs } from './features';
 import { buildStepInputs, isKinematic, nodeFeatureSize } from './features';
@@ -48,15 +49,7 @@ export function sampleWindows(
 }
 
 /** Adam moments and step count: enough to resume training on the same loss curve. */
-export interface GnsOptimizerState {
-  version: 1;
-  /** Adam steps taken (also picks each step's noise) */
-  step: number;
-  /** first moments of all variables, concatenated in GnsNetwork.variables order */
-  m: Float32Array;
-  /** second moments, same layout */
-  v: Float32Array;
-}
+export type GnsOptimizerState = AdamSnapshot;
 
 export interface GnsTrainerOptions {
   learningRate: number;
@@ -79,12 +72,7 @@ interface Batch {
 
 export class GnsTrainer {
   learningRate: number;
-  private stepCount = 0;
-  private m: TfModule.Tensor[];
-  private v: TfModule.Tensor[];
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
+  private readonly adam: VariableAdam;
   private readonly seed: number;
 
   constructor(
@@ -96,43 +84,22 @@ export class GnsTrainer {
   ) {
     this.learningRate = opts.learningRate;
     this.seed = opts.seed;
-    this.beta1 = opts.beta1 ?? 0.9;
-    this.beta2 = opts.beta2 ?? 0.999;
-    this.epsilon = opts.epsilon ?? 1e-8;
-    this.m = network.variables.map((x) => tf.zerosLike(x));
-    this.v = network.variables.map((x) => tf.zerosLike(x));
+    this.adam = new VariableAdam(tf, network.variables, opts);
   }
 
   /** Adam steps taken so far */
   get stepsTaken(): number {
-    return this.stepCount;
+    return this.adam.stepsTaken;
   }
 
   /** One Adam step on the noisy batch; returns its loss before the update. */
   step(samples: readonly TrainingWindow[]): number {
     const tf = this.tf;
-    const batch = this.batch(samples, seededRandom(mixSeed(this.seed, this.stepCount)));
-    const vars = this.network.variables;
-    const { value, grads } = tf.variableGrads(() => this.lossTensor(batch), vars);
+    const batch = this.batch(samples, seededRandom(mixSeed(this.seed, this.adam.stepsTaken)));
+    const { value, grads } = tf.variableGrads(() => this.lossTensor(batch), this.network.variables);
     const loss = value.dataSync()[0]!;
     value.dispose();
-    this.stepCount += 1;
-    const t = this.stepCount;
-    const lr = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    vars.forEach((x, k) => {
-      const g = grads[x.name]!;
-      const [m, v] = tf.tidy(() => {
-        const m = tf.add(tf.mul(this.m[k]!, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(this.v[k]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        x.assign(tf.sub(x, tf.mul(lr, tf.div(m, tf.add(tf.sqrt(v), this.epsilon)))));
-        return [m, v];
-      });
-      this.m[k]!.dispose();
-      this.v[k]!.dispose();
-      this.m[k] = m!;
-      this.v[k] = v!;
-    });
-    tf.dispose(grads);
+    this.adam.apply(grads, this.learningRate);
     return loss;
   }
 
@@ -146,41 +113,15 @@ export class GnsTrainer {
   }
 
   optimizerState(): GnsOptimizerState {
-    const flat = (ts: TfModule.Tensor[]): Float32Array => {
-      const out = new Float32Array(ts.reduce((a, x) => a + x.size, 0));
-      let at = 0;
-      for (const x of ts) {
-        out.set(x.dataSync() as Float32Array, at);
-        at += x.size;
-      }
-      return out;
-    };
-    return { version: 1, step: this.stepCount, m: flat(this.m), v: flat(this.v) };
+    return this.adam.snapshot();
   }
 
   restoreOptimizerState(state: GnsOptimizerState): void {
-    const vars = this.network.variables;
-    const size = vars.reduce((a, x) => a + x.size, 0);
-    if (state.version !== 1) throw new Error(`unknown GNS optimizer state version ${String(state.version)}`);
-    if (state.m.length !== size || state.v.length !== size) {
-      throw new Error(`optimizer state has ${state.m.length}/${state.v.length} moments, the network has ${size} parameters`);
-    }
-    const split = (flat: Float32Array): TfModule.Tensor[] => {
-      let at = 0;
-      return vars.map((x) => {
-        const part = this.tf.tensor(flat.subarray(at, at + x.size), x.shape);
-        at += x.size;
-        return part;
-      });
-    };
-    this.tf.dispose([...this.m, ...this.v]);
-    this.m = split(state.m);
-    this.v = split(state.v);
-    this.stepCount = state.step;
+    this.adam.restore(state);
   }
 
   dispose(): void {
-    this.tf.dispose([...this.m, ...this.v]);
+    this.adam.dispose();
   }
 
   /** Sum over dims of the squared error, averaged over predicted particles (as the reference). */

@@ -3,6 +3,9 @@ import type { Environment, Rollout } from '../environments';
 import { OnnxGnsStep } from '../gns/onnx-step';
 import { learnedRollout } from '../gns/rollout';
 import type { GnsConfig, GnsNormalization } from '../gns/spec';
+import type { ModelInfo } from '../../../src-shared/api';
+import type { GnsModelFile } from '../gns/serialize';
+import type { ModelStore } from '../models/store';
 import type { QueryStore } from '../storage/queries';
 import type { QueryContext, QueryOutcome, Simulator } from './simulator';
 
@@ -30,6 +33,12 @@ export class LearnedRunner {
     private readonly sessions: OnnxGnsStep[],
   ) {
     this.free = [...sessions];
+  }
+
+  /** A stored simulator model (model.json, model.onnx) with `sessions` ORT sessions. */
+  static fromModel(models: ModelStore, model: ModelInfo, sessions = availableParallelism()): Promise<LearnedRunner> {
+    const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
+    return LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: models.readFile(model, 'model.onnx'), stepsPerFrame: file.stepsPerFrame }, sessions);
   }
 
   static async load(model: LearnedModel, sessions = availableParallelism()): Promise<LearnedRunner> {

@@ -2,20 +2,17 @@ import type { z } from 'zod';
 import type { JobParams, ModelInfo } from '../../../../src-shared/api';
 import { ApiError } from '../../../../src-shared/errors';
 import { createEnvironment, type Environment } from '../../environments';
-import { designGradient } from '../../gns/gradient';
-import { GnsNetwork } from '../../gns/network';
-import { bytesToFloats, deserializeWeights, type GnsModelFile } from '../../gns/serialize';
 import { ModelStore } from '../../models/store';
 import { createOptimizer, optimize, type Batch, type Evaluation, type OptimizationResult } from '../../optimizers';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
+import { LearnedGradient } from '../../simulators/learned-gradient';
 import type { Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
-import { loadTf } from '../../tf';
 import { OptimizationDatasets } from '../../datasets/trajectories';
 import type { JobContext, JobRunner } from '../kind';
 
@@ -37,14 +34,35 @@ export interface OptimizeResult {
  */
 export function resolveOptimizeModel(models: ModelStore, projectId: number, params: Pick<OptimizeParams, 'optimizer' | 'simulator' | 'modelId'>): ModelInfo | null {
   if (params.optimizer !== 'adam' && params.simulator !== 'learned') return null;
-  const ready = models.list(projectId, 'simulator').filter((m) => m.status === 'ready' && (params.optimizer !== 'adam' || models.hasFile(m, 'weights.bin')));
-  const model = params.modelId === undefined ? ready[0] : models.get(params.modelId);
-  const why = params.optimizer === 'adam' ? 'Adam follows the gradient of a learned simulator' : 'the learned simulator was chosen';
-  if (!model) throw new ApiError('invalid_argument', `This project has no trained learned simulator yet, and ${why}: train one on the Simulator tab first.`, [{ path: 'params.modelId', message: 'no ready model' }]);
-  if (model.projectId !== projectId || model.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${model.id} is not a learned simulator of this project.`, [{ path: 'params.modelId', message: 'wrong model' }]);
-  if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path: 'params.modelId', message: `model is ${model.status}` }]);
-  for (const file of params.optimizer === 'adam' ? ['model.json', 'weights.bin'] : ['model.json', 'model.onnx']) {
-    if (!models.hasFile(model, file)) throw new ApiError('invalid_argument', `Model "${model.name}" has no ${file}, which ${params.optimizer === 'adam' ? 'Adam' : 'the learned simulator'} needs.`, [{ path: 'params.modelId', message: `no ${file}` }]);
+  const adam = params.optimizer === 'adam';
+  return resolveLearnedSimulator(models, projectId, params.modelId, {
+    gradient: adam,
+    rollouts: !adam,
+    why: adam ? 'Adam follows the gradient of a learned simulator' : 'the learned simulator was chosen',
+    user: adam ? 'Adam' : 'the learned simulator',
+    path: 'params.modelId',
+  });
+}
+
+/**
+ * A ready learned simulator of the project (the given one, else the newest) with the files a use
+ * needs: model.json and weights.bin for gradients (TF.js), model.onnx for rollouts (ORT).
+ */
+export function resolveLearnedSimulator(
+  models: ModelStore,
+  projectId: number,
+  modelId: number | undefined,
+  needs: { gradient: boolean; rollouts: boolean; why: string; user: string; path: string },
+): ModelInfo {
+  const files = ['model.json', ...(needs.gradient ? ['weights.bin'] : []), ...(needs.rollouts ? ['model.onnx'] : [])];
+  const ready = models.list(projectId, 'simulator').filter((m) => m.status === 'ready' && files.every((f) => models.hasFile(m, f)));
+  const model = modelId === undefined ? ready[0] : models.get(modelId);
+  const path = needs.path;
+  if (!model) throw new ApiError('invalid_argument', `This project has no trained learned simulator yet, and ${needs.why}: train one on the Simulator tab first.`, [{ path, message: 'no ready model' }]);
+  if (model.projectId !== projectId || model.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${model.id} is not a learned simulator of this project.`, [{ path, message: 'wrong model' }]);
+  if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path, message: `model is ${model.status}` }]);
+  for (const file of files) {
+    if (!models.hasFile(model, file)) throw new ApiError('invalid_argument', `Model "${model.name}" has no ${file}, which ${needs.user} needs.`, [{ path, message: `no ${file}` }]);
   }
   return model;
 }
@@ -143,8 +161,7 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
   } else {
     let simulator: Simulator;
     if (model) {
-      const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
-      runner = await LearnedRunner.load({ id: model.id, config: file.gns, norm: file.norm, onnx: models.readFile(model, 'model.onnx'), stepsPerFrame: file.stepsPerFrame }, ctx.compute().size);
+      runner = await LearnedRunner.fromModel(models, model, ctx.compute().size);
       simulator = new LearnedSimulator(env, runner, recorder, onRecorded);
     } else {
       simulator = new GroundTruthSimulator(project, ctx.compute(), recorder, onRecorded);
@@ -225,24 +242,15 @@ async function gradientObjective(
   captures: number[],
   onRecorded: (projectId: number, count: number) => void,
 ): Promise<{ objective: (batch: Batch) => Promise<Evaluation[]>; dispose: () => void }> {
-  const { tf } = await loadTf();
-  const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
-  const network = GnsNetwork.fromWeights(tf, file.gns, deserializeWeights(file.layout, bytesToFloats(models.readFile(model, 'weights.bin'))));
+  const learned = await LearnedGradient.load(models, model, env, settings);
   const objective = async (batch: Batch): Promise<Evaluation[]> => {
     const out: Evaluation[] = [];
     const rows: SimulatorQuery[] = [];
     for (const design of batch.designs) {
-      const t0 = performance.now();
-      // the model's own steps: stepsPerFrame per frame; the cost is the last state's either way
-      const steps = (env.frames - 1) * (file.stepsPerFrame ?? 1) + 1;
-      const g = await designGradient(tf, network, file.gns, file.norm, settings, design, task, steps, env.constraint(design));
-      const wallMs = performance.now() - t0;
-      const { particleTypes } = env.initialState(design);
-      // the stored cost and capture are the environment's, as LearnedSimulator stores them
-      const { cost, capture } = env.evaluate({ frames: steps, particles: particleTypes.length, positions: g.rollout, particleTypes, frameDt: env.frameDt }, task);
+      const { cost, capture, gradient, wallMs } = await learned.evaluate(design, task);
       rows.push({ projectId, design, task, simulator: 'learned', modelId: model.id, cost, capture, wallMs, method: 'adam', run: runName(batch.restart) });
       captures.push(capture);
-      out.push({ cost, gradient: g.gradient });
+      out.push({ cost, gradient });
     }
     recorder.current = { run: runName(batch.restart), iteration: batch.iteration };
     try {
@@ -253,8 +261,7 @@ async function gradientObjective(
     onRecorded(projectId, rows.length);
     return out;
   };
-  // the network's weights are tensors: free them when the run ends
-  return { objective, dispose: () => network.dispose() };
+  return { objective, dispose: () => learned.dispose() };
 }
 
 /** The run's best design into the designs table, with how it was found. */

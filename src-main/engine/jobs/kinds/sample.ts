@@ -1,0 +1,178 @@
+import type { z } from 'zod';
+import type { JobParams, ModelInfo, SampledDesign, SampleResult } from '../../../../src-shared/api';
+import { ApiError } from '../../../../src-shared/errors';
+import { costAtQuantile, normalizeCondition } from '../../diffusion/data';
+import { readDiffusionModel, readyDiffusionModel } from '../../diffusion/model-file';
+import { OnnxDenoiser } from '../../diffusion/onnx-denoiser';
+import { sampleDesigns, samplingMethod, type SampleSettings } from '../../diffusion/samplers/pipeline';
+import { createEnvironment } from '../../environments';
+import { ModelStore } from '../../models/store';
+import { gaussian } from '../../optimizers/optimizer';
+import { seededRandom } from '../../random';
+import { GroundTruthSimulator } from '../../simulators/ground-truth';
+import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
+import { LearnedGradient } from '../../simulators/learned-gradient';
+import type { Simulator } from '../../simulators/simulator';
+import { toFloat32Blob } from '../../storage/blob';
+import type { Db } from '../../storage/database';
+import { ProjectStore } from '../../storage/projects';
+import { QueryStore } from '../../storage/queries';
+import type { JobRunner } from '../kind';
+import { resolveLearnedSimulator } from './optimize';
+
+export type SampleParams = z.output<(typeof JobParams)['sample']>;
+
+/**
+ * The models a sampling run needs, checked before a job row or query is written and again in the
+ * job: the diffusion model, and a learned simulator when it scores designs or guides by energy.
+ */
+export function resolveSampleModels(db: Db, models: ModelStore, projectId: number, params: SampleParams): { diffusion: ModelInfo; simulator: ModelInfo | null } {
+  const diffusion = readyDiffusionModel(models, projectId, params.modelId);
+  const config = diffusion.config as { denoiser?: { conditional?: boolean; dim?: number } };
+  if (params.conditional.enabled && !config.denoiser?.conditional) {
+    throw new ApiError('invalid_argument', `Diffusion model "${diffusion.name}" was trained without a condition, so conditional guidance cannot steer it: turn conditional guidance off or train a conditional model.`, [
+      { path: 'params.conditional.enabled', message: 'the model is unconditional' },
+    ]);
+  }
+  const project = new ProjectStore(db).get(projectId);
+  const dim = createEnvironment(project.environment, project.settings).designSpace.dim;
+  if (config.denoiser?.dim !== undefined && config.denoiser.dim !== dim) {
+    throw new ApiError('invalid_argument', `Diffusion model "${diffusion.name}" makes ${config.denoiser.dim}-dimensional designs; this project's have ${dim}.`, [{ path: 'params.modelId', message: 'wrong design dimension' }]);
+  }
+  const learned = params.simulator === 'learned';
+  const simulator =
+    learned || params.energy.enabled
+      ? resolveLearnedSimulator(models, projectId, params.simulatorModelId, {
+          gradient: params.energy.enabled,
+          rollouts: learned,
+          why: params.energy.enabled ? 'energy guidance follows the gradient of a learned simulator' : 'the learned simulator was chosen to score designs',
+          user: params.energy.enabled ? 'energy guidance' : 'the learned simulator',
+          path: 'params.simulatorModelId',
+        })
+      : null;
+  return { diffusion, simulator };
+}
+
+/**
+ * Samples designs from a diffusion prior for one task (METHOD.md §2-4): guided as asked,
+ * optionally from particles refined in the base distribution. Every simulator evaluation (particle
+ * weights, energy gradients, final scores) is a stored query; the final designs go to the designs
+ * table with their provenance; the best cost against queries is published live.
+ */
+export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
+  if (ctx.projectId === null) throw new Error('Sampling belongs to a project: start the job with a projectId.');
+  const projectId = ctx.projectId;
+  const db = ctx.database();
+  const project = new ProjectStore(db).get(projectId);
+  const env = createEnvironment(project.environment, project.settings);
+  const task = params.task ? env.checkTask(params.task, 'params.task') : env.defaultTask();
+  const models = new ModelStore(db, ctx.dataDir);
+  const resolved = resolveSampleModels(db, models, projectId, params);
+  const diffusion = readDiffusionModel(models, resolved.diffusion);
+  const method = samplingMethod(params);
+  const run = `${method}-${ctx.jobId}`;
+  const queries = new QueryStore(db);
+  const onRecorded = (id: number, count: number): void => ctx.emit('queries.added', { projectId: id, count });
+
+  let runner: LearnedRunner | null = null;
+  let gradient: LearnedGradient | null = null;
+  const denoiser = await OnnxDenoiser.load(diffusion.onnx);
+  try {
+    let simulator: Simulator;
+    if (params.simulator === 'learned') {
+      runner = await LearnedRunner.fromModel(models, resolved.simulator!, ctx.compute().size);
+      simulator = new LearnedSimulator(env, runner, queries, onRecorded);
+    } else {
+      simulator = new GroundTruthSimulator(project, ctx.compute(), queries, onRecorded);
+    }
+    if (params.energy.enabled) gradient = await LearnedGradient.load(models, resolved.simulator!, env, project.settings);
+
+    // the best cost against cumulative queries, over every query the run makes
+    const curve: [number, number][] = [];
+    let used = 0;
+    let best = Number.POSITIVE_INFINITY;
+    const counted = (costs: number[]): void => {
+      used += costs.length;
+      for (const c of costs) if (c < best) best = c;
+      curve.push([used, best]);
+      ctx.emit('optimize.progress', { projectId, jobId: ctx.jobId, queries: used, bestCost: best });
+    };
+    let finalOutcomes: { queryId: number; cost: number; capture: number }[] = [];
+
+    const settings: SampleSettings = {
+      count: params.count,
+      sampler: params.sampler,
+      ddimSteps: params.ddimSteps,
+      eta: params.eta,
+      conditional: params.conditional,
+      condition: diffusion.file.denoiser.conditional ? normalizeCondition(diffusion.file.scale, task, costAtQuantile(diffusion.file.scale, params.conditional.costQuantile)) : null,
+      energy: params.energy,
+      particles: params.particles,
+    };
+    const rand = seededRandom(params.seed);
+    const outcome = await sampleDesigns(
+      {
+        model: denoiser,
+        schedule: diffusion.schedule,
+        uniform: rand,
+        normal: gaussian(rand),
+        score: async (designs, phase) => {
+          ctx.throwIfCancelled();
+          const outcomes = await simulator.evaluate(designs, task, { projectId, method, run });
+          if (phase === 'final') finalOutcomes = outcomes;
+          counted(outcomes.map((o) => o.cost));
+          return outcomes.map((o) => o.cost);
+        },
+        energyGradient: gradient
+          ? async (designs) => {
+              const out: { cost: number; gradient: Float32Array }[] = [];
+              for (const design of designs) {
+                ctx.throwIfCancelled();
+                const g = await gradient!.evaluate(design, task);
+                queries.record([{ projectId, design, task, simulator: 'learned', modelId: resolved.simulator!.id, cost: g.cost, capture: g.capture, wallMs: g.wallMs, method, run }]);
+                onRecorded(projectId, 1);
+                counted([g.cost]);
+                out.push({ cost: g.cost, gradient: g.gradient });
+              }
+              return out;
+            }
+          : undefined,
+        progress: (fraction, message) => {
+          ctx.throwIfCancelled();
+          ctx.progress(fraction, `${message} · queries ${used}${Number.isFinite(best) ? ` · best ${best.toPrecision(4)}` : ''}`);
+        },
+      },
+      settings,
+    );
+
+    const provenance = {
+      jobId: ctx.jobId,
+      diffusionModelId: resolved.diffusion.id,
+      sampler: { sampler: params.sampler, ddimSteps: params.ddimSteps, eta: params.eta, count: params.count },
+      conditional: params.conditional,
+      energy: params.energy,
+      particles: params.particles,
+      seed: params.seed,
+      simulator: params.simulator,
+      simulatorModelId: resolved.simulator?.id ?? null,
+      queries: used,
+    };
+    const insert = db.prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const now = Date.now();
+    const stored: SampledDesign[] = db.transaction(() =>
+      outcome.designs.map((design, i) => {
+        const o = finalOutcomes[i]!;
+        const designId = Number(insert.run(projectId, method, run, toFloat32Blob(design), toFloat32Blob(task), o.cost, o.capture, resolved.diffusion.id, JSON.stringify({ ...provenance, queryId: o.queryId }), now).lastInsertRowid);
+        return { designId, queryId: o.queryId, design: Array.from(design), cost: o.cost, capture: o.capture };
+      }),
+    )();
+    stored.sort((a, b) => a.cost - b.cost);
+    ctx.progress(1, `${stored.length} designs · queries ${used} · best ${stored[0]?.cost.toPrecision(4) ?? '–'}`);
+    const result: SampleResult = { modelId: resolved.diffusion.id, simulatorModelId: resolved.simulator?.id ?? null, task: Array.from(task), curve, queries: used, designs: stored, best: stored[0] ?? null, run };
+    return result;
+  } finally {
+    gradient?.dispose();
+    await runner?.close();
+    await denoiser.release();
+  }
+};

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src-main/api/handlers';
+import { dispatch } from '../../src-main/api/dispatch';
+import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
+import { seededRandom } from '../../src-main/engine/random';
+import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
+import type { ApiEnvelope } from '../../src-shared/errors';
+import { countRows, err, ok, testWorkbench } from './helpers';
+
+// a tiny environment so that ground-truth scoring takes milliseconds (as in optimizers.test.ts)
+const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
+const SMALL_NET = { width: 32, blocks: 2, timesteps: 40, batchSize: 64, evalEvery: 10, patience: 50, seed: 3 };
+
+describe('diffusion training and sampling jobs', () => {
+  let t: ReturnType<typeof testWorkbench>;
+  let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
+  let projectId: number;
+  let datasetId: number;
+
+  beforeAll(() => {
+    t = testWorkbench({ compute: { size: 2 } });
+    const handlers = createHandlers(t.wb);
+    call = (m, a) => dispatch(handlers, m, a);
+    projectId = t.wb.projects.create({ name: 'Diffusion', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
+    // 12 runs of 10 iterates on random tasks: designs drifting toward a task-dependent point
+    const datasets = new OptimizationDatasets(t.wb.db);
+    const ds = datasets.create(projectId, 'runs', 'test', null);
+    const rand = seededRandom(1);
+    const records = [];
+    for (let r = 0; r < 12; r++) {
+      const task = [0.2 + 0.6 * rand(), 0.1 + 0.2 * rand()];
+      const goal = [task[0]! - 0.5, task[1]! - 0.2, 0.3, -0.3];
+      for (let i = 0; i < 10; i++) {
+        const design = goal.map((g) => Math.max(-1, Math.min(1, g + (1 - i / 10) * (rand() - 0.5))));
+        records.push({ run: `run-${r}`, optimizer: 'cem', iteration: i, task, design, cost: 0.1 * (1 - i / 10) + 0.01 * rand() });
+      }
+    }
+    datasets.append(ds.id, records);
+    datasetId = datasets.finish(ds.id, 'ready').id;
+  });
+  afterAll(() => t.dispose());
+
+  async function run(kind: string, params: Record<string, unknown>): Promise<JobInfo> {
+    const started = ok<JobInfo>(await call('jobs.start', { kind, projectId, params }));
+    return t.wb.jobs.whenFinished(started.id);
+  }
+
+  it('trains a model from an optimization dataset: curves, ONNX file, cost levels; resume continues the same loss curve', async () => {
+    const whole = await run('diffusion.train', { ...SMALL_NET, datasetIds: [datasetId], steps: 40, name: 'whole' });
+    expect(whole.error).toBeNull();
+    const model = ok<ModelInfo>(await call('models.get', { id: (whole.result as { modelId: number }).modelId }));
+    expect(model.kind).toBe('diffusion');
+    expect(model.status).toBe('ready');
+    expect(model.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json', 'weights.bin', 'checkpoint.json']));
+    const metrics = model.metrics as { trainLoss: [number, number][]; valLoss: [number, number][]; examples: { train: number; val: number } };
+    expect(metrics.trainLoss.map((p) => p[0])).toEqual([10, 20, 30, 40]);
+    expect(metrics.examples.train + metrics.examples.val).toBe(120);
+    expect((model.config.costLevels as { quantiles: number[] }).quantiles).toHaveLength(21);
+
+    // the same training in two parts: 20 steps, then resumed to 40
+    const first = await run('diffusion.train', { ...SMALL_NET, datasetIds: [datasetId], steps: 20, name: 'parts' });
+    const partId = (first.result as { modelId: number }).modelId;
+    const resumed = await run('diffusion.train', { ...SMALL_NET, datasetIds: [datasetId], steps: 40, resumeModelId: partId });
+    expect(resumed.error).toBeNull();
+    const parts = ok<ModelInfo>(await call('models.get', { id: partId }));
+    const a = (parts.metrics as { valLoss: [number, number][] }).valLoss;
+    expect(a.map((p) => p[0])).toEqual([10, 20, 30, 40]);
+    a.forEach(([, loss], i) => expect(loss).toBeCloseTo(metrics.valLoss[i]![1], 5));
+  }, 120_000);
+
+  it('samples with particle sampling on the ground truth: every query stored, queries = N k + count, designs kept with provenance', async () => {
+    const before = countRows(t.wb, 'simulator_queries');
+    const job = await run('sample', {
+      count: 6,
+      ddimSteps: 8,
+      conditional: { enabled: true, weight: 2 },
+      particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 },
+      task: [0.4, 0.2],
+      seed: 4,
+    });
+    expect(job.error).toBeNull();
+    const result = job.result as SampleResult;
+    expect(result.queries).toBe(5 * 2 + 6);
+    expect(countRows(t.wb, 'simulator_queries') - before).toBe(result.queries);
+    const stored = t.wb.db.prepare('SELECT method, run, COUNT(*) AS n FROM simulator_queries WHERE run = ? GROUP BY method, run').all(result.run) as { method: string; n: number }[];
+    expect(stored).toEqual([{ method: 'ddm+cond+ps', run: result.run, n: 16 }]);
+    expect(result.designs).toHaveLength(6);
+    expect(result.designs.map((d) => d.cost)).toEqual(result.designs.map((d) => d.cost).sort((x, y) => x - y));
+    expect(result.designs.every((d) => d.design.every((v) => v >= -1 && v <= 1))).toBe(true);
+    expect(result.curve.at(-1)).toEqual([16, Math.min(...result.curve.map((p) => p[1]))]);
+    const rows = t.wb.db.prepare('SELECT method, model_id, provenance FROM designs WHERE run = ?').all(result.run) as { method: string; model_id: number; provenance: string }[];
+    expect(rows).toHaveLength(6);
+    const provenance = JSON.parse(rows[0]!.provenance) as { seed: number; particles: { rounds: number }; diffusionModelId: number };
+    expect(provenance.seed).toBe(4);
+    expect(provenance.particles.rounds).toBe(2);
+    expect(rows[0]!.model_id).toBe(result.modelId);
+    // the same seed gives the same designs
+    const again = (await run('sample', { count: 6, ddimSteps: 8, conditional: { enabled: true, weight: 2 }, particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 }, task: [0.4, 0.2], seed: 4 })).result as SampleResult;
+    expect(again.designs.map((d) => d.design)).toEqual(result.designs.map((d) => d.design));
+  }, 120_000);
+
+  it('refuses bad requests before a job is queued, naming the problem', async () => {
+    const jobs = countRows(t.wb, 'jobs');
+    expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { energy: { enabled: true } } })).message).toMatch(/no trained learned simulator/);
+    expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { task: [5, 5] } })).message).toMatch(/task/i);
+    expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { particles: { enabled: true, sigma: 0 } } })).message).toMatch(/sigma/);
+    expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { modelId: 99999 } })).message).toMatch(/no model with id 99999/);
+    const data = ok<JobInfo>(await call('jobs.start', { kind: 'dataset.physics', projectId, params: { count: 2 } }));
+    const physicsId = ((await t.wb.jobs.whenFinished(data.id)).result as { datasetId: number }).datasetId;
+    expect(err(await call('jobs.start', { kind: 'diffusion.train', projectId, params: { datasetIds: [physicsId] } })).message).toMatch(/physics dataset; the diffusion prior learns from optimization datasets/);
+    expect(countRows(t.wb, 'jobs')).toBe(jobs + 1);
+    const other = t.wb.projects.create({ name: 'Empty', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
+    expect(err(await call('jobs.start', { kind: 'sample', projectId: other, params: {} })).message).toMatch(/no trained diffusion model/);
+  }, 60_000);
+});
