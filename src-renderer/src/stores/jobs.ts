@@ -21,6 +21,8 @@ export const JOB_KIND_LABELS: Record<JobKind, string> = {
   'gns.train': 'GNS training',
   optimize: 'Optimization',
   'dataset.optimization': 'Trajectory dataset',
+  'diffusion.train': 'Diffusion training',
+  sample: 'Diffusion sampling',
 };
 
 /** How a job's progress bar reads: running, done, failed, or stopped without a result. */
