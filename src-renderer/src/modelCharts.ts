@@ -1,6 +1,6 @@
 import type { XYChartConfig } from './charts';
 import { formatCost, formatSigned } from './format';
-import type { SimulatorMetrics } from './simulatorModel';
+import type { LossCurves, SimulatorMetrics } from './simulatorModel';
 
 // Chart.js configurations for a learned simulator's figures: plain functions of its metrics,
 // rebuilt whenever the metrics change (ChartCanvas then updates the chart in place).
@@ -18,7 +18,7 @@ function title(text: string): { display: true; text: string; align: 'start'; fon
 }
 
 /** Training and validation loss over the steps, log-scale y; the best validation point marked. */
-export function lossChart(m: SimulatorMetrics): XYChartConfig {
+export function lossChart(m: LossCurves): XYChartConfig {
   const best = m.bestStep !== null && m.bestValLoss !== null ? [{ x: m.bestStep, y: m.bestValLoss }] : [];
   return {
     type: 'scatter',

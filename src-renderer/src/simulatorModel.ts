@@ -1,4 +1,5 @@
 import type { ModelInfo } from '@shared/api';
+import { figure, integers, pairs, record } from './metricsReading';
 
 // What a learned simulator's ModelInfo carries in `metrics` and `config`, read defensively: a
 // model that has just started training has none of the figures, and every one then reads as null.
@@ -8,18 +9,23 @@ export const SPEARMAN_TARGET = 0.9;
 
 /** [step, loss] */
 export type CurvePoint = [number, number];
-/** [ground-truth cost, learned cost] of one design */
-export type FidelityPoint = [number, number];
 
-export interface SimulatorMetrics {
-  /** "training", "evaluating", "done" */
-  phase: string | null;
+/** The loss curves every trained model reports (learned simulators and diffusion priors alike). */
+export interface LossCurves {
   step: number | null;
   steps: number | null;
   trainLoss: CurvePoint[];
   valLoss: CurvePoint[];
   bestStep: number | null;
   bestValLoss: number | null;
+}
+
+/** [ground-truth cost, learned cost] of one design */
+export type FidelityPoint = [number, number];
+
+export interface SimulatorMetrics extends LossCurves {
+  /** "training", "evaluating", "done" */
+  phase: string | null;
   secondsPerStep: number | null;
   trainingSeconds: number | null;
   trajectories: { train: number; heldOut: number } | null;
@@ -53,24 +59,6 @@ export interface SimulatorConfig {
   datasetIds: number[];
   /** the TF.js backend it trained on */
   backend: string | null;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function figure(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function pairs(value: unknown): [number, number][] {
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((p): [number, number][] => {
-    if (!Array.isArray(p)) return [];
-    const a = figure(p[0]);
-    const b = figure(p[1]);
-    return a === null || b === null ? [] : [[a, b]];
-  });
 }
 
 export function simulatorMetrics(model: ModelInfo): SimulatorMetrics {
@@ -109,9 +97,7 @@ export function simulatorConfig(model: ModelInfo): SimulatorConfig {
   const training = record(config.training);
   // the network's own config wins: a resumed model keeps it whatever the request said
   const pick = (key: string): number | null => figure(gns[key]) ?? figure(training[key]);
-  const datasetIds = Array.isArray(training.datasetIds)
-    ? training.datasetIds.filter((id): id is number => Number.isInteger(id))
-    : [];
+  const datasetIds = integers(training.datasetIds);
   return {
     latent: pick('latent'),
     messagePassingSteps: pick('messagePassingSteps'),
