@@ -1,15 +1,28 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobInfo, JobParams, ModelInfo } from '@shared/api';
+import { JobParams, type JobInfo, type ModelInfo } from '@shared/api';
 import { ApiError } from '@shared/errors';
 import type { z } from 'zod';
 import { useWorkbench } from '../api/workbench';
 import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes } from '../base64';
 import { simulatorConfig, simulatorMetrics } from '../simulatorModel';
+import { diffusionConfig, diffusionMetrics } from '../diffusionModel';
 import { useJobsStore } from './jobs';
 
 export type GnsTrainParams = z.input<(typeof JobParams)['gns.train']>;
+export type DiffusionTrainParams = z.input<(typeof JobParams)['diffusion.train']>;
+
+type TrainKind = 'gns.train' | 'diffusion.train';
+type TrainParams<J extends TrainKind> = z.input<(typeof JobParams)[J]>;
+
+/** What sets the two model stores apart: the kind of model listed and the job that trains one. */
+interface ModelKind<J extends TrainKind> {
+  kind: ModelInfo['kind'];
+  trainJob: J;
+  /** the parameters that continue an interrupted model from its last checkpoint */
+  resumeParams(model: ModelInfo): TrainParams<J>;
+}
 
 /** the server's order for models.list: newest first */
 function newestFirst(a: ModelInfo, b: ModelInfo): number {
@@ -22,104 +35,136 @@ function newer(known: ModelInfo | undefined, incoming: ModelInfo): ModelInfo {
 }
 
 /**
- * One project's learned simulators, live: `models.changed` comes at every training evaluation,
+ * One project's models of one kind, live: `models.changed` comes at every training evaluation,
  * and then only that model is fetched again (with its curves). Training runs as a job.
  */
-export const useModelsStore = defineStore('models', () => {
-  const { client, onResync } = useWorkbench();
-  const jobs = useJobsStore();
-  const projectId = ref<number | null>(null);
-  const models = ref<ModelInfo[]>([]);
-  const { loaded, loading, loadError, load, reset } = useLatestLoad();
+function modelStore<J extends TrainKind>(spec: ModelKind<J>) {
+  return () => {
+    const { client, onResync } = useWorkbench();
+    const jobs = useJobsStore();
+    const projectId = ref<number | null>(null);
+    const models = ref<ModelInfo[]>([]);
+    const { loaded, loading, loadError, load, reset } = useLatestLoad();
 
-  const ready = computed(() => models.value.filter((m) => m.status === 'ready'));
+    const ready = computed(() => models.value.filter((m) => m.status === 'ready'));
 
-  async function refresh(): Promise<void> {
-    const id = projectId.value;
-    if (id === null) return;
-    await load(
-      () => client.call('models.list', { projectId: id, kind: 'simulator' }),
-      (list) => {
-        const byId = new Map(models.value.map((m) => [m.id, m]));
-        models.value = list.map((m) => newer(byId.get(m.id), m)).sort(newestFirst);
-      },
-    );
-  }
-
-  function show(id: number): Promise<void> {
-    if (projectId.value !== id) {
-      projectId.value = id;
-      models.value = [];
-      reset();
+    async function refresh(): Promise<void> {
+      const id = projectId.value;
+      if (id === null) return;
+      await load(
+        () => client.call('models.list', { projectId: id, kind: spec.kind }),
+        (list) => {
+          const byId = new Map(models.value.map((m) => [m.id, m]));
+          models.value = list.map((m) => newer(byId.get(m.id), m)).sort(newestFirst);
+        },
+      );
     }
-    return refresh();
-  }
 
-  function upsert(model: ModelInfo): void {
-    if (model.projectId !== projectId.value || model.kind !== 'simulator') return;
-    const known = models.value.find((m) => m.id === model.id);
-    models.value = [newer(known, model), ...models.value.filter((m) => m.id !== model.id)].sort(newestFirst);
-  }
-
-  function forget(id: number): void {
-    models.value = models.value.filter((m) => m.id !== id);
-  }
-
-  /** ids this window is deleting: their last event needs no fetch */
-  const removing = new Set<number>();
-
-  /**
-   * One model changed (a training evaluation, a status, a delete): a known one is fetched alone,
-   * with its curves; an unknown one (new, or gone already) is found by listing them again.
-   */
-  async function reload(id: number): Promise<void> {
-    if (removing.has(id)) return;
-    if (!models.value.some((m) => m.id === id)) return refresh();
-    try {
-      upsert(await client.call('models.get', { id }));
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'not_found') forget(id);
-      else void refresh();
+    function show(id: number): Promise<void> {
+      if (projectId.value !== id) {
+        projectId.value = id;
+        models.value = [];
+        reset();
+      }
+      return refresh();
     }
-  }
 
-  /** Starts a `gns.train` job; the model appears, "training", once the job has created it. */
-  function train(project: number, params: GnsTrainParams): Promise<JobInfo> {
-    return jobs.start({ kind: 'gns.train', projectId: project, params });
-  }
-
-  /**
-   * Continues an interrupted model from its last checkpoint. The server keeps the model's own
-   * parameters but takes the larger of the step budgets, so the model's budget is sent: left
-   * out, the schema's default would stand in for it.
-   */
-  function resume(model: ModelInfo): Promise<JobInfo> {
-    const config = simulatorConfig(model);
-    const budgets = [config.steps, simulatorMetrics(model).steps].filter((n): n is number => n !== null);
-    const params: GnsTrainParams = { datasetIds: config.datasetIds, resumeModelId: model.id };
-    if (budgets.length) params.steps = Math.max(...budgets);
-    return jobs.start({ kind: 'gns.train', projectId: model.projectId, params });
-  }
-
-  async function remove(id: number): Promise<void> {
-    removing.add(id);
-    try {
-      await client.call('models.delete', { id });
-      forget(id);
-    } finally {
-      removing.delete(id);
+    function upsert(model: ModelInfo): void {
+      if (model.projectId !== projectId.value || model.kind !== spec.kind) return;
+      const known = models.value.find((m) => m.id === model.id);
+      models.value = [newer(known, model), ...models.value.filter((m) => m.id !== model.id)].sort(newestFirst);
     }
-  }
 
-  async function exportOnnx(id: number): Promise<{ fileName: string; bytes: Uint8Array }> {
-    const { fileName, onnxBase64 } = await client.call('models.exportOnnx', { id });
-    return { fileName, bytes: base64ToBytes(onnxBase64) };
-  }
+    function forget(id: number): void {
+      models.value = models.value.filter((m) => m.id !== id);
+    }
 
-  client.on('models.changed', (event) => {
-    if (event.projectId === projectId.value) void reload(event.modelId);
-  });
-  onResync(() => void refresh());
+    /** ids this window is deleting: their last event needs no fetch */
+    const removing = new Set<number>();
 
-  return { projectId, models, ready, loaded, loading, loadError, show, refresh, train, resume, remove, exportOnnx };
-});
+    /**
+     * One model changed (a training evaluation, a status, a delete): a known one is fetched alone,
+     * with its curves; an unknown one (new, of the other kind, or gone already) is found by listing them again.
+     */
+    async function reload(id: number): Promise<void> {
+      if (removing.has(id)) return;
+      if (!models.value.some((m) => m.id === id)) return refresh();
+      try {
+        upsert(await client.call('models.get', { id }));
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'not_found') forget(id);
+        else void refresh();
+      }
+    }
+
+    /** Starts the training job; the model appears, "training", once the job has created it. */
+    function train(project: number, params: TrainParams<J>): Promise<JobInfo> {
+      return jobs.start({ kind: spec.trainJob, projectId: project, params });
+    }
+
+    /** Continues an interrupted model from its last checkpoint. */
+    function resume(model: ModelInfo): Promise<JobInfo> {
+      return jobs.start({ kind: spec.trainJob, projectId: model.projectId, params: spec.resumeParams(model) });
+    }
+
+    async function remove(id: number): Promise<void> {
+      removing.add(id);
+      try {
+        await client.call('models.delete', { id });
+        forget(id);
+      } finally {
+        removing.delete(id);
+      }
+    }
+
+    async function exportOnnx(id: number): Promise<{ fileName: string; bytes: Uint8Array }> {
+      const { fileName, onnxBase64 } = await client.call('models.exportOnnx', { id });
+      return { fileName, bytes: base64ToBytes(onnxBase64) };
+    }
+
+    client.on('models.changed', (event) => {
+      if (event.projectId === projectId.value) void reload(event.modelId);
+    });
+    onResync(() => void refresh());
+
+    return { projectId, models, ready, loaded, loading, loadError, show, refresh, train, resume, remove, exportOnnx };
+  };
+}
+
+/** The project's learned simulators (GNS). */
+export const useModelsStore = defineStore(
+  'models',
+  modelStore({
+    kind: 'simulator',
+    trainJob: 'gns.train',
+    // The server keeps the model's own parameters but takes the larger of the step budgets, so
+    // the model's budget is sent: left out, the schema's default would stand in for it.
+    resumeParams(model) {
+      const config = simulatorConfig(model);
+      const budgets = [config.steps, simulatorMetrics(model).steps].filter((n): n is number => n !== null);
+      const params: GnsTrainParams = { datasetIds: config.datasetIds, resumeModelId: model.id };
+      if (budgets.length) params.steps = Math.max(...budgets);
+      return params;
+    },
+  }),
+);
+
+/** The project's diffusion priors over designs. */
+export const useDiffusionModelsStore = defineStore(
+  'diffusionModels',
+  modelStore({
+    kind: 'diffusion',
+    trainJob: 'diffusion.train',
+    // the parameters it was started with, so a server that reads the request sees the same
+    // training; only the name is left to the model
+    resumeParams(model) {
+      const config = diffusionConfig(model);
+      const { name: _name, resumeModelId: _resume, ...training } = config.training;
+      const budgets = [config.steps, diffusionMetrics(model).steps].filter((n): n is number => n !== null);
+      const stored = JobParams['diffusion.train'].safeParse({ ...training, datasetIds: config.datasetIds, resumeModelId: model.id });
+      const params: DiffusionTrainParams = stored.success ? stored.data : { datasetIds: config.datasetIds, resumeModelId: model.id };
+      if (budgets.length) params.steps = Math.max(...budgets);
+      return params;
+    },
+  }),
+);
