@@ -55,3 +55,46 @@ export function estimateTraining(
 export function describeFactors(f: StepFactors): string {
   return `latent ${f.latent}, M ${f.messagePassingSteps}, batch ${f.batchSize}, R ${f.radius}, ${Math.round(f.particles)} particles`;
 }
+
+// A diffusion prior's training step is one MLP forward and backward pass over a batch: roughly
+// batch × width² × blocks. Calibrated the same way, from the newest timed diffusion model of the
+// project, else from a built-in figure.
+
+export interface DenoiserStepFactors {
+  batchSize: number;
+  width: number;
+  blocks: number;
+}
+
+export interface DenoiserCalibration {
+  secondsPerStep: number;
+  factors: DenoiserStepFactors;
+  /** the model it was measured on, or null for the built-in figure */
+  modelName: string | null;
+}
+
+/** A rough figure for the TF.js WebAssembly backend on two cores, at the schema's defaults. */
+export const BUILTIN_DENOISER_CALIBRATION: DenoiserCalibration = {
+  secondsPerStep: 0.05,
+  factors: { batchSize: 256, width: 256, blocks: 4 },
+  modelName: null,
+};
+
+export function denoiserStepCost(f: DenoiserStepFactors): number {
+  return f.batchSize * f.width ** 2 * f.blocks;
+}
+
+/** Seconds per step and for the whole budget (early stopping may end it sooner). */
+export function estimateDenoiserTraining(
+  factors: DenoiserStepFactors,
+  steps: number,
+  calibration: DenoiserCalibration,
+): { secondsPerStep: number; totalSeconds: number } {
+  const secondsPerStep = (calibration.secondsPerStep * denoiserStepCost(factors)) / denoiserStepCost(calibration.factors);
+  return { secondsPerStep, totalSeconds: secondsPerStep * steps };
+}
+
+/** "width 256, 4 blocks, batch 256" */
+export function describeDenoiserFactors(f: DenoiserStepFactors): string {
+  return `width ${f.width}, ${f.blocks} block${f.blocks === 1 ? '' : 's'}, batch ${f.batchSize}`;
+}
