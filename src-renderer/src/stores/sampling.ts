@@ -1,0 +1,45 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { JobInfo, JobParams, MethodResult } from '@shared/api';
+import type { z } from 'zod';
+import { useWorkbench } from '../api/workbench';
+import { useJobsStore } from './jobs';
+
+export type SampleParams = z.input<(typeof JobParams)['sample']>;
+export type BenchmarkName = 'paper' | 'diffusion';
+export type Benchmark = MethodResult<'benchmarks.get'>;
+
+/**
+ * Diffusion sampling: a sampling run is a `sample` job (its curve is tracked with the optimizer
+ * runs'); its designs are simulator queries, exported by id; and the stored benchmark figures.
+ */
+export const useSamplingStore = defineStore('sampling', () => {
+  const { client } = useWorkbench();
+  const jobs = useJobsStore();
+
+  function sample(projectId: number, params: SampleParams): Promise<JobInfo> {
+    return jobs.start({ kind: 'sample', projectId, params });
+  }
+
+  /** These designs (by their queries' ids) as CSV or JSON, cheapest first. */
+  function exportDesigns(projectId: number, queryIds: number[], format: 'csv' | 'json'): Promise<MethodResult<'designs.export'>> {
+    return client.call('designs.export', { projectId, from: 'queries', ids: queryIds, topK: Math.max(1, queryIds.length), format });
+  }
+
+  const benchmarks = ref<Partial<Record<BenchmarkName, Benchmark>>>({});
+  const benchmarkErrors = ref<Partial<Record<BenchmarkName, unknown>>>({});
+
+  /** A benchmark's stored results and plot; fetched once, again when asked. */
+  async function loadBenchmark(name: BenchmarkName, again = false): Promise<void> {
+    if (benchmarks.value[name] && !again) return;
+    try {
+      const result = await client.call('benchmarks.get', { name });
+      benchmarks.value = { ...benchmarks.value, [name]: result };
+      benchmarkErrors.value = { ...benchmarkErrors.value, [name]: undefined };
+    } catch (error) {
+      benchmarkErrors.value = { ...benchmarkErrors.value, [name]: error };
+    }
+  }
+
+  return { sample, exportDesigns, benchmarks, benchmarkErrors, loadBenchmark };
+});
