@@ -1,0 +1,243 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, test, type Download } from '@playwright/test';
+import { deleteCreatedProjectsAfterEach, drawnPixels, pageShot, server, shot, watchForPageErrors } from './support';
+
+// The whole used-by flow of diffusion generative inverse design against a real `idw serve` (see
+// global-setup.ts), through the UI only: create a project, import optimizer trajectories from a
+// CSV, train a small diffusion model on them, sample with particle sampling on a target placed on
+// the scene, play a sampled design, and export the best designs as CSV and JSON.
+
+test.use({ viewport: { width: 1280, height: 1100 } });
+
+/** projects this file made, removed after each test: the other files expect a workbench of their own making */
+const created = deleteCreatedProjectsAfterEach();
+
+const JOINTS = 8;
+const RUNS = 8;
+const ITERATIONS = 12;
+
+/** a small deterministic generator (LCG), so the fixture is the same on every machine */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * 8 CEM-like runs × 12 iterations of an 8-joint design, each run on its own target inside the
+ * default task range (x 0.15–0.85, y 0.05–0.35): the designs close in on a per-run optimum as
+ * the cost falls.
+ */
+function trajectoryCsv(): string {
+  const random = lcg(7);
+  const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: JOINTS }, (_, j) => `x${j}`), 'cost'];
+  const lines = [header.join(',')];
+  for (let run = 0; run < RUNS; run++) {
+    const task = [0.25 + 0.5 * random(), 0.1 + 0.2 * random()];
+    const optimum = Array.from({ length: JOINTS }, () => 1.2 * random() - 0.6);
+    for (let it = 0; it < ITERATIONS; it++) {
+      const spread = 0.6 * (1 - it / ITERATIONS) + 0.05;
+      const design = optimum.map((o) => Math.max(-1, Math.min(1, o + spread * (2 * random() - 1))));
+      const cost = 0.02 + 0.2 * spread + 0.01 * random();
+      lines.push([`run-${run + 1}`, 'cem', it, task[0]!.toFixed(3), task[1]!.toFixed(3), ...design.map((v) => v.toFixed(4)), cost.toFixed(5)].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function saved(download: Download): Promise<string> {
+  const path = test.info().outputPath(download.suggestedFilename());
+  await download.saveAs(path);
+  return readFileSync(path, 'utf8');
+}
+
+function ascending(values: number[]): boolean {
+  return values.every((v, i) => i === 0 || values[i - 1]! <= v);
+}
+
+test('a project goes from imported trajectories to a trained diffusion model, particle-sampled designs and their export', async ({ page }) => {
+  test.setTimeout(600_000);
+  const errors = watchForPageErrors(page);
+  const fixture = test.info().outputPath('trajectories.csv');
+  writeFileSync(fixture, trajectoryCsv());
+
+  // 1. a small project (few particles and frames keep the ground-truth queries quick), from the dialog
+  await page.goto(server().url);
+  await expect(page.getByTestId('page-title')).toHaveText('Projects');
+  await page.getByTestId('new-project').click();
+  await page.getByTestId('project-name-input').fill('E2E diffusion');
+  await page.getByTestId('setting-particles').fill('36');
+  await page.getByTestId('setting-frames').fill('14');
+  await page.getByTestId('create-project-submit').click();
+  await expect(page.getByTestId('create-project-dialog')).toBeHidden();
+  await page.getByTestId('project-row').filter({ hasText: 'E2E diffusion' }).getByTestId('project-link').click();
+  await expect(page.getByTestId('page-title')).toHaveText('E2E diffusion');
+  const projectId = Number(/#\/projects\/(\d+)/.exec(page.url())?.[1]);
+  expect(projectId).toBeGreaterThan(0);
+  created.push(projectId);
+  await expect(page.getByTestId('design-dim')).toHaveText(`d = ${JOINTS}`);
+
+  // 2. the trajectories, imported on the Data tab with the detected mapping
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('trajectory-file').setInputFiles(fixture);
+  await expect(page.getByTestId('trajectory-preview')).toBeVisible();
+  await expect(page.getByTestId('map-cost')).toHaveValue('cost');
+  await page.getByTestId('trajectory-name').fill('CEM runs');
+  await page.getByTestId('trajectory-submit').click();
+  const dataset = page.getByTestId('dataset-row').filter({ hasText: 'CEM runs' });
+  await expect(dataset.getByTestId('dataset-records')).toContainText(`${RUNS * ITERATIONS} records`);
+
+  // 3. a small diffusion model, trained from the Diffusion tab
+  await page.getByTestId('tab-diffusion').click();
+  await expect(page.getByTestId('diffusion-models-empty')).toBeVisible();
+  await page.getByTestId('open-diffusion-train').click();
+  const dialog = page.getByTestId('diffusion-train-dialog');
+  await expect(dialog).toBeVisible();
+  // the imported dataset is chosen, and the iterates it gives are counted
+  await expect(dialog.getByTestId('diffusion-dataset-check')).toBeChecked();
+  await expect(dialog.getByTestId('diffusion-examples')).toContainText(`${RUNS * ITERATIONS} training designs`);
+  await dialog.getByTestId('diffusion-iterates-best').click();
+  await expect(dialog.getByTestId('diffusion-examples')).toContainText(`${RUNS} training designs`);
+  await dialog.getByTestId('diffusion-iterates-all').click();
+  // the schema's bounds are checked as they are typed
+  await dialog.getByTestId('diffusion-width').fill('4');
+  await expect(dialog.locator('.field', { has: page.getByTestId('diffusion-width') }).getByTestId('field-error')).toHaveText('must be at least 8');
+  await expect(dialog.getByTestId('start-diffusion-training')).toBeDisabled();
+  await dialog.getByTestId('diffusion-name').fill('Small prior');
+  await dialog.getByTestId('diffusion-width').fill('32');
+  await dialog.getByTestId('diffusion-blocks').fill('2');
+  await dialog.getByTestId('diffusion-timesteps').fill('50');
+  await dialog.getByTestId('diffusion-batchSize').fill('32');
+  await dialog.getByTestId('diffusion-steps').fill('150');
+  await dialog.getByTestId('diffusion-evalEvery').fill('25');
+  await expect(dialog.getByTestId('diffusion-estimate')).toContainText('150 steps');
+  await shot(page, '61-diffusion-train-dialog', dialog);
+  await dialog.getByTestId('start-diffusion-training').click();
+  await expect(dialog).toBeHidden();
+
+  const model = page.getByTestId('diffusion-model-row').filter({ hasText: 'Small prior' });
+  await expect(model).toBeVisible({ timeout: 30_000 });
+  const loss = page.getByTestId('diffusion-loss-chart');
+  await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
+  await expect(model).toHaveAttribute('data-model-status', 'ready', { timeout: 300_000 });
+  await expect(model.getByTestId('model-conditional')).toHaveText('conditional');
+  await expect(model.getByTestId('model-best-loss')).not.toHaveText('—');
+  await expect.poll(() => drawnPixels(loss)).toBeGreaterThan(500);
+  await pageShot(page, '62-diffusion-model');
+  // the denoiser as ONNX: a protobuf ModelProto, whose first field (ir_version) is tag 0x08
+  const onnxDownload = page.waitForEvent('download');
+  await model.getByTestId('model-export').click();
+  const onnx = await onnxDownload;
+  expect(onnx.suggestedFilename()).toMatch(/\.onnx$/);
+  const onnxBytes = readFileSync((await onnx.path())!);
+  expect(onnxBytes.length).toBeGreaterThan(1000);
+  expect(onnxBytes[0]).toBe(0x08);
+
+  // 4. particle sampling on a target placed by clicking the scene
+  await page.getByTestId('tab-sample').click();
+  await expect(page.getByTestId('sample-model')).toHaveValue(/\d+/);
+  await expect(page.getByTestId('sample-energy-enabled')).toBeDisabled();
+  await expect(page.getByTestId('energy-unavailable')).toBeVisible();
+  // the box's point (0.4, 0.2) on the square scene: y grows upward
+  const scene = page.getByTestId('diffusion-sampling').getByTestId('sim-canvas');
+  const box = (await scene.boundingBox())!;
+  await scene.click({ position: { x: 0.4 * box.width, y: (1 - 0.2) * box.height } });
+  await expect.poll(async () => Number(await page.getByTestId('task-x').inputValue())).toBeCloseTo(0.4, 1);
+  await expect.poll(async () => Number(await page.getByTestId('task-y').inputValue())).toBeCloseTo(0.2, 1);
+  // a round target, so the runs' targets compare exactly
+  await page.getByTestId('task-x').fill('0.4');
+  await page.getByTestId('task-y').fill('0.2');
+
+  await page.getByTestId('sample-count').fill('6');
+  await page.getByTestId('sample-ddimSteps').fill('10');
+  await expect(page.getByTestId('sample-conditional-enabled')).toBeChecked();
+  await page.getByTestId('sample-particles-enabled').check();
+  await page.getByTestId('sample-ps-count').fill('4');
+  await page.getByTestId('sample-ps-rounds').fill('2');
+  await expect(page.getByTestId('sample-plan')).toContainText('DDM + cond. + PS');
+  await expect(page.getByTestId('sample-plan')).toContainText('about 14 simulator queries');
+  await shot(page, '63-sample-form', page.getByTestId('diffusion-sampling'));
+  await page.getByTestId('start-sample').click();
+
+  const run = page.locator('[data-testid="optimize-run"][data-kind="sample"]');
+  await expect(run).toBeVisible();
+  await expect(run).toHaveAttribute('data-status', 'succeeded', { timeout: 240_000 });
+  const curves = page.getByTestId('optimize-curves');
+  await expect.poll(async () => Number(await curves.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+  const gallery = page.getByTestId('sample-gallery');
+  const designs = gallery.getByTestId('gallery-design');
+  await expect(designs).toHaveCount(6);
+  const costTexts = await designs.getByTestId('gallery-cost').allTextContents();
+  const shownCosts = costTexts.map(Number);
+  expect(ascending(shownCosts)).toBe(true);
+  // as many queries as the form said it would make
+  await expect(run.getByTestId('run-queries')).toHaveText('14');
+  // the run's best is the gallery's first
+  await expect(run.getByTestId('run-best-cost')).toHaveText(costTexts[0]!);
+  await shot(page, '64-sampled-designs', page.getByTestId('sampled-designs'));
+  await shot(page, '65-runs-on-target', page.locator('section[aria-labelledby="runs-heading"]'));
+
+  // a click plays the design's rollout on the ground truth
+  await designs.first().getByTestId('gallery-play').click();
+  await expect(page.getByTestId('replay-caption')).toContainText('cost', { timeout: 60_000 });
+  await expect(page.getByTestId('diffusion-sampling').getByTestId('player-view')).toHaveAttribute('data-view', 'replay');
+
+  await shot(page, '66-replay', page.getByTestId('diffusion-sampling'));
+
+  // 5. the best designs, exported as CSV and as JSON
+  const csvDownload = page.waitForEvent('download');
+  await page.getByTestId('export-samples-csv').click();
+  const csv = (await saved(await csvDownload)).trim().split('\n');
+  expect(csv).toHaveLength(1 + 6);
+  const header = csv[0]!.split(',');
+  expect(header.slice(0, 10)).toEqual(['id', 'task_x', 'task_y', 'cost', 'capture', 'method', 'run', 'simulator', 'model_id', 'created_at']);
+  expect(header.filter((c) => /^x\d+$/.test(c))).toEqual(Array.from({ length: JOINTS }, (_, j) => `x${j}`));
+  expect(header.filter((c) => /^angle_\d+_rad$/.test(c))).toHaveLength(JOINTS);
+  const rows = csv.slice(1).map((line) => line.split(','));
+  const column = (name: string): string[] => rows.map((r) => r[header.indexOf(name)]!);
+  const csvCosts = column('cost').map(Number);
+  expect(ascending(csvCosts)).toBe(true);
+  expect(csvCosts.map((c) => c.toPrecision(4))).toEqual(shownCosts.map((c) => c.toPrecision(4)));
+  expect(new Set(column('method'))).toEqual(new Set(['ddm+cond+ps']));
+  expect(new Set(column('simulator'))).toEqual(new Set(['ground_truth']));
+  expect(column('task_x').map(Number).every((x) => Math.abs(x - 0.4) < 1e-6)).toBe(true);
+  expect(column('task_y').map(Number).every((y) => Math.abs(y - 0.2) < 1e-6)).toBe(true);
+  for (const r of rows) {
+    const design = Array.from({ length: JOINTS }, (_, j) => Number(r[header.indexOf(`x${j}`)]));
+    expect(design.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
+  }
+
+  const jsonDownload = page.waitForEvent('download');
+  await page.getByTestId('export-samples-json').click();
+  const json = JSON.parse(await saved(await jsonDownload)) as { id: number; cost: number; method: string; design: number[]; angles: number[] }[];
+  expect(json).toHaveLength(6);
+  expect(json.map((d) => d.id)).toEqual(column('id').map(Number));
+  expect(ascending(json.map((d) => d.cost))).toBe(true);
+  expect(json.every((d) => d.method === 'ddm+cond+ps' && d.design.length === JOINTS && d.angles.length === JOINTS)).toBe(true);
+
+  // the paper's benchmark: its plot where it has been measured, else a note saying how to measure it
+  const benchmark = page.getByTestId('benchmark-paper');
+  await expect(benchmark.getByTestId('benchmark-missing').or(benchmark.getByTestId('benchmark-plot'))).toBeVisible();
+  if ((await benchmark.getAttribute('data-measured')) === 'yes') {
+    // the SVG loads as a data URL under the page's Content-Security-Policy
+    await expect.poll(() => benchmark.getByTestId('benchmark-plot').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  } else {
+    await expect(benchmark.getByTestId('benchmark-missing')).toContainText('npm run bench:paper');
+  }
+
+  // 6. the model is deleted after confirmation; its sampled designs stay
+  await page.getByTestId('tab-diffusion').click();
+  await model.getByTestId('model-delete').click();
+  const confirm = page.getByTestId('delete-model-dialog');
+  await expect(confirm.getByTestId('delete-model-name')).toHaveText('Small prior');
+  await confirm.getByTestId('confirm-delete').click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId('diffusion-models-empty')).toBeVisible();
+  await page.getByTestId('tab-designs').click();
+  // the 14 queries of the sampling run and the one of the played rollout
+  await expect(page.getByTestId('pager-range')).toHaveText('rows 1–15 of 15');
+
+  expect(errors).toEqual([]);
+});
