@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Download } from '@playwright/test';
-import { deleteCreatedProjectsAfterEach, drawnPixels, pageShot, server, shot, watchForPageErrors } from './support';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors } from './support';
 
 // The whole used-by flow of diffusion generative inverse design against a real `idw serve` (see
 // global-setup.ts), through the UI only: create a project, import optimizer trajectories from a
@@ -227,6 +227,12 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
     await expect(benchmark.getByTestId('benchmark-missing')).toContainText('npm run bench:paper');
   }
 
+  // a design opens in the Simulator tab with its target
+  await designs.first().getByTestId('gallery-open').click();
+  await expect(page.getByTestId('tab-simulator')).toHaveClass(/tabs__tab--active/);
+  await expect(page.getByTestId('task-x')).toHaveValue('0.4');
+  await expect(page.getByTestId('task-y')).toHaveValue('0.2');
+
   // 6. the model is deleted after confirmation; its sampled designs stay
   await page.getByTestId('tab-diffusion').click();
   await model.getByTestId('model-delete').click();
@@ -238,6 +244,49 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await page.getByTestId('tab-designs').click();
   // the 14 queries of the sampling run and the one of the played rollout
   await expect(page.getByTestId('pager-range')).toHaveText('rows 1–15 of 15');
+
+  expect(errors).toEqual([]);
+});
+
+test('a diffusion training is stopped and resumed to its own step budget', async ({ page, request }) => {
+  test.setTimeout(240_000);
+  const errors = watchForPageErrors(page);
+  const project = await call<{ id: number }>(request, 'projects.create', { name: 'E2E diffusion resume', settings: { particles: 36, frames: 14 } });
+  created.push(project.id);
+  await call(request, 'trajectories.import', {
+    projectId: project.id,
+    name: 'CEM runs',
+    source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv()).toString('base64') },
+  });
+
+  await openTab(page, project.id, 'diffusion');
+  await page.getByTestId('open-diffusion-train').click();
+  const dialog = page.getByTestId('diffusion-train-dialog');
+  for (const [field, value] of Object.entries({ width: '16', blocks: '1', batchSize: '16', steps: '100000', evalEvery: '5', patience: '100' })) {
+    await dialog.getByTestId(`diffusion-${field}`).fill(value);
+  }
+  await dialog.getByTestId('start-diffusion-training').click();
+  const row = page.getByTestId('diffusion-model-row');
+  await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 30_000 });
+  await expect(row.getByTestId('model-progress')).toHaveText(/step (5|[1-9]\d+) \/ 100000/, { timeout: 60_000 });
+  await expect(row.getByRole('progressbar')).toBeVisible();
+
+  await row.getByTestId('model-stop').click();
+  await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
+  const stoppedAt = Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]);
+
+  await row.getByTestId('model-resume').click();
+  await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 30_000 });
+  // the original budget and network, not the schema's defaults
+  await expect(row.getByTestId('model-progress')).toContainText('/ 100000');
+  await expect(row.getByTestId('model-denoiser')).toContainText('16 × 1');
+  await expect
+    .poll(async () => Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]), { timeout: 60_000 })
+    .toBeGreaterThan(stoppedAt);
+  await row.getByTestId('model-stop').click();
+  await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
+  // the curves kept what came before the stop
+  await expect.poll(async () => Number(await page.getByTestId('diffusion-loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
 
   expect(errors).toEqual([]);
 });
