@@ -12,7 +12,7 @@ import type { JobInfo } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import type { ApiEnvelope } from '../src-shared/errors';
 import { bundleWorkers } from '../scripts/lib/bundle-workers';
-import { quantile, writeResults } from './report';
+import { band, writeResults } from './report';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -23,17 +23,6 @@ const withAdam = process.argv.includes('--with-adam');
 function ok<T>(e: ApiEnvelope<unknown>): T {
   if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
   return e.result as T;
-}
-
-/** median and IQR of the best cost over seeds at every query count the runs share. */
-function band(curves: [number, number][][]): { queries: number; median: number; q25: number; q75: number }[] {
-  const at = (curve: [number, number][], q: number): number => curve.filter((p) => p[0] <= q).at(-1)?.[1] ?? Number.NaN;
-  const points = [...new Set(curves.flatMap((c) => c.map((p) => p[0])))].sort((a, b) => a - b);
-  const r = (x: number): number => Number(x.toPrecision(5));
-  return points.map((q) => {
-    const v = curves.map((c) => at(c, q)).filter(Number.isFinite).sort((a, b) => a - b);
-    return { queries: q, median: r(quantile(v, 0.5)), q25: r(quantile(v, 0.25)), q75: r(quantile(v, 0.75)) };
-  });
 }
 
 async function main(): Promise<void> {

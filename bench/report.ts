@@ -23,3 +23,14 @@ export function writeResults(name: string, command: string, figures: unknown): s
   writeFileSync(file, JSON.stringify({ name, command, date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
   return file;
 }
+
+/** Median and IQR over runs of the best cost so far, at every query count any run reports (curves: [queries, best cost] steps). */
+export function band(curves: [number, number][][]): { queries: number; median: number; q25: number; q75: number }[] {
+  const at = (curve: [number, number][], q: number): number => curve.filter((p) => p[0] <= q).at(-1)?.[1] ?? Number.NaN;
+  const points = [...new Set(curves.flatMap((c) => c.map((p) => p[0])))].sort((a, b) => a - b);
+  const r = (x: number): number => Number(x.toPrecision(5));
+  return points.map((q) => {
+    const v = curves.map((c) => at(c, q)).filter(Number.isFinite).sort((a, b) => a - b);
+    return { queries: q, median: r(quantile(v, 0.5)), q25: r(quantile(v, 0.25)), q75: r(quantile(v, 0.75)) };
+  });
+}

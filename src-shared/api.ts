@@ -114,6 +114,13 @@ export const JobParams = {
       simulator: z.enum(['ground_truth', 'learned']).default('ground_truth'),
       modelId: z.number().int().positive().optional(),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** CEM's settings for the CEM runs (default: the optimize job's) */
+      cem: z
+        .object({ population: z.number().int().min(2).max(10_000).default(32), eliteFraction: z.number().gt(0).max(1).default(0.25), smoothing: z.number().min(0).max(1).default(0.3), initialStd: z.number().gt(0).max(2).default(0.5) })
+        .strict()
+        .optional(),
+      /** sample the runs' tasks from this part of the task range only (a task family) */
+      taskRegion: z.object({ xMin: z.number().finite(), xMax: z.number().finite(), yMin: z.number().finite(), yMax: z.number().finite() }).strict().optional(),
     })
     .strict(),
   /** the diffusion prior over designs (METHOD.md §2), fitted to the iterates of optimization datasets */

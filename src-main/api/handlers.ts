@@ -69,8 +69,15 @@ export function createHandlers(wb: Workbench): Handlers {
       if (kind === 'sample' && projectId !== undefined) wb.checkSampleParams(projectId, parsed.data as never);
       if (kind === 'diffusion.train' && projectId !== undefined) wb.checkDiffusionTrainingParams(projectId, parsed.data as never);
       if (kind === 'dataset.optimization' && projectId !== undefined) {
-        const p = parsed.data as { optimizers: ('adam' | 'cem' | 'cmaes' | 'random')[]; simulator: 'ground_truth' | 'learned'; modelId?: number };
+        const p = parsed.data as { optimizers: ('adam' | 'cem' | 'cmaes' | 'random')[]; simulator: 'ground_truth' | 'learned'; modelId?: number; taskRegion?: { xMin: number; xMax: number; yMin: number; yMax: number } };
         for (const optimizer of new Set(p.optimizers)) resolveOptimizeModel(wb.models, projectId, { optimizer, simulator: p.simulator, modelId: p.modelId });
+        const r = p.taskRegion;
+        if (r) {
+          if (r.xMin > r.xMax || r.yMin > r.yMax) throw new ApiError('invalid_argument', 'The task region is empty: its minimum exceeds its maximum.', [{ path: 'params.taskRegion', message: 'min > max' }]);
+          const env = wb.environment(projectId);
+          env.checkTask([r.xMin, r.yMin], 'params.taskRegion');
+          env.checkTask([r.xMax, r.yMax], 'params.taskRegion');
+        }
       }
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },

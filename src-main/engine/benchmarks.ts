@@ -12,6 +12,6 @@ export function readBenchmark(name: 'paper' | 'diffusion'): { name: string; resu
   const json = dir ? join(dir, `${name}.json`) : null;
   const svg = dir ? join(dir, `${name}.svg`) : null;
   if (!json || !existsSync(json)) return { name, results: null, svg: null, measuredAt: null };
-  const results = JSON.parse(readFileSync(json, 'utf8')) as { measuredAt?: string };
-  return { name, results, svg: svg && existsSync(svg) ? readFileSync(svg, 'utf8') : null, measuredAt: results.measuredAt ?? null };
+  const results = JSON.parse(readFileSync(json, 'utf8')) as { date?: string };
+  return { name, results, svg: svg && existsSync(svg) ? readFileSync(svg, 'utf8') : null, measuredAt: results.date ?? null };
 }

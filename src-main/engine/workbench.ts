@@ -6,7 +6,7 @@ import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
 import { createEnvironment, type Environment } from './environments';
-import { installDefaultModel } from './models/default-model';
+import { installDefaultDiffusion, installDefaultModel } from './models/default-model';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
@@ -246,6 +246,7 @@ export class Workbench {
       if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {
         const project = this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
         installDefaultModel(this.models, project);
+        installDefaultDiffusion(this.models, new OptimizationDatasets(this.db), project);
       }
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('builtin_seeded', ?)").run(String(Date.now()));
     }).immediate();

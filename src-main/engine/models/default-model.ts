@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelInfo } from '../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../src-shared/environments';
+import type { OptimizationDatasets, OptimizationRecord } from '../datasets/trajectories';
 import type { ModelStore } from './store';
 
 // The default learned simulator for the built-in FluidTool-2D settings, made by
@@ -32,10 +33,15 @@ export function resourcesDir(): string | null {
   return candidates.find((d) => existsSync(join(d, 'models'))) ?? null;
 }
 
-export function defaultModelManifest(): { dir: string; manifest: DefaultModelManifest } | null {
+/** The shipped default diffusion model and the optimization dataset it was trained on. */
+export const DEFAULT_DIFFUSION_DIR = 'resources/models/fluidtool2d-diffusion';
+export const DEFAULT_DIFFUSION_FILES = ['model.onnx', 'model.json', 'weights.bin'] as const;
+export const DEFAULT_TRAJECTORIES_FILE = 'resources/datasets/fluidtool2d-default-trajectories.json';
+
+export function defaultModelManifest(folder = 'fluidtool2d-default'): { dir: string; manifest: DefaultModelManifest } | null {
   const res = resourcesDir();
   if (!res) return null;
-  const dir = join(res, 'models', 'fluidtool2d-default');
+  const dir = join(res, 'models', folder);
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return null;
   return { dir, manifest: JSON.parse(readFileSync(file, 'utf8')) as DefaultModelManifest };
@@ -62,4 +68,35 @@ export function installDefaultModel(models: ModelStore, project: { id: number; s
   mkdirSync(dir, { recursive: true });
   for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(found.dir, f), join(dir, f));
   return models.update(model.id, { metrics: found.manifest.metrics, files: [...DEFAULT_MODEL_FILES] });
+}
+
+/**
+ * Adds the shipped default optimization dataset and diffusion model to a project whose settings
+ * they were made for, so the built-in project can sample at once; null when there are none.
+ */
+export function installDefaultDiffusion(models: ModelStore, datasets: OptimizationDatasets, project: { id: number; settings: FluidTool2DSettings }): { datasetId: number | null; model: ModelInfo | null } | null {
+  const found = defaultModelManifest('fluidtool2d-diffusion');
+  if (!found || !sameSettings(found.manifest.settings, project.settings)) return null;
+  let datasetId: number | null = null;
+  const res = resourcesDir();
+  const trajectories = res ? join(res, 'datasets', 'fluidtool2d-default-trajectories.json') : null;
+  if (trajectories && existsSync(trajectories)) {
+    const records = JSON.parse(readFileSync(trajectories, 'utf8')) as OptimizationRecord[];
+    const ds = datasets.create(project.id, 'Default trajectories (CEM, shipped)', 'shipped:fluidtool2d-default-trajectories.json', null);
+    datasets.append(ds.id, records);
+    datasetId = datasets.finish(ds.id, 'ready').id;
+  }
+  const model = models.create({
+    projectId: project.id,
+    kind: 'diffusion',
+    name: found.manifest.name,
+    config: { ...found.manifest.config, shipped: true, trainedAt: found.manifest.trainedAt, command: found.manifest.command },
+    datasetId,
+    jobId: null,
+    status: 'ready',
+  });
+  const dir = models.dir(model);
+  mkdirSync(dir, { recursive: true });
+  for (const f of DEFAULT_DIFFUSION_FILES) copyFileSync(join(found.dir, f), join(dir, f));
+  return { datasetId, model: models.update(model.id, { metrics: found.manifest.metrics, files: [...DEFAULT_DIFFUSION_FILES] }) };
 }

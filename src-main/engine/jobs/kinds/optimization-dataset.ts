@@ -30,15 +30,16 @@ export const optimizationDataset: JobRunner<Params> = async (params, ctx) => {
     for (let r = 0; r < params.runs; r++) {
       ctx.throwIfCancelled();
       const optimizer = params.optimizers[r % params.optimizers.length]!;
-      const task = Array.from(env.sampleTask(rand));
-      const runParams = JobParams.optimize.parse({ optimizer, simulator: params.simulator, modelId: params.modelId, task, budget: params.budget, seed: params.seed + r + 1 });
+      const region = params.taskRegion;
+      const task = region ? env.checkTask([region.xMin + (region.xMax - region.xMin) * rand(), region.yMin + (region.yMax - region.yMin) * rand()], 'params.taskRegion') : Array.from(env.sampleTask(rand));
+      const runParams = JobParams.optimize.parse({ optimizer, simulator: params.simulator, modelId: params.modelId, task: Array.from(task), budget: params.budget, seed: params.seed + r + 1, ...(params.cem ? { cem: params.cem } : {}) });
       const result = await runOptimization(runParams, ctx, {
         runBase: `${optimizer}-${ctx.jobId}-${r + 1}`,
         datasetId,
         progress: (queries, best) =>
           ctx.progress((r + queries / params.budget) / params.runs, `run ${r + 1}/${params.runs} (${optimizer}) · queries ${queries}/${params.budget} · best ${best.toPrecision(4)}`),
       });
-      runs.push({ run: r + 1, optimizer, task, bestCost: result.best?.cost ?? null, queries: result.queries });
+      runs.push({ run: r + 1, optimizer, task: Array.from(task), bestCost: result.best?.cost ?? null, queries: result.queries });
     }
     const info = new OptimizationDatasets(db).finish(datasetId, 'ready');
     finished = true;
