@@ -99,9 +99,40 @@ describe('diffusion training and sampling jobs', () => {
     expect(again.designs.map((d) => d.design)).toEqual(result.designs.map((d) => d.design));
   }, 120_000);
 
+  it('energy guidance through a tiny trained learned simulator: one learned query with gradient per guided step of each design, plus the final scores', async () => {
+    const data = ok<JobInfo>(await call('jobs.start', { kind: 'dataset.physics', projectId, params: { count: 4, seed: 2 } }));
+    const physics = (await t.wb.jobs.whenFinished(data.id)).result as { datasetId: number };
+    const gns = { latent: 16, messagePassingSteps: 2, mlpLayers: 1, radius: 0.03, batchSize: 1, evalEvery: 10, patience: 50, fidelityDesigns: 0, seed: 5 };
+    const train = await run('gns.train', { datasetIds: [physics.datasetId], steps: 10, ...gns });
+    expect(train.status).toBe('succeeded');
+    const simulatorId = (train.result as { modelId: number }).modelId;
+    const job = await run('sample', { count: 3, ddimSteps: 6, energy: { enabled: true, scale: 1, clip: 1, lastSteps: 2 }, simulator: 'learned', task: [0.5, 0.2], seed: 2 });
+    expect(job.error).toBeNull();
+    const result = job.result as SampleResult;
+    expect(result.queries).toBe(3 * 2 + 3);
+    expect(result.simulatorModelId).toBe(simulatorId);
+    const rows = t.wb.db.prepare('SELECT simulator, model_id, method, COUNT(*) AS n FROM simulator_queries WHERE run = ? GROUP BY simulator, model_id, method').all(result.run);
+    expect(rows).toEqual([{ simulator: 'learned', model_id: simulatorId, method: 'ddm+energy', n: 9 }]);
+  }, 120_000);
+
+  it('generates trajectories on a task family: every run’s task inside the region', async () => {
+    const region = { xMin: 0.2, xMax: 0.3, yMin: 0.1, yMax: 0.15 };
+    const job = await run('dataset.optimization', { runs: 3, budget: 4, optimizers: ['random'], taskRegion: region, seed: 3 });
+    expect(job.error).toBeNull();
+    const tasks = (job.result as { runs: { task: number[] }[] }).runs.map((r) => r.task);
+    expect(tasks).toHaveLength(3);
+    for (const [x, y] of tasks) {
+      expect(x).toBeGreaterThanOrEqual(0.2 - 1e-6);
+      expect(x).toBeLessThanOrEqual(0.3 + 1e-6);
+      expect(y).toBeGreaterThanOrEqual(0.1 - 1e-6);
+      expect(y).toBeLessThanOrEqual(0.15 + 1e-6);
+    }
+    expect(err(await call('jobs.start', { kind: 'dataset.optimization', projectId, params: { taskRegion: { xMin: 0.5, xMax: 0.2, yMin: 0.1, yMax: 0.2 } } })).message).toMatch(/region is empty/);
+    expect(err(await call('jobs.start', { kind: 'dataset.optimization', projectId, params: { taskRegion: { xMin: 0.2, xMax: 3, yMin: 0.1, yMax: 0.2 } } })).message).toMatch(/task/i);
+  }, 60_000);
+
   it('refuses bad requests before a job is queued, naming the problem', async () => {
     const jobs = countRows(t.wb, 'jobs');
-    expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { energy: { enabled: true } } })).message).toMatch(/no trained learned simulator/);
     expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { task: [5, 5] } })).message).toMatch(/task/i);
     expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { particles: { enabled: true, sigma: 0 } } })).message).toMatch(/sigma/);
     expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { modelId: 99999 } })).message).toMatch(/no model with id 99999/);
@@ -111,5 +142,7 @@ describe('diffusion training and sampling jobs', () => {
     expect(countRows(t.wb, 'jobs')).toBe(jobs + 1);
     const other = t.wb.projects.create({ name: 'Empty', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
     expect(err(await call('jobs.start', { kind: 'sample', projectId: other, params: {} })).message).toMatch(/no trained diffusion model/);
+    // a diffusion model from this project, but no learned simulator in the other
+    expect(err(await call('jobs.start', { kind: 'sample', projectId: other, params: { energy: { enabled: true } } })).message).toMatch(/no trained/);
   }, 60_000);
 });
