@@ -12,6 +12,7 @@ import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
 import { registerTrajectoryCommands } from './commands/trajectories';
 import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
+import { registerDiffusionCommands } from './commands/diffusion';
 import { registerOptimizeCommands, registerTrajectoryGeneration } from './commands/optimize';
 
 // `idw`: the same engine, database and API handlers as the desktop app, from a terminal.
@@ -372,6 +373,7 @@ function rendererDir(): string {
 }
 
 registerOptimizeCommands();
+registerDiffusionCommands();
 
 registerTrajectoryCommands();
 registerTrajectoryGeneration();

@@ -1,0 +1,143 @@
+import type { SampleResult } from '../../../src-shared/api';
+import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
+import { formatCost } from '../format';
+
+const defined = (x: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
+
+interface TrainOptions {
+  project: string;
+  datasets: number[];
+  iterates?: 'all' | 'last' | 'best';
+  lastFraction?: number;
+  schedule?: 'cosine' | 'linear';
+  timesteps?: number;
+  width?: number;
+  blocks?: number;
+  unconditional?: boolean;
+  steps?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  name?: string;
+  resume?: number;
+}
+
+interface SampleOptions {
+  project: string;
+  model?: number;
+  task?: number[];
+  count?: number;
+  sampler?: 'ddpm' | 'ddim';
+  steps?: number;
+  simulator?: 'ground_truth' | 'learned';
+  simulatorModel?: number;
+  cond?: number;
+  costQuantile?: number;
+  energy?: number;
+  clip?: number;
+  guidedSteps?: number;
+  particles?: number;
+  rounds?: number;
+  temperature?: number;
+  sigma?: number;
+  seed?: number;
+}
+
+/** `idw diffusion train` and `idw sample`: the diffusion prior and guided sampling from it, as jobs. */
+export function registerDiffusionCommands(): void {
+  const diffusion = program.command('diffusion').description('the diffusion prior over designs');
+  diffusion
+    .command('train')
+    .description('train a diffusion prior on optimization datasets of a project; Ctrl+C stops it (resume with --resume)')
+    .requiredOption('--project <project>', 'project id or name')
+    .option('--datasets <ids>', 'optimization dataset ids, comma-separated', numberList('--datasets'))
+    .option('--iterates <which>', 'all | last | best (default all)')
+    .option('--last-fraction <f>', 'with --iterates last: the fraction of each run kept', numberOption('--last-fraction'))
+    .option('--schedule <kind>', 'cosine | linear (default cosine)')
+    .option('--timesteps <T>', 'diffusion steps (default 100)', intOption('--timesteps'))
+    .option('--width <n>', 'denoiser width (default 256)', intOption('--width'))
+    .option('--blocks <n>', 'residual blocks (default 4)', intOption('--blocks'))
+    .option('--unconditional', 'no task / cost condition (no conditional guidance)')
+    .option('--steps <n>', 'training steps (default 3000)', intOption('--steps'))
+    .option('--batch-size <n>', 'examples per step (default 256)', intOption('--batch-size'))
+    .option('--learning-rate <lr>', 'Adam learning rate (default 1e-3)', numberOption('--learning-rate'))
+    .option('--seed <seed>', 'random seed', intOption('--seed'))
+    .option('--name <name>', 'model name')
+    .option('--resume <model>', 'continue this model from its last checkpoint', intOption('--resume'))
+    .action((o: TrainOptions) => {
+      const wb = openWorkbench();
+      return (async () => {
+        const p = await findProject(wb, o.project);
+        const params = defined({
+          datasetIds: o.datasets ?? [],
+          iterates: o.iterates,
+          lastFraction: o.lastFraction,
+          schedule: o.schedule,
+          timesteps: o.timesteps,
+          width: o.width,
+          blocks: o.blocks,
+          conditional: o.unconditional ? false : undefined,
+          steps: o.steps,
+          batchSize: o.batchSize,
+          learningRate: o.learningRate,
+          seed: o.seed,
+          name: o.name,
+          resumeModelId: o.resume,
+        });
+        const job = await call(wb, 'jobs.start', { kind: 'diffusion.train', projectId: p.id, params: params as never });
+        const done = await runJob(wb, job);
+        const r = done.result as { modelId: number; steps: number; bestValLoss: number | null; stoppedEarly: boolean; examples: number };
+        print(`diffusion model ${r.modelId}: ${r.steps} steps${r.stoppedEarly ? ' (stopped early)' : ''} on ${r.examples} designs, best validation loss ${r.bestValLoss?.toPrecision(4) ?? '—'}`, r);
+      })().finally(() => wb.close());
+    });
+
+  program
+    .command('sample')
+    .description('sample designs for a task from a diffusion prior, guided by the cost; every query stored; Ctrl+C cancels')
+    .requiredOption('--project <project>', 'project id or name')
+    .option('--model <id>', 'diffusion model (default: the newest ready one)', intOption('--model'))
+    .option('--task <tx,ty>', 'target point (default: the centre of the task range)', numberList('--task'))
+    .option('--count <n>', 'designs to draw (default 32)', intOption('--count'))
+    .option('--sampler <name>', 'ddim | ddpm (default ddim)')
+    .option('--steps <n>', 'DDIM steps (default 25)', intOption('--steps'))
+    .option('--simulator <sim>', 'ground_truth | learned: scores the designs (default ground_truth)')
+    .option('--simulator-model <id>', 'learned simulator for scoring and energy guidance', intOption('--simulator-model'))
+    .option('--cond <w>', 'conditional guidance with weight w', numberOption('--cond'))
+    .option('--cost-quantile <q>', 'requested cost level, a quantile of the training costs (default 0.05)', numberOption('--cost-quantile'))
+    .option('--energy <lambda>', 'energy guidance with scale lambda (the learned simulator\'s gradient)', numberOption('--energy'))
+    .option('--clip <c>', 'energy gradient norm clip (default 1)', numberOption('--clip'))
+    .option('--guided-steps <k>', 'energy-guide the last k reverse steps (default 3)', intOption('--guided-steps'))
+    .option('--particles <N>', 'particle sampling with N particles', intOption('--particles'))
+    .option('--rounds <k>', 'particle rounds (default 3)', intOption('--rounds'))
+    .option('--temperature <tau>', 'particle weights exp(-E / tau) (default 0.01)', numberOption('--temperature'))
+    .option('--sigma <s>', 'particle perturbation (default 0.5)', numberOption('--sigma'))
+    .option('--seed <seed>', 'random seed', intOption('--seed'))
+    .action((o: SampleOptions) => {
+      const wb = openWorkbench();
+      return (async () => {
+        const p = await findProject(wb, o.project);
+        const params = defined({
+          modelId: o.model,
+          task: o.task,
+          count: o.count,
+          sampler: o.sampler,
+          ddimSteps: o.steps,
+          simulator: o.simulator,
+          simulatorModelId: o.simulatorModel,
+          seed: o.seed,
+          conditional: o.cond === undefined ? undefined : defined({ enabled: true, weight: o.cond, costQuantile: o.costQuantile }),
+          energy: o.energy === undefined ? undefined : defined({ enabled: true, scale: o.energy, clip: o.clip, lastSteps: o.guidedSteps }),
+          particles: o.particles === undefined ? undefined : defined({ enabled: true, count: o.particles, rounds: o.rounds, temperature: o.temperature, sigma: o.sigma }),
+        });
+        const job = await call(wb, 'jobs.start', { kind: 'sample', projectId: p.id, params: params as never });
+        const done = await runJob(wb, job);
+        const r = done.result as SampleResult;
+        const lines = [
+          `${r.run}: ${r.designs.length} designs, ${r.queries} queries`,
+          `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture == null ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, design ${r.best?.designId ?? '—'}`,
+          `design    ${r.best ? r.best.design.map((v) => v.toFixed(4)).join(', ') : '—'}`,
+        ];
+        print(lines.join('\n'), r);
+      })().finally(() => wb.close());
+    });
+}
