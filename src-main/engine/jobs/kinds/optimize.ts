@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobParams, ModelInfo } from '../../../../src-shared/api';
 import { ApiError } from '../../../../src-shared/errors';
-import { createEnvironment, type Environment } from '../../environments';
+import type { Environment } from '../../environments';
 import { ModelStore } from '../../models/store';
 import { createOptimizer, optimize, type Batch, type Evaluation, type OptimizationResult } from '../../optimizers';
 import { seededRandom } from '../../random';
@@ -11,10 +11,10 @@ import { LearnedGradient } from '../../simulators/learned-gradient';
 import type { Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
-import { ProjectStore } from '../../storage/projects';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { OptimizationDatasets } from '../../datasets/trajectories';
 import type { JobContext, JobRunner } from '../kind';
+import { openProjectTask } from '../project-context';
 
 export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
 
@@ -120,13 +120,7 @@ export interface RunOptions {
  * cost against queries is published as progress and returned.
  */
 export async function runOptimization(params: OptimizeParams, ctx: JobContext, opts: RunOptions): Promise<OptimizeResult> {
-  if (ctx.projectId === null) throw new Error('An optimization belongs to a project: start the job with a projectId.');
-  const projectId = ctx.projectId;
-  const db = ctx.database();
-  const project = new ProjectStore(db).get(projectId);
-  const env = createEnvironment(project.environment, project.settings);
-  const task = params.task ? env.checkTask(params.task, 'params.task') : env.defaultTask();
-  const models = new ModelStore(db, ctx.dataDir);
+  const { projectId, db, project, env, task, models } = openProjectTask(ctx, params.task, 'An optimization');
   const model = resolveOptimizeModel(models, projectId, params);
   // random search: batches that keep every compute worker busy
   const optimizer = createOptimizer(params, params.optimizer === 'random' ? Math.max(8, ctx.compute().size * 4) : undefined);

@@ -18,6 +18,7 @@ import type { Db } from '../../storage/database';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import type { JobRunner } from '../kind';
+import { openProjectTask } from '../project-context';
 import { resolveLearnedSimulator } from './optimize';
 
 export type SampleParams = z.output<(typeof JobParams)['sample']>;
@@ -60,13 +61,7 @@ export function resolveSampleModels(db: Db, models: ModelStore, projectId: numbe
  * table with their provenance; the best cost against queries is published live.
  */
 export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
-  if (ctx.projectId === null) throw new Error('Sampling belongs to a project: start the job with a projectId.');
-  const projectId = ctx.projectId;
-  const db = ctx.database();
-  const project = new ProjectStore(db).get(projectId);
-  const env = createEnvironment(project.environment, project.settings);
-  const task = params.task ? env.checkTask(params.task, 'params.task') : env.defaultTask();
-  const models = new ModelStore(db, ctx.dataDir);
+  const { projectId, db, project, env, task, models } = openProjectTask(ctx, params.task, 'Sampling');
   const resolved = resolveSampleModels(db, models, projectId, params);
   const diffusion = readDiffusionModel(models, resolved.diffusion);
   const method = samplingMethod(params);
