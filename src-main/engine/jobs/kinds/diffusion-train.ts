@@ -14,18 +14,14 @@ import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
 import { loadTf } from '../../tf';
 import type { JobContext, JobRunner } from '../kind';
+import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 
 type Params = z.output<(typeof JobParams)['diffusion.train']>;
 
-interface CheckpointJson {
+interface CheckpointJson extends TrainingState {
   version: 1;
-  step: number;
-  curves: { train: [number, number][]; val: [number, number][] };
-  best: { step: number; valLoss: number } | null;
-  evalsSinceBest: number;
   weightsSize: number;
   optimizerSize: number;
-  trainingSeconds: number;
 }
 
 const CHECKPOINT_JSON = 'checkpoint.json';
@@ -138,25 +134,21 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
       bestWeights = network.weights();
       opt = trainer(network);
     }
-    const curves = checkpoint?.curves ?? { train: [], val: [] };
-    let best = checkpoint?.best ?? null;
-    let evalsSinceBest = checkpoint?.evalsSinceBest ?? 0;
-    let trainingSeconds = checkpoint?.trainingSeconds ?? 0;
-    let step = checkpoint?.step ?? 0;
+    const state: TrainingState = checkpoint ? { step: checkpoint.step, curves: checkpoint.curves, best: checkpoint.best, evalsSinceBest: checkpoint.evalsSinceBest, trainingSeconds: checkpoint.trainingSeconds } : freshTrainingState();
     // one fixed validation batch: its loss is comparable from one evaluation to the next
     const valBatch = denoisingBatch(data.val, schedule, Math.min(VALIDATION_EXAMPLES, Math.max(64, 4 * data.val.n)), params.conditional ? params.conditionDropout : 0, stepRandom(params.seed, -1));
 
     const saveCheckpoint = (): void => {
       const weights = flattenWeights(network.weights());
-      const state = opt.optimizerState();
-      const bin = new Float32Array(2 * weights.length + state.m.length + state.v.length);
+      const adam = opt.optimizerState();
+      const bin = new Float32Array(2 * weights.length + adam.m.length + adam.v.length);
       bin.set(weights, 0);
       bin.set(flattenWeights(bestWeights), weights.length);
-      bin.set(state.m, 2 * weights.length);
-      bin.set(state.v, 2 * weights.length + state.m.length);
+      bin.set(adam.m, 2 * weights.length);
+      bin.set(adam.v, 2 * weights.length + adam.m.length);
       // the binary first, then the JSON pointing at its step: a crash between them resumes the older step
       models.writeFile(model, CHECKPOINT_BIN, floatBytes(bin));
-      const json: CheckpointJson = { version: 1, step, curves, best, evalsSinceBest, weightsSize: weights.length, optimizerSize: state.m.length, trainingSeconds };
+      const json: CheckpointJson = { version: 1, ...state, weightsSize: weights.length, optimizerSize: adam.m.length };
       models.writeFile(model, CHECKPOINT_JSON, JSON.stringify(json));
     };
     const publish = (phase: string): void => {
@@ -164,14 +156,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
         metrics: {
           ...model.metrics,
           phase,
-          step,
-          steps: params.steps,
-          trainLoss: curves.train,
-          valLoss: curves.val,
-          bestStep: best?.step ?? null,
-          bestValLoss: best?.valLoss ?? null,
-          secondsPerStep: step ? trainingSeconds / step : null,
-          trainingSeconds,
+          ...trainingMetrics(state, params.steps),
           examples: { train: data.train.n, val: data.val.n },
           runs: data.runs,
         },
@@ -182,41 +167,23 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     };
     publish('training');
 
-    let sum = 0;
-    let count = 0;
-    let stoppedEarly = false;
     const dropout = params.conditional ? params.conditionDropout : 0;
-    while (step < params.steps) {
-      // a step is synchronous TF.js work: let the worker read its messages (cancel) in between
-      await new Promise((resolve) => setImmediate(resolve));
-      ctx.throwIfCancelled();
-      const t0 = performance.now();
-      const loss = opt.step(denoisingBatch(data.train, schedule, params.batchSize, dropout, stepRandom(params.seed, step)));
-      trainingSeconds += (performance.now() - t0) / 1000;
-      if (!Number.isFinite(loss)) throw new Error(`The training loss became ${loss} at step ${step + 1}; lower the learning rate.`);
-      step++;
-      sum += loss;
-      count++;
-      if (step % 10 === 0) ctx.progress((0.95 * step) / params.steps, `step ${step}/${params.steps} · loss ${(sum / count).toPrecision(3)}`);
-      if (step % params.evalEvery === 0 || step === params.steps) {
-        const valLoss = opt.loss(valBatch);
-        curves.train.push([step, sum / count]);
-        curves.val.push([step, valLoss]);
-        sum = 0;
-        count = 0;
-        if (!best || valLoss < best.valLoss) {
-          best = { step, valLoss };
-          bestWeights = network.weights();
-          evalsSinceBest = 0;
-        } else evalsSinceBest++;
+    const { stoppedEarly } = await runTrainingLoop(ctx, state, {
+      steps: params.steps,
+      evalEvery: params.evalEvery,
+      patience: params.patience,
+      trainStep: (step) => opt.step(denoisingBatch(data.train, schedule, params.batchSize, dropout, stepRandom(params.seed, step))),
+      validate: () => opt.loss(valBatch),
+      onBest: () => {
+        bestWeights = network.weights();
+      },
+      onEvaluated: () => {
         saveCheckpoint();
         publish('training');
-        if (evalsSinceBest >= params.patience) {
-          stoppedEarly = true;
-          break;
-        }
-      }
-    }
+      },
+      progress: (step, loss) => ctx.progress((0.95 * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
+      progressEvery: 10,
+    });
     opt.dispose();
     network.dispose();
 
@@ -230,7 +197,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     model = models.update(model.id, { status: 'ready', metrics: { ...model.metrics, stoppedEarly } });
     finished = true;
     changed();
-    return { modelId: model.id, steps: step, bestValLoss: best?.valLoss ?? null, stoppedEarly, examples: data.train.n + data.val.n };
+    return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: data.train.n + data.val.n };
   } finally {
     if (!finished) {
       // a cancelled or failed training keeps its checkpoint: it can be resumed

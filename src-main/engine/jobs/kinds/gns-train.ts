@@ -18,28 +18,17 @@ import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
 import type { JobContext, JobRunner } from '../kind';
+import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 
 type Params = z.output<(typeof JobParams)['gns.train']>;
 
 export type { GnsModelFile } from '../../gns/serialize';
 
-interface Curves {
-  /** [step, mean training loss since the previous point] */
-  train: [number, number][];
-  /** [step, validation loss] */
-  val: [number, number][];
-}
-
-interface CheckpointJson {
+interface CheckpointJson extends TrainingState {
   version: 1;
-  step: number;
-  curves: Curves;
-  best: { step: number; valLoss: number } | null;
-  evalsSinceBest: number;
   norm: GnsNormalization;
   layout: WeightsLayout;
   optimizerSize: number;
-  trainingSeconds: number;
 }
 
 const CHECKPOINT_JSON = 'checkpoint.json';
@@ -184,11 +173,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       bestWeights = network.weights();
       trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed });
     }
-    const curves: Curves = checkpoint?.curves ?? { train: [], val: [] };
-    let best = checkpoint?.best ?? null;
-    let evalsSinceBest = checkpoint?.evalsSinceBest ?? 0;
-    let trainingSeconds = checkpoint?.trainingSeconds ?? 0;
-    let step = checkpoint?.step ?? 0;
+    const state: TrainingState = checkpoint ? { step: checkpoint.step, curves: checkpoint.curves, best: checkpoint.best, evalsSinceBest: checkpoint.evalsSinceBest, trainingSeconds: checkpoint.trainingSeconds } : freshTrainingState();
     const valWindows = sampleWindows(val, Math.min(64, 8 * val.length), seededRandom(mix(params.seed, -1)), gns);
 
     const saveCheckpoint = (): void => {
@@ -201,7 +186,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       bin.set(opt.v, 2 * weights.data.length + opt.m.length);
       // the binary first, then the JSON that points to its step: a crash between them resumes the older step safely
       models.writeFile(model, CHECKPOINT_BIN, floatBytes(bin));
-      const json: CheckpointJson = { version: 1, step, curves, best, evalsSinceBest, norm, layout: weights.layout, optimizerSize: opt.m.length, trainingSeconds };
+      const json: CheckpointJson = { version: 1, ...state, norm, layout: weights.layout, optimizerSize: opt.m.length };
       models.writeFile(model, CHECKPOINT_JSON, JSON.stringify(json));
     };
     const publish = (phase: string): void => {
@@ -209,14 +194,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
         metrics: {
           ...model.metrics,
           phase,
-          step,
-          steps: params.steps,
-          trainLoss: curves.train,
-          valLoss: curves.val,
-          bestStep: best?.step ?? null,
-          bestValLoss: best?.valLoss ?? null,
-          secondsPerStep: step ? trainingSeconds / step : null,
-          trainingSeconds,
+          ...trainingMetrics(state, params.steps),
           trajectories: { train: train.length, heldOut: val.length },
         },
         files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
@@ -224,45 +202,28 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       changed();
     };
 
-    // training
-    let sum = 0;
-    let count = 0;
-    let stoppedEarly = false;
-    while (step < params.steps) {
-      // a step is synchronous TF.js work: let the worker read its messages (cancel) in between
-      await new Promise((resolve) => setImmediate(resolve));
-      ctx.throwIfCancelled();
-      const t0 = performance.now();
-      const windows = sampleWindows(train, params.batchSize, seededRandom(mix(params.seed, step)), gns);
-      // tenfold less every decaySteps steps: a function of the step alone, so a resumed or
-      // extended training follows the same schedule
-      trainer.learningRate = params.learningRate * 0.1 ** (step / (params.decaySteps ?? Number.POSITIVE_INFINITY));
-      const loss = trainer.step(windows);
-      trainingSeconds += (performance.now() - t0) / 1000;
-      if (!Number.isFinite(loss)) throw new Error(`The training loss became ${loss} at step ${step + 1}; lower the learning rate.`);
-      step++;
-      sum += loss;
-      count++;
-      if (step % 5 === 0) ctx.progress((0.8 * step) / params.steps, `step ${step}/${params.steps} · loss ${(sum / count).toPrecision(3)}`);
-      if (step % params.evalEvery === 0 || step === params.steps) {
-        const valLoss = trainer.loss(valWindows);
-        curves.train.push([step, sum / count]);
-        curves.val.push([step, valLoss]);
-        sum = 0;
-        count = 0;
-        if (!best || valLoss < best.valLoss) {
-          best = { step, valLoss };
-          bestWeights = network.weights();
-          evalsSinceBest = 0;
-        } else evalsSinceBest++;
+    const { stoppedEarly } = await runTrainingLoop(ctx, state, {
+      steps: params.steps,
+      evalEvery: params.evalEvery,
+      patience: params.patience,
+      trainStep: (step) => {
+        const windows = sampleWindows(train, params.batchSize, seededRandom(mix(params.seed, step)), gns);
+        // tenfold less every decaySteps steps: a function of the step alone, so a resumed or
+        // extended training follows the same schedule
+        trainer.learningRate = params.learningRate * 0.1 ** (step / (params.decaySteps ?? Number.POSITIVE_INFINITY));
+        return trainer.step(windows);
+      },
+      validate: () => trainer.loss(valWindows),
+      onBest: () => {
+        bestWeights = network.weights();
+      },
+      onEvaluated: () => {
         saveCheckpoint();
         publish('training');
-        if (evalsSinceBest >= params.patience) {
-          stoppedEarly = true;
-          break;
-        }
-      }
-    }
+      },
+      progress: (step, loss) => ctx.progress((0.8 * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
+      progressEvery: 5,
+    });
     trainer.dispose();
     network.dispose();
 
@@ -282,7 +243,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     model = models.update(model.id, { status: 'ready', metrics: { ...model.metrics, phase: 'done', stoppedEarly, ...evaluation } });
     finished = true;
     changed();
-    return { modelId: model.id, steps: step, bestValLoss: best?.valLoss ?? null, stoppedEarly, positionError: evaluation.positionError, spearman: evaluation.spearman ?? null };
+    return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, positionError: evaluation.positionError, spearman: evaluation.spearman ?? null };
   } finally {
     if (!finished) {
       // a cancelled or failed training keeps its checkpoint: it can be resumed
