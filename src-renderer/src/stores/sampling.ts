@@ -11,7 +11,8 @@ export type Benchmark = MethodResult<'benchmarks.get'>;
 
 /**
  * Diffusion sampling: a sampling run is a `sample` job (its curve is tracked with the optimizer
- * runs'); its designs are simulator queries, exported by id; and the stored benchmark figures.
+ * runs'); its designs are simulator queries, exported by id; the target placed for it; and the
+ * stored benchmark figures.
  */
 export const useSamplingStore = defineStore('sampling', () => {
   const { client } = useWorkbench();
@@ -24,6 +25,12 @@ export const useSamplingStore = defineStore('sampling', () => {
   /** These designs (by their queries' ids) as CSV or JSON, cheapest first. */
   function exportDesigns(projectId: number, queryIds: number[], format: 'csv' | 'json'): Promise<MethodResult<'designs.export'>> {
     return client.call('designs.export', { projectId, from: 'queries', ids: queryIds, topK: Math.max(1, queryIds.length), format });
+  }
+
+  /** the target placed on each project's Sample tab, kept while the user visits other tabs */
+  const targets = ref(new Map<number, [number, number]>());
+  function placeTarget(projectId: number, target: [number, number]): void {
+    targets.value = new Map(targets.value).set(projectId, [target[0], target[1]]);
   }
 
   const benchmarks = ref<Partial<Record<BenchmarkName, Benchmark>>>({});
@@ -41,5 +48,5 @@ export const useSamplingStore = defineStore('sampling', () => {
     }
   }
 
-  return { sample, exportDesigns, benchmarks, benchmarkErrors, loadBenchmark };
+  return { sample, exportDesigns, targets, placeTarget, benchmarks, benchmarkErrors, loadBenchmark };
 });
