@@ -233,7 +233,28 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect(page.getByTestId('task-x')).toHaveValue('0.4');
   await expect(page.getByTestId('task-y')).toHaveValue('0.2');
 
-  // 6. the model is deleted after confirmation; its sampled designs stay
+  // 6. a long sampling run is cancelled from its progress; the gallery keeps the finished run
+  await page.getByTestId('tab-sample').click();
+  // a new visit keeps the target, and starts the form afresh: particle sampling is off again
+  await expect(page.getByTestId('task-x')).toHaveValue('0.4');
+  await expect(page.getByTestId('sample-particles-enabled')).not.toBeChecked();
+  await page.getByTestId('sample-particles-enabled').check();
+  await page.getByTestId('sample-ps-rounds').fill('50');
+  await page.getByTestId('sample-ps-count').fill('8');
+  await page.getByTestId('start-sample').click();
+  const progress = page.getByTestId('diffusion-sampling').getByTestId('inline-job');
+  await expect(progress).toHaveAttribute('data-job-status', /queued|running/);
+  await progress.getByTestId('cancel-job').click();
+  const cancelled = page.locator('[data-testid="optimize-run"][data-kind="sample"][data-status="cancelled"]');
+  await expect(cancelled).toHaveCount(1, { timeout: 60_000 });
+  await expect(progress).toHaveCount(0);
+  await expect(page.getByTestId('sample-gallery').getByTestId('gallery-design')).toHaveCount(6);
+
+  // 7. the model is deleted after confirmation; its sampled designs stay
+  await page.getByTestId('tab-designs').click();
+  const total = (await page.getByTestId('pager-range').textContent())!.trim();
+  // the 14 queries of the first run, the one of the played rollout, and the cancelled run's
+  expect(Number(/of (\d+)$/.exec(total)?.[1])).toBeGreaterThanOrEqual(15);
   await page.getByTestId('tab-diffusion').click();
   await model.getByTestId('model-delete').click();
   const confirm = page.getByTestId('delete-model-dialog');
@@ -242,8 +263,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect(confirm).toBeHidden();
   await expect(page.getByTestId('diffusion-models-empty')).toBeVisible();
   await page.getByTestId('tab-designs').click();
-  // the 14 queries of the sampling run and the one of the played rollout
-  await expect(page.getByTestId('pager-range')).toHaveText('rows 1–15 of 15');
+  await expect(page.getByTestId('pager-range')).toHaveText(total);
 
   expect(errors).toEqual([]);
 });
