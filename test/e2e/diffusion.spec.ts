@@ -220,6 +220,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   // the paper's benchmark: its plot where it has been measured, else a note saying how to measure it
   const benchmark = page.getByTestId('benchmark-paper');
   await expect(benchmark.getByTestId('benchmark-missing').or(benchmark.getByTestId('benchmark-plot'))).toBeVisible();
+  await shot(page, '67-paper-benchmark', benchmark);
   if ((await benchmark.getAttribute('data-measured')) === 'yes') {
     // the SVG loads as a data URL under the page's Content-Security-Policy
     await expect.poll(() => benchmark.getByTestId('benchmark-plot').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
