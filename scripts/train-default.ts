@@ -3,6 +3,9 @@
 // simulator, trains a GNS with the workbench's own training job, evaluates it (held-out position
 // error, Spearman cost fidelity on 100 random designs and tasks) and copies the model files.
 //   npm run train:default -- [--trajectories 128] [--steps 3000] [--seed 1] [--steps-per-frame 8]
+//     [--radius R] [--noise STD] [--latent L] [--message-passing M] [--batch-size B] [--learning-rate LR]
+//     [--out DIR]   (the GNS options default to the gns.train job's defaults; --out writes the
+//                    model elsewhere than resources/, for experiments)
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +23,13 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3000' },
     seed: { type: 'string', default: '1' },
     'steps-per-frame': { type: 'string', default: '8' },
+    radius: { type: 'string' },
+    noise: { type: 'string' },
+    latent: { type: 'string' },
+    'message-passing': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'learning-rate': { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const trajectories = Number(values.trajectories);
@@ -27,6 +37,28 @@ const steps = Number(values.steps);
 const seed = Number(values.seed);
 // GNS steps per frame: the water moves up to ~0.12 box units a frame, several connectivity radii
 const stepsPerFrame = Number(values['steps-per-frame']);
+// GNS settings given on the command line; the rest are the gns.train job's defaults
+const optional = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+const gnsOptions = {
+  radius: optional(values.radius),
+  noiseStd: optional(values.noise),
+  latent: optional(values.latent),
+  messagePassingSteps: optional(values['message-passing']),
+  batchSize: optional(values['batch-size']),
+  learningRate: optional(values['learning-rate']),
+};
+const flags: [string, number | undefined][] = [
+  ['--radius', gnsOptions.radius],
+  ['--noise', gnsOptions.noiseStd],
+  ['--latent', gnsOptions.latent],
+  ['--message-passing', gnsOptions.messagePassingSteps],
+  ['--batch-size', gnsOptions.batchSize],
+  ['--learning-rate', gnsOptions.learningRate],
+];
+const extraFlags = flags
+  .filter(([, v]) => v !== undefined)
+  .map(([f, v]) => ` ${f} ${String(v)}`)
+  .join('');
 
 async function waitFor(wb: Workbench, job: JobInfo, label: string): Promise<JobInfo> {
   let last = '';
@@ -56,11 +88,21 @@ async function main(): Promise<void> {
     console.log(`Generating ${trajectories} ground-truth trajectories…`);
     const data = await waitFor(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
     const datasetId = (data.result as { datasetId: number }).datasetId;
-    const params = JobParams['gns.train'].parse({ name: 'FluidTool-2D default GNS', datasetIds: [datasetId], steps, decaySteps: steps, evalEvery: 100, patience: 10, fidelityDesigns: 100, seed });
+    const params = JobParams['gns.train'].parse({
+      name: 'FluidTool-2D default GNS',
+      datasetIds: [datasetId],
+      steps,
+      decaySteps: steps,
+      evalEvery: 100,
+      patience: 10,
+      fidelityDesigns: 100,
+      seed,
+      ...Object.fromEntries(Object.entries(gnsOptions).filter(([, v]) => v !== undefined)),
+    });
     console.log(`Training: ${JSON.stringify(params)}`);
     const trained = await waitFor(wb, wb.jobs.start('gns.train', params, project.id), 'train');
     const model = wb.models.get((trained.result as { modelId: number }).modelId);
-    const out = join(root, DEFAULT_MODEL_DIR);
+    const out = values.out ?? join(root, DEFAULT_MODEL_DIR);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(wb.models.dir(model), f), join(out, f));
@@ -71,7 +113,7 @@ async function main(): Promise<void> {
       config: model.config,
       metrics: model.metrics,
       trainedAt: new Date().toISOString(),
-      command: `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}`,
+      command: `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}${extraFlags}`,
       wallSeconds: Math.round((Date.now() - t0) / 1000),
     };
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
