@@ -1,0 +1,69 @@
+// bench:sampling-sweep — picks the sampler defaults that bench:paper uses, on tuning tasks drawn
+// from the whole task range with their own seed (never bench:paper's held-out tasks): conditional
+// guidance weight, requested cost quantile and particle temperature, for the shipped default
+// diffusion model on the ground truth. Writes bench/results/sampling-sweep.json.
+//   npm run bench:sampling-sweep -- [--tasks 4]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createHandlers } from '../src-main/api/handlers';
+import { dispatch } from '../src-main/api/dispatch';
+import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
+import { installDefaultDiffusion } from '../src-main/engine/models/default-model';
+import { seededRandom } from '../src-main/engine/random';
+import { Workbench } from '../src-main/engine/workbench';
+import type { JobInfo, SampleResult } from '../src-shared/api';
+import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
+import type { ApiEnvelope } from '../src-shared/errors';
+import { bundleWorkers } from '../scripts/lib/bundle-workers';
+import { quantile, writeResults } from './report';
+
+const { values } = parseArgs({ options: { tasks: { type: 'string', default: '4' } } });
+
+function ok<T>(e: ApiEnvelope<unknown>): T {
+  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+  return e.result as T;
+}
+
+async function main(): Promise<void> {
+  const root = join(__dirname, '..');
+  const bundles = await bundleWorkers(root);
+  const dataDir = mkdtempSync(join(tmpdir(), 'idw-bench-sweep-'));
+  const wb = new Workbench({ dataDir, mode: 'cli', jobs: { entry: { file: bundles.jobWorker } }, compute: { entry: bundles.computeWorker } });
+  const handlers = createHandlers(wb);
+  const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
+  try {
+    const project = wb.projects.create({ name: 'sweep', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+    if (!installDefaultDiffusion(wb.models, new OptimizationDatasets(wb.db), project)?.model) throw new Error('no shipped diffusion model: npm run train:default:diffusion');
+    const env = wb.environment(project.id);
+    const rand = seededRandom(777);
+    const tasks = Array.from({ length: Number(values.tasks) }, () => Array.from(env.sampleTask(rand)));
+    const sample = async (params: Record<string, unknown>, task: number[]): Promise<number> => {
+      const started = ok<JobInfo>(await call('jobs.start', { kind: 'sample', projectId: project.id, params: { count: 16, ddimSteps: 25, seed: 5, ...params, task } }));
+      const done = await wb.jobs.whenFinished(started.id);
+      if (done.status !== 'succeeded') throw new Error(`${done.error}`);
+      return (done.result as SampleResult).curve.at(-1)![1];
+    };
+    const rows: { settings: Record<string, unknown>; medianCost: number; costs: number[] }[] = [];
+    const grid: Record<string, unknown>[] = [];
+    for (const weight of [0, 1, 2, 4]) for (const costQuantile of [0, 0.05, 0.25]) if (weight > 0 || costQuantile === 0.05) grid.push({ conditional: { enabled: weight > 0, weight, costQuantile } });
+    for (const temperature of [0.002, 0.005, 0.01, 0.03]) grid.push({ conditional: { enabled: true, weight: 2, costQuantile: 0.05 }, particles: { enabled: true, count: 16, rounds: 2, temperature } });
+    for (const settings of grid) {
+      const costs: number[] = [];
+      for (const task of tasks) costs.push(await sample(settings, task));
+      const medianCost = quantile([...costs].sort((a, b) => a - b), 0.5);
+      rows.push({ settings, medianCost, costs });
+      console.log(`${JSON.stringify(settings)}: median best cost ${medianCost.toFixed(4)} (${costs.map((c) => c.toFixed(4)).join(', ')})`);
+    }
+    writeResults('sampling-sweep', `npm run bench:sampling-sweep -- --tasks ${values.tasks}`, { tasks, rows });
+  } finally {
+    await wb.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
