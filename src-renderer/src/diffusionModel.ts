@@ -1,18 +1,13 @@
 import type { ModelInfo } from '@shared/api';
-import { figure, integers, pairs, record } from './metricsReading';
-import type { LossCurves } from './simulatorModel';
+import { figure, record } from './metricsReading';
+import { trainingConfig, trainingMetrics, type TrainingConfig, type TrainingMetrics } from './modelTraining';
 
 // What a diffusion prior's ModelInfo carries in `metrics` and `config`, read defensively: a model
 // that has just started training has none of the figures, and every one then reads as null.
 
-export interface DiffusionMetrics extends LossCurves {
-  /** "training", "done" */
-  phase: string | null;
-  secondsPerStep: number | null;
-  trainingSeconds: number | null;
+export interface DiffusionMetrics extends TrainingMetrics {
   /** designs the denoiser learned from, and those held out for the validation loss */
   examples: { train: number; val: number } | null;
-  stoppedEarly: boolean | null;
 }
 
 /** The cost levels of the training designs: what a conditional model can be asked for. */
@@ -24,7 +19,7 @@ export interface CostLevels {
 }
 
 /** The denoiser, its schedule and the training parameters a model was started with. */
-export interface DiffusionConfig {
+export interface DiffusionConfig extends TrainingConfig {
   /** design dimension d */
   dim: number | null;
   width: number | null;
@@ -34,18 +29,9 @@ export interface DiffusionConfig {
   schedule: string | null;
   timesteps: number | null;
   costLevels: CostLevels | null;
-  backend: string | null;
-  datasetIds: number[];
   iterates: string | null;
   lastFraction: number | null;
   conditionDropout: number | null;
-  learningRate: number | null;
-  batchSize: number | null;
-  steps: number | null;
-  evalEvery: number | null;
-  patience: number | null;
-  validationFraction: number | null;
-  seed: number | null;
   /** the training parameters as stored, for a resume */
   training: Record<string, unknown>;
 }
@@ -56,17 +42,8 @@ export function diffusionMetrics(model: ModelInfo): DiffusionMetrics {
   const train = figure(examples.train);
   const val = figure(examples.val);
   return {
-    phase: typeof m.phase === 'string' ? m.phase : null,
-    step: figure(m.step),
-    steps: figure(m.steps),
-    trainLoss: pairs(m.trainLoss),
-    valLoss: pairs(m.valLoss),
-    bestStep: figure(m.bestStep),
-    bestValLoss: figure(m.bestValLoss),
-    secondsPerStep: figure(m.secondsPerStep),
-    trainingSeconds: figure(m.trainingSeconds),
+    ...trainingMetrics(m),
     examples: train === null || val === null ? null : { train, val },
-    stoppedEarly: typeof m.stoppedEarly === 'boolean' ? m.stoppedEarly : null,
   };
 }
 
@@ -84,11 +61,11 @@ export function diffusionConfig(model: ModelInfo): DiffusionConfig {
   const denoiser = record(config.denoiser);
   const schedule = record(config.schedule);
   const training = record(config.training);
-  const datasetIds = integers(training.datasetIds);
   // the network's own config wins: a resumed model keeps it whatever the request said
   const conditional = typeof denoiser.conditional === 'boolean' ? denoiser.conditional : typeof training.conditional === 'boolean' ? training.conditional : null;
   const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
   return {
+    ...trainingConfig(model),
     dim: figure(denoiser.dim),
     width: figure(denoiser.width) ?? figure(training.width),
     blocks: figure(denoiser.blocks) ?? figure(training.blocks),
@@ -96,18 +73,9 @@ export function diffusionConfig(model: ModelInfo): DiffusionConfig {
     schedule: text(schedule.kind) ?? text(training.schedule),
     timesteps: figure(schedule.timesteps) ?? figure(training.timesteps),
     costLevels: costLevels(config.costLevels),
-    backend: text(config.backend),
-    datasetIds: datasetIds.length ? datasetIds : model.datasetId === null ? [] : [model.datasetId],
     iterates: text(training.iterates),
     lastFraction: figure(training.lastFraction),
     conditionDropout: figure(training.conditionDropout),
-    learningRate: figure(training.learningRate),
-    batchSize: figure(training.batchSize),
-    steps: figure(training.steps),
-    evalEvery: figure(training.evalEvery),
-    patience: figure(training.patience),
-    validationFraction: figure(training.validationFraction),
-    seed: figure(training.seed),
     training,
   };
 }

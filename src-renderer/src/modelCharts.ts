@@ -1,6 +1,7 @@
 import type { XYChartConfig } from './charts';
 import { formatCost, formatSigned } from './format';
-import type { LossCurves, SimulatorMetrics } from './simulatorModel';
+import type { LossCurves } from './modelTraining';
+import type { SimulatorMetrics } from './simulatorModel';
 
 // Chart.js configurations for a learned simulator's figures: plain functions of its metrics,
 // rebuilt whenever the metrics change (ChartCanvas then updates the chart in place).

@@ -8,6 +8,7 @@ import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes } from '../base64';
 import { simulatorConfig, simulatorMetrics } from '../simulatorModel';
 import { diffusionConfig, diffusionMetrics } from '../diffusionModel';
+import { resumeBudget } from '../modelTraining';
 import { useJobsStore } from './jobs';
 
 export type GnsTrainParams = z.input<(typeof JobParams)['gns.train']>;
@@ -141,9 +142,9 @@ export const useModelsStore = defineStore(
     // the model's budget is sent: left out, the schema's default would stand in for it.
     resumeParams(model) {
       const config = simulatorConfig(model);
-      const budgets = [config.steps, simulatorMetrics(model).steps].filter((n): n is number => n !== null);
+      const budget = resumeBudget(config.steps, simulatorMetrics(model).steps);
       const params: GnsTrainParams = { datasetIds: config.datasetIds, resumeModelId: model.id };
-      if (budgets.length) params.steps = Math.max(...budgets);
+      if (budget !== null) params.steps = budget;
       return params;
     },
   }),
@@ -160,10 +161,10 @@ export const useDiffusionModelsStore = defineStore(
     resumeParams(model) {
       const config = diffusionConfig(model);
       const { name: _name, resumeModelId: _resume, ...training } = config.training;
-      const budgets = [config.steps, diffusionMetrics(model).steps].filter((n): n is number => n !== null);
+      const budget = resumeBudget(config.steps, diffusionMetrics(model).steps);
       const stored = JobParams['diffusion.train'].safeParse({ ...training, datasetIds: config.datasetIds, resumeModelId: model.id });
       const params: DiffusionTrainParams = stored.success ? stored.data : { datasetIds: config.datasetIds, resumeModelId: model.id };
-      if (budgets.length) params.steps = Math.max(...budgets);
+      if (budget !== null) params.steps = budget;
       return params;
     },
   }),
