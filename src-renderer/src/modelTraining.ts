@@ -1,8 +1,9 @@
-import type { ModelInfo } from '@shared/api';
+import type { DatasetInfo, ModelInfo } from '@shared/api';
 import { figure, integers, pairs, record } from './metricsReading';
+import { formatDate, formatDuration, formatLoss, formatNumber } from './format';
 
 // What every trained model (learned simulator or diffusion prior) reports of its training, read
-// defensively.
+// defensively, and how its figures and parameters read in the model tables and details.
 
 /** [step, loss] */
 export type CurvePoint = [number, number];
@@ -79,4 +80,62 @@ export function trainingConfig(model: ModelInfo): TrainingConfig {
 export function resumeBudget(configured: number | null, reported: number | null): number | null {
   const budgets = [configured, reported].filter((n): n is number => n !== null);
   return budgets.length ? Math.max(...budgets) : null;
+}
+
+/** One labelled figure of a model's details. */
+export interface Fact {
+  label: string;
+  value: string;
+}
+
+/** a figure for the details, or a dash */
+export function showFigure(value: number | null, digits = 4): string {
+  return value === null ? '—' : formatNumber(value, digits);
+}
+
+/** the names of the datasets a model learned from, a deleted one by its id */
+export function datasetNames(ids: readonly number[], datasets: readonly DatasetInfo[]): string {
+  return ids.map((id) => datasets.find((d) => d.id === id)?.name ?? `dataset #${id} (deleted)`).join(', ');
+}
+
+/** The facts of a training's progress (phase, steps, best loss) and of its timing (time, seconds per step). */
+export function trainingFacts(m: TrainingMetrics, configuredSteps: number | null): { progress: Fact[]; timing: Fact[] } {
+  return {
+    progress: [
+      { label: 'Phase', value: m.phase ?? '—' },
+      { label: 'Steps', value: `${m.step ?? 0} / ${m.steps ?? configuredSteps ?? '?'}${m.stoppedEarly ? ' (stopped early)' : ''}` },
+      { label: 'Best validation loss', value: m.bestValLoss === null ? '—' : `${formatLoss(m.bestValLoss)} at step ${m.bestStep}` },
+    ],
+    timing: [
+      { label: 'Training time', value: m.trainingSeconds === null ? '—' : formatDuration(m.trainingSeconds * 1000) },
+      { label: 'Seconds per step', value: m.secondsPerStep === null ? '—' : m.secondsPerStep.toPrecision(3) },
+    ],
+  };
+}
+
+/** the model's creation time, the last of its facts */
+export function createdFact(model: ModelInfo): Fact {
+  return { label: 'Created', value: formatDate(model.createdAt) };
+}
+
+/**
+ * The configuration rows every training shares: its optimisation (learning rate to validation
+ * fraction) and its record (seed, backend, datasets), for a model's own rows to go between.
+ */
+export function trainingConfigRows(c: TrainingConfig, datasets: readonly DatasetInfo[]): { optimisation: Fact[]; record: Fact[] } {
+  return {
+    optimisation: [
+      { label: 'Learning rate', value: c.learningRate === null ? '—' : String(c.learningRate) },
+      { label: 'Batch size', value: showFigure(c.batchSize) },
+      { label: 'Step budget', value: showFigure(c.steps) },
+      { label: 'Evaluate every', value: c.evalEvery === null ? '—' : `${c.evalEvery} steps` },
+      { label: 'Patience', value: c.patience === null ? '—' : `${c.patience} evaluations` },
+      { label: 'Validation fraction', value: showFigure(c.validationFraction) },
+    ],
+    record: [
+      { label: 'Seed', value: showFigure(c.seed) },
+      { label: 'Backend', value: c.backend ?? '—' },
+      { label: 'Datasets', value: datasetNames(c.datasetIds, datasets) || '—' },
+    ],
+  };
 }
