@@ -1,4 +1,4 @@
-import type { DatasetInfo, ModelInfo } from '@shared/api';
+import type { DatasetInfo, JobInfo, ModelInfo } from '@shared/api';
 import { figure, integers, pairs, record } from './metricsReading';
 import { formatDate, formatDuration, formatLoss, formatNumber } from './format';
 
@@ -75,6 +75,34 @@ export function trainingConfig(model: ModelInfo): TrainingConfig {
     backend: typeof config.backend === 'string' ? config.backend : null,
   };
 }
+
+/** A model of some kind as its tables read it: its training figures and parameters, and its kind's own. */
+export interface ModelReading {
+  metrics: TrainingMetrics;
+  config: TrainingConfig;
+}
+
+/** What every models table is given. */
+export interface ModelTableProps {
+  models: ModelInfo[];
+  /** each training model's job, for its live progress */
+  jobs: ReadonlyMap<number, JobInfo>;
+  /** the model shown below the table */
+  selectedId: number | null;
+  /** ids with an export, resume or stop in flight */
+  busy: ReadonlySet<number>;
+}
+
+/** What every models table asks of its tab, for one model. */
+export interface ModelTableEmits {
+  export: [model: ModelInfo];
+  resume: [model: ModelInfo];
+  stop: [model: ModelInfo];
+  delete: [model: ModelInfo];
+}
+
+/** One row of a models table: the reading, the step budget, the live training job and whether it can resume. */
+export type ModelRow<R extends ModelReading> = R & { model: ModelInfo; steps: number | null; job: JobInfo | null; canResume: boolean };
 
 /** The step budget a resume asks for: the larger of the configured one and the one the training reported. */
 export function resumeBudget(configured: number | null, reported: number | null): number | null {
