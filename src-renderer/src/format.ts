@@ -74,6 +74,11 @@ export function formatDuration(ms: number): string {
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
+/** an estimate's seconds, in whole seconds: "under a second", "12.0 s", "3 min 20 s" */
+export function formatEstimate(seconds: number): string {
+  return seconds < 1 ? 'under a second' : formatDuration(Math.round(seconds) * 1000);
+}
+
 const SUPERSCRIPT_DIGITS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
 
 /** 12 → "¹²", for powers such as [−1, 1]¹² in running text */

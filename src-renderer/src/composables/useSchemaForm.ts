@@ -9,8 +9,13 @@ export interface SchemaForm<S extends z.ZodType> {
   /** server messages that belong to no field shown */
   formMessages: ComputedRef<string[]>;
   serverMessages: Ref<FieldMessages>;
-  /** files a failed request's issues under their fields */
-  reportServerError(error: unknown): void;
+  /** true while a submitted request is in flight */
+  starting: Ref<boolean>;
+  /**
+   * Sends the parsed input, unless it does not parse, a request is in flight already or `ready`
+   * says no; a refused request's issues land under their fields.
+   */
+  submit(send: (data: z.output<S>) => Promise<void>, ready?: () => boolean): Promise<void>;
 }
 
 /**
@@ -26,6 +31,7 @@ export function useSchemaForm<S extends z.ZodType>(
   reword: (messages: FieldMessages) => FieldMessages = (messages) => messages,
 ): SchemaForm<S> {
   const serverMessages = ref<FieldMessages>({});
+  const starting = ref(false);
   const parsed = computed(() => schema.safeParse(input()) as ReturnType<S['safeParse']>);
   const clientMessages = computed<FieldMessages>(() => (parsed.value.success ? {} : reword(messagesFromZod(parsed.value.error!.issues))));
   return {
@@ -36,8 +42,19 @@ export function useSchemaForm<S extends z.ZodType>(
       const shown = fields().flatMap((f) => [f, `params.${f}`]);
       return [...unplacedMessages(serverMessages.value, shown), ...unplacedMessages(clientMessages.value, shown)];
     }),
-    reportServerError(error) {
-      serverMessages.value = messagesFromApiError(error);
+    starting,
+    async submit(send, ready = () => true) {
+      serverMessages.value = {};
+      const result = parsed.value as z.ZodSafeParseResult<z.output<S>>;
+      if (!result.success || starting.value || !ready()) return;
+      starting.value = true;
+      try {
+        await send(result.data);
+      } catch (error) {
+        serverMessages.value = messagesFromApiError(error);
+      } finally {
+        starting.value = false;
+      }
     },
   };
 }

@@ -1,0 +1,92 @@
+import { computed, reactive, ref, watch } from 'vue';
+import type { z } from 'zod';
+import type { DatasetInfo } from '@shared/api';
+import { fieldNumber, useSchemaForm } from './useSchemaForm';
+
+/** a dataset still being generated cannot be trained on */
+export function trainable(dataset: DatasetInfo): boolean {
+  return dataset.status !== 'building';
+}
+
+/** "10 – 1,000,000", "0.00001 – 0.01": a number's bounds in a job's schema */
+export function schemaBounds(rule: { minValue: number | null; maxValue: number | null }): string {
+  const show = (v: number | null): string => (v === null ? '?' : Number.isInteger(v) ? v.toLocaleString('en') : String(v));
+  return `${show(rule.minValue)} – ${show(rule.maxValue)}`;
+}
+
+/** One number setting of a train dialog. */
+export interface SettingField<K extends string> {
+  key: K;
+  label: string;
+  /** what it means, after the bounds */
+  about: string;
+}
+
+/**
+ * What a train dialog's form holds, checked against its job's schema as it is typed: an optional
+ * name, the datasets chosen (those still being generated left out), and the number settings as
+ * text, from the schema's defaults. `request` adds the dialog's own choices and the numbers it
+ * sends; `datasetKind` names the datasets when none is chosen. The datasets' message is the
+ * schema's or the server's about one of them; the others' go below the form.
+ */
+export function useTrainForm<S extends z.ZodType, K extends string>(
+  schema: S,
+  spec: {
+    keys: readonly K[];
+    defaults: Record<K, number>;
+    datasets: () => readonly DatasetInfo[];
+    datasetKind: string;
+    request: (numbers: (keys: readonly K[]) => Record<string, number>) => Record<string, unknown>;
+    /** the dialog's own choices, whose change clears the server's messages too */
+    choices?: () => unknown;
+  },
+) {
+  const name = ref('');
+  const chosen = ref<number[]>([]);
+  const defaultTexts = (): Record<K, string> => Object.fromEntries(spec.keys.map((k) => [k, String(spec.defaults[k])])) as Record<K, string>;
+  const texts = reactive(defaultTexts()) as Record<K, string>;
+  const numbers = (keys: readonly K[]): Record<string, number> => Object.fromEntries(keys.map((k) => [k, fieldNumber(texts[k])]));
+
+  const form = useSchemaForm(
+    schema,
+    () => ({
+      name: name.value.trim() === '' ? undefined : name.value,
+      datasetIds: chosen.value.filter((id) => spec.datasets().some((d) => d.id === id && trainable(d))),
+      ...spec.request(numbers),
+    }),
+    () => ['name', 'datasetIds', ...spec.keys],
+    (messages) => {
+      // "too small" on the list reads better in words
+      if (messages.datasetIds) messages.datasetIds = `choose at least one ${spec.datasetKind} dataset`;
+      return messages;
+    },
+  );
+  const { messageFor, formMessages, serverMessages } = form;
+
+  const datasetMessage = computed(() => {
+    const own = messageFor('datasetIds');
+    if (own) return own;
+    const item = Object.entries(serverMessages.value).find(([path]) => path.startsWith('params.datasetIds.'));
+    return item?.[1];
+  });
+
+  /** an opening starts afresh: no name, the default settings, these datasets chosen */
+  function reset(datasetIds: number[]): void {
+    name.value = '';
+    Object.assign(texts, defaultTexts());
+    chosen.value = datasetIds;
+    serverMessages.value = {};
+  }
+
+  watch([name, chosen, texts, spec.choices ?? (() => null)], () => (serverMessages.value = {}), { deep: true });
+
+  return {
+    ...form,
+    name,
+    chosen,
+    texts,
+    datasetMessage,
+    formMessages: computed(() => formMessages.value.filter((m) => !m.startsWith('params.datasetIds.'))),
+    reset,
+  };
+}
