@@ -253,6 +253,8 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
 
   // 7. the model is deleted after confirmation; its sampled designs stay
   await page.getByTestId('tab-designs').click();
+  // the tab opens on "no rows" until its first page has come
+  await expect(page.getByTestId('pager-range')).toHaveText(/^rows /);
   const total = (await page.getByTestId('pager-range').textContent())!.trim();
   // the 14 queries of the first run, the one of the played rollout, and the cancelled run's
   expect(Number(/of (\d+)$/.exec(total)?.[1])).toBeGreaterThanOrEqual(15);
