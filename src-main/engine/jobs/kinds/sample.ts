@@ -12,7 +12,7 @@ import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
 import { LearnedGradient } from '../../simulators/learned-gradient';
-import type { Simulator } from '../../simulators/simulator';
+import type { QueryOutcome, Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
 import { ProjectStore } from '../../storage/projects';
@@ -112,10 +112,16 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
         uniform: rand,
         normal: gaussian(rand),
         score: async (designs, phase) => {
-          ctx.throwIfCancelled();
-          const outcomes = await simulator.evaluate(designs, task, { projectId, method, run });
+          // in chunks that keep every worker busy: a cancel is noticed between them, and the curve grows as they land
+          const chunk = Math.max(8, 4 * ctx.compute().size);
+          const outcomes: QueryOutcome[] = [];
+          for (let i = 0; i < designs.length; i += chunk) {
+            ctx.throwIfCancelled();
+            const part = await simulator.evaluate(designs.slice(i, i + chunk), task, { projectId, method, run });
+            counted(part.map((o) => o.cost));
+            outcomes.push(...part);
+          }
           if (phase === 'final') finalOutcomes = outcomes;
-          counted(outcomes.map((o) => o.cost));
           return outcomes.map((o) => o.cost);
         },
         energyGradient: gradient
