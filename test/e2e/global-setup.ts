@@ -15,8 +15,9 @@ const root = join(__dirname, '..', '..');
 const STARTUP_TIMEOUT_MS = 30_000;
 
 /**
- * Starts one `idw serve` on a fresh data directory for the whole run and hands its URL and
- * token to the tests through IDW_E2E_URL / IDW_E2E_ORIGIN / IDW_E2E_TOKEN. Returns the teardown.
+ * Starts one `idw serve` on a fresh data directory for the whole run and hands its URL, token and
+ * data directory to the tests through IDW_E2E_URL / IDW_E2E_ORIGIN / IDW_E2E_TOKEN /
+ * IDW_E2E_DATA_DIR. Returns the teardown.
  */
 export default async function startWorkbenchServer(): Promise<() => Promise<void>> {
   for (const built of ['out/main/cli.js', 'out/renderer/index.html']) {
@@ -50,6 +51,7 @@ export default async function startWorkbenchServer(): Promise<() => Promise<void
   process.env.IDW_E2E_URL = announcement.url;
   process.env.IDW_E2E_ORIGIN = new URL(announcement.url).origin;
   process.env.IDW_E2E_TOKEN = announcement.token;
+  process.env.IDW_E2E_DATA_DIR = dataDir;
 
   return async () => {
     if (server.exitCode === null) {

@@ -1,12 +1,13 @@
 import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 
-// What every spec needs against the `idw serve` that global-setup.ts started: where it is, a
-// typed call into its API, page-error collection, opening a project tab, and project clean-up.
+// What every spec needs against the `idw serve` that global-setup.ts started: where it is and its
+// data directory, a typed call into its API, page-error collection, opening a project tab, and
+// project clean-up.
 
-export function server(): { url: string; origin: string; token: string } {
-  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token } = process.env;
-  if (!url || !origin || !token) throw new Error('global-setup did not start the workbench server');
-  return { url, origin, token };
+export function server(): { url: string; origin: string; token: string; dataDir: string } {
+  const { IDW_E2E_URL: url, IDW_E2E_ORIGIN: origin, IDW_E2E_TOKEN: token, IDW_E2E_DATA_DIR: dataDir } = process.env;
+  if (!url || !origin || !token || !dataDir) throw new Error('global-setup did not start the workbench server');
+  return { url, origin, token, dataDir };
 }
 
 export async function call<T>(request: APIRequestContext, method: string, args: object): Promise<T> {
