@@ -4,7 +4,8 @@ import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, s
 
 // Optimization against a real `idw serve` (see global-setup.ts): import a trajectory CSV through
 // the Data tab (preview, detected mapping, stats and histogram), run a small CEM job from the
-// Sample tab and watch its curve, then sort, select and export designs on the Designs tab.
+// Sample tab and watch its curve, then sort, select and export designs on the Designs tab; and
+// cancel a long CEM run from the Sample tab.
 
 test.use({ viewport: { width: 1280, height: 1100 } });
 
@@ -173,5 +174,59 @@ test('a small CEM run is started from the Sample tab, its curve grows live, and 
   expect(json.map((r) => r.cost.toPrecision(4))).toEqual(shownCosts.slice(0, 2));
   expect(json.map((r) => r.id)).toEqual(selectedIds);
   expect(json.every((r) => Array.isArray(r.design) && r.design.length === 4)).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('a long CEM run on the ground truth is cancelled from the Sample tab: it is marked cancelled and keeps its curve and its queries', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(180_000);
+  const errors = watchForPageErrors(page);
+  const projectId = await createProject(request, 'E2E optimize cancel', { particles: 36, frames: 14, joints: 4 });
+
+  await openTab(page, projectId, 'sample');
+  await page.getByTestId('optimizer-cem').click();
+  await expect(page.getByTestId('optimize-simulator-ground_truth')).toHaveAttribute('aria-checked', 'true');
+  // thousands of ground-truth rollouts: far longer than the test waits
+  await page.getByTestId('optimize-budget').fill('20000');
+  await page.getByTestId('optimize-cem-population').fill('8');
+  await page.getByTestId('start-optimize').click();
+
+  const run = page.getByTestId('optimize-run').first();
+  await expect(run).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  const curves = page.getByTestId('optimize-curves');
+  const points = async (): Promise<number> => Number(await curves.getAttribute('data-points'));
+  await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  const before = await points();
+
+  await run.getByTestId('cancel-optimize').click();
+  await expect(run).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
+  await expect(run.getByTestId('cancel-optimize')).toHaveCount(0);
+  // the curve drawn so far stays, with the queries it got to and the best cost it found
+  expect(await points()).toBeGreaterThanOrEqual(before);
+  await expect.poll(() => drawnPixels(curves)).toBeGreaterThan(500);
+  const queries = Number(await run.getByTestId('run-queries').textContent());
+  expect(queries).toBeGreaterThanOrEqual(before * 8);
+  expect(queries).toBeLessThan(20000);
+  await expect(run.getByTestId('run-best-cost')).toHaveText(/^\d/);
+  const bestCost = (await run.getByTestId('run-best-cost').textContent())!.trim();
+  await pageShot(page, '44-optimize-cancelled');
+
+  // every query it made is stored, the cheapest of them its best
+  await page.getByTestId('tab-designs').click();
+  await expect(page.getByTestId('pager-range')).toHaveText(/^rows /);
+  const stored = Number(/of (\d+)$/.exec((await page.getByTestId('pager-range').textContent())!.trim())?.[1]);
+  expect(stored).toBeGreaterThanOrEqual(queries);
+  await page.getByTestId('designs-sort').selectOption('cost');
+  await expect(page.getByTestId('design-row').first().getByTestId('design-cost')).toHaveText(bestCost);
+
+  // back on the Sample tab, the cancelled run and its curve are still there
+  await page.getByTestId('tab-sample').click();
+  const again = page.getByTestId('optimize-run').first();
+  await expect(again).toHaveAttribute('data-status', 'cancelled');
+  await expect(again.getByTestId('run-queries')).toHaveText(String(queries));
+  expect(await points()).toBeGreaterThanOrEqual(before);
+  await expect.poll(() => drawnPixels(curves)).toBeGreaterThan(500);
   expect(errors).toEqual([]);
 });
