@@ -3,11 +3,8 @@
 // (25 steps) in onnxruntime and in TF.js, unguided and with conditional guidance; the wall time of
 // a sample job with particle sampling (N = 64, k = 3, 3-step estimator, 64 final designs) on the
 // default FluidTool-2D ground truth, every query stored. Writes bench/results/diffusion.json.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHandlers } from '../src-main/api/handlers';
-import { dispatch } from '../src-main/api/dispatch';
 import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
 import { DenoiserNetwork, TIME_EMBEDDING_DEFAULT, type DenoiserConfig } from '../src-main/engine/diffusion/denoiser';
 import { exportDenoiserOnnx } from '../src-main/engine/diffusion/onnx-export';
@@ -19,17 +16,11 @@ import { denoisingBatch, DiffusionTrainer, stepRandom } from '../src-main/engine
 import { gaussian } from '../src-main/engine/optimizers/optimizer';
 import { seededRandom } from '../src-main/engine/random';
 import { loadTf } from '../src-main/engine/tf';
-import { Workbench } from '../src-main/engine/workbench';
 import type { JobInfo, SampleResult } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
-import type { ApiEnvelope } from '../src-shared/errors';
-import { bundleWorkers } from '../scripts/lib/bundle-workers';
+import { benchWorkbench, ok } from './harness';
 import { summarize, writeResults } from './report';
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 async function throughput(model: EpsilonModel, guided: boolean, batch: number, repeats: number): Promise<{ designsPerSecond: number; msPerPass: ReturnType<typeof summarize> }> {
   const schedule = makeSchedule('cosine', 100);
@@ -84,11 +75,8 @@ async function main(): Promise<void> {
 
   // a sample job with particle sampling on the default ground truth, through the workbench
   const root = join(__dirname, '..');
-  const bundles = await bundleWorkers(root);
-  const dataDir = mkdtempSync(join(tmpdir(), 'idw-bench-diffusion-'));
-  const wb = new Workbench({ dataDir, mode: 'cli', jobs: { entry: { file: bundles.jobWorker } }, compute: { entry: bundles.computeWorker } });
-  const handlers = createHandlers(wb);
-  const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
+  const bench = await benchWorkbench('diffusion');
+  const { wb, call } = bench;
   let particle: Record<string, unknown>;
   try {
     const projectId = wb.projects.create({ name: 'bench', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS }).id;
@@ -112,8 +100,7 @@ async function main(): Promise<void> {
     particle = { N: 64, k: 3, estimatorSteps: 3, finalDesigns: 64, queries: result.queries, wallSeconds: Number(seconds.toFixed(2)), simulatorSecondsSummedOverWorkers: Number((simulatorMs / 1000).toFixed(2)), workers: wb.compute.size };
     console.log(`particle sampling N 64, k 3 + 64 final designs on the ground truth: ${seconds.toFixed(1)} s wall, ${result.queries} queries`);
   } finally {
-    await wb.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
   net.dispose();
   const file = writeResults('diffusion', 'npm run bench:diffusion', { backend, trainingStepMs: train, sampling, particleSampling: particle });

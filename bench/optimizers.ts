@@ -3,35 +3,20 @@
 // search, 3 seeds each, median and interquartile range at every batch. With --with-adam it also
 // trains a small learned simulator (a few hundred steps on a small physics dataset) and runs Adam
 // through it; its best designs are then re-scored on the ground truth. Writes bench/results/optimizers.json.
-import { join } from 'node:path';
-import { createHandlers } from '../src-main/api/handlers';
-import { dispatch } from '../src-main/api/dispatch';
 import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
-import { Workbench } from '../src-main/engine/workbench';
 import type { JobInfo } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
-import type { ApiEnvelope } from '../src-shared/errors';
-import { bundleWorkers } from '../scripts/lib/bundle-workers';
+import { benchWorkbench, ok } from './harness';
 import { band, writeResults } from './report';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 
 const SEEDS = [1, 2, 3];
 const BUDGET = 256;
 const withAdam = process.argv.includes('--with-adam');
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 async function main(): Promise<void> {
-  const root = join(__dirname, '..');
-  const bundles = await bundleWorkers(root);
-  const dataDir = mkdtempSync(join(tmpdir(), 'idw-bench-optimizers-'));
-  const wb = new Workbench({ dataDir, mode: 'cli', jobs: { entry: { file: bundles.jobWorker } }, compute: { entry: bundles.computeWorker } });
-  const handlers = createHandlers(wb);
-  const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
+  const bench = await benchWorkbench('optimizers');
+  const { wb, call } = bench;
   try {
     const projectId = wb.projects.create({ name: 'bench', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS }).id;
     const task = Array.from(wb.environment(projectId).defaultTask());
@@ -99,9 +84,7 @@ async function main(): Promise<void> {
     const file = writeResults('optimizers', `npm run bench:optimizers${withAdam ? ' -- --with-adam' : ''}`, figures);
     console.log(`wrote ${file}`);
   } finally {
-    await wb.close();
-    bundles.remove();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

@@ -1,28 +1,25 @@
 // bench:paper — the paper's headline (METHOD.md §9, issue #6) on FluidTool-2D: best cost against
 // cumulative simulator queries for CEM, DDM unconditional and DDM + conditional guidance, each
 // with and without particle sampling, over held-out tasks × seeds (median and IQR); Q(C*), the
-// queries each needs to reach C* = CEM's median full-budget cost on the task; transfer with
+// queries each needs to reach C* = CEM's median full-budget cost on the task; plain sampling with
+// as many queries as particle sampling spends, for the comparison at equal queries; transfer with
 // conditional models trained on a matching, a non-matching and a mixed task family. Adam and
 // energy guidance follow the learned simulator's gradient: they run on a subset of tasks, with
 // what they cost printed, when a learned simulator is installed. Every query goes through the
 // workbench's jobs and is stored. Writes bench/results/paper.json and paper.svg, copied to
 // resources/benchmarks/ for the app.
 //   npm run bench:paper -- [--tasks 8] [--seeds 3] [--simulator ground_truth|learned] [--quick]
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createHandlers } from '../src-main/api/handlers';
-import { dispatch } from '../src-main/api/dispatch';
 import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
 import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
 import { installDefaultDiffusion, installDefaultModel } from '../src-main/engine/models/default-model';
 import { seededRandom } from '../src-main/engine/random';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
-import { BUILTIN_PROJECT_NAME, Workbench } from '../src-main/engine/workbench';
+import { BUILTIN_PROJECT_NAME } from '../src-main/engine/workbench';
 import type { JobInfo, ModelInfo, ProjectSummary, SampleResult, SimulationResult } from '../src-shared/api';
-import type { ApiEnvelope } from '../src-shared/errors';
-import { bundleWorkers } from '../scripts/lib/bundle-workers';
+import { benchWorkbench, ok } from './harness';
 import { band, quantile, writeResults } from './report';
 
 const { values } = parseArgs({
@@ -51,11 +48,9 @@ const SAMPLES = 16;
 const PARTICLES = { enabled: true, count: 16, rounds: 2, temperature: 0.01, sigma: 0.5, estimatorSteps: 3 };
 const NO_PARTICLES = { ...PARTICLES, enabled: false };
 const COND = { enabled: true, weight: 2, costQuantile: 0.05 };
+/** what particle sampling spends: N k + count queries */
+const EQUAL_QUERIES = PARTICLES.count * PARTICLES.rounds + SAMPLES;
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 interface RunOutcome {
   method: string;
@@ -76,11 +71,8 @@ function stats(v: number[]): { median: number; q25: number; q75: number } {
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
-  const bundles = await bundleWorkers(root);
-  const dataDir = mkdtempSync(join(tmpdir(), 'idw-bench-paper-'));
-  const wb = new Workbench({ dataDir, mode: 'cli', jobs: { entry: { file: bundles.jobWorker } }, compute: { entry: bundles.computeWorker } });
-  const handlers = createHandlers(wb);
-  const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
+  const bench = await benchWorkbench('paper');
+  const { wb, call } = bench;
   const t0 = Date.now();
   const job = async (kind: string, projectId: number, params: Record<string, unknown>): Promise<JobInfo> => {
     const started = ok<JobInfo>(await call('jobs.start', { kind, projectId, params }));
@@ -155,6 +147,9 @@ async function main(): Promise<void> {
         await sampleRun('DDM + PS', task, seed, { modelId: mainModel, particles: PARTICLES });
         await sampleRun('DDM + cond', task, seed, { modelId: mainModel, conditional: COND, particles: NO_PARTICLES });
         await sampleRun('DDM + cond + PS', task, seed, { modelId: mainModel, conditional: COND, particles: PARTICLES });
+        // particle sampling against plain sampling at the same number of queries (N k + count)
+        await sampleRun('DDM, 48 samples', task, seed, { modelId: mainModel, count: EQUAL_QUERIES, particles: NO_PARTICLES });
+        await sampleRun('DDM + cond, 48 samples', task, seed, { modelId: mainModel, count: EQUAL_QUERIES, conditional: COND, particles: NO_PARTICLES });
       }
     }
 
@@ -248,8 +243,7 @@ async function main(): Promise<void> {
     copyFileSync(svgFile, join(shippedDir, 'paper.svg'));
     console.log(`written ${file} and ${svgFile} (${((Date.now() - t0) / 60000).toFixed(1)} min)`);
   } finally {
-    await wb.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

@@ -3,36 +3,21 @@
 // guidance weight, requested cost quantile and particle temperature, for the shipped default
 // diffusion model on the ground truth. Writes bench/results/sampling-sweep.json.
 //   npm run bench:sampling-sweep -- [--tasks 4]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createHandlers } from '../src-main/api/handlers';
-import { dispatch } from '../src-main/api/dispatch';
 import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
 import { installDefaultDiffusion } from '../src-main/engine/models/default-model';
 import { seededRandom } from '../src-main/engine/random';
-import { Workbench } from '../src-main/engine/workbench';
 import type { JobInfo, SampleResult } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
-import type { ApiEnvelope } from '../src-shared/errors';
-import { bundleWorkers } from '../scripts/lib/bundle-workers';
+import { benchWorkbench, ok } from './harness';
 import { quantile, writeResults } from './report';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '4' } } });
 
-function ok<T>(e: ApiEnvelope<unknown>): T {
-  if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
-  return e.result as T;
-}
 
 async function main(): Promise<void> {
-  const root = join(__dirname, '..');
-  const bundles = await bundleWorkers(root);
-  const dataDir = mkdtempSync(join(tmpdir(), 'idw-bench-sweep-'));
-  const wb = new Workbench({ dataDir, mode: 'cli', jobs: { entry: { file: bundles.jobWorker } }, compute: { entry: bundles.computeWorker } });
-  const handlers = createHandlers(wb);
-  const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
+  const bench = await benchWorkbench('sweep');
+  const { wb, call } = bench;
   try {
     const project = wb.projects.create({ name: 'sweep', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
     if (!installDefaultDiffusion(wb.models, new OptimizationDatasets(wb.db), project)?.model) throw new Error('no shipped diffusion model: npm run train:default:diffusion');
@@ -58,8 +43,7 @@ async function main(): Promise<void> {
     }
     writeResults('sampling-sweep', `npm run bench:sampling-sweep -- --tasks ${values.tasks}`, { tasks, rows });
   } finally {
-    await wb.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

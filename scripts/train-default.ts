@@ -6,15 +6,19 @@
 //     [--radius 0.03] [--noise STD] [--latent L] [--message-passing M] [--batch-size B] [--learning-rate LR]
 //     [--out DIR]   (the other GNS options default to the gns.train job's defaults; --out writes the
 //                    model elsewhere than resources/, for experiments)
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//     [--skip-diffusion]  (otherwise it then makes the default trajectories and diffusion prior, as
+//                    npm run train:default:diffusion does)
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { JobParams, type JobInfo } from '../src-shared/api';
+import { JobParams } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
-import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FILES, type DefaultModelManifest } from '../src-main/engine/models/default-model';
+import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FILES } from '../src-main/engine/models/default-model';
 import { Workbench } from '../src-main/engine/workbench';
 import { bundleWorkers } from './lib/bundle-workers';
+import { DEFAULT_DIFFUSION_OPTIONS, makeDefaultDiffusion } from './lib/default-diffusion';
+import { shipModel, waitForJob } from './lib/shipping';
 
 const root = join(__dirname, '..');
 const { values } = parseArgs({
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string' },
     'learning-rate': { type: 'string' },
     out: { type: 'string' },
+    'skip-diffusion': { type: 'boolean', default: false },
   },
 });
 const trajectories = Number(values.trajectories);
@@ -62,24 +67,6 @@ const extraFlags = flags
   .map(([f, v]) => ` ${f} ${String(v)}`)
   .join('');
 
-async function waitFor(wb: Workbench, job: JobInfo, label: string): Promise<JobInfo> {
-  let last = '';
-  const t0 = Date.now();
-  const off = wb.events.on((event, payload) => {
-    const j = payload as JobInfo;
-    if (event !== 'job.updated' || j.id !== job.id) return;
-    const line = `[${label}] ${(j.progress * 100).toFixed(0)}% ${j.message ?? ''}`;
-    if (line !== last && (j.progress === 1 || Date.now() % 20 < 3 || /evaluat|rollouts|Export/i.test(j.message ?? ''))) {
-      console.log(`${line}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      last = line;
-    }
-  });
-  const done = await wb.jobs.whenFinished(job.id);
-  off();
-  if (done.status !== 'succeeded') throw new Error(`${label} ${done.status}: ${done.error ?? ''}`);
-  return done;
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'idw-train-default-'));
   const bundles = await bundleWorkers(root);
@@ -88,7 +75,7 @@ async function main(): Promise<void> {
   try {
     const project = wb.projects.create({ name: 'FluidTool-2D', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
     console.log(`Generating ${trajectories} ground-truth trajectories…`);
-    const data = await waitFor(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
+    const data = await waitForJob(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
     const datasetId = (data.result as { datasetId: number }).datasetId;
     const params = JobParams['gns.train'].parse({
       name: 'FluidTool-2D default GNS',
@@ -102,29 +89,21 @@ async function main(): Promise<void> {
       ...Object.fromEntries(Object.entries(gnsOptions).filter(([, v]) => v !== undefined)),
     });
     console.log(`Training: ${JSON.stringify(params)}`);
-    const trained = await waitFor(wb, wb.jobs.start('gns.train', params, project.id), 'train');
+    const trained = await waitForJob(wb, wb.jobs.start('gns.train', params, project.id), 'train');
     const model = wb.models.get((trained.result as { modelId: number }).modelId);
     const out = values.out ?? join(root, DEFAULT_MODEL_DIR);
-    rmSync(out, { recursive: true, force: true });
-    mkdirSync(out, { recursive: true });
-    for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(wb.models.dir(model), f), join(out, f));
-    const manifest: DefaultModelManifest = {
-      name: model.name,
-      environment: 'fluidtool-2d',
-      settings: FLUIDTOOL2D_DEFAULTS,
-      config: model.config,
-      metrics: model.metrics,
-      trainedAt: new Date().toISOString(),
-      command: `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}${extraFlags}`,
-      wallSeconds: Math.round((Date.now() - t0) / 1000),
-    };
-    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const command = `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}${extraFlags}`;
+    const manifest = shipModel(wb, model, out, DEFAULT_MODEL_FILES, command, t0);
     const m = model.metrics as { spearman?: number; positionError?: Record<string, number>; bestValLoss?: number; step?: number; stoppedEarly?: boolean };
     console.log(`\nDefault model written to ${out}`);
     console.log(`  steps ${m.step}${m.stoppedEarly ? ' (stopped early)' : ''}, best validation loss ${m.bestValLoss?.toPrecision(4)}`);
     console.log(`  held-out position error ${JSON.stringify(m.positionError)}`);
     console.log(`  Spearman cost fidelity ${m.spearman?.toFixed(3)} over ${params.fidelityDesigns} random designs (target ≥ 0.9)`);
     console.log(`  wall time ${manifest.wallSeconds} s`);
+    if (values['skip-diffusion'] || values.out) return;
+    // the diffusion half: default trajectories and prior (also alone: npm run train:default:diffusion)
+    const d = DEFAULT_DIFFUSION_OPTIONS;
+    await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --seed ${d.seed})`);
   } finally {
     await wb.close();
     bundles.remove();

@@ -2,13 +2,13 @@
 // (issue #6): CEM runs on the ground truth over tasks sampled from the whole task range, every
 // iterate kept; a conditional diffusion prior trained on them; both written to resources/, from
 // where new workbenches install them into the built-in project.
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { JobParams, type JobInfo } from '../../src-shared/api';
-import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
+import { JobParams } from '../../src-shared/api';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
-import { DEFAULT_DIFFUSION_DIR, DEFAULT_DIFFUSION_FILES, DEFAULT_TRAJECTORIES_FILE, type DefaultModelManifest } from '../../src-main/engine/models/default-model';
+import { DEFAULT_DIFFUSION_DIR, DEFAULT_DIFFUSION_FILES, DEFAULT_TRAJECTORIES_FILE } from '../../src-main/engine/models/default-model';
 import type { Workbench } from '../../src-main/engine/workbench';
+import { shipModel, waitForJob } from './shipping';
 
 export interface DefaultDiffusionOptions {
   /** CEM runs, each on its own random task */
@@ -23,30 +23,16 @@ export interface DefaultDiffusionOptions {
 
 export const DEFAULT_DIFFUSION_OPTIONS: DefaultDiffusionOptions = { runs: 48, budget: 96, population: 16, steps: 3000, seed: 1 };
 
-async function waitFor(wb: Workbench, job: JobInfo, label: string): Promise<JobInfo> {
-  let last = 0;
-  const off = wb.events.on((event, payload) => {
-    const j = payload as JobInfo;
-    if (event !== 'job.updated' || j.id !== job.id || Date.now() - last < 10_000) return;
-    last = Date.now();
-    console.log(`[${label}] ${(j.progress * 100).toFixed(0)}% ${j.message ?? ''}`);
-  });
-  const done = await wb.jobs.whenFinished(job.id);
-  off();
-  if (done.status !== 'succeeded') throw new Error(`${label} ${done.status}: ${done.error ?? ''}`);
-  return done;
-}
-
 /** Generates the trajectories and trains the model in `projectId` (default settings), then writes both to resources/. */
 export async function makeDefaultDiffusion(wb: Workbench, projectId: number, root: string, opts: DefaultDiffusionOptions, command: string): Promise<void> {
   const t0 = Date.now();
   console.log(`Generating ${opts.runs} CEM runs of ${opts.budget} ground-truth queries…`);
   const dataParams = JobParams['dataset.optimization'].parse({ name: 'default trajectories', runs: opts.runs, optimizers: ['cem'], budget: opts.budget, seed: opts.seed, cem: { population: opts.population } });
-  const data = await waitFor(wb, wb.jobs.start('dataset.optimization', dataParams, projectId), 'trajectories');
+  const data = await waitForJob(wb, wb.jobs.start('dataset.optimization', dataParams, projectId), 'trajectories');
   const datasetId = (data.result as { datasetId: number }).datasetId;
   const params = JobParams['diffusion.train'].parse({ name: 'FluidTool-2D default diffusion prior', datasetIds: [datasetId], steps: opts.steps, evalEvery: 100, patience: 10, seed: opts.seed });
   console.log(`Training the diffusion prior: ${JSON.stringify(params)}`);
-  const trained = await waitFor(wb, wb.jobs.start('diffusion.train', params, projectId), 'diffusion');
+  const trained = await waitForJob(wb, wb.jobs.start('diffusion.train', params, projectId), 'diffusion');
   const model = wb.models.get((trained.result as { modelId: number }).modelId);
 
   const records = [...new OptimizationDatasets(wb.db).records(datasetId)].map((r) => ({ run: r.run, optimizer: r.optimizer, iteration: r.iteration, task: Array.from(r.task), design: Array.from(r.design), cost: r.cost }));
@@ -54,20 +40,7 @@ export async function makeDefaultDiffusion(wb: Workbench, projectId: number, roo
   mkdirSync(dirname(trajectories), { recursive: true });
   writeFileSync(trajectories, JSON.stringify(records) + '\n');
   const out = join(root, DEFAULT_DIFFUSION_DIR);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  for (const f of DEFAULT_DIFFUSION_FILES) copyFileSync(join(wb.models.dir(model), f), join(out, f));
-  const manifest: DefaultModelManifest = {
-    name: model.name,
-    environment: 'fluidtool-2d',
-    settings: FLUIDTOOL2D_DEFAULTS,
-    config: model.config,
-    metrics: model.metrics,
-    trainedAt: new Date().toISOString(),
-    command,
-    wallSeconds: Math.round((Date.now() - t0) / 1000),
-  };
-  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  shipModel(wb, model, out, DEFAULT_DIFFUSION_FILES, command, t0);
   const m = model.metrics as { step?: number; bestValLoss?: number; examples?: { train: number; val: number } };
   console.log(`Default diffusion model written to ${out} (${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, ${m.examples?.train} + ${m.examples?.val} designs)`);
   console.log(`Default trajectories written to ${trajectories} (${records.length} iterates)`);
