@@ -9,7 +9,7 @@
 // workbench's jobs and is stored. Writes bench/results/paper.json and paper.svg, copied to
 // resources/benchmarks/ for the app.
 //   npm run bench:paper -- [--tasks 8] [--seeds 3] [--simulator ground_truth|learned] [--quick]
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'transfer-runs': { type: 'string', default: '24' },
     'train-steps': { type: 'string', default: '1500' },
     quick: { type: 'boolean', default: false },
+    /** redraw paper.svg from the stored paper.json without running anything */
+    'plot-only': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
@@ -71,6 +73,15 @@ function stats(v: number[]): { median: number; q25: number; q75: number } {
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
+  if (values['plot-only']) {
+    const stored = JSON.parse(readFileSync(join(root, 'bench', 'results', 'paper.json'), 'utf8')) as { figures: { methods: Parameters<typeof plot>[0] } };
+    const svg = await plot(stored.figures.methods);
+    writeFileSync(join(root, 'bench', 'results', 'paper.svg'), svg);
+    mkdirSync(join(root, 'resources', 'benchmarks'), { recursive: true });
+    writeFileSync(join(root, 'resources', 'benchmarks', 'paper.svg'), svg);
+    console.log('paper.svg redrawn from paper.json');
+    return;
+  }
   const bench = await benchWorkbench('paper');
   const { wb, call } = bench;
   const t0 = Date.now();
@@ -257,24 +268,25 @@ async function plot(summary: Record<string, { relativeCurve: { queries: number; 
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
+    config: { legend: { orient: 'bottom', columns: 3, labelLimit: 260 } },
     hconcat: [
       {
         title: 'Best cost / C* against simulator queries (median, IQR over tasks × seeds)',
-        width: 460,
-        height: 300,
+        width: 520,
+        height: 320,
         layer: [
-          { data: { values: curves }, mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { x: { field: 'queries', type: 'quantitative', scale: { type: 'log' }, title: 'simulator queries' }, y: { field: 'q25', type: 'quantitative', title: "best cost / C* (CEM's median full-budget cost on the task)" }, y2: { field: 'q75' }, color: { field: 'method', type: 'nominal' } } },
           { data: { values: curves }, mark: { type: 'line', interpolate: 'step-after', point: true }, encoding: { x: { field: 'queries', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' }, color: { field: 'method', type: 'nominal' } } },
+          { data: { values: curves }, mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { x: { field: 'queries', type: 'quantitative', scale: { type: 'log', domain: [10, 300], nice: false }, title: 'simulator queries (log)' }, y: { field: 'q25', type: 'quantitative', scale: { zero: false }, title: "best cost / C* (CEM's median full-budget cost)" }, y2: { field: 'q75' }, color: { field: 'method', type: 'nominal' } } },
           { data: { values: [{ c: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'grey' }, encoding: { y: { field: 'c', type: 'quantitative' } } },
         ],
       },
       {
         title: 'Transfer: final cost / C* (median, IQR)',
-        width: 240,
-        height: 300,
+        width: 260,
+        height: 320,
         data: { values: transfer.map(([method, s]) => ({ method: method.replace('transfer ', ''), ...s.relativeFinalCost })) },
         layer: [
-          { mark: 'bar', encoding: { x: { field: 'method', type: 'nominal', title: null, sort: null }, y: { field: 'median', type: 'quantitative', title: 'final cost / C*' } } },
+          { mark: { type: 'point', filled: true, size: 80 }, encoding: { x: { field: 'method', type: 'nominal', title: null, sort: null }, y: { field: 'median', type: 'quantitative', title: 'final cost / C*', scale: { zero: false } } } },
           { mark: 'rule', encoding: { x: { field: 'method', type: 'nominal', sort: null }, y: { field: 'q25', type: 'quantitative' }, y2: { field: 'q75' } } },
         ],
       },
