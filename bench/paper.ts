@@ -63,6 +63,8 @@ interface RunOutcome {
   finalCost: number;
   bestDesign: number[];
   seconds: number;
+  /** the best design's cost on the ground truth, when it was scored by another simulator */
+  groundTruthCost?: number;
 }
 
 const r5 = (x: number): number => Number(x.toPrecision(5));
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
       for (const r of runs) {
         if (SIMULATOR === 'ground_truth' && r.method !== 'Adam' && r.method !== 'DDM + energy') continue;
         const sim = ok<SimulationResult>(await call('simulate.run', { projectId, design: r.bestDesign, task: r.task, simulator: 'ground_truth', method: 'bench.rescore' }));
-        (r as RunOutcome & { groundTruthCost?: number }).groundTruthCost = sim.cost;
+        r.groundTruthCost = sim.cost;
       }
     }
 
@@ -212,7 +214,7 @@ async function main(): Promise<void> {
         const rs = runs.filter((r) => r.method === m);
         const q = rs.map(queriesTo);
         const reached = q.filter(Number.isFinite);
-        const gt = rs.map((r) => (r as RunOutcome & { groundTruthCost?: number }).groundTruthCost).filter((v): v is number => v !== undefined);
+        const gt = rs.map((r) => r.groundTruthCost).filter((v): v is number => v !== undefined);
         return [
           m,
           {
@@ -238,7 +240,7 @@ async function main(): Promise<void> {
       methods: summary,
       gradient,
       wallMinutes: r5((Date.now() - t0) / 60000),
-      runs: runs.map((r) => ({ method: r.method, task: r.task, seed: r.seed, queries: r.queries, finalCost: r5(r.finalCost), groundTruthCost: (r as RunOutcome & { groundTruthCost?: number }).groundTruthCost ?? null })),
+      runs: runs.map((r) => ({ method: r.method, task: r.task, seed: r.seed, queries: r.queries, finalCost: r5(r.finalCost), groundTruthCost: r.groundTruthCost ?? null })),
     };
     console.log('\nmethod                  queries  final cost median [IQR]        Q(C*) (reached)');
     for (const [m, s] of Object.entries(summary)) {

@@ -57,12 +57,12 @@ export function conditionScale(examples: readonly IterateRecord[], taskLower: re
   if (!examples.length) throw new Error('no training examples');
   const costs = Float64Array.from(examples, (r) => r.cost).sort();
   const mean = costs.reduce((a, b) => a + b, 0) / costs.length;
-  const variance = costs.reduce((a, c) => a + (c - mean) ** 2, 0) / costs.length;
+  const std = Math.sqrt(costs.reduce((a, c) => a + (c - mean) ** 2, 0) / costs.length);
   return {
     taskCentre: taskLower.map((l, i) => (l + taskUpper[i]!) / 2),
     taskHalfRange: taskLower.map((l, i) => Math.max(1e-9, (taskUpper[i]! - l) / 2)),
     costMean: mean,
-    costStd: Math.sqrt(variance) > 1e-12 ? Math.sqrt(variance) : 1,
+    costStd: std > 1e-12 ? std : 1,
     costMin: costs[0]!,
     costMax: costs[costs.length - 1]!,
     costQuantiles: Array.from({ length: 21 }, (_, k) => quantileSorted(costs, k / 20)),

@@ -24,6 +24,9 @@ export interface DenoiserConfig {
 
 export const TIME_EMBEDDING_DEFAULT = 64;
 
+/** TF.js variable names must be unique across networks */
+let uniqueId = 0;
+
 export function conditionSize(c: DenoiserConfig): number {
   return c.taskDim + 1;
 }
@@ -228,4 +231,3 @@ export class DenoiserNetwork {
   }
 }
 
-let uniqueId = 0;

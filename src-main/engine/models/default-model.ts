@@ -9,7 +9,8 @@ import type { ModelStore } from './store';
 // The default learned simulator for the built-in FluidTool-2D settings, made by
 // `npm run train:default` and shipped in resources/, so a new user can use it at once.
 
-export const DEFAULT_MODEL_DIR = 'resources/models/fluidtool2d-default';
+const DEFAULT_MODEL_FOLDER = 'fluidtool2d-default';
+export const DEFAULT_MODEL_DIR = `resources/models/${DEFAULT_MODEL_FOLDER}`;
 export const DEFAULT_MODEL_FILES = ['model.onnx', 'model.json', 'weights.bin'] as const;
 
 export interface DefaultModelManifest {
@@ -34,11 +35,13 @@ export function resourcesDir(): string | null {
 }
 
 /** The shipped default diffusion model and the optimization dataset it was trained on. */
-export const DEFAULT_DIFFUSION_DIR = 'resources/models/fluidtool2d-diffusion';
+const DEFAULT_DIFFUSION_FOLDER = 'fluidtool2d-diffusion';
+export const DEFAULT_DIFFUSION_DIR = `resources/models/${DEFAULT_DIFFUSION_FOLDER}`;
 export const DEFAULT_DIFFUSION_FILES = ['model.onnx', 'model.json', 'weights.bin'] as const;
-export const DEFAULT_TRAJECTORIES_FILE = 'resources/datasets/fluidtool2d-default-trajectories.json';
+const DEFAULT_TRAJECTORIES_NAME = 'fluidtool2d-default-trajectories.json';
+export const DEFAULT_TRAJECTORIES_FILE = `resources/datasets/${DEFAULT_TRAJECTORIES_NAME}`;
 
-export function defaultModelManifest(folder = 'fluidtool2d-default'): { dir: string; manifest: DefaultModelManifest } | null {
+export function defaultModelManifest(folder = DEFAULT_MODEL_FOLDER): { dir: string; manifest: DefaultModelManifest } | null {
   const res = resourcesDir();
   if (!res) return null;
   const dir = join(res, 'models', folder);
@@ -75,14 +78,14 @@ export function installDefaultModel(models: ModelStore, project: { id: number; s
  * they were made for, so the built-in project can sample at once; null when there are none.
  */
 export function installDefaultDiffusion(models: ModelStore, datasets: OptimizationDatasets, project: { id: number; settings: FluidTool2DSettings }): { datasetId: number | null; model: ModelInfo | null } | null {
-  const found = defaultModelManifest('fluidtool2d-diffusion');
+  const found = defaultModelManifest(DEFAULT_DIFFUSION_FOLDER);
   if (!found || !sameSettings(found.manifest.settings, project.settings)) return null;
   let datasetId: number | null = null;
   const res = resourcesDir();
-  const trajectories = res ? join(res, 'datasets', 'fluidtool2d-default-trajectories.json') : null;
+  const trajectories = res ? join(res, 'datasets', DEFAULT_TRAJECTORIES_NAME) : null;
   if (trajectories && existsSync(trajectories)) {
     const records = JSON.parse(readFileSync(trajectories, 'utf8')) as OptimizationRecord[];
-    const ds = datasets.create(project.id, 'Default trajectories (CEM, shipped)', 'shipped:fluidtool2d-default-trajectories.json', null);
+    const ds = datasets.create(project.id, 'Default trajectories (CEM, shipped)', `shipped:${DEFAULT_TRAJECTORIES_NAME}`, null);
     datasets.append(ds.id, records);
     datasetId = datasets.finish(ds.id, 'ready').id;
   }

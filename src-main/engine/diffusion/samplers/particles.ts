@@ -1,6 +1,7 @@
 // Particle sampling in the base distribution (METHOD.md §4, the paper's §2.3): a population of
 // starting noises x_T is reweighted by the energy of each one's cheap clean estimate, resampled
 // and perturbed, round after round; the full reverse process then runs from the survivors.
+import { normals } from './reverse';
 
 /** Normalized weights w_i ∝ exp(-E_i / tau), by log-sum-exp; non-finite energies get weight 0. */
 export function boltzmannWeights(energies: ArrayLike<number>, temperature: number): Float64Array {
@@ -69,7 +70,7 @@ export async function particleSampling(opts: ParticleSamplingOptions): Promise<F
   if (!Number.isInteger(n) || n < 1) throw new Error(`particle sampling needs N >= 1 particles, got ${n}`);
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`particle sampling needs k >= 1 rounds, got ${opts.rounds}`);
   if (!(opts.sigma > 0 && opts.sigma <= 1)) throw new Error(`sigma must be in (0, 1], got ${opts.sigma}`);
-  let x = Float32Array.from({ length: n * d }, opts.normal);
+  let x = normals(n * d, opts.normal);
   const keep = Math.sqrt(1 - opts.sigma * opts.sigma);
   for (let r = 0; r < opts.rounds; r++) {
     const x0 = await opts.estimate(x, n);

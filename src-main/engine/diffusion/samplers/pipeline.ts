@@ -5,7 +5,7 @@ import type { EpsilonModel } from '../onnx-denoiser';
 import type { Schedule } from '../schedule';
 import { conditionalGuidance, energyGuidance, unconditional, type EnergyGradientFn, type EpsilonFn } from './guidance';
 import { particleSampling } from './particles';
-import { reverseProcess, reverseTimesteps, type ReverseOptions } from './reverse';
+import { normals, reverseProcess, reverseTimesteps, type ReverseOptions } from './reverse';
 
 export interface SampleSettings {
   /** designs drawn by the final reverse process */
@@ -98,7 +98,7 @@ export async function sampleDesigns(deps: SampleDeps, settings: SampleSettings):
       for (let j = 0; j < d; j++) xT[i * d + j] = i < p.count ? particles[from + j]! : keep * particles[from + j]! + p.sigma * deps.normal();
     }
   } else {
-    xT = Float32Array.from({ length: n * d }, deps.normal);
+    xT = normals(n * d, deps.normal);
   }
 
   const x0 = await reverseProcess(deps.schedule, guided(deps, settings, finalSteps), xT, n, final, deps.normal, (k, of) =>

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobParams, ModelInfo } from '../../../../src-shared/api';
 import { OptimizationDatasets } from '../../datasets/trajectories';
-import { conditionScale, selectIterates, toExamples, type ConditionScale, type IterateRecord } from '../../diffusion/data';
+import { conditionScale, selectIterates, toExamples, type IterateRecord } from '../../diffusion/data';
 import { DenoiserNetwork, flattenWeights, TIME_EMBEDDING_DEFAULT, unflattenWeights, type DenoiserConfig, type DenoiserWeights } from '../../diffusion/denoiser';
 import type { DiffusionModelFile } from '../../diffusion/model-file';
 import { exportDenoiserOnnx } from '../../diffusion/onnx-export';
@@ -113,7 +113,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     ctx.progress(0, 'Loading iterates');
     const { lower, upper } = env.taskSpace;
     const data = loadExamples(ctx, params, projectId, denoiser.dim, lower, upper);
-    const scale: ConditionScale = data.scale;
+    const { scale } = data;
 
     let checkpoint: CheckpointJson | null = null;
     let network: DenoiserNetwork;
