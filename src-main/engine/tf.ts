@@ -39,3 +39,13 @@ export function describeMissing(err: unknown, pkg: string): string {
   }
   return `${pkg} failed to load: ${(err as Error).message?.split('\n')[0] ?? String(err)}`;
 }
+
+/**
+ * The wasm backend ends with a bare "Aborted()" when its heap (at most 4 GB) runs out; say what
+ * that means and what to change. Other errors pass through unchanged.
+ */
+export function explainTfError(err: unknown, advice: string): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/^Aborted\(/.test(message)) return err;
+  return new Error(`TF.js's WebAssembly backend ran out of memory (${message.split('.')[0]}): ${advice}`);
+}

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as TfModule from '@tensorflow/tfjs';
-import { loadTf } from '../../src-main/engine/tf';
+import { explainTfError, loadTf } from '../../src-main/engine/tf';
 import { seededRandom } from '../../src-main/engine/random';
 import { radiusGraph } from '../../src-main/engine/gns/graph';
 import { buildStepInputs, integrate, type StepInputs } from '../../src-main/engine/gns/features';
@@ -386,6 +386,10 @@ describe('training', () => {
     const coldTail = run(tc, 3);
     expect(Math.abs(coldTail[2]! - curve[5]!)).toBeGreaterThan(1e-4);
     expect(tr.loss(batches[0]!)).toBeCloseTo(ts.loss(batches[0]!), 5);
+    // the validation loss over windows a few at a time is the loss of them all as one batch
+    const many = batches.flat();
+    expect(ts.loss(many, 1)).toBeCloseTo(ts.loss(many, many.length), 5);
+    expect(ts.loss(many, 3)).toBeCloseTo(ts.loss(many, many.length), 5);
     for (const x of [ts, tf1, tr, tc]) x.dispose();
     for (const x of [straight, first, resumed, cold]) x.dispose();
   });
@@ -426,5 +430,14 @@ describe('learned rollout', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(out.every(Number.isFinite)).toBe(true);
     net.dispose();
+  });
+});
+
+describe('TF.js errors', () => {
+  it('explains the wasm heap running out and passes other errors through', () => {
+    const abort = explainTfError(new Error('Aborted(). Build with -sASSERTIONS for more info.'), 'train again with a smaller batch size.');
+    expect((abort as Error).message).toMatch(/ran out of memory \(Aborted\(\)\): train again with a smaller batch size\./);
+    const other = new Error('shapes do not match');
+    expect(explainTfError(other, 'x')).toBe(other);
   });
 });

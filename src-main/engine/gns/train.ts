@@ -103,13 +103,22 @@ export class GnsTrainer {
     return loss;
   }
 
-  /** The loss without noise or update (validation). */
-  loss(samples: readonly TrainingWindow[]): number {
-    const batch = this.batch(samples, null);
-    const value = this.tf.tidy(() => this.lossTensor(batch));
-    const loss = value.dataSync()[0]!;
-    value.dispose();
-    return loss;
+  /**
+   * The loss without noise or update (validation), over the windows `chunk` at a time: one graph
+   * of every window at once outgrows the wasm heap at larger radii. The mean is over all predicted
+   * particles, as if it were one batch.
+   */
+  loss(samples: readonly TrainingWindow[], chunk = 4): number {
+    let sum = 0;
+    let predicted = 0;
+    for (let i = 0; i < samples.length; i += chunk) {
+      const batch = this.batch(samples.slice(i, i + chunk), null);
+      const value = this.tf.tidy(() => this.lossTensor(batch));
+      sum += value.dataSync()[0]! * Math.max(1, batch.predicted);
+      predicted += Math.max(1, batch.predicted);
+      value.dispose();
+    }
+    return sum / predicted;
   }
 
   optimizerState(): GnsOptimizerState {

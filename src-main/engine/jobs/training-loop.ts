@@ -1,6 +1,7 @@
 // The loop both trainings share (the GNS and the diffusion prior): steps until the budget, an
 // evaluation every `evalEvery` steps (curve points, best validation loss, a checkpoint), early
 // stopping after `patience` evaluations without improvement, cancellation between steps.
+import { explainTfError } from '../tf';
 import type { JobContext } from './kind';
 
 /** Where a training stands: what its checkpoints store, so a resume continues the same curve. */
@@ -27,6 +28,8 @@ export interface TrainingLoopOptions {
   /** every `progressEvery` steps */
   progress(step: number, meanLoss: number): void;
   progressEvery: number;
+  /** what to lower when a step or a validation runs out of memory (the wasm heap) */
+  memoryAdvice: string;
 }
 
 export function freshTrainingState(): TrainingState {
@@ -42,7 +45,7 @@ export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opt
     await new Promise((resolve) => setImmediate(resolve));
     ctx.throwIfCancelled();
     const t0 = performance.now();
-    const loss = opts.trainStep(state.step);
+    const loss = withMemoryAdvice(() => opts.trainStep(state.step), opts.memoryAdvice);
     state.trainingSeconds += (performance.now() - t0) / 1000;
     if (!Number.isFinite(loss)) throw new Error(`The training loss became ${loss} at step ${state.step + 1}; lower the learning rate.`);
     state.step++;
@@ -50,7 +53,7 @@ export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opt
     count++;
     if (state.step % opts.progressEvery === 0) opts.progress(state.step, sum / count);
     if (state.step % opts.evalEvery === 0 || state.step === opts.steps) {
-      const valLoss = opts.validate();
+      const valLoss = withMemoryAdvice(() => opts.validate(), opts.memoryAdvice);
       state.curves.train.push([state.step, sum / count]);
       state.curves.val.push([state.step, valLoss]);
       sum = 0;
@@ -65,6 +68,14 @@ export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opt
     }
   }
   return { stoppedEarly: false };
+}
+
+function withMemoryAdvice<T>(f: () => T, advice: string): T {
+  try {
+    return f();
+  } catch (err) {
+    throw explainTfError(err, advice);
+  }
 }
 
 /** The model metrics both trainings publish as they go (the UI's live curves). */

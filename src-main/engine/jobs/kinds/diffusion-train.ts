@@ -183,6 +183,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
       },
       progress: (step, loss) => ctx.progress((0.95 * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
       progressEvery: 10,
+      memoryAdvice: 'train again with a smaller batch size or a narrower denoiser.',
     });
     opt.dispose();
     network.dispose();

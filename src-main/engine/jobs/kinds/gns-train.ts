@@ -223,6 +223,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       },
       progress: (step, loss) => ctx.progress((0.8 * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
       progressEvery: 5,
+      memoryAdvice: 'train again with a smaller batch size, connectivity radius (fewer edges) or latent size.',
     });
     trainer.dispose();
     network.dispose();
