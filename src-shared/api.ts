@@ -71,8 +71,17 @@ export const JobParams = {
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
       /** continue this model's training from its last checkpoint */
       resumeModelId: z.number().int().positive().optional(),
+      /**
+       * fine-tune: start from this ready learned simulator's weights and normalization (a new model,
+       * a new loss curve); its network sizes and radius are kept, the settings given here are ignored
+       */
+      initModelId: z.number().int().positive().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((p) => p.resumeModelId === undefined || p.initModelId === undefined, {
+      message: 'give either resumeModelId (continue a checkpoint) or initModelId (fine-tune a ready model), not both',
+      path: ['initModelId'],
+    }),
   optimize: z
     .object({
       name: z.string().trim().min(1).max(100).optional(),

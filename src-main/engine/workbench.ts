@@ -178,6 +178,20 @@ export class Workbench {
       if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
       return;
     }
+    if (params.initModelId !== undefined) {
+      const m = this.models.get(params.initModelId);
+      if (m.projectId !== projectId || m.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${m.id} is not a learned simulator of this project.`, [{ path: 'params.initModelId', message: 'wrong model' }]);
+      if (m.status !== 'ready' || !this.models.hasFile(m, 'weights.bin') || !this.models.hasFile(m, 'model.json')) {
+        throw new ApiError('invalid_argument', `Model "${m.name}" has no finished weights to start from (status ${m.status}).`, [{ path: 'params.initModelId', message: 'not ready' }]);
+      }
+      const modelPerFrame = (m.config.stepsPerFrame as number | undefined) ?? 1;
+      const dataPerFrame = params.datasetIds.map((id) => this.datasets.get(id).stats.stepsPerFrame ?? 1);
+      if (dataPerFrame.some((k) => k !== modelPerFrame)) {
+        throw new ApiError('invalid_argument', `Model "${m.name}" takes ${modelPerFrame} steps per frame; fine-tune it on datasets recorded with ${modelPerFrame} states per frame.`, [
+          { path: 'params.datasetIds', message: 'states per frame differ from the model' },
+        ]);
+      }
+    }
     params.datasetIds.forEach((id, i) => {
       const ds = this.datasets.get(id);
       if (ds.projectId !== projectId) throw new ApiError('invalid_argument', `Dataset ${id} belongs to another project.`, [{ path: `params.datasetIds.${i}`, message: 'not in this project' }]);

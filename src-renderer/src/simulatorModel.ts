@@ -32,6 +32,8 @@ export interface SimulatorConfig extends TrainingConfig {
   noiseStd: number | null;
   historyLength: number | null;
   fidelityDesigns: number | null;
+  /** the model a fine-tuned one started from */
+  initModelId: number | null;
 }
 
 export function simulatorMetrics(model: ModelInfo): SimulatorMetrics {
@@ -70,6 +72,7 @@ export function simulatorConfig(model: ModelInfo): SimulatorConfig {
     noiseStd: pick('noiseStd'),
     historyLength: figure(gns.historyLength),
     fidelityDesigns: figure(training.fidelityDesigns),
+    initModelId: figure(training.initModelId),
   };
 }
 

@@ -180,6 +180,24 @@ test('a tiny learned simulator is trained live, inspected, run, compared with th
   await download.saveAs(exported);
   expect(statSync(exported).size).toBeGreaterThan(1000);
 
+  // Fine-tune: a new model from this one's weights; its network settings are not asked again
+  const baseId = (await row.getAttribute('data-model-id'))!;
+  await page.getByTestId('open-train-dialog').click();
+  await expect(page.getByTestId('train-latent')).toBeVisible();
+  await page.getByTestId('train-start-from').selectOption({ label: `Fine-tune “${modelName}” (#${baseId})` });
+  await expect(page.getByTestId('train-latent')).toHaveCount(0);
+  await expect(page.getByTestId('train-radius')).toHaveCount(0);
+  await expect(dialog).toContainText('its network stays: latent 16');
+  await page.getByTestId('train-name').fill('tuned');
+  await fillTrainSettings(page, { steps: '10', evalEvery: '10', fidelityDesigns: '0' });
+  await page.getByTestId('start-training').click();
+  await expect(dialog).toBeHidden();
+  const tuned = page.getByTestId('model-row').filter({ hasText: 'tuned' });
+  await expect(tuned).toHaveAttribute('data-model-status', 'ready', { timeout: 120_000 });
+  await tuned.getByTestId('model-details').click();
+  await expect(page.getByTestId('model-details-panel').getByTestId('model-config')).toContainText(`model #${baseId} (fine-tuned)`);
+  await expect(page.getByTestId('model-details-panel').getByTestId('model-config')).toContainText('Latent size16');
+
   expect(errors).toEqual([]);
 });
 

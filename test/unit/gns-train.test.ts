@@ -81,6 +81,35 @@ describe('GNS training job', () => {
     curve.forEach(([, loss], i) => expect(loss).toBeCloseTo(reference[i]![1], 6));
   });
 
+  it("fine-tunes a new model from a ready model's weights, keeping its network and normalization", async () => {
+    const base = await train({ datasetIds: [datasetId], steps: 40, ...SMALL_NET, fidelityDesigns: 0, name: 'base' });
+    const baseBest = (base.model.metrics as { bestValLoss: number }).bestValLoss;
+    const baseFile = JSON.parse(t.wb.models.readFile(base.model, 'model.json').toString('utf8')) as { norm: unknown; gns: { latent: number } };
+    // sizes given with initModelId are the starting model's, whatever the request says
+    const started = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], initModelId: base.model.id, steps: 10, evalEvery: 10, latent: 64, learningRate: 1e-4, fidelityDesigns: 0, name: 'tuned' } }));
+    const done = await t.wb.jobs.whenFinished(started.id);
+    expect(done.error).toBeNull();
+    const tuned = t.wb.models.list(projectId, 'simulator').find((m) => m.name === 'tuned')!;
+    expect(tuned.id).not.toBe(base.model.id);
+    expect((tuned.config.gns as { latent: number }).latent).toBe(16);
+    expect((tuned.config.training as { initModelId: number }).initModelId).toBe(base.model.id);
+    const tunedFile = JSON.parse(t.wb.models.readFile(tuned, 'model.json').toString('utf8')) as { norm: unknown };
+    expect(tunedFile.norm).toEqual(baseFile.norm);
+    // its first validation loss starts where the base model ended, far below a fresh network's
+    const first = (tuned.metrics as { valLoss: [number, number][] }).valLoss[0]![1];
+    const fresh = await train({ datasetIds: [datasetId], steps: 10, ...SMALL_NET, learningRate: 1e-4, fidelityDesigns: 0, name: 'fresh' });
+    const freshFirst = (t.wb.models.get(fresh.model.id).metrics as { valLoss: [number, number][] }).valLoss[0]![1];
+    expect(first).toBeLessThan(baseBest * 1.5);
+    expect(first).toBeLessThan(freshFirst * 0.8);
+    // the base model is untouched
+    expect(t.wb.models.get(base.model.id).metrics).toEqual(base.model.metrics);
+    // not both, and not from a model without weights
+    const both = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], initModelId: base.model.id, resumeModelId: base.model.id } });
+    expect(!both.ok && both.error.message).toMatch(/either resumeModelId .* or initModelId/);
+    const missing = await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], initModelId: 9999 } });
+    expect(missing.ok).toBe(false);
+  });
+
   it('is cancelled promptly mid-training, keeping its last checkpoint for a later resume', async () => {
     const started = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], steps: 5000, ...SMALL_NET, fidelityDesigns: 0 } }));
     await new Promise<void>((resolve) => {

@@ -104,9 +104,14 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     if (!models.hasFile(model, CHECKPOINT_JSON)) throw new Error(`Model ${model.id} has no checkpoint to resume from.`);
     params = { ...(model.config.training as Params), steps: Math.max(requested.steps, (model.config.training as Params).steps) };
   } else {
-    params = requested;
     const wall = 3 / project.settings.grid;
-    const gns = gnsConfigOf(params, [wall, 1 - wall, wall, 1 - wall]);
+    let gns = gnsConfigOf(requested, [wall, 1 - wall, wall, 1 - wall]);
+    if (requested.initModelId !== undefined) {
+      // fine-tuning keeps the starting model's network and features; only the noise is a training setting
+      const start = readStartModel(models, requested.initModelId, projectId);
+      gns = { ...start.file.gns, noiseStd: requested.noiseStd };
+    }
+    params = { ...requested, latent: gns.latent, messagePassingSteps: gns.messagePassingSteps, mlpLayers: gns.mlpLayers, radius: gns.radius };
     model = models.create({
       projectId,
       kind: 'simulator',
@@ -167,6 +172,16 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed });
       const o = 2 * size;
       trainer.restoreOptimizerState({ version: 1, step: checkpoint.step, m: bin.slice(o, o + checkpoint.optimizerSize), v: bin.slice(o + checkpoint.optimizerSize, o + 2 * checkpoint.optimizerSize) });
+    } else if (params.initModelId !== undefined) {
+      const start = readStartModel(models, params.initModelId, projectId);
+      if ((start.file.stepsPerFrame ?? 1) !== stepsPerFrame) {
+        throw new Error(`Model ${params.initModelId} takes ${start.file.stepsPerFrame ?? 1} steps per frame; the chosen datasets have ${stepsPerFrame} states per frame.`);
+      }
+      // the weights were learned on its normalization: keep it
+      norm = start.file.norm;
+      network = GnsNetwork.fromWeights(tf, gns, start.weights);
+      bestWeights = network.weights();
+      trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed });
     } else {
       norm = computeNormalization(train, gns);
       network = GnsNetwork.create(tf, gns, params.seed);
@@ -254,6 +269,17 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     }
   }
 };
+
+/** The weights and model file of a ready learned simulator of the project, to fine-tune. */
+function readStartModel(models: ModelStore, id: number, projectId: number): { file: GnsModelFile; weights: GnsWeights } {
+  const start = models.get(id);
+  if (start.projectId !== projectId || start.kind !== 'simulator') throw new Error(`Model ${id} is not a learned simulator of this project.`);
+  if (start.status !== 'ready' || !models.hasFile(start, 'model.json') || !models.hasFile(start, 'weights.bin')) {
+    throw new Error(`Model "${start.name}" has no finished weights to start from.`);
+  }
+  const file = JSON.parse(models.readFile(start, 'model.json').toString('utf8')) as GnsModelFile;
+  return { file, weights: deserializeWeights(file.layout, bytesToFloats(models.readFile(start, 'weights.bin'))) };
+}
 
 /** Held-out position errors and cost fidelity against the ground truth. */
 async function evaluate(
