@@ -51,6 +51,33 @@ async function main(): Promise<void> {
   const trainStepMs = await timeIt(10, 3, () => trainer.step(sampleWindows(trajectories, 2, seededRandom(k++), config)));
   console.log(`train    step (batch 2): median ${trainStepMs.median.toFixed(0)} ms`);
 
+  // 1b. data parallelism: the same step with the second window on a compute worker, at the
+  // default radius and at train:default's 0.03 (three times the edges)
+  const parallelBundles = await bundleWorkers(join(__dirname, '..'));
+  const helperPool = new ComputePool({ entry: parallelBundles.computeWorker, size: 1 });
+  const dataParallel: Record<string, { radius: number; oneThreadMs: ReturnType<typeof summarize>; twoThreadsMs: ReturnType<typeof summarize>; speedup: number }> = {};
+  try {
+    for (const radius of [config.radius, 0.03]) {
+      const c = { ...config, radius };
+      const time = async (helper: boolean): Promise<ReturnType<typeof summarize>> => {
+        const net = GnsNetwork.create(tf, c, 1);
+        const tr = new GnsTrainer(tf, net, norm, c, { learningRate: 1e-3, seed: 1, helper: helper ? (args) => helperPool.run('gnsPartGradient', args) : undefined });
+        let j = 0;
+        const ms = await timeIt(10, 3, () => tr.stepParallel(sampleWindows(trajectories, 2, seededRandom(j++), c)));
+        tr.dispose();
+        net.dispose();
+        return ms;
+      };
+      const one = await time(false);
+      const two = await time(true);
+      dataParallel[`radius ${radius}`] = { radius, oneThreadMs: one, twoThreadsMs: two, speedup: one.median / two.median };
+      console.log(`train    step (batch 2, radius ${radius}): one thread ${one.median.toFixed(0)} ms, two threads ${two.median.toFixed(0)} ms (×${(one.median / two.median).toFixed(2)})`);
+    }
+  } finally {
+    await helperPool.close();
+    parallelBundles.remove();
+  }
+
   // 2. one step forward on a mid-rollout frame
   const frame = trajectories[0]!.particles * 2;
   const t = trajectories[1]!;
@@ -135,6 +162,7 @@ async function main(): Promise<void> {
     particles: trajectories[0]!.particles,
     edges: inputs.e,
     trainStepMs,
+    dataParallel,
     oneStepMs: { onnxruntime: ortStepMs, tfjs: tfStepMs },
     rollout50Ms: { ...rolloutMs, model: shipped ? 'default' : 'random weights' },
     gradient,

@@ -64,12 +64,16 @@ describe('GNS training job', () => {
     expect(Buffer.from(onnx.onnxBase64, 'base64').length).toBeGreaterThan(1000);
   });
 
-  it('continues from its checkpoint on the same loss curve as an uninterrupted training', async () => {
-    const full = await train({ datasetIds: [datasetId], steps: 30, ...SMALL_NET, fidelityDesigns: 0, name: 'full' });
+  it.each([
+    ['one thread', 1],
+    ['two threads (batches split over the job and a compute worker)', 2],
+  ])('continues from its checkpoint on the same loss curve as an uninterrupted training: %s', async (_, batchSize) => {
+    const full = await train({ datasetIds: [datasetId], steps: 30, ...SMALL_NET, batchSize, fidelityDesigns: 0, name: 'full' });
     const reference = (full.model.metrics as { valLoss: [number, number][] }).valLoss;
     expect(reference.map((p) => p[0])).toEqual([10, 20, 30]);
+    expect((full.model.metrics as { trainingThreads: number }).trainingThreads).toBe(batchSize);
 
-    const first = await train({ datasetIds: [datasetId], steps: 10, ...SMALL_NET, fidelityDesigns: 0, name: 'in two parts' });
+    const first = await train({ datasetIds: [datasetId], steps: 10, ...SMALL_NET, batchSize, fidelityDesigns: 0, name: 'in two parts' });
     expect(first.model.name).toBe('in two parts');
     const resumed = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], resumeModelId: first.model.id, steps: 30 } }));
     const done = await t.wb.jobs.whenFinished(resumed.id);

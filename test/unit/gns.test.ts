@@ -8,7 +8,8 @@ import { computeNormalization, MIN_STD, type TrajectoryPositions } from '../../s
 import { normalSampler, randomWalkNoise } from '../../src-main/engine/gns/noise';
 import { referenceForward } from '../../src-main/engine/gns/reference';
 import { GnsNetwork, initialWeights } from '../../src-main/engine/gns/network';
-import { GnsTrainer, sampleWindows } from '../../src-main/engine/gns/train';
+import { GnsTrainer, partGradient, sampleWindows } from '../../src-main/engine/gns/train';
+import { serializeWeights } from '../../src-main/engine/gns/serialize';
 import { learnedRollout } from '../../src-main/engine/gns/rollout';
 import { GNS_DEFAULTS, type GnsConfig, type GnsNormalization, type GnsWeights } from '../../src-main/engine/gns/spec';
 
@@ -359,6 +360,44 @@ describe('training', () => {
     expect(trainer.stepsTaken).toBe(30);
     trainer.dispose();
     net.dispose();
+  });
+
+  it('splits a batch over two threads with the same losses and weights as one thread', async () => {
+    const batches = Array.from({ length: 4 }, (_, k) => sampleWindows(data, 3, seededRandom(200 + k), config));
+    const serialNet = GnsNetwork.create(tf, config, 4);
+    const serial = new GnsTrainer(tf, serialNet, norm, config, { learningRate: 3e-3, seed: 9 });
+    const parallelNet = GnsNetwork.create(tf, config, 4);
+    let helperCalls = 0;
+    const parallel = new GnsTrainer(tf, parallelNet, norm, config, {
+      learningRate: 3e-3,
+      seed: 9,
+      // the compute worker's function, here in this thread: a real worker is the job test's
+      helper: (args) => {
+        helperCalls++;
+        expect(args.batch.inputs.n).toBe(7); // the second of ceil(3 / 2) + 1 windows
+        return partGradient(structuredClone(args));
+      },
+    });
+    const before = tf.memory().numTensors;
+    for (const b of batches) expect(await parallel.stepParallel(b)).toBeCloseTo(serial.step(b), 5);
+    expect(helperCalls).toBe(4);
+    const a = serializeWeights(serialNet.weights()).data;
+    const b = serializeWeights(parallelNet.weights()).data;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(worst).toBeLessThan(1e-5);
+    // the weights did move: the comparison can fail
+    const startNet = GnsNetwork.create(tf, config, 4);
+    const start = serializeWeights(startNet.weights()).data;
+    startNet.dispose();
+    expect(Math.max(...a.map((x, i) => Math.abs(x - start[i]!)))).toBeGreaterThan(1e-3);
+    // a single window needs no helper
+    await parallel.stepParallel(batches[0]!.slice(0, 1));
+    expect(helperCalls).toBe(4);
+    // the helper keeps one network between calls and nothing else
+    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(parallelNet.variables.length);
+    for (const x of [serial, parallel]) x.dispose();
+    for (const x of [serialNet, parallelNet]) x.dispose();
   });
 
   it('resumes from saved weights and optimizer state on the same loss curve', () => {

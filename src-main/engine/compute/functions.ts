@@ -1,5 +1,6 @@
 import type { EnvironmentId, FluidTool2DSettings } from '../../../src-shared/environments';
 import { createEnvironment, type Environment, type Rollout } from '../environments';
+import { partGradient } from '../gns/train';
 
 // Pure functions a compute worker can run. Arguments and results are structured-cloned;
 // large arrays go back as transferables.
@@ -44,11 +45,13 @@ export function runRollout(args: RolloutArgs): RolloutOutcome {
   return { cost, capture, wallMs, rollout: args.keepRollout ? rollout : null };
 }
 
-export const COMPUTE_FUNCTIONS = { rollout: runRollout } as const;
+/** rollout: one ground-truth rollout; gnsPartGradient: half of a data-parallel GNS training step (async: TF.js) */
+export const COMPUTE_FUNCTIONS = { rollout: runRollout, gnsPartGradient: partGradient } as const;
 export type ComputeFunction = keyof typeof COMPUTE_FUNCTIONS;
 
 /** Buffers in a result that can be moved, not copied, to the caller's thread. */
 export function transferables(result: unknown): ArrayBuffer[] {
-  const r = result as RolloutOutcome;
+  const r = result as RolloutOutcome & { grads?: Float32Array };
+  if (r?.grads instanceof Float32Array) return [r.grads.buffer as ArrayBuffer];
   return r?.rollout ? [r.rollout.positions.buffer as ArrayBuffer, r.rollout.particleTypes.buffer as ArrayBuffer] : [];
 }

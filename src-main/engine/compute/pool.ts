@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { COMPUTE_FUNCTIONS, type ComputeFunction } from './functions';
 
 type Args<F extends ComputeFunction> = Parameters<(typeof COMPUTE_FUNCTIONS)[F]>[0];
-type Result<F extends ComputeFunction> = ReturnType<(typeof COMPUTE_FUNCTIONS)[F]>;
+type Result<F extends ComputeFunction> = Awaited<ReturnType<(typeof COMPUTE_FUNCTIONS)[F]>>;
 
 /** The built compute worker (out/main/compute-worker.js) next to the bundle. */
 export function defaultComputeEntry(): string {
@@ -52,7 +52,7 @@ export class ComputePool {
     if (this.closed) return Promise.reject(new Error('The compute pool is closed.'));
     if (this.size === 0) {
       try {
-        return Promise.resolve((COMPUTE_FUNCTIONS[fn] as (a: unknown) => Result<F>)(args));
+        return Promise.resolve((COMPUTE_FUNCTIONS[fn] as (a: unknown) => Result<F> | Promise<Result<F>>)(args));
       } catch (err) {
         return Promise.reject(err as Error);
       }

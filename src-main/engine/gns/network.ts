@@ -149,6 +149,18 @@ export class GnsNetwork {
     return Float32Array.from(values);
   }
 
+  /** Sets every variable from one flat buffer in the variables' order (serialize.ts's layout). */
+  setFlatWeights(flat: Float32Array): void {
+    const total = this.variables.reduce((a, v) => a + v.size, 0);
+    if (flat.length !== total) throw new Error(`flat weights have ${flat.length} values, the network ${total}`);
+    let at = 0;
+    for (const v of this.variables) {
+      const values = flat.subarray(at, at + v.size);
+      this.tf.tidy(() => v.assign(this.tf.tensor(values, v.shape)));
+      at += v.size;
+    }
+  }
+
   /** Copies the variables out as plain weights (spec.ts layout). */
   weights(): GnsWeights {
     const read = (v: Variable): Float32Array => Float32Array.from(v.dataSync() as Float32Array);

@@ -5,7 +5,8 @@ import { VariableAdam, type AdamSnapshot } from '../adam-state';
 import { seededRandom } from '../random';
 import type { StepInputs } from './features';
 import { buildStepInputs, isKinematic, nodeFeatureSize } from './features';
-import type { GnsNetwork } from './network';
+import { loadTf } from '../tf';
+import { GnsNetwork } from './network';
 import { randomWalkNoise } from './noise';
 import type { TrajectoryPositions } from './normalization';
 import type { GnsConfig, GnsNormalization } from './spec';
@@ -51,6 +52,33 @@ export function sampleWindows(
 /** Adam moments and step count: enough to resume training on the same loss curve. */
 export type GnsOptimizerState = AdamSnapshot;
 
+/** A batch as one disjoint graph plus its targets. */
+export interface GnsBatch {
+  inputs: StepInputs;
+  /** [N * 2] normalized target acceleration */
+  target: Float32Array;
+  /** [N] 1 for predicted particles, 0 for kinematic ones */
+  mask: Float32Array;
+  predicted: number;
+}
+
+/** What a helper thread needs to compute the gradient of part of a batch (data parallelism). */
+export interface PartGradientArgs {
+  config: GnsConfig;
+  /** the network's current weights, flat in the variables' order */
+  weights: Float32Array;
+  batch: GnsBatch;
+  /** the whole batch's predicted particles: the part's squared errors are divided by it */
+  denominator: number;
+}
+export interface PartGradient {
+  /** the part's share of the loss */
+  loss: number;
+  /** d(share)/d(weights), flat in the variables' order */
+  grads: Float32Array;
+}
+export type PartGradientFn = (args: PartGradientArgs) => Promise<PartGradient>;
+
 export interface GnsTrainerOptions {
   learningRate: number;
   /** seeds the input noise; step k's noise depends only on (seed, k) */
@@ -58,16 +86,11 @@ export interface GnsTrainerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
-}
-
-/** A batch as one disjoint graph plus its targets. */
-interface Batch {
-  inputs: StepInputs;
-  /** [N * 2] normalized target acceleration */
-  target: Float32Array;
-  /** [N] 1 for predicted particles, 0 for kinematic ones */
-  mask: Float32Array;
-  predicted: number;
+  /**
+   * a second thread (a compute worker) for the second half of every batch of 2 or more windows:
+   * both halves' gradients are computed at once and summed, the same loss as one batch
+   */
+  helper?: PartGradientFn;
 }
 
 export class GnsTrainer {
@@ -80,8 +103,9 @@ export class GnsTrainer {
     private readonly network: GnsNetwork,
     private readonly norm: GnsNormalization,
     private readonly config: GnsConfig,
-    opts: GnsTrainerOptions,
+    private readonly options: GnsTrainerOptions,
   ) {
+    const opts = options;
     this.learningRate = opts.learningRate;
     this.seed = opts.seed;
     this.adam = new VariableAdam(tf, network.variables, opts);
@@ -101,6 +125,37 @@ export class GnsTrainer {
     value.dispose();
     this.adam.apply(grads, this.learningRate);
     return loss;
+  }
+
+  /**
+   * The same step with the batch's second half on the helper thread, when there is one and the
+   * batch has 2 or more windows (else `step`). The noise is drawn here for the whole batch as
+   * `step` draws it, so only the order of a float sum differs from `step`.
+   */
+  async stepParallel(samples: readonly TrainingWindow[]): Promise<number> {
+    const helper = this.options.helper;
+    if (!helper || samples.length < 2) return this.step(samples);
+    const tf = this.tf;
+    const parts = this.parts(samples, seededRandom(mixSeed(this.seed, this.adam.stepsTaken)));
+    const half = Math.ceil(parts.length / 2);
+    const local = this.merge(parts.slice(0, half));
+    const remote = this.merge(parts.slice(half));
+    const denominator = Math.max(1, local.predicted + remote.predicted);
+    // the helper starts first: its message is posted before this thread's own half runs
+    const pending = helper({ config: this.config, weights: flatValues(this.network.variables), batch: remote, denominator });
+    const { value, grads } = tf.variableGrads(() => this.lossTensor(local, denominator), this.network.variables);
+    const localLoss = value.dataSync()[0]!;
+    value.dispose();
+    let other: PartGradient;
+    try {
+      other = await pending;
+    } catch (err) {
+      tf.dispose(grads);
+      throw err;
+    }
+    const summed = addFlatGradients(tf, this.network.variables, grads, other.grads);
+    this.adam.apply(summed, this.learningRate);
+    return localLoss + other.loss;
   }
 
   /**
@@ -134,21 +189,20 @@ export class GnsTrainer {
   }
 
   /** Sum over dims of the squared error, averaged over predicted particles (as the reference). */
-  private lossTensor(batch: Batch): TfModule.Scalar {
-    const tf = this.tf;
-    const pred = this.network.forward(batch.inputs);
-    const target = tf.tensor2d(batch.target, [batch.inputs.n, 2]);
-    const mask = tf.tensor1d(batch.mask);
-    const perParticle = tf.sum(tf.square(tf.sub(pred, target)), 1);
-    return tf.div(tf.sum(tf.mul(perParticle, mask)), Math.max(1, batch.predicted)) as TfModule.Scalar;
+  private lossTensor(batch: GnsBatch, denominator = Math.max(1, batch.predicted)): TfModule.Scalar {
+    return maskedLoss(this.tf, this.network, batch, denominator);
   }
 
   /** Windows to one disjoint graph; `uniform` null means no noise. */
-  private batch(samples: readonly TrainingWindow[], uniform: (() => number) | null): Batch {
+  private batch(samples: readonly TrainingWindow[], uniform: (() => number) | null): GnsBatch {
+    return this.merge(this.parts(samples, uniform));
+  }
+
+  /** Each window's graph inputs and raw target acceleration, noisy when `uniform` is given. */
+  private parts(samples: readonly TrainingWindow[], uniform: (() => number) | null): WindowPart[] {
     if (samples.length === 0) throw new Error('a training batch needs at least one window');
     const c = this.config.historyLength;
-    const width = nodeFeatureSize(this.config);
-    const parts = samples.map((w) => {
+    return samples.map((w) => {
       const frame = w.n * 2;
       if (w.positions.length !== (c + 2) * frame) throw new Error(`a window needs C + 2 = ${c + 2} frames of ${w.n} particles`);
       const clean = w.positions.subarray(0, (c + 1) * frame);
@@ -156,8 +210,13 @@ export class GnsTrainer {
       const noisy = uniform
         ? randomWalkNoise(clean, next, w.particleTypes, w.n, c, this.config.noiseStd, uniform)
         : { history: clean, targetAcceleration: rawAcceleration(clean.subarray((c - 1) * frame, c * frame), clean.subarray(c * frame), next) };
-      return { inputs: buildStepInputs(this.config, this.norm, noisy.history, w.particleTypes, w.n), acc: noisy.targetAcceleration, types: w.particleTypes };
+      return { inputs: buildStepInputs(this.config, this.norm, noisy.history, w.particleTypes, w.n), acc: noisy.targetAcceleration };
     });
+  }
+
+  /** Window parts to one disjoint graph with normalized targets. */
+  private merge(parts: readonly WindowPart[]): GnsBatch {
+    const width = nodeFeatureSize(this.config);
     const n = parts.reduce((a, p) => a + p.inputs.n, 0);
     const e = parts.reduce((a, p) => a + p.inputs.e, 0);
     const inputs: StepInputs = {
@@ -196,6 +255,77 @@ export class GnsTrainer {
     }
     return { inputs, target, mask, predicted };
   }
+}
+
+interface WindowPart {
+  inputs: StepInputs;
+  /** [N * 2] raw target acceleration */
+  acc: Float32Array;
+}
+
+/** The masked squared error of a batch summed and divided by `denominator`. */
+function maskedLoss(tf: Tf, network: GnsNetwork, batch: GnsBatch, denominator: number): TfModule.Scalar {
+  const pred = network.forward(batch.inputs);
+  const target = tf.tensor2d(batch.target, [batch.inputs.n, 2]);
+  const mask = tf.tensor1d(batch.mask);
+  const perParticle = tf.sum(tf.square(tf.sub(pred, target)), 1);
+  return tf.div(tf.sum(tf.mul(perParticle, mask)), denominator) as TfModule.Scalar;
+}
+
+/** The variables' values, flat in their order. */
+function flatValues(variables: readonly TfModule.Variable[]): Float32Array {
+  const out = new Float32Array(variables.reduce((a, v) => a + v.size, 0));
+  let at = 0;
+  for (const v of variables) {
+    out.set(v.dataSync() as Float32Array, at);
+    at += v.size;
+  }
+  return out;
+}
+
+/** grads (by variable name, disposed) plus a flat gradient in the variables' order. */
+function addFlatGradients(tf: Tf, variables: readonly TfModule.Variable[], grads: TfModule.NamedTensorMap, flat: Float32Array): TfModule.NamedTensorMap {
+  const out: TfModule.NamedTensorMap = {};
+  let at = 0;
+  for (const v of variables) {
+    const g = grads[v.name];
+    if (!g) throw new Error(`no gradient for variable ${v.name}`);
+    const other = flat.subarray(at, at + v.size);
+    out[v.name] = tf.tidy(() => tf.add(g, tf.tensor(other, v.shape)));
+    at += v.size;
+  }
+  if (at !== flat.length) throw new Error(`the helper's gradient has ${flat.length} values, the network ${at}`);
+  tf.dispose(grads);
+  return out;
+}
+
+/** The network a helper thread keeps between calls; its weights are set anew at every call. */
+let helperNetwork: { key: string; network: GnsNetwork } | null = null;
+
+/**
+ * A helper thread's half of a data-parallel step (compute worker function): the gradient of
+ * the part's masked squared error divided by the whole batch's denominator.
+ */
+export async function partGradient(args: PartGradientArgs): Promise<PartGradient> {
+  const { tf } = await loadTf();
+  const key = JSON.stringify(args.config);
+  if (!helperNetwork || helperNetwork.key !== key) {
+    helperNetwork?.network.dispose();
+    helperNetwork = { key, network: GnsNetwork.create(tf, args.config, 0) };
+  }
+  const network = helperNetwork.network;
+  network.setFlatWeights(args.weights);
+  const { value, grads } = tf.variableGrads(() => maskedLoss(tf, network, args.batch, args.denominator), network.variables);
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  const flat = new Float32Array(args.weights.length);
+  let at = 0;
+  for (const v of network.variables) {
+    flat.set(grads[v.name]!.dataSync() as Float32Array, at);
+    at += v.size;
+  }
+  tf.dispose(grads);
+  return { loss, grads: flat };
 }
 
 /** x_{t+1} - 2 x_t + x_{t-1}, each [N * 2]. */

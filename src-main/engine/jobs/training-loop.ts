@@ -19,7 +19,7 @@ export interface TrainingLoopOptions {
   evalEvery: number;
   patience: number;
   /** one optimizer step; `step` is the number of steps taken before it; returns its loss */
-  trainStep(step: number): number;
+  trainStep(step: number): number | Promise<number>;
   validate(): number;
   /** a new best validation loss: keep the weights */
   onBest(): void;
@@ -45,7 +45,7 @@ export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opt
     await new Promise((resolve) => setImmediate(resolve));
     ctx.throwIfCancelled();
     const t0 = performance.now();
-    const loss = withMemoryAdvice(() => opts.trainStep(state.step), opts.memoryAdvice);
+    const loss = await withMemoryAdvice(() => opts.trainStep(state.step), opts.memoryAdvice);
     state.trainingSeconds += (performance.now() - t0) / 1000;
     if (!Number.isFinite(loss)) throw new Error(`The training loss became ${loss} at step ${state.step + 1}; lower the learning rate.`);
     state.step++;
@@ -53,7 +53,7 @@ export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opt
     count++;
     if (state.step % opts.progressEvery === 0) opts.progress(state.step, sum / count);
     if (state.step % opts.evalEvery === 0 || state.step === opts.steps) {
-      const valLoss = withMemoryAdvice(() => opts.validate(), opts.memoryAdvice);
+      const valLoss = await withMemoryAdvice(() => opts.validate(), opts.memoryAdvice);
       state.curves.train.push([state.step, sum / count]);
       state.curves.val.push([state.step, valLoss]);
       sum = 0;
@@ -70,9 +70,9 @@ export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opt
   return { stoppedEarly: false };
 }
 
-function withMemoryAdvice<T>(f: () => T, advice: string): T {
+async function withMemoryAdvice<T>(f: () => T | Promise<T>, advice: string): Promise<T> {
   try {
-    return f();
+    return await f();
   } catch (err) {
     throw explainTfError(err, advice);
   }

@@ -9,7 +9,7 @@ import { computeNormalization, type TrajectoryPositions } from '../../gns/normal
 import { exportGnsOnnx } from '../../gns/onnx-export';
 import { bytesToFloats, deserializeWeights, floatBytes, serializeWeights, type GnsModelFile, type WeightsLayout } from '../../gns/serialize';
 import { GNS_DEFAULTS, type GnsConfig, type GnsNormalization, type GnsWeights } from '../../gns/spec';
-import { GnsTrainer, sampleWindows } from '../../gns/train';
+import { GnsTrainer, sampleWindows, type PartGradientArgs } from '../../gns/train';
 import { ModelStore } from '../../models/store';
 import { seededRandom } from '../../random';
 import { LearnedRunner } from '../../simulators/learned';
@@ -156,6 +156,13 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     const train = order.slice(nVal).map((i) => padAtRest(all[i]!, c));
     const val = heldOut.map((t) => padAtRest(t, c));
 
+    // data parallelism: with a compute worker to spare, it takes the second half of every batch
+    const parallel = params.batchSize >= 2 && ctx.compute().size >= 1;
+    const trainerOptions = {
+      learningRate: params.learningRate,
+      seed: params.seed,
+      helper: parallel ? (args: PartGradientArgs) => ctx.compute().run('gnsPartGradient', args) : undefined,
+    };
     // network, optimizer and curves: fresh, or from the last checkpoint
     let checkpoint: CheckpointJson | null = null;
     let network: GnsNetwork;
@@ -169,7 +176,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       norm = checkpoint.norm;
       network = GnsNetwork.fromWeights(tf, gns, deserializeWeights(checkpoint.layout, bin.subarray(0, size)));
       bestWeights = deserializeWeights(checkpoint.layout, bin.subarray(size, 2 * size));
-      trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed });
+      trainer = new GnsTrainer(tf, network, norm, gns, trainerOptions);
       const o = 2 * size;
       trainer.restoreOptimizerState({ version: 1, step: checkpoint.step, m: bin.slice(o, o + checkpoint.optimizerSize), v: bin.slice(o + checkpoint.optimizerSize, o + 2 * checkpoint.optimizerSize) });
     } else if (params.initModelId !== undefined) {
@@ -181,12 +188,12 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       norm = start.file.norm;
       network = GnsNetwork.fromWeights(tf, gns, start.weights);
       bestWeights = network.weights();
-      trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed });
+      trainer = new GnsTrainer(tf, network, norm, gns, trainerOptions);
     } else {
       norm = computeNormalization(train, gns);
       network = GnsNetwork.create(tf, gns, params.seed);
       bestWeights = network.weights();
-      trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed });
+      trainer = new GnsTrainer(tf, network, norm, gns, trainerOptions);
     }
     const state: TrainingState = checkpoint ? { step: checkpoint.step, curves: checkpoint.curves, best: checkpoint.best, evalsSinceBest: checkpoint.evalsSinceBest, trainingSeconds: checkpoint.trainingSeconds } : freshTrainingState();
     const valWindows = sampleWindows(val, Math.min(64, 8 * val.length), seededRandom(mix(params.seed, -1)), gns);
@@ -211,6 +218,8 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
           phase,
           ...trainingMetrics(state, params.steps),
           trajectories: { train: train.length, heldOut: val.length },
+          // threads the training steps ran on (data parallelism)
+          trainingThreads: parallel ? 2 : 1,
         },
         files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
       });
@@ -226,7 +235,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
         // tenfold less every decaySteps steps: a function of the step alone, so a resumed or
         // extended training follows the same schedule
         trainer.learningRate = params.learningRate * 0.1 ** (step / (params.decaySteps ?? Number.POSITIVE_INFINITY));
-        return trainer.step(windows);
+        return trainer.stepParallel(windows);
       },
       validate: () => trainer.loss(valWindows),
       onBest: () => {
