@@ -21,6 +21,8 @@ export interface SimulatorMetrics extends TrainingMetrics {
   fidelity: FidelityPoint[];
   /** mean wall time of one learned rollout during the evaluation */
   learnedRolloutMs: number | null;
+  /** threads its training steps ran on (2: data parallel); null for models trained before it was recorded */
+  trainingThreads: number | null;
 }
 
 /** The network and training parameters a model was started with (config.gns, config.training). */
@@ -54,6 +56,7 @@ export function simulatorMetrics(model: ModelInfo): SimulatorMetrics {
     fidelityDesigns: figure(m.fidelityDesigns),
     fidelity: pairs(m.fidelity),
     learnedRolloutMs: figure(m.learnedRolloutMs),
+    trainingThreads: figure(m.trainingThreads),
   };
 }
 

@@ -10,6 +10,8 @@ export interface StepFactors {
   radius: number;
   /** particles per trajectory, water and tool */
   particles: number;
+  /** threads a step runs on: 2 when a batch of 2 or more windows is split over a compute worker */
+  threads: number;
 }
 
 export interface Calibration {
@@ -22,7 +24,7 @@ export interface Calibration {
 /** Measured on the reference machine for the defaults on a 330-particle scene. */
 export const BUILTIN_CALIBRATION: Calibration = {
   secondsPerStep: 0.4,
-  factors: { batchSize: 2, latent: 64, messagePassingSteps: 5, radius: 0.025, particles: 330 },
+  factors: { batchSize: 2, latent: 64, messagePassingSteps: 5, radius: 0.025, particles: 330, threads: 1 },
   modelName: null,
 };
 
@@ -36,8 +38,14 @@ export interface TrainingEstimate {
   totalSeconds: number;
 }
 
+/** Relative cost of a step: the windows of the slowest thread, each latent² × M × edges. */
 export function stepCost(f: StepFactors): number {
-  return f.batchSize * f.latent ** 2 * f.messagePassingSteps * f.particles * f.radius ** 2;
+  return Math.ceil(f.batchSize / Math.max(1, f.threads)) * f.latent ** 2 * f.messagePassingSteps * f.particles * f.radius ** 2;
+}
+
+/** Threads a training will use: the job's and, for batches of 2 or more, a compute worker's. */
+export function trainingThreads(batchSize: number, cores: number): number {
+  return batchSize >= 2 && cores >= 2 ? 2 : 1;
 }
 
 export function estimateTraining(
@@ -53,7 +61,7 @@ export function estimateTraining(
 
 /** "latent 64, M 5, batch 2, R 0.025, 330 particles" */
 export function describeFactors(f: StepFactors): string {
-  return `latent ${f.latent}, M ${f.messagePassingSteps}, batch ${f.batchSize}, R ${f.radius}, ${Math.round(f.particles)} particles`;
+  return `latent ${f.latent}, M ${f.messagePassingSteps}, batch ${f.batchSize}, R ${f.radius}, ${Math.round(f.particles)} particles, ${f.threads} thread${f.threads === 1 ? '' : 's'}`;
 }
 
 // A diffusion prior's training step is one MLP forward and backward pass over a batch: roughly
