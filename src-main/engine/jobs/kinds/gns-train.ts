@@ -97,6 +97,8 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
   // a resumed model keeps the parameters it was started with, only the step budget may grow
   let model: ModelInfo;
   let params: Params;
+  // fine-tuning: the ready model the new one starts from
+  let start: { file: GnsModelFile; weights: GnsWeights } | null = null;
   if (requested.resumeModelId !== undefined) {
     model = models.get(requested.resumeModelId);
     if (model.projectId !== projectId || model.kind !== 'simulator') throw new Error(`Model ${model.id} is not a learned simulator of this project.`);
@@ -108,7 +110,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     let gns = gnsConfigOf(requested, [wall, 1 - wall, wall, 1 - wall]);
     if (requested.initModelId !== undefined) {
       // fine-tuning keeps the starting model's network and features; only the noise is a training setting
-      const start = readStartModel(models, requested.initModelId, projectId);
+      start = readStartModel(models, requested.initModelId, projectId);
       gns = { ...start.file.gns, noiseStd: requested.noiseStd };
     }
     params = { ...requested, latent: gns.latent, messagePassingSteps: gns.messagePassingSteps, mlpLayers: gns.mlpLayers, radius: gns.radius };
@@ -179,8 +181,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       trainer = new GnsTrainer(tf, network, norm, gns, trainerOptions);
       const o = 2 * size;
       trainer.restoreOptimizerState({ version: 1, step: checkpoint.step, m: bin.slice(o, o + checkpoint.optimizerSize), v: bin.slice(o + checkpoint.optimizerSize, o + 2 * checkpoint.optimizerSize) });
-    } else if (params.initModelId !== undefined) {
-      const start = readStartModel(models, params.initModelId, projectId);
+    } else if (start) {
       if ((start.file.stepsPerFrame ?? 1) !== stepsPerFrame) {
         throw new Error(`Model ${params.initModelId} takes ${start.file.stepsPerFrame ?? 1} steps per frame; the chosen datasets have ${stepsPerFrame} states per frame.`);
       }
