@@ -105,10 +105,9 @@ export class GnsTrainer {
     private readonly config: GnsConfig,
     private readonly options: GnsTrainerOptions,
   ) {
-    const opts = options;
-    this.learningRate = opts.learningRate;
-    this.seed = opts.seed;
-    this.adam = new VariableAdam(tf, network.variables, opts);
+    this.learningRate = options.learningRate;
+    this.seed = options.seed;
+    this.adam = new VariableAdam(tf, network.variables, options);
   }
 
   /** Adam steps taken so far */
