@@ -69,16 +69,7 @@ export class VariableAdam {
   }
 
   snapshot(): AdamSnapshot {
-    const flat = (ts: TfModule.Tensor[]): Float32Array => {
-      const out = new Float32Array(ts.reduce((a, x) => a + x.size, 0));
-      let at = 0;
-      for (const x of ts) {
-        out.set(x.dataSync() as Float32Array, at);
-        at += x.size;
-      }
-      return out;
-    };
-    return { version: 1, step: this.stepCount, m: flat(this.m), v: flat(this.v) };
+    return { version: 1, step: this.stepCount, m: flatTensors(this.m), v: flatTensors(this.v) };
   }
 
   restore(state: AdamSnapshot): void {
@@ -104,4 +95,15 @@ export class VariableAdam {
   dispose(): void {
     this.tf.dispose([...this.m, ...this.v]);
   }
+}
+
+/** The tensors' values concatenated in their order, as one float32 buffer. */
+export function flatTensors(ts: readonly TfModule.Tensor[]): Float32Array {
+  const out = new Float32Array(ts.reduce((a, x) => a + x.size, 0));
+  let at = 0;
+  for (const x of ts) {
+    out.set(x.dataSync() as Float32Array, at);
+    at += x.size;
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // One-step GNS training (learning_to_simulate's train.py): windows of C+2 frames, random-walk
 // input noise, MSE on normalized accelerations of the predicted particles, Adam.
 import type * as TfModule from '@tensorflow/tfjs';
-import { VariableAdam, type AdamSnapshot } from '../adam-state';
+import { flatTensors, VariableAdam, type AdamSnapshot } from '../adam-state';
 import { seededRandom } from '../random';
 import type { StepInputs } from './features';
 import { buildStepInputs, isKinematic, nodeFeatureSize } from './features';
@@ -141,7 +141,7 @@ export class GnsTrainer {
     const remote = this.merge(parts.slice(half));
     const denominator = Math.max(1, local.predicted + remote.predicted);
     // the helper starts first: its message is posted before this thread's own half runs
-    const pending = helper({ config: this.config, weights: flatValues(this.network.variables), batch: remote, denominator });
+    const pending = helper({ config: this.config, weights: flatTensors(this.network.variables), batch: remote, denominator });
     const { value, grads } = tf.variableGrads(() => this.lossTensor(local, denominator), this.network.variables);
     const localLoss = value.dataSync()[0]!;
     value.dispose();
@@ -271,17 +271,6 @@ function maskedLoss(tf: Tf, network: GnsNetwork, batch: GnsBatch, denominator: n
   return tf.div(tf.sum(tf.mul(perParticle, mask)), denominator) as TfModule.Scalar;
 }
 
-/** The variables' values, flat in their order. */
-function flatValues(variables: readonly TfModule.Variable[]): Float32Array {
-  const out = new Float32Array(variables.reduce((a, v) => a + v.size, 0));
-  let at = 0;
-  for (const v of variables) {
-    out.set(v.dataSync() as Float32Array, at);
-    at += v.size;
-  }
-  return out;
-}
-
 /** grads (by variable name, disposed) plus a flat gradient in the variables' order. */
 function addFlatGradients(tf: Tf, variables: readonly TfModule.Variable[], grads: TfModule.NamedTensorMap, flat: Float32Array): TfModule.NamedTensorMap {
   const out: TfModule.NamedTensorMap = {};
@@ -317,12 +306,7 @@ export async function partGradient(args: PartGradientArgs): Promise<PartGradient
   const { value, grads } = tf.variableGrads(() => maskedLoss(tf, network, args.batch, args.denominator), network.variables);
   const loss = value.dataSync()[0]!;
   value.dispose();
-  const flat = new Float32Array(args.weights.length);
-  let at = 0;
-  for (const v of network.variables) {
-    flat.set(grads[v.name]!.dataSync() as Float32Array, at);
-    at += v.size;
-  }
+  const flat = flatTensors(network.variables.map((v) => grads[v.name]!));
   tf.dispose(grads);
   return { loss, grads: flat };
 }
