@@ -131,7 +131,10 @@ describe('restart', () => {
     const running = first.jobs.start(kind('steps'), { steps: 1000, stepMs: 50 }, null);
     await new Promise((r) => setTimeout(r, 300));
     expect(first.jobStore.get(running.id).status).toBe('running');
-    // simulate a killed process: the row stays "running"; close only the handles
+    // simulate a killed process: its workers die with it and the row stays "running". The
+    // workers go first, so no late progress message reaches a closed database.
+    await first.jobs.close();
+    expect(first.jobStore.get(running.id).status).toBe('running');
     first.db.close();
     const second = new Workbench({ dataDir: dir.path, mode: 'cli' });
     expect(second.interruptedJobs).toEqual([running.id]);
@@ -139,7 +142,6 @@ describe('restart', () => {
     expect(job.status).toBe('interrupted');
     expect(job.error).toMatch(/stopped while this job was running/);
     await second.close();
-    await first.jobs.close();
     dir.remove();
   });
 });
