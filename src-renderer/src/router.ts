@@ -3,11 +3,6 @@ import ProjectsPage from './pages/ProjectsPage.vue';
 import ProjectPage from './pages/ProjectPage.vue';
 import AboutPage from './pages/AboutPage.vue';
 import NotFoundPage from './pages/NotFoundPage.vue';
-import DataTab from './pages/project/DataTab.vue';
-import SimulatorTab from './pages/project/SimulatorTab.vue';
-import DiffusionTab from './pages/project/DiffusionTab.vue';
-import SampleTab from './pages/project/SampleTab.vue';
-import DesignsTab from './pages/project/DesignsTab.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -15,13 +10,17 @@ declare module 'vue-router' {
   }
 }
 
-/** The project tabs, in the order of the workflow; the project page renders its tab bar from this. */
+/**
+ * The project tabs, in the order of the workflow; the project page renders its tab bar from this.
+ * Each tab is its own chunk, loaded when first opened, so the projects list paints without the
+ * charts and scene code the tabs bring.
+ */
 export const PROJECT_TABS = [
-  { name: 'project-data', path: 'data', label: 'Data', component: DataTab },
-  { name: 'project-simulator', path: 'simulator', label: 'Simulator', component: SimulatorTab },
-  { name: 'project-diffusion', path: 'diffusion', label: 'Diffusion', component: DiffusionTab },
-  { name: 'project-sample', path: 'sample', label: 'Sample', component: SampleTab },
-  { name: 'project-designs', path: 'designs', label: 'Designs', component: DesignsTab },
+  { name: 'project-data', path: 'data', label: 'Data', component: () => import('./pages/project/DataTab.vue') },
+  { name: 'project-simulator', path: 'simulator', label: 'Simulator', component: () => import('./pages/project/SimulatorTab.vue') },
+  { name: 'project-diffusion', path: 'diffusion', label: 'Diffusion', component: () => import('./pages/project/DiffusionTab.vue') },
+  { name: 'project-sample', path: 'sample', label: 'Sample', component: () => import('./pages/project/SampleTab.vue') },
+  { name: 'project-designs', path: 'designs', label: 'Designs', component: () => import('./pages/project/DesignsTab.vue') },
 ] as const;
 
 const routes: RouteRecordRaw[] = [

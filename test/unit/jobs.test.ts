@@ -37,6 +37,23 @@ describe('job runner', () => {
     expect(t.wb.jobStore.get(job.id).status).toBe('succeeded');
   });
 
+  it('survives a jobs-table write that fails: the error is logged and the job goes on', async () => {
+    t = testWorkbench();
+    const store = t.wb.jobStore;
+    const progress = store.progress.bind(store);
+    let failures = 0;
+    store.progress = (...args: Parameters<typeof progress>) => {
+      if (failures++ === 0) throw new Error('SQLITE_FULL: database or disk is full');
+      progress(...args);
+    };
+    const job = t.wb.jobs.start(kind('steps'), { steps: 4, stepMs: 150 }, null);
+    const done = await t.wb.jobs.whenFinished(job.id);
+    expect(failures).toBeGreaterThan(1);
+    expect(done.status).toBe('succeeded');
+    const next = t.wb.jobs.start(kind('steps'), { steps: 1, stepMs: 1 }, null);
+    expect((await t.wb.jobs.whenFinished(next.id)).status).toBe('succeeded');
+  });
+
   it('cancels a running job at its next check', async () => {
     t = testWorkbench();
     const job = t.wb.jobs.start(kind('steps'), { steps: 100, stepMs: 50 }, null);

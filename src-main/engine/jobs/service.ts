@@ -144,7 +144,20 @@ export class JobService {
     });
     const slot: Slot = { worker, jobId: null };
     this.slots.push(slot);
-    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('message', (m: FromWorker) => {
+      try {
+        this.onMessage(slot, m);
+      } catch (err) {
+        // a write to the jobs table failed (a full disk, a locked or closed database): the row
+        // may be stale (the next start marks a row left running as interrupted), but the main
+        // process goes on, and a finished job frees its slot for the queue
+        console.error(`[jobs] could not record a "${m.type}" message of job ${'jobId' in m ? m.jobId : '?'}:`, err);
+        if ((m.type === 'succeeded' || m.type === 'failed' || m.type === 'cancelled') && slot.jobId === m.jobId) {
+          slot.jobId = null;
+          this.pump();
+        }
+      }
+    });
     worker.on('error', (err) => {
       // an exception nothing caught inside the worker: its job fails with that error, and the
       // dying worker leaves the pool at once so no queued job is handed to it
