@@ -316,9 +316,9 @@ modelCmd
       const job = await call(wb, 'jobs.start', { kind: 'gns.train', projectId: p.id, params });
       const done = await runJob(wb, job);
       const model = wb.models.get((done.result as { modelId: number }).modelId);
-      const m = model.metrics as { step?: number; bestValLoss?: number; spearman?: number; positionError?: Record<string, number> };
+      const m = model.metrics as { step?: number; bestValLoss?: number; spearman?: number; fidelityDesigns?: number; positionError?: Record<string, number> };
       print(
-        `Model ${model.id} "${model.name}" is ready: ${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, Spearman cost fidelity ${m.spearman?.toFixed(3) ?? '—'}, position error ${JSON.stringify(m.positionError)}`,
+        `Model ${model.id} "${model.name}" is ready: ${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, Spearman cost fidelity ${m.spearman?.toFixed(3) ?? '—'}${m.fidelityDesigns === undefined ? '' : ` on ${m.fidelityDesigns} held-out designs`}, position error ${JSON.stringify(m.positionError)}`,
         model,
       );
     })().finally(() => wb.close());

@@ -79,8 +79,35 @@ export function simulatorConfig(model: ModelInfo): SimulatorConfig {
   };
 }
 
-/** ok / below target / not measured, for the fidelity column and the details */
-export function fidelityVerdict(spearman: number | null): 'ok' | 'below' | null {
+/** Held-out designs a fidelity must be measured on before its ρ can be trusted (METHOD.md: at least 100). */
+export const FIDELITY_MIN_DESIGNS = 100;
+
+export interface FidelityVerdict {
+  /** ok: ρ at target on enough designs; below: ρ under target; few: at target, but on too few designs to trust */
+  kind: 'ok' | 'below' | 'few';
+  /** designs it was measured on */
+  designs: number;
+  label: string;
+  tone: 'success' | 'warning';
+  /** one sentence for the details */
+  explanation: string;
+}
+
+/** The fidelity column's and the details' verdict; null while not measured. */
+export function fidelityVerdict(metrics: Pick<SimulatorMetrics, 'spearman' | 'fidelityDesigns' | 'fidelity'>): FidelityVerdict | null {
+  const { spearman } = metrics;
   if (spearman === null) return null;
-  return spearman >= SPEARMAN_TARGET ? 'ok' : 'below';
+  const designs = metrics.fidelityDesigns ?? metrics.fidelity.length;
+  const target = `target ρ ≥ ${SPEARMAN_TARGET} on at least ${FIDELITY_MIN_DESIGNS} held-out designs: learned costs should rank designs as the ground truth does.`;
+  if (spearman < SPEARMAN_TARGET) return { kind: 'below', designs, label: 'below target', tone: 'warning', explanation: target };
+  if (designs < FIDELITY_MIN_DESIGNS) {
+    return {
+      kind: 'few',
+      designs,
+      label: `only ${designs} designs`,
+      tone: 'warning',
+      explanation: `${target} Measured on ${designs}, this ρ is too uncertain to rely on; train again with more fidelity designs.`,
+    };
+  }
+  return { kind: 'ok', designs, label: 'ok', tone: 'success', explanation: target };
 }

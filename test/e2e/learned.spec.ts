@@ -115,7 +115,9 @@ test('a tiny learned simulator is trained live, inspected, run, compared with th
   await expect(lossChart).toHaveAttribute('data-points', '5');
   await expect(row.getByTestId('model-steps')).toContainText('20');
   await expect(row.getByTestId('model-spearman')).toHaveText(/^[−-]?\d\.\d{3}/);
-  await expect(row.getByTestId('model-fidelity-verdict')).toHaveText(/ok|below target/);
+  // six fidelity designs are too few for an "ok", whatever ρ came out
+  await expect(row.getByTestId('model-fidelity-verdict')).toHaveText(/^(below target|only 6 designs)$/);
+  await expect(details.getByTestId('details-fidelity-explanation')).toContainText('at least 100 held-out designs');
   await expect(row.getByTestId('model-position-error')).toContainText('f10');
   await expect(row.getByTestId('model-position-error')).toContainText('f13');
   await expect(details.getByTestId('position-errors').locator('tbody tr')).toHaveCount(2);
