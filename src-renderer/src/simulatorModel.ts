@@ -1,4 +1,5 @@
 import type { ModelInfo } from '@shared/api';
+import { formatSigned } from './format';
 import { figure, pairs, record } from './metricsReading';
 import { trainingConfig, trainingMetrics, type TrainingConfig, type TrainingMetrics } from './modelTraining';
 
@@ -77,6 +78,12 @@ export function simulatorConfig(model: ModelInfo): SimulatorConfig {
     fidelityDesigns: figure(training.fidelityDesigns),
     initModelId: figure(training.initModelId),
   };
+}
+
+/** " · ρ 0.943" for a model's entry in a list of simulators to choose from; "" before it is measured. */
+export function fidelitySuffix(model: ModelInfo): string {
+  const spearman = simulatorMetrics(model).spearman;
+  return spearman === null ? '' : ` · ρ ${formatSigned(spearman)}`;
 }
 
 /** Held-out designs a fidelity must be measured on before its ρ can be trusted (METHOD.md: at least 100). */

@@ -142,6 +142,11 @@ test('a tiny learned simulator is trained live, inspected, run, compared with th
   await expect(page.getByTestId('simulator-choice-learned')).toHaveAttribute('aria-checked', 'true');
   const modelName = (await row.getByTestId('model-name').textContent())!.trim();
   await expect(page.getByTestId('simulator-choice-learned')).toHaveText(`Learned: ${modelName}`);
+  // the chosen model's fidelity is in view where it is chosen, and in its option
+  const rho = (await row.getByTestId('model-spearman').textContent())!.trim().slice(0, 5);
+  await expect(page.getByTestId('picker-fidelity')).toContainText(`Cost fidelity ρ ${rho} on 6 held-out designs`);
+  await expect(page.getByTestId('picker-fidelity-verdict')).toHaveText(/^(below target|only 6 designs)$/);
+  await expect(page.getByTestId('learned-model-select').locator('option').first()).toContainText(`ρ ${rho}`);
   await page.getByTestId('joint-input-2').fill('0.4');
   await page.getByTestId('run-simulation').click();
   await expect(page.getByTestId('sim-cost')).toHaveText(/^\d/, { timeout: 30_000 });
