@@ -158,6 +158,14 @@ describe('OnnxGnsStep', () => {
     expect(relativeError(actual, expected)).toBeLessThan(1e-4);
   });
 
+  it('matches referenceForward on a graph with no edges at all (every particle farther than R)', async () => {
+    const inputs = randomInputs(config, 5, 0, 13);
+    expect(inputs.e).toBe(0);
+    const actual = await step.run(inputs);
+    expect(actual).toHaveLength(2 * inputs.n);
+    expect(relativeError(actual, referenceForward(config, weights, inputs))).toBeLessThan(1e-4);
+  });
+
   it('sums messages over repeated edges: duplicating every edge into node 3 changes its output', async () => {
     const inputs = randomInputs(config, 40, 200, 12);
     const into3 = [...inputs.receivers.keys()].filter((k) => inputs.receivers[k] === 3);
