@@ -99,6 +99,8 @@ async function main(): Promise<void> {
   const shipped = defaultModelManifest();
   const briefSteps = 300;
   const benchModelDir = mkdtempSync(join(tmpdir(), 'idw-bench-gns-'));
+  // removed however the bench ends, a failure included
+  process.on('exit', () => rmSync(benchModelDir, { recursive: true, force: true }));
   if (!shipped) {
     for (let i = 0; i < briefSteps; i++) trainer.step(sampleWindows(trajectories, 2, seededRandom(1000 + i), config));
     const flat = serializeWeights(network.weights());
@@ -189,7 +191,6 @@ async function main(): Promise<void> {
     targets: { rollout50Ms: 400, gradientPeakRssMiB: 1536, spearman: 0.9 },
   });
   console.log(`wrote ${file}`);
-  rmSync(benchModelDir, { recursive: true, force: true });
 }
 
 void main().catch((err: unknown) => {

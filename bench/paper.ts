@@ -161,8 +161,8 @@ async function main(): Promise<void> {
         await sampleRun('DDM + cond', task, seed, { modelId: mainModel, conditional: COND, particles: NO_PARTICLES });
         await sampleRun('DDM + cond + PS', task, seed, { modelId: mainModel, conditional: COND, particles: PARTICLES });
         // particle sampling against plain sampling at the same number of queries (N k + count)
-        await sampleRun('DDM, 48 samples', task, seed, { modelId: mainModel, count: EQUAL_QUERIES, particles: NO_PARTICLES });
-        await sampleRun('DDM + cond, 48 samples', task, seed, { modelId: mainModel, count: EQUAL_QUERIES, conditional: COND, particles: NO_PARTICLES });
+        await sampleRun(`DDM, ${EQUAL_QUERIES} samples`, task, seed, { modelId: mainModel, count: EQUAL_QUERIES, particles: NO_PARTICLES });
+        await sampleRun(`DDM + cond, ${EQUAL_QUERIES} samples`, task, seed, { modelId: mainModel, count: EQUAL_QUERIES, conditional: COND, particles: NO_PARTICLES });
       }
     }
 

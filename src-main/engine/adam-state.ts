@@ -78,14 +78,7 @@ export class VariableAdam {
     if (state.m.length !== size || state.v.length !== size) {
       throw new Error(`optimizer state has ${state.m.length}/${state.v.length} moments, the network has ${size} parameters`);
     }
-    const split = (flat: Float32Array): TfModule.Tensor[] => {
-      let at = 0;
-      return this.variables.map((x) => {
-        const part = this.tf.tensor(flat.subarray(at, at + x.size), x.shape);
-        at += x.size;
-        return part;
-      });
-    };
+    const split = (flat: Float32Array): TfModule.Tensor[] => splitFlat(flat, this.variables, 'optimizer moments').map((part, k) => this.tf.tensor(part, this.variables[k]!.shape));
     this.tf.dispose([...this.m, ...this.v]);
     this.m = split(state.m);
     this.v = split(state.v);
@@ -95,6 +88,17 @@ export class VariableAdam {
   dispose(): void {
     this.tf.dispose([...this.m, ...this.v]);
   }
+}
+
+/**
+ * The inverse of flatTensors: `flat` cut into one view per tensor, in their order, each of that
+ * tensor's size; `what` names the buffer when its length does not match.
+ */
+export function splitFlat(flat: Float32Array, like: readonly TfModule.Tensor[], what: string): Float32Array[] {
+  const total = like.reduce((a, x) => a + x.size, 0);
+  if (flat.length !== total) throw new Error(`${what} have ${flat.length} values, the network ${total}`);
+  let at = 0;
+  return like.map((x) => flat.subarray(at, (at += x.size)));
 }
 
 /** The tensors' values concatenated in their order, as one float32 buffer. */

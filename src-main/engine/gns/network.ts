@@ -3,6 +3,7 @@
 // Wasm-backend speed rules (DEVELOPERS.md): matMul gradients without transpose flags, gatherND /
 // scatterND pairs instead of gather + unsortedSegmentSum.
 import type * as TfModule from '@tensorflow/tfjs';
+import { splitFlat } from '../adam-state';
 import { seededRandom } from '../random';
 import type { StepInputs } from './features';
 import { nodeFeatureSize } from './features';
@@ -151,14 +152,10 @@ export class GnsNetwork {
 
   /** Sets every variable from one flat buffer in the variables' order (serialize.ts's layout). */
   setFlatWeights(flat: Float32Array): void {
-    const total = this.variables.reduce((a, v) => a + v.size, 0);
-    if (flat.length !== total) throw new Error(`flat weights have ${flat.length} values, the network ${total}`);
-    let at = 0;
-    for (const v of this.variables) {
-      const values = flat.subarray(at, at + v.size);
+    splitFlat(flat, this.variables, 'flat weights').forEach((values, k) => {
+      const v = this.variables[k]!;
       this.tf.tidy(() => v.assign(this.tf.tensor(values, v.shape)));
-      at += v.size;
-    }
+    });
   }
 
   /** Copies the variables out as plain weights (spec.ts layout). */

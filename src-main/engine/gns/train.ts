@@ -1,7 +1,7 @@
 // One-step GNS training (learning_to_simulate's train.py): windows of C+2 frames, random-walk
 // input noise, MSE on normalized accelerations of the predicted particles, Adam.
 import type * as TfModule from '@tensorflow/tfjs';
-import { flatTensors, VariableAdam, type AdamSnapshot } from '../adam-state';
+import { flatTensors, splitFlat, VariableAdam, type AdamSnapshot } from '../adam-state';
 import { seededRandom } from '../random';
 import type { StepInputs } from './features';
 import { buildStepInputs, isKinematic, nodeFeatureSize } from './features';
@@ -274,15 +274,12 @@ function maskedLoss(tf: Tf, network: GnsNetwork, batch: GnsBatch, denominator: n
 /** grads (by variable name, disposed) plus a flat gradient in the variables' order. */
 function addFlatGradients(tf: Tf, variables: readonly TfModule.Variable[], grads: TfModule.NamedTensorMap, flat: Float32Array): TfModule.NamedTensorMap {
   const out: TfModule.NamedTensorMap = {};
-  let at = 0;
-  for (const v of variables) {
+  splitFlat(flat, variables, "the helper's gradients").forEach((other, k) => {
+    const v = variables[k]!;
     const g = grads[v.name];
     if (!g) throw new Error(`no gradient for variable ${v.name}`);
-    const other = flat.subarray(at, at + v.size);
     out[v.name] = tf.tidy(() => tf.add(g, tf.tensor(other, v.shape)));
-    at += v.size;
-  }
-  if (at !== flat.length) throw new Error(`the helper's gradient has ${flat.length} values, the network ${at}`);
+  });
   tf.dispose(grads);
   return out;
 }
