@@ -15,7 +15,7 @@ export const ProjectName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 32), 'must not contain control characters');
 
-export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'optimize', 'dataset.optimization', 'diffusion.train', 'sample']);
+export const JobKind = z.enum(['selfcheck', 'dataset.physics', 'gns.train', 'outcome.train', 'optimize', 'dataset.optimization', 'diffusion.train', 'sample']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -81,6 +81,48 @@ export const JobParams = {
     .refine((p) => p.resumeModelId === undefined || p.initModelId === undefined, {
       message: 'give either resumeModelId (continue a checkpoint) or initModelId (fine-tune a ready model), not both',
       path: ['initModelId'],
+    }),
+  /**
+   * The learned outcome model (design -> the environment's outcome, cost by exact algebra): trained
+   * on the project's stored ground-truth queries and on new random rollouts made first.
+   */
+  'outcome.train': z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      /** new random designs rolled out on the ground truth first, each a stored query with its outcome */
+      generate: z.number().int().min(0).max(100_000).default(0),
+      /** also learn from the project's stored ground-truth queries that have an outcome */
+      useStored: z.boolean().default(true),
+      /** hidden layer widths (tanh) */
+      hidden: z.array(z.number().int().min(8).max(1024)).min(1).max(4).default([128, 128]),
+      learningRate: z.number().min(1e-5).max(1e-1).default(2e-3),
+      /** the learning rate falls tenfold every this many steps; none when absent */
+      decaySteps: z.number().int().min(10).max(10_000_000).optional(),
+      batchSize: z.number().int().min(8).max(4096).default(128),
+      /** most training steps; early stopping may end sooner */
+      steps: z.number().int().min(10).max(1_000_000).default(6000),
+      evalEvery: z.number().int().min(5).max(100_000).default(200),
+      patience: z.number().int().min(1).max(100).default(10),
+      /** designs held out for validation and the fidelity check */
+      validationFraction: z.number().min(0.05).max(0.5).default(0.1),
+      /** loss weight of the density map against the cost entries (weight 1) */
+      densityWeight: z.number().min(0).max(10).default(0.5),
+      /** random tasks the held-out designs are ranked for in the fidelity check */
+      fidelityTasks: z.number().int().min(1).max(64).default(8),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      /** continue this model's training from its last checkpoint */
+      resumeModelId: z.number().int().positive().optional(),
+      /** fine-tune: start from this ready outcome model's weights and normalization (a new model) */
+      initModelId: z.number().int().positive().optional(),
+    })
+    .strict()
+    .refine((p) => p.resumeModelId === undefined || p.initModelId === undefined, {
+      message: 'give either resumeModelId (continue a checkpoint) or initModelId (fine-tune a ready model), not both',
+      path: ['initModelId'],
+    })
+    .refine((p) => p.generate > 0 || p.useStored || p.resumeModelId !== undefined, {
+      message: 'no training data: generate rollouts, use the stored queries, or both',
+      path: ['generate'],
     }),
   optimize: z
     .object({
@@ -236,6 +278,10 @@ const Finite = z.number().finite();
 export const Simulator = z.enum(['ground_truth', 'learned']);
 export type Simulator = z.infer<typeof Simulator>;
 
+/** simulator: a GNS; outcome: a learned outcome model; diffusion: a prior over designs */
+export const ModelKind = z.enum(['simulator', 'outcome', 'diffusion']);
+export type ModelKind = z.infer<typeof ModelKind>;
+
 export const TrajectoryFormat = z.enum(['csv', 'json', 'jsonl', 'npz']);
 export type TrajectoryFormat = z.infer<typeof TrajectoryFormat>;
 /** A file on this machine (desktop, CLI), or its bytes (browser upload), with its name. */
@@ -382,7 +428,7 @@ export const methods = {
   /** a whole optimization dataset, every record, as CSV or JSON (the import's own layout) */
   'datasets.exportTrajectories': z.object({ id: Id, format: z.enum(['csv', 'json']).default('csv') }).strict(),
 
-  'models.list': z.object({ projectId: Id, kind: z.enum(['simulator', 'diffusion']).optional() }).strict(),
+  'models.list': z.object({ projectId: Id, kind: ModelKind.optional() }).strict(),
   'models.get': z.object({ id: Id }).strict(),
   'models.delete': z.object({ id: Id }).strict(),
   /** the learned simulator's one-step model as an .onnx file */
@@ -542,7 +588,7 @@ export type ModelStatus = 'training' | 'ready' | 'interrupted' | 'failed';
 export interface ModelInfo {
   id: number;
   projectId: number;
-  kind: 'simulator' | 'diffusion';
+  kind: ModelKind;
   name: string;
   status: ModelStatus;
   /** simulator: the GnsConfig and training parameters */

@@ -115,3 +115,90 @@ export function costAndCapture(water: ArrayLike<number>, task: ArrayLike<number>
   }
   return { cost: sum / n, capture: inside / n };
 }
+
+/**
+ * The outcome of a rollout: a task-independent summary of the water's final state from which
+ * cost and capture follow for any task. [mu_x, mu_y, s2, density (OUTCOME_GRID^2, row-major
+ * from the bottom-left cell)]: the centroid, the total variance (trace of the covariance) and
+ * the fraction of the water in each cell of a coarse grid over the unit box.
+ */
+export const OUTCOME_GRID = 32;
+export const OUTCOME_MOMENTS = 3;
+export const OUTCOME_DIM = OUTCOME_MOMENTS + OUTCOME_GRID * OUTCOME_GRID;
+
+export function waterOutcome(water: ArrayLike<number>): Float32Array {
+  const n = water.length / 2;
+  const g = OUTCOME_GRID;
+  const out = new Float32Array(OUTCOME_DIM);
+  let mx = 0;
+  let my = 0;
+  for (let p = 0; p < n; p++) {
+    mx += water[2 * p]!;
+    my += water[2 * p + 1]!;
+  }
+  mx /= n;
+  my /= n;
+  let s2 = 0;
+  for (let p = 0; p < n; p++) {
+    const x = water[2 * p]!;
+    const y = water[2 * p + 1]!;
+    s2 += (x - mx) ** 2 + (y - my) ** 2;
+    const cx = Math.min(g - 1, Math.max(0, Math.floor(x * g)));
+    const cy = Math.min(g - 1, Math.max(0, Math.floor(y * g)));
+    out[OUTCOME_MOMENTS + cy * g + cx]! += 1 / n;
+  }
+  out[0] = mx;
+  out[1] = my;
+  out[2] = s2 / n;
+  return out;
+}
+
+/**
+ * Cost from an outcome: mean |p - c|^2 = |mu - c|^2 + s2, exact algebra (float tolerance).
+ * dCost/d(mu_x, mu_y, s2) = (2 (mu_x - c_x), 2 (mu_y - c_y), 1); the density does not enter.
+ */
+export function outcomeCost(outcome: ArrayLike<number>, task: ArrayLike<number>): { cost: number; dMoments: [number, number, number] } {
+  const dx = outcome[0]! - task[0]!;
+  const dy = outcome[1]! - task[1]!;
+  return { cost: dx * dx + dy * dy + outcome[2]!, dMoments: [2 * dx, 2 * dy, 1] };
+}
+
+const OVERLAP_SUBSAMPLES = 8;
+/** fraction of each outcome cell inside the target disc, by OVERLAP_SUBSAMPLES^2 points a cell */
+function discOverlap(task: ArrayLike<number>, radius: number): { cells: number[]; weights: number[] } {
+  const g = OUTCOME_GRID;
+  const h = 1 / g;
+  const s = OVERLAP_SUBSAMPLES;
+  const cells: number[] = [];
+  const weights: number[] = [];
+  const [tx, ty] = [task[0]!, task[1]!];
+  const lo = (v: number): number => Math.max(0, Math.floor((v - radius) * g));
+  const hi = (v: number): number => Math.min(g - 1, Math.floor((v + radius) * g));
+  for (let cy = lo(ty); cy <= hi(ty); cy++) {
+    for (let cx = lo(tx); cx <= hi(tx); cx++) {
+      let inside = 0;
+      for (let i = 0; i < s; i++) {
+        for (let j = 0; j < s; j++) {
+          const x = (cx + (i + 0.5) / s) * h - tx;
+          const y = (cy + (j + 0.5) / s) * h - ty;
+          if (x * x + y * y <= radius * radius) inside++;
+        }
+      }
+      if (inside) {
+        cells.push(cy * g + cx);
+        weights.push(inside / (s * s));
+      }
+    }
+  }
+  return { cells, weights };
+}
+
+/** Capture from an outcome's density: each cell's water times the part of the cell inside the disc. */
+export function outcomeCapture(outcome: ArrayLike<number>, task: ArrayLike<number>, radius: number): number {
+  const { cells, weights } = discOverlap(task, radius);
+  let c = 0;
+  cells.forEach((cell, k) => {
+    c += Math.max(0, outcome[OUTCOME_MOMENTS + cell]!) * weights[k]!;
+  });
+  return Math.min(1, c);
+}

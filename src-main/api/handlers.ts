@@ -65,12 +65,13 @@ export function createHandlers(wb: Workbench): Handlers {
         throw new ApiError('invalid_argument', `A ${kind} job works on a project: give projectId.`, [{ path: 'projectId', message: 'is required for this job' }]);
       }
       if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
+      if (kind === 'outcome.train' && projectId !== undefined) wb.checkOutcomeTrainingParams(projectId, parsed.data as never);
       if (kind === 'optimize' && projectId !== undefined) wb.checkOptimizeParams(projectId, parsed.data as never);
       if (kind === 'sample' && projectId !== undefined) wb.checkSampleParams(projectId, parsed.data as never);
       if (kind === 'diffusion.train' && projectId !== undefined) wb.checkDiffusionTrainingParams(projectId, parsed.data as never);
       if (kind === 'dataset.optimization' && projectId !== undefined) {
         const p = parsed.data as { optimizers: ('adam' | 'cem' | 'cmaes' | 'random')[]; simulator: 'ground_truth' | 'learned'; modelId?: number; taskRegion?: { xMin: number; xMax: number; yMin: number; yMax: number } };
-        for (const optimizer of new Set(p.optimizers)) resolveOptimizeModel(wb.models, projectId, { optimizer, simulator: p.simulator, modelId: p.modelId });
+        for (const optimizer of new Set(p.optimizers)) resolveOptimizeModel(wb.models, projectId, wb.projectFit(projectId), { optimizer, simulator: p.simulator, modelId: p.modelId });
         const r = p.taskRegion;
         if (r) {
           if (r.xMin > r.xMax || r.yMin > r.yMax) throw new ApiError('invalid_argument', 'The task region is empty: its minimum exceeds its maximum.', [{ path: 'params.taskRegion', message: 'min > max' }]);

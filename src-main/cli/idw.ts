@@ -13,6 +13,7 @@ import { formatCost, formatTime, table } from './format';
 import { registerTrajectoryCommands } from './commands/trajectories';
 import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
 import { registerDiffusionCommands } from './commands/diffusion';
+import { registerOutcomeCommands } from './commands/outcome';
 import { registerOptimizeCommands, registerTrajectoryGeneration } from './commands/optimize';
 
 // `idw`: the same engine, database and API handlers as the desktop app, from a terminal.
@@ -263,7 +264,7 @@ dataset
     }),
   );
 
-const modelCmd = program.command('model').description('learned simulators: train, list, export');
+const modelCmd = program.command('model').description('learned models: list, export (all kinds); train a GNS (outcome models: idw outcome train)');
 
 modelCmd
   .command('list')
@@ -277,11 +278,11 @@ modelCmd
       print(
         list.length
           ? table(
-              ['ID', 'NAME', 'KIND', 'STATUS', 'STEPS', 'BEST VAL', 'SPEARMAN', 'POS ERR (last)', 'CREATED'],
+              ['ID', 'NAME', 'KIND', 'STATUS', 'STEPS', 'BEST VAL', 'SPEARMAN', 'WITHIN TASK', 'POS ERR (last)', 'CREATED'],
               list.map((m) => {
-                const x = m.metrics as { step?: number; bestValLoss?: number; spearman?: number; positionError?: Record<string, number> };
+                const x = m.metrics as { step?: number; bestValLoss?: number; spearman?: number; spearmanPerTask?: number; positionError?: Record<string, number> };
                 const pe = x.positionError ? Object.values(x.positionError).pop() : undefined;
-                return [m.id, m.name, m.kind, m.status, x.step ?? '—', fmt(x.bestValLoss, 4), fmt(x.spearman), fmt(pe, 4), formatTime(m.createdAt)];
+                return [m.id, m.name, m.kind, m.status, x.step ?? '—', fmt(x.bestValLoss, 4), fmt(x.spearman), fmt(x.spearmanPerTask), fmt(pe, 4), formatTime(m.createdAt)];
               }),
             )
           : `Project ${p.name} has no models yet. Train one with: idw model train --project ${p.id} --dataset <id>`,
@@ -375,6 +376,7 @@ function rendererDir(): string {
 
 registerOptimizeCommands();
 registerDiffusionCommands();
+registerOutcomeCommands();
 
 registerTrajectoryCommands();
 registerTrajectoryGeneration();

@@ -6,11 +6,13 @@ import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
 import { createEnvironment, type Environment } from './environments';
-import { installDefaultDiffusion, installDefaultModel } from './models/default-model';
+import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome } from './models/default-model';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
 import { checkOptimizationDataset, resolveOptimizeModel } from './jobs/kinds/optimize';
+import type { ProjectFit } from './simulators/learned-energy';
+import { MIN_OUTCOME_EXAMPLES, readyOutcomeModel } from './jobs/kinds/outcome-train';
 import { resolveSampleModels } from './jobs/kinds/sample';
 import { ApiError } from '../../src-shared/errors';
 import type { JobParams } from '../../src-shared/api';
@@ -152,6 +154,9 @@ export class Workbench {
     const ready = this.models.list(projectId, 'simulator').filter((m) => m.status === 'ready');
     const model = modelId === undefined ? ready[0] : this.models.get(modelId);
     if (!model) throw new ApiError('invalid_argument', 'This project has no trained learned simulator yet: train one on the Simulator tab, or choose the ground truth.', [{ path: 'modelId', message: 'no ready model' }]);
+    if (model.projectId === projectId && model.kind === 'outcome') {
+      throw new ApiError('invalid_argument', `"${model.name}" is an outcome model: it predicts the final state, not a trajectory to play. Play the design on the ground truth or a GNS.`, [{ path: 'modelId', message: 'outcome models have no rollout' }]);
+    }
     if (model.projectId !== projectId || model.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${model.id} is not a learned simulator of this project.`, [{ path: 'modelId', message: 'wrong model' }]);
     if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path: 'modelId', message: `model is ${model.status}` }]);
     let runner = this.learnedRunners.get(model.id);
@@ -212,10 +217,37 @@ export class Workbench {
     }
   }
 
+  /** The project's environment and settings, which a learned model must fit. */
+  projectFit(projectId: number): ProjectFit {
+    return { env: this.environment(projectId), settings: this.projects.get(projectId).settings };
+  }
+
+  /** Checks an outcome-model training request before a job is queued: the model to resume or start from, enough data. */
+  checkOutcomeTrainingParams(projectId: number, params: z.output<(typeof JobParams)['outcome.train']>): void {
+    const path = params.resumeModelId !== undefined ? 'params.resumeModelId' : 'params.initModelId';
+    if (params.resumeModelId !== undefined) {
+      const m = this.models.get(params.resumeModelId);
+      if (m.projectId !== projectId || m.kind !== 'outcome') throw new ApiError('invalid_argument', `Model ${m.id} is not an outcome model of this project.`, [{ path, message: 'wrong model' }]);
+      if (m.status === 'training') throw new ApiError('conflict', `Model "${m.name}" is already training.`);
+      if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path, message: 'no checkpoint' }]);
+      return;
+    }
+    const fit = this.projectFit(projectId);
+    if (params.initModelId !== undefined) readyOutcomeModel(this.models, projectId, params.initModelId, fit.env, fit.settings, path);
+    const stored = params.useStored ? this.queries.countOutcomeExamples(projectId, fit.env.outcomeSpec.dim) : 0;
+    if (stored + params.generate < MIN_OUTCOME_EXAMPLES) {
+      throw new ApiError(
+        'invalid_argument',
+        `An outcome model needs at least ${MIN_OUTCOME_EXAMPLES} ground-truth queries with outcomes; this project has ${stored}${params.useStored ? '' : ' in use'} and the training would make ${params.generate}. Generate rollouts (a few thousand for a good model).`,
+        [{ path: 'params.generate', message: 'too little training data' }],
+      );
+    }
+  }
+
   /** Checks an optimization request against the project (task, model, dataset) before a job is queued. */
   checkOptimizeParams(projectId: number, params: z.output<(typeof JobParams)['optimize']>): void {
     if (params.task) this.environment(projectId).checkTask(params.task, 'params.task');
-    resolveOptimizeModel(this.models, projectId, params);
+    resolveOptimizeModel(this.models, projectId, this.projectFit(projectId), params);
     if (params.datasetId !== undefined) checkOptimizationDataset(this.db, projectId, params.datasetId);
   }
 
@@ -254,15 +286,23 @@ export class Workbench {
   }
 
   private seedBuiltinProject(): void {
+    const flag = (key: string): boolean => Boolean(this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key));
+    const mark = (key: string): void => void this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, String(Date.now()));
     this.db.transaction(() => {
-      const seeded = this.db.prepare("SELECT value FROM meta WHERE key = 'builtin_seeded'").get();
-      if (seeded) return;
-      if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {
-        const project = this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
-        installDefaultModel(this.models, project);
-        installDefaultDiffusion(this.models, new OptimizationDatasets(this.db), project);
+      if (!flag('builtin_seeded')) {
+        if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {
+          const project = this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+          installDefaultModel(this.models, project);
+          installDefaultDiffusion(this.models, new OptimizationDatasets(this.db), project);
+        }
+        mark('builtin_seeded');
       }
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('builtin_seeded', ?)").run(String(Date.now()));
+      // the default outcome model came later: a built-in project made before it gets it once
+      if (!flag('builtin_outcome_seeded')) {
+        const builtin = this.projects.findByName(BUILTIN_PROJECT_NAME);
+        if (builtin && !this.models.list(builtin.id, 'outcome').length) installDefaultOutcome(this.models, builtin);
+        mark('builtin_outcome_seeded');
+      }
     }).immediate();
   }
 }

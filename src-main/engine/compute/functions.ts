@@ -21,6 +21,8 @@ export interface RolloutOutcome {
   capture: number;
   /** wall time of the simulation itself */
   wallMs: number;
+  /** the environment's task-independent outcome of the rollout [outcomeSpec.dim] */
+  outcome: Float32Array;
   rollout: Rollout | null;
 }
 
@@ -41,8 +43,9 @@ export function runRollout(args: RolloutArgs): RolloutOutcome {
   const t0 = performance.now();
   const rollout = env.rollout(args.design, { stepsPerFrame: args.stepsPerFrame });
   const { cost, capture } = env.evaluate(rollout, args.task);
+  const outcome = env.outcome(rollout);
   const wallMs = performance.now() - t0;
-  return { cost, capture, wallMs, rollout: args.keepRollout ? rollout : null };
+  return { cost, capture, wallMs, outcome, rollout: args.keepRollout ? rollout : null };
 }
 
 /** rollout: one ground-truth rollout; gnsPartGradient: half of a data-parallel GNS training step (async: TF.js) */
@@ -53,5 +56,6 @@ export type ComputeFunction = keyof typeof COMPUTE_FUNCTIONS;
 export function transferables(result: unknown): ArrayBuffer[] {
   const r = result as RolloutOutcome & { grads?: Float32Array };
   if (r?.grads instanceof Float32Array) return [r.grads.buffer as ArrayBuffer];
-  return r?.rollout ? [r.rollout.positions.buffer as ArrayBuffer, r.rollout.particleTypes.buffer as ArrayBuffer] : [];
+  const outcome = r?.outcome instanceof Float32Array ? [r.outcome.buffer as ArrayBuffer] : [];
+  return r?.rollout ? [...outcome, r.rollout.positions.buffer as ArrayBuffer, r.rollout.particleTypes.buffer as ArrayBuffer] : outcome;
 }

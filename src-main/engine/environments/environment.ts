@@ -45,4 +45,23 @@ export interface Environment {
   rollout(design: Float32Array, opts?: { stepsPerFrame?: number }): Rollout;
   /** cost and capture of a trajectory for a task (METHOD.md §7) */
   evaluate(rollout: Rollout, task: Float32Array): Evaluation;
+  /**
+   * The outcome of a trajectory: a small, task-independent summary of its final state from which
+   * evaluateOutcome gives cost and capture for any task (what a learned outcome model predicts).
+   */
+  readonly outcomeSpec: OutcomeSpec;
+  outcome(rollout: Rollout): Float32Array;
+  /** cost and capture for a task from an outcome [outcomeSpec.dim]; the cost's gradient dCost/d(outcome) too */
+  evaluateOutcome(outcome: ArrayLike<number>, task: ArrayLike<number>): Evaluation & { costGradient: Float32Array };
+}
+
+/** What an environment's outcome vector holds. */
+export interface OutcomeSpec {
+  dim: number;
+  /** a version of the summary's definition: models trained on another one are refused */
+  version: string;
+  /** the leading entries the cost depends on (a learned model weights them in its loss) */
+  costEntries: number;
+  /** short names of the leading entries, for tables */
+  names: string[];
 }

@@ -8,11 +8,17 @@ import {
   WALL_CELLS,
   costAndCapture,
   initialWaterPositions,
+  OUTCOME_DIM,
+  OUTCOME_GRID,
+  OUTCOME_MOMENTS,
+  outcomeCapture,
+  outcomeCost,
+  waterOutcome,
   toolParticles,
   toolPolyline,
 } from '../../../src-shared/fluidtool2d';
 import { guardStep, simulateMpm, type MpmConfig } from '../physics/mpm';
-import type { Environment, Evaluation, Rollout } from './environment';
+import type { Environment, Evaluation, OutcomeSpec, Rollout } from './environment';
 
 /** FluidTool-2D (METHOD.md §7): water falls onto a jointed tool; bring it to a target disc. */
 export class FluidTool2D implements Environment {
@@ -141,11 +147,30 @@ export class FluidTool2D implements Environment {
   }
 
   evaluate(rollout: Rollout, task: Float32Array): Evaluation {
-    const last = (rollout.frames - 1) * rollout.particles * 2;
-    const water: number[] = [];
-    for (let p = 0; p < rollout.particles; p++) {
-      if (rollout.particleTypes[p] === PARTICLE_TYPE.water) water.push(rollout.positions[last + 2 * p]!, rollout.positions[last + 2 * p + 1]!);
-    }
-    return costAndCapture(water, task, this.settings.targetRadius);
+    return costAndCapture(finalWater(rollout), task, this.settings.targetRadius);
   }
+
+  /** centroid, total variance and a 32 x 32 density of the final water (src-shared/fluidtool2d.ts) */
+  readonly outcomeSpec: OutcomeSpec = { dim: OUTCOME_DIM, version: `fluidtool-2d/moments+density${OUTCOME_GRID}`, costEntries: OUTCOME_MOMENTS, names: ['centroid x', 'centroid y', 'variance'] };
+
+  outcome(rollout: Rollout): Float32Array {
+    return waterOutcome(finalWater(rollout));
+  }
+
+  evaluateOutcome(outcome: ArrayLike<number>, task: ArrayLike<number>): Evaluation & { costGradient: Float32Array } {
+    const { cost, dMoments } = outcomeCost(outcome, task);
+    const costGradient = new Float32Array(OUTCOME_DIM);
+    costGradient.set(dMoments);
+    return { cost, capture: outcomeCapture(outcome, task, this.settings.targetRadius), costGradient };
+  }
+}
+
+/** the water's positions at the last frame [W * 2] */
+function finalWater(rollout: Rollout): number[] {
+  const last = (rollout.frames - 1) * rollout.particles * 2;
+  const water: number[] = [];
+  for (let p = 0; p < rollout.particles; p++) {
+    if (rollout.particleTypes[p] === PARTICLE_TYPE.water) water.push(rollout.positions[last + 2 * p]!, rollout.positions[last + 2 * p + 1]!);
+  }
+  return water;
 }

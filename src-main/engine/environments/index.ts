@@ -9,4 +9,4 @@ export function createEnvironment(id: EnvironmentId, settings: FluidTool2DSettin
       return new FluidTool2D(ENVIRONMENTS[id].settings.parse(settings));
   }
 }
-export type { Environment, Evaluation, Rollout } from './environment';
+export type { Environment, Evaluation, OutcomeSpec, Rollout } from './environment';

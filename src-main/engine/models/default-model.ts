@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModelInfo } from '../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../src-shared/environments';
 import type { OptimizationDatasets, OptimizationRecord } from '../datasets/trajectories';
+import { OUTCOME_MODEL_FILES, physicsSettings } from '../outcome/model-file';
 import type { ModelStore } from './store';
 
 // The default learned simulator for the built-in FluidTool-2D settings, made by
@@ -33,6 +34,10 @@ export function resourcesDir(): string | null {
   if (electron) candidates.push(join(electron, 'resources'));
   return candidates.find((d) => existsSync(join(d, 'models'))) ?? null;
 }
+
+/** The shipped default learned outcome model (npm run train:default:outcome). */
+const DEFAULT_OUTCOME_FOLDER = 'fluidtool2d-outcome';
+export const DEFAULT_OUTCOME_DIR = `resources/models/${DEFAULT_OUTCOME_FOLDER}`;
 
 /** The shipped default diffusion model and the optimization dataset it was trained on. */
 const DEFAULT_DIFFUSION_FOLDER = 'fluidtool2d-diffusion';
@@ -71,6 +76,28 @@ export function installDefaultModel(models: ModelStore, project: { id: number; s
   mkdirSync(dir, { recursive: true });
   for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(found.dir, f), join(dir, f));
   return models.update(model.id, { metrics: found.manifest.metrics, files: [...DEFAULT_MODEL_FILES] });
+}
+
+/**
+ * Adds the shipped default outcome model to a project whose physics it was trained for (the
+ * task range and target radius do not change a rollout, so they may differ); null otherwise.
+ */
+export function installDefaultOutcome(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }): ModelInfo | null {
+  const found = defaultModelManifest(DEFAULT_OUTCOME_FOLDER);
+  if (!found || JSON.stringify(physicsSettings(found.manifest.settings)) !== JSON.stringify(physicsSettings(project.settings))) return null;
+  const model = models.create({
+    projectId: project.id,
+    kind: 'outcome',
+    name: found.manifest.name,
+    config: { ...found.manifest.config, shipped: true, trainedAt: found.manifest.trainedAt, command: found.manifest.command },
+    datasetId: null,
+    jobId: null,
+    status: 'ready',
+  });
+  const dir = models.dir(model);
+  mkdirSync(dir, { recursive: true });
+  for (const f of OUTCOME_MODEL_FILES) copyFileSync(join(found.dir, f), join(dir, f));
+  return models.update(model.id, { metrics: found.manifest.metrics, files: [...OUTCOME_MODEL_FILES] });
 }
 
 /**

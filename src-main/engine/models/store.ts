@@ -8,7 +8,7 @@ import type { Db } from '../storage/database';
 interface ModelRow {
   id: number;
   project_id: number;
-  kind: 'simulator' | 'diffusion';
+  kind: ModelInfo['kind'];
   name: string;
   status: ModelStatus;
   config: string;

@@ -44,6 +44,7 @@ export class GroundTruthSimulator implements Simulator {
         wallMs: o.wallMs,
         method: ctx.method,
         run: ctx.run ?? null,
+        outcome: o.outcome,
       })),
     );
     this.onRecorded?.(ctx.projectId, outcomes.length);

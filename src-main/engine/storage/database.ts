@@ -62,16 +62,26 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   }
   const pending = migrations.filter((m) => m.version > current);
   if (!pending.length) return [];
-  db.transaction(() => {
-    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const m of pending) {
-      db.exec(m.sql);
-      record.run(m.version, m.name, Date.now());
-    }
-    db.pragma(`user_version = ${latest}`);
-  })();
+  // foreign keys off while tables are rebuilt (a DROP would otherwise null or delete the rows
+  // that point at them); checked before the transaction commits, as SQLite's ALTER TABLE guide does
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+      const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+      for (const m of pending) {
+        db.exec(m.sql);
+        record.run(m.version, m.name, Date.now());
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length) throw new Error(`A migration left ${broken.length} rows whose foreign keys point nowhere; nothing was changed.`);
+      db.pragma(`user_version = ${latest}`);
+    })();
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
+  }
   return pending.map((m) => m.version);
 }
 

@@ -14,6 +14,15 @@ export interface SimulatorQuery {
   method: string;
   run?: string | null;
   createdAt?: number;
+  /** the environment's outcome of a ground-truth rollout (Environment.outcome) */
+  outcome?: Float32Array | null;
+}
+
+/** A ground-truth query's design and outcome: training data for an outcome model. */
+export interface OutcomeExample {
+  queryId: number;
+  design: Float32Array;
+  outcome: Float32Array;
 }
 
 export interface QueryFilter {
@@ -101,8 +110,8 @@ export class QueryStore {
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO simulator_queries
-        (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at, outcome)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.best = db.prepare('SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY cost LIMIT ?');
   }
@@ -129,6 +138,7 @@ export class QueryStore {
           q.method,
           q.run ?? null,
           q.createdAt ?? now,
+          q.outcome ? toFloat32Blob(q.outcome) : null,
         );
         if (!first) first = Number(info.lastInsertRowid);
       }
@@ -154,6 +164,35 @@ export class QueryStore {
   count(projectId: number, filter: QueryFilter = {}): number {
     const { where, args } = whereOf(projectId, filter);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM simulator_queries WHERE ${where}`).get(...args) as { n: number }).n;
+  }
+
+  /**
+   * The project's ground-truth queries that stored an outcome of `dim` entries, oldest first, one
+   * per distinct design (a design queried for several tasks has one outcome: it appears once).
+   */
+  outcomeExamples(projectId: number, dim: number, opts: { afterId?: number; upToId?: number } = {}): OutcomeExample[] {
+    const rows = this.db
+      .prepare(
+        `SELECT MIN(id) AS id, design, outcome FROM simulator_queries
+         WHERE project_id = ? AND simulator = 'ground_truth' AND outcome IS NOT NULL AND length(outcome) = ? AND id > ? AND id <= ?
+         GROUP BY design ORDER BY id`,
+      )
+      .all(projectId, 4 * dim, opts.afterId ?? 0, opts.upToId ?? Number.MAX_SAFE_INTEGER) as { id: number; design: Buffer; outcome: Buffer }[];
+    return rows.map((r) => ({ queryId: r.id, design: fromFloat32Blob(r.design), outcome: fromFloat32Blob(r.outcome) }));
+  }
+
+  /** how many distinct designs outcomeExamples would return */
+  countOutcomeExamples(projectId: number, dim: number): number {
+    return (
+      this.db
+        .prepare(`SELECT COUNT(DISTINCT design) AS n FROM simulator_queries WHERE project_id = ? AND simulator = 'ground_truth' AND outcome IS NOT NULL AND length(outcome) = ?`)
+        .get(projectId, 4 * dim) as { n: number }
+    ).n;
+  }
+
+  /** the newest query id of the project (0 when none): where a training's data ends */
+  lastId(projectId: number): number {
+    return (this.db.prepare('SELECT MAX(id) AS id FROM simulator_queries WHERE project_id = ?').get(projectId) as { id: number | null }).id ?? 0;
   }
 
   methods(projectId: number): { method: string; count: number }[] {

@@ -19,6 +19,7 @@ export const JOB_KIND_LABELS: Record<JobKind, string> = {
   selfcheck: 'Self-check',
   'dataset.physics': 'Physics dataset',
   'gns.train': 'GNS training',
+  'outcome.train': 'Outcome model training',
   optimize: 'Optimization',
   'dataset.optimization': 'Trajectory dataset',
   'diffusion.train': 'Diffusion training',

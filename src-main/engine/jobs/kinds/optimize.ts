@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { JobParams, ModelInfo } from '../../../../src-shared/api';
+import type { FluidTool2DSettings } from '../../../../src-shared/environments';
 import { ApiError } from '../../../../src-shared/errors';
 import type { Environment } from '../../environments';
 import { ModelStore } from '../../models/store';
@@ -7,7 +8,7 @@ import { createOptimizer, optimize, type Batch, type Evaluation, type Optimizati
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
-import { LearnedGradient } from '../../simulators/learned-gradient';
+import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, resolveLearnedModel, type ProjectFit } from '../../simulators/learned-energy';
 import type { Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
@@ -28,43 +29,20 @@ export interface OptimizeResult {
 }
 
 /**
- * The learned simulator an optimize job uses: the given model, else the project's newest ready
- * one; Adam also needs the model's TF.js weights for the gradient. Throws ApiError before any
- * job row or query is written (Workbench.checkOptimizeParams) and again in the job.
+ * The learned model an optimize job uses: the given one, else the project's newest ready outcome
+ * model, else its newest GNS; Adam needs its gradient. Throws ApiError before any job row or
+ * query is written (Workbench.checkOptimizeParams) and again in the job.
  */
-export function resolveOptimizeModel(models: ModelStore, projectId: number, params: Pick<OptimizeParams, 'optimizer' | 'simulator' | 'modelId'>): ModelInfo | null {
+export function resolveOptimizeModel(models: ModelStore, projectId: number, fit: ProjectFit, params: Pick<OptimizeParams, 'optimizer' | 'simulator' | 'modelId'>): ModelInfo | null {
   if (params.optimizer !== 'adam' && params.simulator !== 'learned') return null;
   const adam = params.optimizer === 'adam';
-  return resolveLearnedSimulator(models, projectId, params.modelId, {
+  return resolveLearnedModel(models, projectId, params.modelId, fit, {
     gradient: adam,
     rollouts: !adam,
-    why: adam ? 'Adam follows the gradient of a learned simulator' : 'the learned simulator was chosen',
+    why: adam ? 'Adam follows the gradient of a learned model' : 'a learned model was chosen to score designs',
     user: adam ? 'Adam' : 'the learned simulator',
     path: 'params.modelId',
   });
-}
-
-/**
- * A ready learned simulator of the project (the given one, else the newest) with the files a use
- * needs: model.json and weights.bin for gradients (TF.js), model.onnx for rollouts (ORT).
- */
-export function resolveLearnedSimulator(
-  models: ModelStore,
-  projectId: number,
-  modelId: number | undefined,
-  needs: { gradient: boolean; rollouts: boolean; why: string; user: string; path: string },
-): ModelInfo {
-  const files = ['model.json', ...(needs.gradient ? ['weights.bin'] : []), ...(needs.rollouts ? ['model.onnx'] : [])];
-  const ready = models.list(projectId, 'simulator').filter((m) => m.status === 'ready' && files.every((f) => models.hasFile(m, f)));
-  const model = modelId === undefined ? ready[0] : models.get(modelId);
-  const path = needs.path;
-  if (!model) throw new ApiError('invalid_argument', `This project has no trained learned simulator yet, and ${needs.why}: train one on the Simulator tab first.`, [{ path, message: 'no ready model' }]);
-  if (model.projectId !== projectId || model.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${model.id} is not a learned simulator of this project.`, [{ path, message: 'wrong model' }]);
-  if (model.status !== 'ready') throw new ApiError('invalid_argument', `Model "${model.name}" is ${model.status}, not ready.`, [{ path, message: `model is ${model.status}` }]);
-  for (const file of files) {
-    if (!models.hasFile(model, file)) throw new ApiError('invalid_argument', `Model "${model.name}" has no ${file}, which ${needs.user} needs.`, [{ path, message: `no ${file}` }]);
-  }
-  return model;
 }
 
 /** The optimization dataset to append to, checked: same project, kind optimization. */
@@ -121,7 +99,7 @@ export interface RunOptions {
  */
 export async function runOptimization(params: OptimizeParams, ctx: JobContext, opts: RunOptions): Promise<OptimizeResult> {
   const { projectId, db, project, env, task, models } = openProjectTask(ctx, params.task, 'An optimization');
-  const model = resolveOptimizeModel(models, projectId, params);
+  const model = resolveOptimizeModel(models, projectId, { env, settings: project.settings }, params);
   // random search: batches that keep every compute worker busy
   const optimizer = createOptimizer(params, params.optimizer === 'random' ? Math.max(8, ctx.compute().size * 4) : undefined);
   const runBase = opts.runBase;
@@ -154,7 +132,9 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
     release = adam.dispose;
   } else {
     let simulator: Simulator;
-    if (model) {
+    if (model?.kind === 'outcome') {
+      simulator = new OutcomeSimulator(model.id, readOutcomeModel(models, model, env, project.settings), env, recorder, onRecorded);
+    } else if (model) {
       runner = await LearnedRunner.fromModel(models, model, ctx.compute().size);
       simulator = new LearnedSimulator(env, runner, recorder, onRecorded);
     } else {
@@ -223,12 +203,12 @@ export const optimizeJob: JobRunner<OptimizeParams> = (params, ctx) =>
     progress: (queries, best) => ctx.progress(queries / params.budget, `queries ${queries}/${params.budget} · best ${best.toPrecision(4)}`),
   });
 
-/** Adam's objective: cost and dE/dx through the learned rollout, each step stored as a learned query. */
+/** Adam's objective: cost and dE/dx from the learned model (outcome model or GNS), each step stored as a learned query. */
 async function gradientObjective(
   model: ModelInfo,
   models: ModelStore,
   env: Environment,
-  settings: { particles: number; grid: number; thetaMax: number },
+  settings: FluidTool2DSettings,
   task: Float32Array,
   recorder: IterateRecorder,
   projectId: number,
@@ -236,12 +216,13 @@ async function gradientObjective(
   captures: number[],
   onRecorded: (projectId: number, count: number) => void,
 ): Promise<{ objective: (batch: Batch) => Promise<Evaluation[]>; dispose: () => void }> {
-  const learned = await LearnedGradient.load(models, model, env, settings);
+  const learned = await loadLearnedEnergy(models, model, env, settings);
   const objective = async (batch: Batch): Promise<Evaluation[]> => {
     const out: Evaluation[] = [];
     const rows: SimulatorQuery[] = [];
-    for (const design of batch.designs) {
-      const { cost, capture, gradient, wallMs } = await learned.evaluate(design, task);
+    const evaluations = await learned.evaluate(batch.designs, task);
+    for (const [i, design] of batch.designs.entries()) {
+      const { cost, capture, gradient, wallMs } = evaluations[i]!;
       rows.push({ projectId, design, task, simulator: 'learned', modelId: model.id, cost, capture, wallMs, method: 'adam', run: runName(batch.restart) });
       captures.push(capture);
       out.push({ cost, gradient });
@@ -275,7 +256,7 @@ function storeBest(
   const capture = captures[query - 1] ?? null;
   const run = runName(restart);
   const settings = params.optimizer === 'adam' ? params.adam : params.optimizer === 'cem' ? params.cem : params.optimizer === 'cmaes' ? params.cmaes : {};
-  const provenance = { jobId, budget: params.budget, seed: params.seed, simulator: params.optimizer === 'adam' ? 'learned' : params.simulator, settings, queries: result.queries, foundAtQuery: query };
+  const provenance = { jobId, budget: params.budget, seed: params.seed, simulator: params.optimizer === 'adam' ? 'learned' : params.simulator, modelKind: model?.kind ?? null, settings, queries: result.queries, foundAtQuery: query };
   const designId = Number(
     db
       .prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')

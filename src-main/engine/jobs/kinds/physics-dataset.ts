@@ -71,6 +71,7 @@ export const physicsDataset: JobRunner<z.output<(typeof JobParams)['dataset.phys
             wallMs: o.wallMs,
             method: 'dataset.physics',
             run: `dataset-${dataset.id}`,
+            outcome: o.outcome,
           })),
         );
       }).immediate();

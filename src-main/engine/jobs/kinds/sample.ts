@@ -11,7 +11,7 @@ import { gaussian } from '../../optimizers/optimizer';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
-import { LearnedGradient } from '../../simulators/learned-gradient';
+import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, resolveLearnedModel, type LearnedEnergy } from '../../simulators/learned-energy';
 import type { QueryOutcome, Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
@@ -19,7 +19,6 @@ import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import type { JobRunner } from '../kind';
 import { openProjectTask } from '../project-context';
-import { resolveLearnedSimulator } from './optimize';
 
 export type SampleParams = z.output<(typeof JobParams)['sample']>;
 
@@ -36,17 +35,18 @@ export function resolveSampleModels(db: Db, models: ModelStore, projectId: numbe
     ]);
   }
   const project = new ProjectStore(db).get(projectId);
-  const dim = createEnvironment(project.environment, project.settings).designSpace.dim;
+  const env = createEnvironment(project.environment, project.settings);
+  const dim = env.designSpace.dim;
   if (config.denoiser?.dim !== undefined && config.denoiser.dim !== dim) {
     throw new ApiError('invalid_argument', `Diffusion model "${diffusion.name}" makes ${config.denoiser.dim}-dimensional designs; this project's have ${dim}.`, [{ path: 'params.modelId', message: 'wrong design dimension' }]);
   }
   const learned = params.simulator === 'learned';
   const simulator =
     learned || params.energy.enabled
-      ? resolveLearnedSimulator(models, projectId, params.simulatorModelId, {
+      ? resolveLearnedModel(models, projectId, params.simulatorModelId, { env, settings: project.settings }, {
           gradient: params.energy.enabled,
           rollouts: learned,
-          why: params.energy.enabled ? 'energy guidance follows the gradient of a learned simulator' : 'the learned simulator was chosen to score designs',
+          why: params.energy.enabled ? 'energy guidance follows the gradient of a learned model' : 'a learned model was chosen to score designs',
           user: params.energy.enabled ? 'energy guidance' : 'the learned simulator',
           path: 'params.simulatorModelId',
         })
@@ -70,17 +70,19 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
   const onRecorded = (id: number, count: number): void => ctx.emit('queries.added', { projectId: id, count });
 
   let runner: LearnedRunner | null = null;
-  let gradient: LearnedGradient | null = null;
+  let gradient: LearnedEnergy | null = null;
   const denoiser = await OnnxDenoiser.load(diffusion.onnx);
   try {
     let simulator: Simulator;
-    if (params.simulator === 'learned') {
+    if (params.simulator === 'learned' && resolved.simulator!.kind === 'outcome') {
+      simulator = new OutcomeSimulator(resolved.simulator!.id, readOutcomeModel(models, resolved.simulator!, env, project.settings), env, queries, onRecorded);
+    } else if (params.simulator === 'learned') {
       runner = await LearnedRunner.fromModel(models, resolved.simulator!, ctx.compute().size);
       simulator = new LearnedSimulator(env, runner, queries, onRecorded);
     } else {
       simulator = new GroundTruthSimulator(project, ctx.compute(), queries, onRecorded);
     }
-    if (params.energy.enabled) gradient = await LearnedGradient.load(models, resolved.simulator!, env, project.settings);
+    if (params.energy.enabled) gradient = await loadLearnedEnergy(models, resolved.simulator!, env, project.settings);
 
     // the best cost against cumulative queries, over every query the run makes
     const curve: [number, number][] = [];
@@ -126,16 +128,12 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
         },
         energyGradient: gradient
           ? async (designs) => {
-              const out: { cost: number; gradient: Float32Array }[] = [];
-              for (const design of designs) {
-                ctx.throwIfCancelled();
-                const g = await gradient!.evaluate(design, task);
-                queries.record([{ projectId, design, task, simulator: 'learned', modelId: resolved.simulator!.id, cost: g.cost, capture: g.capture, wallMs: g.wallMs, method, run }]);
-                onRecorded(projectId, 1);
-                counted([g.cost]);
-                out.push({ cost: g.cost, gradient: g.gradient });
-              }
-              return out;
+              ctx.throwIfCancelled();
+              const evaluations = await gradient!.evaluate(designs, task);
+              queries.record(evaluations.map((g, i) => ({ projectId, design: designs[i]!, task, simulator: 'learned' as const, modelId: resolved.simulator!.id, cost: g.cost, capture: g.capture, wallMs: g.wallMs, method, run })));
+              onRecorded(projectId, evaluations.length);
+              counted(evaluations.map((g) => g.cost));
+              return evaluations.map((g) => ({ cost: g.cost, gradient: g.gradient }));
             }
           : undefined,
         progress: (fraction, message) => {

@@ -1,0 +1,34 @@
+// The default learned outcome model for the built-in FluidTool-2D settings: random ground-truth
+// rollouts, an outcome.train job on them, the model (with its fidelity) copied to resources/.
+import { join } from 'node:path';
+import { JobParams } from '../../src-shared/api';
+import { DEFAULT_OUTCOME_DIR } from '../../src-main/engine/models/default-model';
+import { OUTCOME_MODEL_FILES } from '../../src-main/engine/outcome/model-file';
+import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
+import type { Workbench } from '../../src-main/engine/workbench';
+import { shipModel, waitForJob } from './shipping';
+
+export interface DefaultOutcomeOptions {
+  /** random ground-truth rollouts to learn from (a tenth held out for the fidelity check) */
+  rollouts: number;
+  steps: number;
+  seed: number;
+}
+
+export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 4000, steps: 8000, seed: 1 };
+
+export async function makeDefaultOutcome(wb: Workbench, projectId: number, root: string, opts: DefaultOutcomeOptions, command: string): Promise<CostFidelity> {
+  const t0 = Date.now();
+  const params = JobParams['outcome.train'].parse({ name: 'FluidTool-2D default outcome model', generate: opts.rollouts, useStored: true, steps: opts.steps, seed: opts.seed, decaySteps: opts.steps });
+  console.log(`Rolling out ${opts.rollouts} random designs and training the outcome model: ${JSON.stringify(params)}`);
+  const done = await waitForJob(wb, wb.jobs.start('outcome.train', params, projectId), 'outcome');
+  const model = wb.models.get((done.result as { modelId: number }).modelId);
+  const out = join(root, DEFAULT_OUTCOME_DIR);
+  shipModel(wb, model, out, OUTCOME_MODEL_FILES, command, t0);
+  const f = model.metrics.fidelity as CostFidelity;
+  console.log(
+    `Default outcome model written to ${out}: ${String(model.metrics.step)} steps, within-task Spearman mean ${f.spearmanMean.toFixed(3)}, worst ${f.spearmanWorst.toFixed(3)}, ` +
+      `best quarter ${f.bestQuarterMean.toFixed(3)}, worst pick rank ${f.pickRankWorst} of ${f.designs}, capture error ${f.captureError.toFixed(3)} (${f.designs} held-out designs x ${f.tasks} tasks; ${Math.round((Date.now() - t0) / 1000)} s)`,
+  );
+  return f;
+}

@@ -1,0 +1,271 @@
+import type { z } from 'zod';
+import type { JobParams, ModelInfo } from '../../../../src-shared/api';
+import { ApiError } from '../../../../src-shared/errors';
+import type { Environment } from '../../environments';
+import { bytesToFloats, floatBytes } from '../../gns/serialize';
+import { ModelStore } from '../../models/store';
+import { costFidelity, type CostFidelity, type ScoredDesign } from '../../outcome/fidelity';
+import { OutcomeModel, physicsSettings, type OutcomeModelFile } from '../../outcome/model-file';
+import { OutcomeNetwork } from '../../outcome/network';
+import { exportOutcomeOnnx } from '../../outcome/onnx-export';
+import { flattenOutcomeWeights, initialOutcomeWeights, outcomeNormalization, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from '../../outcome/spec';
+import { normalizeOutcomes, OutcomeTrainer, type OutcomeExamples } from '../../outcome/train';
+import { seededRandom } from '../../random';
+import { GroundTruthSimulator } from '../../simulators/ground-truth';
+import { QueryStore, type OutcomeExample } from '../../storage/queries';
+import { stepRandom } from '../../diffusion/train';
+import { loadTf } from '../../tf';
+import type { JobContext, JobRunner } from '../kind';
+import { openProjectTask } from '../project-context';
+import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
+
+export type OutcomeTrainParams = z.output<(typeof JobParams)['outcome.train']>;
+
+const CHECKPOINT_JSON = 'checkpoint.json';
+const CHECKPOINT_BIN = 'checkpoint.bin';
+/** fewest examples a training accepts (a few held out) */
+export const MIN_OUTCOME_EXAMPLES = 20;
+
+interface CheckpointJson extends TrainingState {
+  version: 1;
+  weightsSize: number;
+  optimizerSize: number;
+}
+
+/** What the model row's config holds: the network, its normalization and where its data ends. */
+interface OutcomeConfig {
+  outcome: OutcomeModelConfig;
+  norm: OutcomeNormalization;
+  training: OutcomeTrainParams;
+  /** the training data: the project's ground-truth outcomes with query ids in (fromId, upToId] */
+  data: { fromId: number; upToId: number };
+  physics: Record<string, unknown>;
+  backend: string;
+  initModelId?: number;
+}
+
+/** A ready outcome model of the project, checked to fit its environment; throws ApiError naming `path`. */
+export function readyOutcomeModel(models: ModelStore, projectId: number, modelId: number, env: Environment, settings: Parameters<typeof physicsSettings>[0], path: string): { info: ModelInfo; model: OutcomeModel } {
+  const info = models.get(modelId);
+  if (info.projectId !== projectId || info.kind !== 'outcome') throw new ApiError('invalid_argument', `Model ${modelId} is not an outcome model of this project.`, [{ path, message: 'wrong model' }]);
+  if (info.status !== 'ready') throw new ApiError('invalid_argument', `Outcome model "${info.name}" is ${info.status}, not ready.`, [{ path, message: `model is ${info.status}` }]);
+  for (const f of ['model.json', 'weights.bin']) {
+    if (!models.hasFile(info, f)) throw new ApiError('invalid_argument', `Outcome model "${info.name}" has no ${f}.`, [{ path, message: `no ${f}` }]);
+  }
+  const model = OutcomeModel.fromBytes(models.readFile(info, 'model.json'), models.readFile(info, 'weights.bin'));
+  model.checkFor(env, settings, info.name);
+  return { info, model };
+}
+
+/** Examples as arrays, normalized by `norm`. */
+function toExamples(rows: OutcomeExample[], d: number, norm: OutcomeNormalization): OutcomeExamples {
+  const D = norm.mean.length;
+  const designs = new Float32Array(rows.length * d);
+  const outcomes = new Float32Array(rows.length * D);
+  rows.forEach((r, i) => {
+    designs.set(r.design, i * d);
+    outcomes.set(r.outcome, i * D);
+  });
+  return { n: rows.length, designs, targets: normalizeOutcomes(outcomes, rows.length, norm) };
+}
+
+/** Seeded split: the same examples and seed give the same held-out designs. */
+function split(rows: OutcomeExample[], fraction: number, seed: number): { train: OutcomeExample[]; val: OutcomeExample[] } {
+  const order = rows.map((_, i) => i);
+  const rand = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nVal = Math.min(rows.length - 1, Math.max(1, Math.round(rows.length * fraction)));
+  return { val: order.slice(0, nVal).map((i) => rows[i]!), train: order.slice(nVal).map((i) => rows[i]!) };
+}
+
+/**
+ * The fidelity protocol on held-out designs: `tasks` random tasks of the project's range; the
+ * true cost and capture from each design's stored outcome, the learned ones from the model.
+ */
+export function outcomeFidelity(env: Environment, model: OutcomeModel, heldOut: readonly { design: Float32Array; outcome: Float32Array }[], tasks: number, seed: number): CostFidelity {
+  const rand = seededRandom(seed ^ 0x6a09e667);
+  const predicted = heldOut.map((h) => model.predict(h.design));
+  const perTask: ScoredDesign[][] = Array.from({ length: tasks }, () => {
+    const task = env.sampleTask(rand);
+    return heldOut.map((h, i) => {
+      const truth = env.evaluateOutcome(h.outcome, task);
+      const learned = env.evaluateOutcome(predicted[i]!, task);
+      return { trueCost: truth.cost, learnedCost: learned.cost, trueCapture: truth.capture, learnedCapture: learned.capture };
+    });
+  });
+  return costFidelity(perTask);
+}
+
+/** New random designs rolled out on the ground truth, stored with their outcomes; returns how many. */
+async function generateRollouts(ctx: JobContext, params: OutcomeTrainParams, share: number): Promise<number> {
+  const { projectId, db, project, env } = openProjectTask(ctx, undefined, 'An outcome model');
+  const simulator = new GroundTruthSimulator(project, ctx.compute(), new QueryStore(db), (id, count) => ctx.emit('queries.added', { projectId: id, count }));
+  const rand = seededRandom(params.seed ^ 0x3c6ef372);
+  const chunk = Math.max(8, 4 * ctx.compute().size);
+  let done = 0;
+  while (done < params.generate) {
+    ctx.throwIfCancelled();
+    const n = Math.min(chunk, params.generate - done);
+    const designs = Array.from({ length: n }, () => env.sampleDesign(rand));
+    // the task only sets the stored cost and capture: the outcome is the same for every task
+    await simulator.evaluate(designs, env.sampleTask(rand), { projectId, method: 'outcome.data', run: `outcome-data-${ctx.jobId}` });
+    done += n;
+    ctx.progress((share * done) / params.generate, `ground-truth rollouts ${done}/${params.generate}`);
+  }
+  return done;
+}
+
+/**
+ * Trains an outcome model on the project's ground-truth outcomes (and new rollouts made first):
+ * live curves, a checkpoint at every evaluation (resumable on the same curve), early stopping,
+ * fine-tuning from a ready model; then the fidelity protocol on the held-out designs and export
+ * (model.json, weights.bin, model.onnx).
+ */
+export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx) => {
+  const { projectId, db, project, env, models } = openProjectTask(ctx, undefined, 'An outcome model');
+  const queries = new QueryStore(db);
+  const spec = env.outcomeSpec;
+  const d = env.designSpace.dim;
+
+  let model: ModelInfo;
+  let config: OutcomeConfig;
+  let start: OutcomeModel | null = null;
+  if (requested.resumeModelId !== undefined) {
+    model = models.get(requested.resumeModelId);
+    if (model.projectId !== projectId || model.kind !== 'outcome') throw new Error(`Model ${model.id} is not an outcome model of this project.`);
+    if (model.status === 'training') throw new Error(`Model ${model.id} is already training.`);
+    if (!models.hasFile(model, CHECKPOINT_JSON)) throw new Error(`Model ${model.id} has no checkpoint to resume from.`);
+    const before = model.config as unknown as OutcomeConfig;
+    config = { ...before, training: { ...before.training, steps: Math.max(requested.steps, before.training.steps) } };
+  } else {
+    if (requested.initModelId !== undefined) start = readyOutcomeModel(models, projectId, requested.initModelId, env, project.settings, 'params.initModelId').model;
+    const firstId = requested.useStored ? 0 : queries.lastId(projectId);
+    const share = requested.generate > 0 ? 0.5 : 0;
+    if (requested.generate > 0) await generateRollouts(ctx, requested, share);
+    const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
+    const upToId = queries.lastId(projectId);
+    const count = queries.outcomeExamples(projectId, spec.dim, { afterId: firstId, upToId }).length;
+    if (count < MIN_OUTCOME_EXAMPLES) {
+      throw new Error(
+        `An outcome model needs at least ${MIN_OUTCOME_EXAMPLES} ground-truth queries with outcomes; ${requested.useStored ? 'this project has' : 'this training made'} ${count}. ` +
+          'Generate rollouts (a few thousand for a good model); queries stored before outcomes were recorded have none.',
+      );
+    }
+    const { tf: _tf, backend } = await loadTf();
+    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data: { fromId: firstId, upToId }, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId };
+    model = models.create({ projectId, kind: 'outcome', name: requested.name ?? `Outcome ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, config, datasetId: null, jobId: ctx.jobId, status: 'training' });
+  }
+  const { tf } = await loadTf();
+  const params = config.training;
+  model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
+  const changed = (): void => ctx.emit('models.changed', { projectId, modelId: model.id });
+  changed();
+
+  let finished = false;
+  try {
+    const share = requested.resumeModelId === undefined && requested.generate > 0 ? 0.5 : 0;
+    ctx.progress(share, 'Loading outcomes');
+    const rows = queries.outcomeExamples(projectId, spec.dim, { afterId: config.data.fromId, upToId: config.data.upToId });
+    const { train, val } = split(rows, params.validationFraction, params.seed);
+    if (!config.norm.mean.length) {
+      const flat = new Float32Array(train.length * spec.dim);
+      train.forEach((r, i) => flat.set(r.outcome, i * spec.dim));
+      config = { ...config, norm: outcomeNormalization(flat, train.length, config.outcome) };
+      model = models.update(model.id, { config });
+    }
+    const trainData = toExamples(train, d, config.norm);
+    const valData = toExamples(val, d, config.norm);
+
+    let weights: OutcomeWeights;
+    let bestWeights: OutcomeWeights;
+    let checkpoint: CheckpointJson | null = null;
+    let bin: Float32Array | null = null;
+    if (requested.resumeModelId !== undefined) {
+      checkpoint = JSON.parse(models.readFile(model, CHECKPOINT_JSON).toString('utf8')) as CheckpointJson;
+      bin = bytesToFloats(models.readFile(model, CHECKPOINT_BIN));
+      weights = unflattenOutcomeWeights(config.outcome, bin.subarray(0, checkpoint.weightsSize));
+      bestWeights = unflattenOutcomeWeights(config.outcome, bin.subarray(checkpoint.weightsSize, 2 * checkpoint.weightsSize));
+    } else {
+      weights = start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed));
+      bestWeights = weights;
+    }
+    const network = new OutcomeNetwork(tf, config.outcome, weights);
+    const trainer = new OutcomeTrainer(tf, network, { learningRate: params.learningRate, decaySteps: params.decaySteps, restWeight: params.densityWeight });
+    if (checkpoint && bin) {
+      const o = 2 * checkpoint.weightsSize;
+      trainer.restoreOptimizerState({ version: 1, step: checkpoint.step, m: bin.slice(o, o + checkpoint.optimizerSize), v: bin.slice(o + checkpoint.optimizerSize, o + 2 * checkpoint.optimizerSize) });
+    }
+    const state: TrainingState = checkpoint
+      ? { step: checkpoint.step, curves: checkpoint.curves, best: checkpoint.best, evalsSinceBest: checkpoint.evalsSinceBest, trainingSeconds: checkpoint.trainingSeconds }
+      : freshTrainingState();
+
+    const saveCheckpoint = (): void => {
+      const w = flattenOutcomeWeights(network.weights());
+      const adam = trainer.optimizerState();
+      const out = new Float32Array(2 * w.length + 2 * adam.m.length);
+      out.set(w, 0);
+      out.set(flattenOutcomeWeights(bestWeights), w.length);
+      out.set(adam.m, 2 * w.length);
+      out.set(adam.v, 2 * w.length + adam.m.length);
+      // the binary first, then the JSON pointing at its step: a crash between them resumes the older step
+      models.writeFile(model, CHECKPOINT_BIN, floatBytes(out));
+      models.writeFile(model, CHECKPOINT_JSON, JSON.stringify({ version: 1, ...state, weightsSize: w.length, optimizerSize: adam.m.length } satisfies CheckpointJson));
+    };
+    let costLoss: number | null = null;
+    const publish = (phase: string, extra: Record<string, unknown> = {}): void => {
+      model = models.update(model.id, {
+        metrics: { ...model.metrics, phase, ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: trainData.n, val: valData.n }, ...extra },
+        files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
+      });
+      changed();
+    };
+    publish('training');
+
+    const { stoppedEarly } = await runTrainingLoop(ctx, state, {
+      steps: params.steps,
+      evalEvery: params.evalEvery,
+      patience: params.patience,
+      trainStep: (step) => trainer.step(trainData, Math.min(params.batchSize, trainData.n), stepRandom(params.seed, step)),
+      validate: () => {
+        const v = trainer.evaluate(valData);
+        costLoss = v.costLoss;
+        return v.loss;
+      },
+      onBest: () => {
+        bestWeights = network.weights();
+      },
+      onEvaluated: () => {
+        saveCheckpoint();
+        publish('training');
+      },
+      progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
+      progressEvery: 20,
+      memoryAdvice: 'train again with narrower hidden layers or a smaller batch.',
+    });
+    trainer.dispose();
+    network.dispose();
+
+    ctx.progress(0.96, `Fidelity on ${val.length} held-out designs`);
+    const file: OutcomeModelFile = { version: 1, kind: 'outcome', config: config.outcome, norm: config.norm, physics: config.physics };
+    const trained = new OutcomeModel(file, bestWeights);
+    const fidelity = outcomeFidelity(env, trained, val, params.fidelityTasks, params.seed);
+    models.writeFile(model, 'weights.bin', floatBytes(flattenOutcomeWeights(bestWeights)));
+    models.writeFile(model, 'model.json', JSON.stringify(file));
+    models.writeFile(model, 'model.onnx', exportOutcomeOnnx(config.outcome, bestWeights, config.norm, { model: String(model.id), project: String(projectId) }));
+    model = models.update(model.id, { files: [...new Set([...model.files, 'model.json', 'weights.bin', 'model.onnx'])] });
+    publish('done', { fidelity, stoppedEarly, spearman: fidelity.spearmanPooled, spearmanPerTask: fidelity.spearmanMean, fidelityDesigns: fidelity.designs });
+    model = models.update(model.id, { status: 'ready' });
+    finished = true;
+    changed();
+    ctx.progress(1, `ρ ${fidelity.spearmanMean.toFixed(3)} within task (worst ${fidelity.spearmanWorst.toFixed(3)}) on ${fidelity.designs} held-out designs`);
+    return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: rows.length, fidelity: { spearmanMean: fidelity.spearmanMean, spearmanWorst: fidelity.spearmanWorst, bestQuarterMean: fidelity.bestQuarterMean, pickRankWorst: fidelity.pickRankWorst, designs: fidelity.designs, tasks: fidelity.tasks } };
+  } finally {
+    if (!finished) {
+      models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed' });
+      changed();
+    }
+  }
+};
