@@ -21,6 +21,23 @@ export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'ca
 export type JobStatus = z.infer<typeof JobStatus>;
 export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 
+/**
+ * Refinement on the ground truth, for runs that follow an outcome model (Adam, energy guidance):
+ * the run's best distinct proposals are checked on the ground truth (ordinary stored queries)
+ * and the outcome model is fine-tuned on them, as a new model the next run uses.
+ */
+export const Refinement = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** proposals checked on the ground truth (a sampling run scored on the ground truth needs none) */
+    checks: z.number().int().min(1).max(256).default(8),
+    /** fine-tuning steps of the outcome model */
+    steps: z.number().int().min(10).max(100_000).default(400),
+  })
+  .strict();
+export type Refinement = z.infer<typeof Refinement>;
+const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 400 };
+
 /** Parameters of each job kind, validated before a job row is written. */
 export const JobParams = {
   selfcheck: z
@@ -150,6 +167,8 @@ export const JobParams = {
         .object({ population: z.number().int().min(2).max(10_000).optional(), sigma: z.number().gt(0).max(2).default(0.3) })
         .strict()
         .default({ sigma: 0.3 }),
+      /** Adam through an outcome model: check its best proposals on the ground truth and fine-tune the model */
+      refine: Refinement.default(REFINEMENT_DEFAULT),
     })
     .strict(),
   /** the paper's training data: many optimizer runs over sampled tasks, into one optimization dataset */
@@ -269,6 +288,8 @@ export const JobParams = {
         })
         .strict()
         .default({ enabled: false, count: 32, rounds: 3, temperature: 0.01, sigma: 0.5, estimatorSteps: 3 }),
+      /** energy guidance by an outcome model: fine-tune it on the run's ground-truth checks */
+      refine: Refinement.default(REFINEMENT_DEFAULT),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     })
     .strict(),
@@ -617,14 +638,30 @@ export interface SampledDesign {
   capture: number | null;
 }
 
+/** A run's proposals checked on the ground truth, and the outcome model refined on them. */
+export interface RefinementResult {
+  /** ground-truth queries the checks made (0 when the run's designs were scored on the ground truth already) */
+  checks: number;
+  /** the cheapest checked design on the ground truth */
+  best: { design: number[]; cost: number; capture: number; queryId: number; learnedCost: number | null } | null;
+  /** the fine-tuned outcome model (null when refinement was off or skipped) */
+  refinedModelId: number | null;
+  /** why nothing was refined */
+  skipped: string | null;
+}
+
 /** What a sample job returns. */
 export interface SampleResult {
   modelId: number;
   simulatorModelId: number | null;
   task: number[];
-  /** [cumulative queries, best cost so far] */
+  /** [cumulative queries of the scoring simulator, best cost so far] */
   curve: [number, number][];
+  /** queries of the scoring simulator (particle weights and final scores) */
   queries: number;
+  /** learned-model evaluations with gradient made by energy guidance (counted apart from queries) */
+  energyEvaluations: number;
+  refinement: RefinementResult | null;
   /** the final designs, cheapest first */
   designs: SampledDesign[];
   best: SampledDesign | null;

@@ -27,7 +27,7 @@ function lcg(seed: number): () => number {
 
 /**
  * 8 CEM-like runs × 12 iterations of an 8-joint design, each run on its own target inside the
- * default task range (x 0.15–0.85, y 0.05–0.35): the designs close in on a per-run optimum as
+ * default task range (x 0.3–0.9, y 0.05–0.09): the designs close in on a per-run optimum as
  * the cost falls.
  */
 function trajectoryCsv(): string {
@@ -35,7 +35,7 @@ function trajectoryCsv(): string {
   const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: JOINTS }, (_, j) => `x${j}`), 'cost'];
   const lines = [header.join(',')];
   for (let run = 0; run < RUNS; run++) {
-    const task = [0.25 + 0.5 * random(), 0.1 + 0.2 * random()];
+    const task = [0.35 + 0.5 * random(), 0.05 + 0.04 * random()];
     const optimum = Array.from({ length: JOINTS }, () => 1.2 * random() - 0.6);
     for (let it = 0; it < ITERATIONS; it++) {
       const spread = 0.6 * (1 - it / ITERATIONS) + 0.05;
@@ -140,15 +140,15 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect(page.getByTestId('sample-model')).toHaveValue(/\d+/);
   await expect(page.getByTestId('sample-energy-enabled')).toBeDisabled();
   await expect(page.getByTestId('energy-unavailable')).toBeVisible();
-  // the box's point (0.4, 0.2) on the square scene: y grows upward
+  // the box's point (0.4, 0.07) on the square scene: y grows upward
   const scene = page.getByTestId('diffusion-sampling').getByTestId('sim-canvas');
   const box = (await scene.boundingBox())!;
-  await scene.click({ position: { x: 0.4 * box.width, y: (1 - 0.2) * box.height } });
+  await scene.click({ position: { x: 0.4 * box.width, y: (1 - 0.07) * box.height } });
   await expect.poll(async () => Number(await page.getByTestId('task-x').inputValue())).toBeCloseTo(0.4, 1);
-  await expect.poll(async () => Number(await page.getByTestId('task-y').inputValue())).toBeCloseTo(0.2, 1);
+  await expect.poll(async () => Number(await page.getByTestId('task-y').inputValue())).toBeCloseTo(0.07, 1);
   // a round target, so the runs' targets compare exactly
   await page.getByTestId('task-x').fill('0.4');
-  await page.getByTestId('task-y').fill('0.2');
+  await page.getByTestId('task-y').fill('0.07');
 
   await page.getByTestId('sample-count').fill('6');
   await page.getByTestId('sample-ddimSteps').fill('10');
@@ -203,7 +203,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   expect(new Set(column('method'))).toEqual(new Set(['ddm+cond+ps']));
   expect(new Set(column('simulator'))).toEqual(new Set(['ground_truth']));
   expect(column('task_x').map(Number).every((x) => Math.abs(x - 0.4) < 1e-6)).toBe(true);
-  expect(column('task_y').map(Number).every((y) => Math.abs(y - 0.2) < 1e-6)).toBe(true);
+  expect(column('task_y').map(Number).every((y) => Math.abs(y - 0.07) < 1e-6)).toBe(true);
   for (const r of rows) {
     const design = Array.from({ length: JOINTS }, (_, j) => Number(r[header.indexOf(`x${j}`)]));
     expect(design.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
@@ -232,7 +232,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await designs.first().getByTestId('gallery-open').click();
   await expect(page.getByTestId('tab-simulator')).toHaveClass(/tabs__tab--active/);
   await expect(page.getByTestId('task-x')).toHaveValue('0.4');
-  await expect(page.getByTestId('task-y')).toHaveValue('0.2');
+  await expect(page.getByTestId('task-y')).toHaveValue('0.07');
 
   // 6. a long sampling run is cancelled from its progress; the gallery keeps the finished run
   await page.getByTestId('tab-sample').click();

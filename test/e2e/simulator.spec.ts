@@ -23,8 +23,8 @@ test('a hand-made design is simulated, plays back smoothly and lands in the quer
 
   // the editor starts from the straight ramp and the centre of the task range
   await expect(page.getByTestId('joint-input-1')).toHaveValue('0');
-  await expect(page.getByTestId('task-x')).toHaveValue('0.5');
-  await expect(page.getByTestId('task-y')).toHaveValue('0.2');
+  await expect(page.getByTestId('task-x')).toHaveValue('0.6');
+  await expect(page.getByTestId('task-y')).toHaveValue('0.07');
   await expect(page.getByTestId('queries-empty')).toBeVisible();
 
   // a value outside [−1, 1] is refused inline and blocks the run
@@ -43,12 +43,12 @@ test('a hand-made design is simulated, plays back smoothly and lands in the quer
   const box = (await canvas.boundingBox())!;
   await canvas.click({ position: { x: box.width * 0.5, y: box.height * 0.1 } });
   await expect(page.getByTestId('task-outside')).toBeVisible();
-  await expect(page.getByTestId('task-x')).toHaveValue('0.5');
-  await canvas.click({ position: { x: box.width * 0.3, y: box.height * (1 - 0.25) } });
-  await expect.poll(async () => Number(await page.getByTestId('task-x').inputValue())).toBeCloseTo(0.3, 1);
-  await expect.poll(async () => Number(await page.getByTestId('task-y').inputValue())).toBeCloseTo(0.25, 1);
+  await expect(page.getByTestId('task-x')).toHaveValue('0.6');
+  await canvas.click({ position: { x: box.width * 0.35, y: box.height * (1 - 0.07) } });
+  await expect.poll(async () => Number(await page.getByTestId('task-x').inputValue())).toBeCloseTo(0.35, 1);
+  await expect.poll(async () => Number(await page.getByTestId('task-y').inputValue())).toBeCloseTo(0.07, 1);
   await page.getByTestId('task-x').fill('0.4');
-  await page.getByTestId('task-y').fill('0.15');
+  await page.getByTestId('task-y').fill('0.08');
 
   await page.getByTestId('run-simulation').click();
   await expect(page.getByTestId('sim-cost')).toHaveText(/^\d/, { timeout: 30_000 });
@@ -96,7 +96,7 @@ test('a hand-made design is simulated, plays back smoothly and lands in the quer
   await top.click();
   await expect(page.getByTestId('joint-input-1')).toHaveValue('0.5');
   await expect(page.getByTestId('task-x')).toHaveValue('0.4');
-  await expect(page.getByTestId('task-y')).toHaveValue('0.15');
+  await expect(page.getByTestId('task-y')).toHaveValue('0.08');
   await expect(page.getByTestId('frame-counter')).toHaveText(/^frame \d+ \/ 50$/);
   await shot(page, '12-simulator-query-loaded');
 

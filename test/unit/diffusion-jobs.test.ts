@@ -75,7 +75,7 @@ describe('diffusion training and sampling jobs', () => {
       ddimSteps: 8,
       conditional: { enabled: true, weight: 2 },
       particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 },
-      task: [0.4, 0.2],
+      task: [0.4, 0.07],
       seed: 4,
     });
     expect(job.error).toBeNull();
@@ -95,7 +95,7 @@ describe('diffusion training and sampling jobs', () => {
     expect(provenance.particles.rounds).toBe(2);
     expect(rows[0]!.model_id).toBe(result.modelId);
     // the same seed gives the same designs
-    const again = (await run('sample', { count: 6, ddimSteps: 8, conditional: { enabled: true, weight: 2 }, particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 }, task: [0.4, 0.2], seed: 4 })).result as SampleResult;
+    const again = (await run('sample', { count: 6, ddimSteps: 8, conditional: { enabled: true, weight: 2 }, particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 }, task: [0.4, 0.07], seed: 4 })).result as SampleResult;
     expect(again.designs.map((d) => d.design)).toEqual(result.designs.map((d) => d.design));
   }, 120_000);
 
@@ -106,7 +106,7 @@ describe('diffusion training and sampling jobs', () => {
     const train = await run('gns.train', { datasetIds: [physics.datasetId], steps: 10, ...gns });
     expect(train.status).toBe('succeeded');
     const simulatorId = (train.result as { modelId: number }).modelId;
-    const job = await run('sample', { count: 3, ddimSteps: 6, energy: { enabled: true, scale: 1, clip: 1, lastSteps: 2 }, simulator: 'learned', task: [0.5, 0.2], seed: 2 });
+    const job = await run('sample', { count: 3, ddimSteps: 6, energy: { enabled: true, scale: 1, clip: 1, lastSteps: 2 }, simulator: 'learned', task: [0.5, 0.07], seed: 2 });
     expect(job.error).toBeNull();
     const result = job.result as SampleResult;
     expect(result.queries).toBe(3 * 2 + 3);

@@ -86,4 +86,28 @@ describe('migrations', () => {
     ).toThrow(/CHECK constraint/);
     db.close();
   });
+
+  it('migration 4 rebuilds models (kind outcome allowed) keeping the rows that point at it, and adds outcomes to queries', () => {
+    const path = dbPath();
+    const db = new Database(path);
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 3));
+    db.prepare("INSERT INTO projects (id, name, environment, settings, design_space, task_space, created_at, updated_at) VALUES (1, 'p', 'fluidtool-2d', '{}', '{}', '{}', 0, 0)").run();
+    db.prepare("INSERT INTO models (id, project_id, kind, name, created_at) VALUES (7, 1, 'simulator', 'gns', 0)").run();
+    db.prepare("INSERT INTO simulator_queries (project_id, design, task, simulator, model_id, cost, wall_ms, method, created_at) VALUES (1, x'00', x'00', 'learned', 7, 0.5, 1, 'manual', 0)").run();
+    expect(() => db.prepare("INSERT INTO models (project_id, kind, name, created_at) VALUES (1, 'outcome', 'o', 0)").run()).toThrow(/CHECK/);
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version > 3).map((m) => m.version));
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // the query still names its model: the rebuild did not null it
+    expect((db.prepare('SELECT model_id FROM simulator_queries').get() as { model_id: number }).model_id).toBe(7);
+    expect((db.prepare('SELECT status FROM models WHERE id = 7').get() as { status: string }).status).toBe('ready');
+    db.prepare("INSERT INTO models (project_id, kind, name, created_at) VALUES (1, 'outcome', 'o', 0)").run();
+    expect(() => db.prepare("INSERT INTO models (project_id, kind, name, created_at) VALUES (1, 'other', 'o', 0)").run()).toThrow(/CHECK/);
+    const columns = (db.prepare('PRAGMA table_info(simulator_queries)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toContain('outcome');
+    // deleting a model still nulls its queries' model_id (the foreign key survived the rebuild)
+    db.prepare('DELETE FROM models WHERE id = 7').run();
+    expect((db.prepare('SELECT model_id FROM simulator_queries').get() as { model_id: number | null }).model_id).toBeNull();
+    db.close();
+  });
 });

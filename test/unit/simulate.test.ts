@@ -44,7 +44,7 @@ describe('simulator interface and simulate.run', () => {
   });
 
   it('simulate.run returns a playable rollout, stores the query and lists it first', async () => {
-    const r = ok<SimulationResult>(await call('simulate.run', { projectId, design: [0.1, 0, 0, -0.3, 0, 0], task: [0.4, 0.2] }));
+    const r = ok<SimulationResult>(await call('simulate.run', { projectId, design: [0.1, 0, 0, -0.3, 0, 0], task: [0.4, 0.07] }));
     expect(r.rollout.frames).toBe(20);
     const positions = new Float32Array(Buffer.from(r.rollout.positions, 'base64').buffer.slice(0));
     expect(positions.length).toBe(r.rollout.frames * r.rollout.particles * 2);

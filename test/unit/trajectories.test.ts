@@ -8,6 +8,9 @@ import type { ApiEnvelope } from '../../src-shared/errors';
 import type { DatasetInfo, TrajectoryPreview } from '../../src-shared/api';
 import { countRows, err, ok, tempDir, testWorkbench } from './helpers';
 
+/** the files below put their targets anywhere in the lower box, wider than the default range */
+const WIDE_TASKS = { xMin: 0.15, xMax: 0.85, yMin: 0.05, yMax: 0.35 };
+
 const FIXTURES = join(__dirname, '..', 'fixtures', 'trajectories');
 const fixture = (name: string): string => join(FIXTURES, name);
 
@@ -22,7 +25,7 @@ describe('optimization trajectory import', () => {
     const handlers = createHandlers(t.wb);
     call = (m, a) => dispatch(handlers, m, a);
     // 4 joints: designs are 4 numbers; default task range x 0.15–0.85, y 0.05–0.35
-    projectId = t.wb.projects.create({ name: 'Traj', environment: 'fluidtool-2d', settings: { joints: 4 } }).id;
+    projectId = t.wb.projects.create({ name: 'Traj', environment: 'fluidtool-2d', settings: { joints: 4, taskRange: WIDE_TASKS } }).id;
     store = new OptimizationDatasets(t.wb.db);
   });
   afterEach(() => t.dispose());
@@ -216,7 +219,7 @@ describe('an import stopped by a crash', () => {
     const dir = tempDir();
     const { Workbench } = await import('../../src-main/engine/workbench');
     const first = new Workbench({ dataDir: dir.path, mode: 'cli' });
-    const projectId = first.projects.create({ name: 'P', environment: 'fluidtool-2d', settings: { joints: 4 } }).id;
+    const projectId = first.projects.create({ name: 'P', environment: 'fluidtool-2d', settings: { joints: 4, taskRange: WIDE_TASKS } }).id;
     // what a killed import leaves: a "building" imported dataset with some rows
     const store = new OptimizationDatasets(first.db);
     const ds = store.create(projectId, 'half', 'imported:half.csv', null, 'building');

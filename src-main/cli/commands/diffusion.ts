@@ -1,6 +1,7 @@
 import type { SampleResult } from '../../../src-shared/api';
 import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
+import { describeRefinement } from './optimize';
 
 const defined = (x: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
 
@@ -133,9 +134,10 @@ export function registerDiffusionCommands(): void {
         const done = await runJob(wb, job);
         const r = done.result as SampleResult;
         const lines = [
-          `${r.run}: ${r.designs.length} designs, ${r.queries} queries`,
+          `${r.run}: ${r.designs.length} designs, ${r.queries} queries${r.energyEvaluations ? ` (and ${r.energyEvaluations} learned-model evaluations for energy guidance)` : ''}`,
           `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture == null ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, design ${r.best?.designId ?? '—'}`,
           `design    ${r.best ? r.best.design.map((v) => v.toFixed(4)).join(', ') : '—'}`,
+          ...describeRefinement(r.refinement),
         ];
         print(lines.join('\n'), r);
       })().finally(() => wb.close());

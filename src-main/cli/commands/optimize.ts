@@ -1,4 +1,5 @@
 import type { OptimizeResult } from '../../engine/jobs/kinds/optimize';
+import type { RefinementResult } from '../../../src-shared/api';
 import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 
@@ -77,10 +78,21 @@ export function registerOptimizeCommands(): void {
           `design    ${r.best ? r.best.design.map((v) => v.toFixed(4)).join(', ') : '—'}`,
           'best cost against queries:',
           ...curveSummary(r.curve).map(([q, c]) => `  ${String(q).padStart(7)}  ${c.toPrecision(4)}`),
+          ...describeRefinement(r.refinement),
         ];
         print(lines.join('\n'), r);
       })().finally(() => wb.close());
     });
+}
+
+/** What a refinement did, in lines for the console (none when the run had none). */
+export function describeRefinement(r: RefinementResult | null | undefined): string[] {
+  if (!r) return [];
+  if (r.skipped) return [`refinement: skipped (${r.skipped})`];
+  const best = r.best
+    ? `best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${r.best.learnedCost === null ? '' : `; learned cost ${formatCost(r.best.learnedCost)}`})`
+    : 'nothing checked';
+  return [`ground-truth checks: ${r.checks} queries; ${best}`, `outcome model refined on them: model ${r.refinedModelId}`];
 }
 
 /** `idw dataset generate-trajectories`: the prior's training data, many runs over sampled tasks. */

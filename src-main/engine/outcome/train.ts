@@ -28,6 +28,14 @@ export function lossWeights(outcomeDim: number, costEntries: number, restWeight:
   return Float32Array.from({ length: outcomeDim }, (_, k) => (k < costEntries ? 1 / costEntries : restWeight / Math.max(1, rest)));
 }
 
+/**
+ * `size` example indices drawn with replacement; a `focus` share of them from `focus` (examples a
+ * fine-tune should weigh more: the new ground-truth checks where an optimizer went).
+ */
+export function drawBatch(n: number, size: number, rand: () => number, focus: readonly number[] = [], focusShare = 0): number[] {
+  return Array.from({ length: size }, () => (focus.length && rand() < focusShare ? focus[Math.min(focus.length - 1, Math.floor(rand() * focus.length))]! : Math.min(n - 1, Math.floor(rand() * n))));
+}
+
 export class OutcomeTrainer {
   private readonly adam: VariableAdam;
   private readonly weights: TfModule.Tensor2D;
@@ -47,9 +55,8 @@ export class OutcomeTrainer {
     return this.opts.decaySteps ? this.opts.learningRate * 10 ** (-step / this.opts.decaySteps) : this.opts.learningRate;
   }
 
-  /** One Adam step on `size` examples drawn with rand; returns the batch's loss before the update. */
-  step(data: OutcomeExamples, size: number, rand: () => number): number {
-    const idx = Array.from({ length: size }, () => Math.min(data.n - 1, Math.floor(rand() * data.n)));
+  /** One Adam step on the examples `idx` of data; returns the batch's loss before the update. */
+  step(data: OutcomeExamples, idx: number[]): number {
     const batch = gather(data, idx);
     const { value, grads } = this.tf.variableGrads(() => this.lossTensor(batch), this.network.variables);
     const loss = value.dataSync()[0]!;

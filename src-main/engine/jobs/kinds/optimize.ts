@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobParams, ModelInfo } from '../../../../src-shared/api';
+import type { JobParams, ModelInfo, RefinementResult } from '../../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../../src-shared/environments';
 import { ApiError } from '../../../../src-shared/errors';
 import type { Environment } from '../../environments';
@@ -16,6 +16,7 @@ import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { OptimizationDatasets } from '../../datasets/trajectories';
 import type { JobContext, JobRunner } from '../kind';
 import { openProjectTask } from '../project-context';
+import { refineOnGroundTruth } from './refinement';
 
 export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
 
@@ -26,6 +27,8 @@ export interface OptimizeResult {
   queries: number;
   datasetId: number;
   runs: string[];
+  /** Adam through an outcome model: its best proposals checked on the ground truth, the model refined */
+  refinement: RefinementResult | null;
 }
 
 /**
@@ -125,9 +128,11 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
   let release: (() => void) | null = null;
   /** capture of each query, by query number - 1 */
   const captures: number[] = [];
+  /** Adam's iterates with their learned costs: what refinement checks on the ground truth */
+  const proposals: { design: Float32Array; learnedCost: number }[] = [];
   let objective: (batch: Batch) => Promise<Evaluation[]>;
   if (params.optimizer === 'adam') {
-    const adam = await gradientObjective(model!, models, env, project.settings, task, recorder, projectId, runName, captures, onRecorded);
+    const adam = await gradientObjective(model!, models, env, project.settings, task, recorder, projectId, runName, captures, onRecorded, proposals);
     objective = adam.objective;
     release = adam.dispose;
   } else {
@@ -176,9 +181,15 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
         },
       },
     );
-    finished = true;
     sofar = result;
-    return { ...storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName), datasetId, runs: [...runs] };
+    const stored = storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName);
+    finished = true;
+    let refinement: RefinementResult | null = null;
+    if (params.optimizer === 'adam' && model) {
+      refinement = await refineOnGroundTruth(ctx, { projectId, project, env, task, model, refine: params.refine, method: 'adam', run: runBase, proposals, seed: params.seed, from: 0.9 });
+      if (refinement.best) storeCheckedBest(db, projectId, params, ctx.jobId, model, task, refinement, runBase);
+    }
+    return { ...stored, datasetId, runs: [...runs], refinement };
   } finally {
     if (!finished && sofar.best) storeBest(db, projectId, params, ctx.jobId, model, task, sofar, captures, runName);
     if (opts.datasetId === undefined) finishDataset(db, datasetId, created ? (finished ? 'ready' : 'incomplete') : null);
@@ -215,6 +226,7 @@ async function gradientObjective(
   runName: (restart: number) => string,
   captures: number[],
   onRecorded: (projectId: number, count: number) => void,
+  proposals: { design: Float32Array; learnedCost: number }[],
 ): Promise<{ objective: (batch: Batch) => Promise<Evaluation[]>; dispose: () => void }> {
   const learned = await loadLearnedEnergy(models, model, env, settings);
   const objective = async (batch: Batch): Promise<Evaluation[]> => {
@@ -225,6 +237,7 @@ async function gradientObjective(
       const { cost, capture, gradient, wallMs } = evaluations[i]!;
       rows.push({ projectId, design, task, simulator: 'learned', modelId: model.id, cost, capture, wallMs, method: 'adam', run: runName(batch.restart) });
       captures.push(capture);
+      proposals.push({ design, learnedCost: cost });
       out.push({ cost, gradient });
     }
     recorder.current = { run: runName(batch.restart), iteration: batch.iteration };
@@ -250,7 +263,7 @@ function storeBest(
   result: OptimizationResult,
   captures: number[],
   runName: (restart: number) => string,
-): Omit<OptimizeResult, 'datasetId' | 'runs'> {
+): Omit<OptimizeResult, 'datasetId' | 'runs' | 'refinement'> {
   if (!result.best) return { curve: result.curve, best: null, queries: result.queries };
   const { design, cost, query, restart } = result.best;
   const capture = captures[query - 1] ?? null;
@@ -263,6 +276,24 @@ function storeBest(
       .run(projectId, params.optimizer, run, toFloat32Blob(design), toFloat32Blob(task), cost, capture, model?.id ?? null, JSON.stringify(provenance), Date.now()).lastInsertRowid,
   );
   return { curve: result.curve, best: { design: Array.from(design), cost, capture, run, designId }, queries: result.queries };
+}
+
+/** The ground-truth check of Adam's best proposal into the designs table, with its learned cost. */
+function storeCheckedBest(db: Db, projectId: number, params: OptimizeParams, jobId: number, model: ModelInfo, task: Float32Array, refinement: RefinementResult, run: string): void {
+  const best = refinement.best!;
+  const provenance = { jobId, seed: params.seed, simulator: 'ground_truth', checkedProposalOf: { modelId: model.id, modelKind: model.kind, learnedCost: best.learnedCost }, queryId: best.queryId, refinedModelId: refinement.refinedModelId, settings: params.adam };
+  db.prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    projectId,
+    'adam',
+    run,
+    toFloat32Blob(Float32Array.from(best.design)),
+    toFloat32Blob(task),
+    best.cost,
+    best.capture,
+    model.id,
+    JSON.stringify(provenance),
+    Date.now(),
+  );
 }
 
 /** The dataset's statistics (the same as an import's), and its final status when the job made it. */

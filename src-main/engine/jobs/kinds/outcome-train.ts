@@ -9,7 +9,7 @@ import { OutcomeModel, physicsSettings, type OutcomeModelFile } from '../../outc
 import { OutcomeNetwork } from '../../outcome/network';
 import { exportOutcomeOnnx } from '../../outcome/onnx-export';
 import { flattenOutcomeWeights, initialOutcomeWeights, outcomeNormalization, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from '../../outcome/spec';
-import { normalizeOutcomes, OutcomeTrainer, type OutcomeExamples } from '../../outcome/train';
+import { drawBatch, normalizeOutcomes, OutcomeTrainer, type OutcomeExamples } from '../../outcome/train';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore, type OutcomeExample } from '../../storage/queries';
@@ -23,6 +23,8 @@ export type OutcomeTrainParams = z.output<(typeof JobParams)['outcome.train']>;
 
 const CHECKPOINT_JSON = 'checkpoint.json';
 const CHECKPOINT_BIN = 'checkpoint.bin';
+/** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
+const FOCUS_SHARE = 0.25;
 /** fewest examples a training accepts (a few held out) */
 export const MIN_OUTCOME_EXAMPLES = 20;
 
@@ -42,6 +44,8 @@ interface OutcomeConfig {
   physics: Record<string, unknown>;
   backend: string;
   initModelId?: number;
+  /** a fine-tune: the last query id its starting model learned from (newer outcomes get more weight) */
+  startUpToId?: number;
 }
 
 /** A ready outcome model of the project, checked to fit its environment; throws ApiError naming `path`. */
@@ -119,6 +123,46 @@ async function generateRollouts(ctx: JobContext, params: OutcomeTrainParams, sha
 }
 
 /**
+ * Refinement after a run (Adam, sampling): a fine-tune of the outcome model the run used on all
+ * the project's ground-truth outcomes, the run's new checks weighed more, as a new model named
+ * after it. Runs inside the calling job; its progress maps into [from, 1).
+ */
+export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts: { steps: number; seed: number; from: number }): Promise<{ modelId: number; fidelity: CostFidelity['spearmanMean'] }> {
+  const trained = (model.config as Partial<OutcomeConfig>).training;
+  const inner: JobContext = {
+    jobId: ctx.jobId,
+    projectId: ctx.projectId,
+    dataDir: ctx.dataDir,
+    signal: ctx.signal,
+    progress: (f, message) => ctx.progress(opts.from + (1 - opts.from) * 0.99 * f, `refining the outcome model: ${message ?? ''}`),
+    throwIfCancelled: () => ctx.throwIfCancelled(),
+    database: () => ctx.database(),
+    compute: () => ctx.compute(),
+    emit: (event, payload) => ctx.emit(event, payload),
+  };
+  const base = model.name.replace(/ · refined( \d+)?$/, '');
+  const round = Number(/ · refined (\d+)$/.exec(model.name)?.[1] ?? (model.name.endsWith(' · refined') ? 1 : 0)) + 1;
+  const params: OutcomeTrainParams = {
+    name: `${base} · refined${round > 1 ? ` ${round}` : ''}`.slice(0, 100),
+    generate: 0,
+    useStored: true,
+    hidden: trained?.hidden ?? [128, 128],
+    learningRate: (trained?.learningRate ?? 2e-3) / 4,
+    batchSize: trained?.batchSize ?? 128,
+    steps: opts.steps,
+    evalEvery: Math.max(10, Math.round(opts.steps / 8)),
+    patience: 4,
+    validationFraction: trained?.validationFraction ?? 0.1,
+    densityWeight: trained?.densityWeight ?? 0.5,
+    fidelityTasks: trained?.fidelityTasks ?? 8,
+    seed: opts.seed,
+    initModelId: model.id,
+  };
+  const result = (await outcomeTrain(params, inner)) as { modelId: number; fidelity: { spearmanMean: number } };
+  return { modelId: result.modelId, fidelity: result.fidelity.spearmanMean };
+}
+
+/**
  * Trains an outcome model on the project's ground-truth outcomes (and new rollouts made first):
  * live curves, a checkpoint at every evaluation (resumable on the same curve), early stopping,
  * fine-tuning from a ready model; then the fidelity protocol on the held-out designs and export
@@ -141,7 +185,12 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const before = model.config as unknown as OutcomeConfig;
     config = { ...before, training: { ...before.training, steps: Math.max(requested.steps, before.training.steps) } };
   } else {
-    if (requested.initModelId !== undefined) start = readyOutcomeModel(models, projectId, requested.initModelId, env, project.settings, 'params.initModelId').model;
+    let startUpToId: number | undefined;
+    if (requested.initModelId !== undefined) {
+      const ready = readyOutcomeModel(models, projectId, requested.initModelId, env, project.settings, 'params.initModelId');
+      start = ready.model;
+      startUpToId = (ready.info.config as Partial<OutcomeConfig>).data?.upToId ?? 0;
+    }
     const firstId = requested.useStored ? 0 : queries.lastId(projectId);
     const share = requested.generate > 0 ? 0.5 : 0;
     if (requested.generate > 0) await generateRollouts(ctx, requested, share);
@@ -155,7 +204,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       );
     }
     const { tf: _tf, backend } = await loadTf();
-    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data: { fromId: firstId, upToId }, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId };
+    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data: { fromId: firstId, upToId }, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId, startUpToId };
     model = models.create({ projectId, kind: 'outcome', name: requested.name ?? `Outcome ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, config, datasetId: null, jobId: ctx.jobId, status: 'training' });
   }
   const { tf } = await loadTf();
@@ -177,6 +226,8 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       model = models.update(model.id, { config });
     }
     const trainData = toExamples(train, d, config.norm);
+    // a fine-tune weighs the outcomes its starting model never saw: a share of every batch
+    const focus = config.startUpToId === undefined ? [] : train.flatMap((r, i) => (r.queryId > config.startUpToId! ? [i] : []));
     const valData = toExamples(val, d, config.norm);
 
     let weights: OutcomeWeights;
@@ -228,7 +279,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       steps: params.steps,
       evalEvery: params.evalEvery,
       patience: params.patience,
-      trainStep: (step) => trainer.step(trainData, Math.min(params.batchSize, trainData.n), stepRandom(params.seed, step)),
+      trainStep: (step) => trainer.step(trainData, drawBatch(trainData.n, Math.min(params.batchSize, trainData.n), stepRandom(params.seed, step), focus, FOCUS_SHARE)),
       validate: () => {
         const v = trainer.evaluate(valData);
         costLoss = v.costLoss;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobParams, ModelInfo, SampledDesign, SampleResult } from '../../../../src-shared/api';
+import type { JobParams, ModelInfo, RefinementResult, SampledDesign, SampleResult } from '../../../../src-shared/api';
 import { ApiError } from '../../../../src-shared/errors';
 import { costAtQuantile, normalizeCondition } from '../../diffusion/data';
 import { readDiffusionModel, readyDiffusionModel } from '../../diffusion/model-file';
@@ -19,6 +19,7 @@ import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import type { JobRunner } from '../kind';
 import { openProjectTask } from '../project-context';
+import { refineOnGroundTruth } from './refinement';
 
 export type SampleParams = z.output<(typeof JobParams)['sample']>;
 
@@ -83,10 +84,14 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       simulator = new GroundTruthSimulator(project, ctx.compute(), queries, onRecorded);
     }
     if (params.energy.enabled) gradient = await loadLearnedEnergy(models, resolved.simulator!, env, project.settings);
+    // an outcome model that guided or scored the run is refined on its ground-truth checks
+    const refining = params.refine.enabled && resolved.simulator?.kind === 'outcome' && (params.energy.enabled || params.simulator === 'learned');
 
-    // the best cost against cumulative queries, over every query the run makes
+    // the best cost against cumulative queries of the scoring simulator; energy guidance's
+    // learned evaluations are counted apart (their costs are the learned model's, not the scorer's)
     const curve: [number, number][] = [];
     let used = 0;
+    let energyEvaluations = 0;
     let best = Number.POSITIVE_INFINITY;
     const counted = (costs: number[]): void => {
       used += costs.length;
@@ -94,6 +99,7 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       curve.push([used, best]);
       ctx.emit('optimize.progress', { projectId, jobId: ctx.jobId, queries: used, bestCost: best });
     };
+    const scored: { design: Float32Array; cost: number; capture: number; queryId: number }[] = [];
     let finalOutcomes: { queryId: number; cost: number; capture: number }[] = [];
 
     const settings: SampleSettings = {
@@ -121,6 +127,7 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
             ctx.throwIfCancelled();
             const part = await simulator.evaluate(designs.slice(i, i + chunk), task, { projectId, method, run });
             counted(part.map((o) => o.cost));
+            part.forEach((o, k) => scored.push({ design: designs[i + k]!, cost: o.cost, capture: o.capture, queryId: o.queryId }));
             outcomes.push(...part);
           }
           if (phase === 'final') finalOutcomes = outcomes;
@@ -132,13 +139,13 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
               const evaluations = await gradient!.evaluate(designs, task);
               queries.record(evaluations.map((g, i) => ({ projectId, design: designs[i]!, task, simulator: 'learned' as const, modelId: resolved.simulator!.id, cost: g.cost, capture: g.capture, wallMs: g.wallMs, method, run })));
               onRecorded(projectId, evaluations.length);
-              counted(evaluations.map((g) => g.cost));
+              energyEvaluations += evaluations.length;
               return evaluations.map((g) => ({ cost: g.cost, gradient: g.gradient }));
             }
           : undefined,
         progress: (fraction, message) => {
           ctx.throwIfCancelled();
-          ctx.progress(fraction, `${message} · queries ${used}${Number.isFinite(best) ? ` · best ${best.toPrecision(4)}` : ''}`);
+          ctx.progress(refining ? 0.9 * fraction : fraction, `${message} · queries ${used}${energyEvaluations ? ` · energy evaluations ${energyEvaluations}` : ''}${Number.isFinite(best) ? ` · best ${best.toPrecision(4)}` : ''}`);
         },
       },
       settings,
@@ -155,6 +162,7 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       simulator: params.simulator,
       simulatorModelId: resolved.simulator?.id ?? null,
       queries: used,
+      energyEvaluations,
     };
     const insert = db.prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const now = Date.now();
@@ -166,8 +174,27 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       }),
     )();
     stored.sort((a, b) => a.cost - b.cost);
-    ctx.progress(1, `${stored.length} designs · queries ${used} · best ${stored[0]?.cost.toPrecision(4) ?? '–'}`);
-    const result: SampleResult = { modelId: resolved.diffusion.id, simulatorModelId: resolved.simulator?.id ?? null, task: Array.from(task), curve, queries: used, designs: stored, best: stored[0] ?? null, run };
+    let refinement: RefinementResult | null = null;
+    if (refining) {
+      // scored on the ground truth: the run's queries are the checks; scored by the outcome model: check the best
+      const onGroundTruth = params.simulator === 'ground_truth';
+      refinement = await refineOnGroundTruth(ctx, {
+        projectId,
+        project,
+        env,
+        task,
+        model: resolved.simulator!,
+        refine: params.refine,
+        method,
+        run,
+        checked: onGroundTruth ? scored : undefined,
+        proposals: onGroundTruth ? undefined : scored.map((s) => ({ design: s.design, learnedCost: s.cost })),
+        seed: params.seed,
+        from: 0.9,
+      });
+    }
+    ctx.progress(1, `${stored.length} designs · queries ${used}${energyEvaluations ? ` · energy evaluations ${energyEvaluations}` : ''} · best ${stored[0]?.cost.toPrecision(4) ?? '–'}`);
+    const result: SampleResult = { modelId: resolved.diffusion.id, simulatorModelId: resolved.simulator?.id ?? null, task: Array.from(task), curve, queries: used, energyEvaluations, refinement, designs: stored, best: stored[0] ?? null, run };
     return result;
   } finally {
     gradient?.dispose();

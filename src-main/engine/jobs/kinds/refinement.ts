@@ -1,0 +1,68 @@
+// Refinement on the ground truth (issue: an outcome model grows accurate where the good designs
+// are): a run that followed an outcome model checks its best distinct proposals on the ground
+// truth, as ordinary stored queries with outcomes, and fine-tunes the model on them.
+import type { ModelInfo, ProjectSummary, Refinement, RefinementResult } from '../../../../src-shared/api';
+import type { Environment } from '../../environments';
+import { GroundTruthSimulator } from '../../simulators/ground-truth';
+import { QueryStore } from '../../storage/queries';
+import type { JobContext } from '../kind';
+import { refineOutcomeModel } from './outcome-train';
+
+export interface RefinementInput {
+  projectId: number;
+  project: ProjectSummary;
+  env: Environment;
+  task: Float32Array;
+  /** the learned model the run followed */
+  model: ModelInfo;
+  refine: Refinement;
+  method: string;
+  run: string;
+  /** proposals with their learned cost: the cheapest distinct ones are checked on the ground truth */
+  proposals?: { design: Float32Array; learnedCost: number }[];
+  /** designs the run already scored on the ground truth: no new queries */
+  checked?: { design: Float32Array; cost: number; capture: number; queryId: number }[];
+  seed: number;
+  /** the job's progress when refinement starts */
+  from: number;
+}
+
+/** The cheapest proposals, at most `count`, none within `tolerance` (max norm) of a cheaper one. */
+export function distinctCheapest(proposals: { design: Float32Array; learnedCost: number }[], count: number, tolerance = 1e-3): { design: Float32Array; learnedCost: number }[] {
+  const chosen: { design: Float32Array; learnedCost: number }[] = [];
+  for (const p of [...proposals].sort((a, b) => a.learnedCost - b.learnedCost)) {
+    if (chosen.length >= count) break;
+    if (chosen.some((c) => c.design.every((v, j) => Math.abs(v - p.design[j]!) <= tolerance))) continue;
+    chosen.push(p);
+  }
+  return chosen;
+}
+
+export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInput): Promise<RefinementResult> {
+  const none = (skipped: string): RefinementResult => ({ checks: 0, best: null, refinedModelId: null, skipped });
+  if (!input.refine.enabled) return none('refinement is off');
+  if (input.model.kind !== 'outcome') return none('the learned model is a GNS: refinement fine-tunes outcome models');
+  let checked = (input.checked ?? []).map((c) => ({ ...c, learnedCost: null as number | null }));
+  let checks = 0;
+  if (input.proposals?.length) {
+    ctx.progress(input.from, 'checking the best proposals on the ground truth');
+    const picks = distinctCheapest(input.proposals, input.refine.checks);
+    const simulator = new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count }));
+    const outcomes = await simulator.evaluate(
+      picks.map((p) => p.design),
+      input.task,
+      { projectId: input.projectId, method: input.method, run: input.run },
+    );
+    checks = outcomes.length;
+    checked = [...checked, ...outcomes.map((o, i) => ({ design: picks[i]!.design, cost: o.cost, capture: o.capture, queryId: o.queryId, learnedCost: picks[i]!.learnedCost }))];
+  }
+  const best = checked.reduce<(typeof checked)[number] | null>((b, c) => (!b || c.cost < b.cost ? c : b), null);
+  ctx.throwIfCancelled();
+  const refined = await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 });
+  return {
+    checks,
+    best: best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost } : null,
+    refinedModelId: refined.modelId,
+    skipped: null,
+  };
+}
