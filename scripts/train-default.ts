@@ -1,8 +1,11 @@
-// npm run train:default: makes the default learned simulator that ships in resources/ for the
-// built-in FluidTool-2D settings. It generates its own physics dataset with the ground-truth
-// simulator, trains a GNS with the workbench's own training job, evaluates it (held-out position
-// error, Spearman cost fidelity on 100 random designs and tasks) and copies the model files.
-//   npm run train:default -- [--trajectories 128] [--steps 3000] [--seed 1] [--steps-per-frame 8]
+// npm run train:default: makes the default models that ship in resources/ for the built-in
+// FluidTool-2D settings: the learned outcome model (as npm run train:default:outcome: random
+// ground-truth rollouts, the outcome.train job, its fidelity), then the default trajectories and
+// diffusion prior (as npm run train:default:diffusion). With --gns it also generates a physics
+// dataset and trains a GNS with the workbench's own job (hours on two cores; none ships: see the
+// README), evaluated by held-out position error and Spearman cost fidelity.
+//   npm run train:default -- [--rollouts 6000] [--skip-diffusion]
+//   npm run train:default -- --gns [--trajectories 128] [--steps 3000] [--seed 1] [--steps-per-frame 8]
 //     [--radius 0.03] [--noise STD] [--latent L] [--message-passing M] [--batch-size B] [--learning-rate LR]
 //     [--out DIR]   (the other GNS options default to the gns.train job's defaults; --out writes the
 //                    model elsewhere than resources/, for experiments)
@@ -18,6 +21,7 @@ import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FILES } from '../src-main/engine/model
 import { Workbench } from '../src-main/engine/workbench';
 import { bundleWorkers } from './lib/bundle-workers';
 import { DEFAULT_DIFFUSION_OPTIONS, makeDefaultDiffusion } from './lib/default-diffusion';
+import { DEFAULT_OUTCOME_OPTIONS, makeDefaultOutcome } from './lib/default-outcome';
 import { shipModel, waitForJob } from './lib/shipping';
 
 const root = join(__dirname, '..');
@@ -37,6 +41,8 @@ const { values } = parseArgs({
     'learning-rate': { type: 'string' },
     out: { type: 'string' },
     'skip-diffusion': { type: 'boolean', default: false },
+    gns: { type: 'boolean', default: false },
+    rollouts: { type: 'string', default: String(DEFAULT_OUTCOME_OPTIONS.rollouts) },
   },
 });
 const trajectories = Number(values.trajectories);
@@ -74,6 +80,14 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   try {
     const project = wb.projects.create({ name: 'FluidTool-2D', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+    if (!values.gns) {
+      const o = { ...DEFAULT_OUTCOME_OPTIONS, rollouts: Number(values.rollouts), seed };
+      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --steps ${o.steps} --seed ${o.seed})`);
+      if (values['skip-diffusion']) return;
+      const d = DEFAULT_DIFFUSION_OPTIONS;
+      await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --seed ${d.seed})`);
+      return;
+    }
     console.log(`Generating ${trajectories} ground-truth trajectories…`);
     const data = await waitForJob(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
     const datasetId = (data.result as { datasetId: number }).datasetId;
@@ -92,7 +106,7 @@ async function main(): Promise<void> {
     const trained = await waitForJob(wb, wb.jobs.start('gns.train', params, project.id), 'train');
     const model = wb.models.get((trained.result as { modelId: number }).modelId);
     const out = values.out ?? join(root, DEFAULT_MODEL_DIR);
-    const command = `npm run train:default -- --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}${extraFlags}`;
+    const command = `npm run train:default -- --gns --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}${extraFlags}`;
     const manifest = shipModel(wb, model, out, DEFAULT_MODEL_FILES, command, t0);
     const m = model.metrics as { spearman?: number; positionError?: Record<string, number>; bestValLoss?: number; step?: number; stoppedEarly?: boolean };
     console.log(`\nDefault model written to ${out}`);
@@ -100,10 +114,6 @@ async function main(): Promise<void> {
     console.log(`  held-out position error ${JSON.stringify(m.positionError)}`);
     console.log(`  Spearman cost fidelity ${m.spearman?.toFixed(3)} over ${params.fidelityDesigns} random designs (target ≥ 0.9)`);
     console.log(`  wall time ${manifest.wallSeconds} s`);
-    if (values['skip-diffusion'] || values.out) return;
-    // the diffusion half: default trajectories and prior (also alone: npm run train:default:diffusion)
-    const d = DEFAULT_DIFFUSION_OPTIONS;
-    await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --seed ${d.seed})`);
   } finally {
     await wb.close();
     bundles.remove();

@@ -31,8 +31,8 @@ export const Refinement = z
     enabled: z.boolean().default(true),
     /** proposals checked on the ground truth (a sampling run scored on the ground truth needs none) */
     checks: z.number().int().min(1).max(256).default(8),
-    /** fine-tuning steps of the outcome model */
-    steps: z.number().int().min(10).max(100_000).default(400),
+    /** fine-tuning steps of the outcome model; 0 checks on the ground truth without fine-tuning */
+    steps: z.number().int().min(0).max(100_000).default(400),
   })
   .strict();
 export type Refinement = z.infer<typeof Refinement>;
@@ -123,7 +123,7 @@ export const JobParams = {
       /** designs held out for validation and the fidelity check */
       validationFraction: z.number().min(0.05).max(0.5).default(0.1),
       /** loss weight of the density map against the cost entries (weight 1) */
-      densityWeight: z.number().min(0).max(10).default(0.5),
+      densityWeight: z.number().min(0).max(10).default(0.1),
       /** random tasks the held-out designs are ranked for in the fidelity check */
       fidelityTasks: z.number().int().min(1).max(64).default(8),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),

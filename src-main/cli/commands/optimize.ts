@@ -88,11 +88,13 @@ export function registerOptimizeCommands(): void {
 /** What a refinement did, in lines for the console (none when the run had none). */
 export function describeRefinement(r: RefinementResult | null | undefined): string[] {
   if (!r) return [];
-  if (r.skipped) return [`refinement: skipped (${r.skipped})`];
-  const best = r.best
-    ? `best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${r.best.learnedCost === null ? '' : `; learned cost ${formatCost(r.best.learnedCost)}`})`
-    : 'nothing checked';
-  return [`ground-truth checks: ${r.checks} queries; ${best}`, `outcome model refined on them: model ${r.refinedModelId}`];
+  const lines: string[] = [];
+  if (r.best) {
+    const learned = r.best.learnedCost === null ? '' : `; learned cost ${formatCost(r.best.learnedCost)}`;
+    lines.push(`ground-truth checks: ${r.checks} new queries; best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${learned})`);
+  }
+  lines.push(r.refinedModelId === null ? `refinement: ${r.skipped ?? 'none'}` : `outcome model refined on them: model ${r.refinedModelId}`);
+  return lines;
 }
 
 /** `idw dataset generate-trajectories`: the prior's training data, many runs over sampled tasks. */

@@ -37,7 +37,7 @@ export function registerOutcomeCommands(): void {
     .option('--steps <n>', 'most training steps (default 6000)', intOption('--steps'))
     .option('--learning-rate <lr>', 'Adam learning rate (default 0.002)', numberOption('--learning-rate'))
     .option('--batch-size <n>', 'examples per step (default 128)', intOption('--batch-size'))
-    .option('--density-weight <w>', 'loss weight of the density map against the cost entries (default 0.5)', numberOption('--density-weight'))
+    .option('--density-weight <w>', 'loss weight of the density map against the cost entries (default 0.1)', numberOption('--density-weight'))
     .option('--seed <n>', 'seed', intOption('--seed'))
     .option('--name <name>', 'model name')
     .option('--resume <model>', 'continue an interrupted model from its checkpoint', intOption('--resume'))

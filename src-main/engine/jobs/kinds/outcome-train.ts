@@ -153,7 +153,7 @@ export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts
     evalEvery: Math.max(10, Math.round(opts.steps / 8)),
     patience: 4,
     validationFraction: trained?.validationFraction ?? 0.1,
-    densityWeight: trained?.densityWeight ?? 0.5,
+    densityWeight: trained?.densityWeight ?? 0.1,
     fidelityTasks: trained?.fidelityTasks ?? 8,
     seed: opts.seed,
     initModelId: model.id,

@@ -58,11 +58,11 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   }
   const best = checked.reduce<(typeof checked)[number] | null>((b, c) => (!b || c.cost < b.cost ? c : b), null);
   ctx.throwIfCancelled();
-  const refined = await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 });
+  const refined = input.refine.steps > 0 ? await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 }) : null;
   return {
     checks,
     best: best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost } : null,
-    refinedModelId: refined.modelId,
-    skipped: null,
+    refinedModelId: refined?.modelId ?? null,
+    skipped: refined ? null : 'checked on the ground truth only (0 fine-tuning steps)',
   };
 }

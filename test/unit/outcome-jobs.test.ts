@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src-main/api/handlers';
+import { dispatch } from '../../src-main/api/dispatch';
+import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
+import type { OptimizeResult } from '../../src-main/engine/jobs/kinds/optimize';
+import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
+import { seededRandom } from '../../src-main/engine/random';
+import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
+import type { ApiEnvelope } from '../../src-shared/errors';
+import { countRows, err, ok, testWorkbench } from './helpers';
+
+// a tiny environment so that ground-truth rollouts take milliseconds
+const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
+const SMALL_NET = { hidden: [16, 16], batchSize: 32, evalEvery: 10, patience: 50, seed: 3 };
+
+describe('outcome model jobs', () => {
+  let t: ReturnType<typeof testWorkbench>;
+  let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
+  let projectId: number;
+  let modelId: number;
+
+  beforeAll(() => {
+    t = testWorkbench({ compute: { size: 2 } });
+    const handlers = createHandlers(t.wb);
+    call = (m, a) => dispatch(handlers, m, a);
+    projectId = t.wb.projects.create({ name: 'Outcome', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
+  });
+  afterAll(() => t.dispose());
+
+  async function run(kind: string, params: Record<string, unknown>, project = projectId): Promise<JobInfo> {
+    const started = ok<JobInfo>(await call('jobs.start', { kind, projectId: project, params }));
+    return t.wb.jobs.whenFinished(started.id);
+  }
+
+  it('refuses a training without outcomes before a job is queued, naming what to do', async () => {
+    // queries stored without outcomes (as before outcomes existed) are no training data
+    t.wb.queries.record(Array.from({ length: 30 }, (_, i) => ({ projectId, design: [i / 30, 0, 0, 0], task: [0.5, 0.07], simulator: 'ground_truth' as const, cost: 0.1, wallMs: 1, method: 'old' })));
+    const jobs = countRows(t.wb, 'jobs');
+    const models = countRows(t.wb, 'models');
+    expect(err(await call('jobs.start', { kind: 'outcome.train', projectId, params: {} })).message).toMatch(/at least 20 ground-truth queries with outcomes; this project has 0/);
+    expect(err(await call('jobs.start', { kind: 'outcome.train', projectId, params: { useStored: false } })).message).toMatch(/no training data/);
+    expect(err(await call('jobs.start', { kind: 'outcome.train', projectId, params: { generate: 40, resumeModelId: 999 } })).message).toMatch(/no model with id 999/);
+    expect(countRows(t.wb, 'jobs')).toBe(jobs);
+    expect(countRows(t.wb, 'models')).toBe(models);
+  });
+
+  it('generates rollouts with outcomes, trains with curves, reports fidelity and writes model.json, weights.bin, ONNX; a resume continues the same curve', async () => {
+    const job = await run('outcome.train', { ...SMALL_NET, generate: 80, steps: 40, name: 'whole' });
+    expect(job.error).toBeNull();
+    const generated = t.wb.db.prepare("SELECT COUNT(*) AS n, COUNT(outcome) AS o FROM simulator_queries WHERE method = 'outcome.data'").get() as { n: number; o: number };
+    expect(generated).toEqual({ n: 80, o: 80 });
+    modelId = (job.result as { modelId: number }).modelId;
+    const model = ok<ModelInfo>(await call('models.get', { id: modelId }));
+    expect(model.kind).toBe('outcome');
+    expect(model.status).toBe('ready');
+    expect(model.files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'model.onnx', 'checkpoint.json']));
+    const m = model.metrics as { valLoss: [number, number][]; examples: { train: number; val: number }; fidelity: CostFidelity };
+    expect(m.valLoss.map((p) => p[0])).toEqual([10, 20, 30, 40]);
+    expect(m.examples).toEqual({ train: 72, val: 8 });
+    expect(m.fidelity.designs).toBe(8);
+    expect(m.fidelity.tasks).toBe(8);
+    expect(m.fidelity.spearmanPerTask).toHaveLength(8);
+    expect(Number.isFinite(m.fidelity.spearmanMean)).toBe(true);
+    const onnx = ok<{ fileName: string; onnxBase64: string }>(await call('models.exportOnnx', { id: modelId }));
+    expect(onnx.fileName).toMatch(/\.onnx$/);
+
+    // the same data in two parts: 20 steps, then resumed to 40
+    const first = await run('outcome.train', { ...SMALL_NET, steps: 20, name: 'parts' });
+    const partId = (first.result as { modelId: number }).modelId;
+    const resumed = await run('outcome.train', { ...SMALL_NET, steps: 40, resumeModelId: partId });
+    expect(resumed.error).toBeNull();
+    const parts = ok<ModelInfo>(await call('models.get', { id: partId }));
+    (parts.metrics as { valLoss: [number, number][] }).valLoss.forEach(([step, loss], i) => {
+      expect(step).toBe(m.valLoss[i]![0]);
+      expect(loss).toBeCloseTo(m.valLoss[i]![1], 5);
+    });
+  }, 120_000);
+
+  it('Adam follows the outcome model: learned queries with its id, then its best proposals are checked on the ground truth and the model is refined', async () => {
+    const before = countRows(t.wb, 'models');
+    const job = await run('optimize', { optimizer: 'adam', budget: 12, modelId, task: [0.6, 0.07], seed: 2, adam: { learningRate: 0.1, restarts: 2 }, refine: { enabled: true, checks: 3, steps: 20 } });
+    expect(job.error).toBeNull();
+    const r = job.result as OptimizeResult;
+    expect(r.queries).toBe(12);
+    const rows = t.wb.db.prepare('SELECT simulator, model_id AS modelId, COUNT(*) AS n FROM simulator_queries WHERE method = ? GROUP BY simulator, model_id ORDER BY simulator').all('adam');
+    expect(rows).toEqual([
+      { simulator: 'ground_truth', modelId: null, n: 3 },
+      { simulator: 'learned', modelId, n: 12 },
+    ]);
+    expect(r.refinement!.checks).toBe(3);
+    expect(r.refinement!.best!.learnedCost).not.toBeNull();
+    // the checked best is the cheapest of the three ground-truth checks
+    const checks = t.wb.db.prepare("SELECT MIN(cost) AS c, COUNT(outcome) AS o FROM simulator_queries WHERE method = 'adam' AND simulator = 'ground_truth'").get() as { c: number; o: number };
+    expect(r.refinement!.best!.cost).toBeCloseTo(checks.c, 9);
+    expect(checks.o).toBe(3);
+    const refined = ok<ModelInfo>(await call('models.get', { id: r.refinement!.refinedModelId! }));
+    expect(refined.kind).toBe('outcome');
+    expect(refined.status).toBe('ready');
+    expect(refined.name).toMatch(/ · refined$/);
+    expect(countRows(t.wb, 'models')).toBe(before + 1);
+    const design = t.wb.db.prepare("SELECT cost, provenance FROM designs WHERE method = 'adam' AND json_extract(provenance, '$.simulator') = 'ground_truth'").get() as { cost: number; provenance: string };
+    expect(design.cost).toBeCloseTo(checks.c, 9);
+  }, 120_000);
+
+  it('energy guidance follows the outcome model: its evaluations counted apart from the ground-truth scores, then refined on those scores', async () => {
+    const datasets = new OptimizationDatasets(t.wb.db);
+    const ds = datasets.create(projectId, 'runs', 'test', null);
+    const rand = seededRandom(1);
+    const records = [];
+    for (let r = 0; r < 8; r++) {
+      const task = [0.35 + 0.5 * rand(), 0.05 + 0.04 * rand()];
+      for (let i = 0; i < 8; i++) records.push({ run: `run-${r}`, optimizer: 'cem', iteration: i, task, design: [rand() - 0.5, rand() - 0.5, 0.3, -0.3], cost: 0.1 * (1 - i / 8) });
+    }
+    datasets.append(ds.id, records);
+    datasets.finish(ds.id, 'ready');
+    const prior = await run('diffusion.train', { datasetIds: [ds.id], steps: 20, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10 });
+    expect(prior.error).toBeNull();
+    const job = await run('sample', { count: 4, ddimSteps: 5, energy: { enabled: true, scale: 1, clip: 1, lastSteps: 2 }, simulatorModelId: modelId, task: [0.5, 0.07], seed: 2, refine: { enabled: true, checks: 2, steps: 20 } });
+    expect(job.error).toBeNull();
+    const result = job.result as SampleResult;
+    expect(result.queries).toBe(4);
+    expect(result.energyEvaluations).toBe(4 * 2);
+    const rows = t.wb.db.prepare('SELECT simulator, model_id AS modelId, COUNT(*) AS n FROM simulator_queries WHERE run = ? GROUP BY simulator ORDER BY simulator').all(result.run);
+    expect(rows).toEqual([
+      { simulator: 'ground_truth', modelId: null, n: 4 },
+      { simulator: 'learned', modelId, n: 8 },
+    ]);
+    // scored on the ground truth already: refinement makes no new query
+    expect(result.refinement!.checks).toBe(0);
+    expect(result.refinement!.best!.cost).toBeCloseTo(Math.min(...result.designs.map((d) => d.cost)), 9);
+    expect(result.refinement!.refinedModelId).not.toBeNull();
+  }, 120_000);
+
+  it('refuses an outcome model of another project and an unknown fine-tune start, before a job is queued', async () => {
+    const other = t.wb.projects.create({ name: 'Other physics', environment: 'fluidtool-2d', settings: { ...SMALL_PROJECT, particles: 49 } }).id;
+    const jobs = countRows(t.wb, 'jobs');
+    expect(err(await call('jobs.start', { kind: 'optimize', projectId: other, params: { optimizer: 'adam', modelId } })).message).toMatch(/not a learned model of this project/);
+    expect(err(await call('jobs.start', { kind: 'optimize', projectId: other, params: { optimizer: 'adam' } })).message).toMatch(/no ready learned model/);
+    expect(err(await call('jobs.start', { kind: 'outcome.train', projectId: other, params: { generate: 30, initModelId: modelId } })).message).toMatch(/not an outcome model of this project/);
+    expect(countRows(t.wb, 'jobs')).toBe(jobs);
+  });
+});
