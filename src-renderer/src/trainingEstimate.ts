@@ -127,12 +127,16 @@ export interface OutcomeCalibration {
   modelName: string | null;
 }
 
-/** The part of a step that does not grow with the network (TF.js calls, the batch's gather). */
-export const OUTCOME_STEP_OVERHEAD_SECONDS = 0.0025;
+/** The part of a step that does not grow with the network (TF.js calls, the batch's gather, the job's bookkeeping). */
+export const OUTCOME_STEP_OVERHEAD_SECONDS = 0.005;
 
-/** Measured on the reference machine (TF.js WebAssembly, 2 cores) at the schema's defaults: 8 joints, hidden 128 × 128, batch 128, D = 1027. */
+/**
+ * The schema's defaults (8 joints, hidden 128 × 128, batch 128, D = 1027) on the reference
+ * machine (TF.js WebAssembly, 2 cores, shared with other work): a training job at 64 × 64 took
+ * 0.012 s a step, a bare step at 128 × 128 0.010 s and at 32 × 32 0.004 s; rounded up.
+ */
 export const BUILTIN_OUTCOME_CALIBRATION: OutcomeCalibration = {
-  secondsPerStep: 0.01,
+  secondsPerStep: 0.02,
   factors: { batchSize: 128, widths: [8, 128, 128, 1027] },
   modelName: null,
 };
