@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Download } from '@playwright/test';
 import { JobParams } from '../../src-shared/api';
-import { call, deleteCreatedProjectsAfterEach, drawnPixels, pageShot, server, shot, watchForPageErrors } from './support';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors } from './support';
 
 // The learned outcome model against a real `idw serve` (see global-setup.ts), through the UI: a
 // new project trains a small outcome model from its own ground-truth rollouts, shows it ready with
@@ -162,6 +162,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(row.getByTestId('model-fidelity-mean')).toHaveText(/^mean [−-]?\d\.\d{3}$/);
   await expect(row.getByTestId('model-fidelity-worst')).toHaveText(/^worst [−-]?\d\.\d{3}$/);
   await expect(row.getByTestId('model-fidelity-more')).toContainText('pick rank ≤');
+  await expect(row.getByTestId('model-fidelity-capture')).toHaveText(/^capture error \d/);
   await expect(row.getByTestId('model-fidelity-size')).toHaveText('12 designs × 8 tasks');
   // 12 designs are far too few for an "ok", whatever ρ came out; the badge says what is short
   await expect(row.getByTestId('model-fidelity-verdict')).toHaveText(/^(only 12 designs|mean below 0\.95|worst task below 0\.9|below target)$/);
@@ -284,6 +285,58 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(page.getByTestId('simulator-choice-ground_truth')).toHaveAttribute('aria-checked', 'true');
   await page.getByTestId('run-simulation').click();
   await expect(page.getByTestId('sim-simulator')).toHaveText('Ground truth (MPM)', { timeout: 30_000 });
+  await pageShot(page, '86-simulator-tab');
+
+  expect(errors).toEqual([]);
+});
+
+test('an outcome training is stopped, resumed to its own step budget, and the model deleted after confirmation', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const errors = watchForPageErrors(page);
+  const project = await call<{ id: number }>(request, 'projects.create', { name: 'E2E outcome resume', settings: { particles: 36, frames: 14, joints: 4 } });
+  created.push(project.id);
+  await openTab(page, project.id, 'simulator');
+
+  const section = page.getByTestId('outcome-models');
+  await section.getByTestId('open-outcome-train').click();
+  const dialog = page.getByTestId('outcome-train-dialog');
+  for (const [field, value] of Object.entries({ generate: '24', hidden: '16', steps: '100000', evalEvery: '5', patience: '100' })) {
+    await dialog.getByTestId(`outcome-${field}`).fill(value);
+  }
+  await dialog.getByTestId('start-outcome-training').click();
+  await expect(dialog).toBeHidden();
+  const row = section.getByTestId('outcome-model-row');
+  await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 60_000 });
+  await expect(row.getByTestId('model-progress')).toHaveText(/step (5|[1-9]\d+) \/ 100000/, { timeout: 60_000 });
+  await expect(row.getByRole('progressbar')).toBeVisible();
+  await shot(page, '87-outcome-training-live', section);
+
+  await row.getByTestId('model-stop').click();
+  await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
+  await expect(row.getByTestId('model-export')).toHaveCount(0);
+  const stoppedAt = Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]);
+
+  await row.getByTestId('model-resume').click();
+  await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 30_000 });
+  // the original budget, not the schema's default
+  await expect(row.getByTestId('model-progress')).toContainText('/ 100000');
+  await expect
+    .poll(async () => Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]), { timeout: 60_000 })
+    .toBeGreaterThan(stoppedAt);
+  await row.getByTestId('model-stop').click();
+  await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
+  // the curves kept what came before the stop
+  await row.getByTestId('model-details').click();
+  await expect.poll(async () => Number(await page.getByTestId('outcome-details-panel').getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+
+  const name = (await row.getByTestId('model-name').textContent())!.trim();
+  await row.getByTestId('model-delete').click();
+  const confirm = page.getByTestId('delete-model-dialog');
+  await expect(confirm).toContainText('Delete outcome model');
+  await expect(confirm.getByTestId('delete-model-name')).toHaveText(name);
+  await confirm.getByTestId('confirm-delete').click();
+  await expect(confirm).toBeHidden();
+  await expect(section.getByTestId('outcome-models-empty')).toBeVisible();
 
   expect(errors).toEqual([]);
 });
