@@ -228,6 +228,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   const sampleRun = page.locator('[data-testid="optimize-run"][data-kind="sample"]');
   await expect(sampleRun).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
   await expect(sampleRun.getByTestId('run-queries')).toHaveText('24');
+  await expect(sampleRun).toContainText('outcome model “Small outcome”');
   const designs = page.getByTestId('sample-gallery').getByTestId('gallery-design');
   await expect(designs).toHaveCount(6);
   const shownCosts = (await designs.getByTestId('gallery-cost').allTextContents()).map(Number);
@@ -257,6 +258,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   const adamRun = page.locator('[data-testid="optimize-run"][data-kind="optimize"]');
   await expect(adamRun).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
   await expect(adamRun.getByTestId('run-queries')).toHaveText('30');
+  await expect(adamRun).toContainText('learned · budget 30 · outcome model “Small outcome”');
   await pageShot(page, '85-sample-and-adam-runs');
 
   // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model
@@ -300,14 +302,15 @@ test('an outcome training is stopped, resumed to its own step budget, and the mo
   const section = page.getByTestId('outcome-models');
   await section.getByTestId('open-outcome-train').click();
   const dialog = page.getByTestId('outcome-train-dialog');
-  for (const [field, value] of Object.entries({ generate: '24', hidden: '16', steps: '100000', evalEvery: '5', patience: '100' })) {
+  // a slow learning rate and a long patience: early stopping must not end it before the stop
+  for (const [field, value] of Object.entries({ generate: '24', hidden: '16', learningRate: '0.00001', steps: '100000', evalEvery: '100', patience: '100' })) {
     await dialog.getByTestId(`outcome-${field}`).fill(value);
   }
   await dialog.getByTestId('start-outcome-training').click();
   await expect(dialog).toBeHidden();
   const row = section.getByTestId('outcome-model-row');
   await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 60_000 });
-  await expect(row.getByTestId('model-progress')).toHaveText(/step (5|[1-9]\d+) \/ 100000/, { timeout: 60_000 });
+  await expect(row.getByTestId('model-progress')).toHaveText(/step [1-9]\d+ \/ 100000/, { timeout: 60_000 });
   await expect(row.getByRole('progressbar')).toBeVisible();
   await shot(page, '87-outcome-training-live', section);
 
