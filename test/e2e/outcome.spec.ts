@@ -162,7 +162,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(row.getByTestId('model-fidelity-mean')).toHaveText(/^mean [−-]?\d\.\d{3}$/);
   await expect(row.getByTestId('model-fidelity-worst')).toHaveText(/^worst [−-]?\d\.\d{3}$/);
   await expect(row.getByTestId('model-fidelity-more')).toContainText('pick rank ≤');
-  await expect(row.getByTestId('model-fidelity-capture')).toHaveText(/^capture error \d/);
+  await expect(row.getByTestId('model-fidelity-capture')).toHaveText(/^capture err\. \d/);
   await expect(row.getByTestId('model-fidelity-size')).toHaveText('12 designs × 8 tasks');
   // 12 designs are far too few for an "ok", whatever ρ came out; the badge says what is short
   await expect(row.getByTestId('model-fidelity-verdict')).toHaveText(/^(only 12 designs|mean below 0\.95|worst task below 0\.9|below target)$/);
