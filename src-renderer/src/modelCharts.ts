@@ -1,7 +1,7 @@
 import type { XYChartConfig } from './charts';
-import { formatCost, formatSigned } from './format';
+import { formatCost } from './format';
 import type { LossCurves } from './modelTraining';
-import type { SimulatorMetrics } from './simulatorModel';
+import type { FidelityPoint } from './simulatorModel';
 
 // Chart.js configurations for a learned simulator's figures: plain functions of its metrics,
 // rebuilt whenever the metrics change (ChartCanvas then updates the chart in place).
@@ -67,15 +67,17 @@ export function lossChart(m: LossCurves): XYChartConfig {
   };
 }
 
-/** Learned against ground-truth cost per held-out design, with the y = x line and ρ in the title. */
-export function fidelityChart(m: SimulatorMetrics): XYChartConfig {
-  const points = m.fidelity.map(([x, y]) => ({ x, y }));
-  const values = m.fidelity.flat();
+/**
+ * Learned against ground-truth cost, one point per held-out design (and task, for an outcome
+ * model), with the y = x line; `heading` names the fidelity figure for the title.
+ */
+export function fidelityChart(fidelity: readonly FidelityPoint[], heading: string): XYChartConfig {
+  const points = fidelity.map(([x, y]) => ({ x, y }));
+  const values = fidelity.flat();
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
   const pad = (hi - lo) * 0.05 || 0.01;
   const range = { min: lo - pad, max: hi + pad };
-  const rho = m.spearman === null ? 'ρ not measured' : `Spearman ρ = ${formatSigned(m.spearman)}`;
   return {
     type: 'scatter',
     data: {
@@ -106,7 +108,7 @@ export function fidelityChart(m: SimulatorMetrics): XYChartConfig {
     },
     options: {
       plugins: {
-        title: title(`Cost fidelity · ${rho} (n = ${points.length})`),
+        title: title(`Cost fidelity · ${heading} (n = ${points.length})`),
         legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8 } },
         tooltip: {
           callbacks: {

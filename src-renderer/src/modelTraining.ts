@@ -80,6 +80,8 @@ export function trainingConfig(model: ModelInfo): TrainingConfig {
 export interface ModelReading {
   metrics: TrainingMetrics;
   config: TrainingConfig;
+  /** an interrupted model can resume; default: while the datasets it learned from are named */
+  resumable?: boolean;
 }
 
 /** What every models table is given. */

@@ -106,3 +106,70 @@ export function estimateDenoiserTraining(
 export function describeDenoiserFactors(f: DenoiserStepFactors): string {
   return `width ${f.width}, ${f.blocks} block${f.blocks === 1 ? '' : 's'}, batch ${f.batchSize}`;
 }
+
+// An outcome model's training: first the ground-truth rollouts it makes (on the compute workers),
+// then its steps. A step is one MLP forward and backward pass over a batch: a fixed part plus a
+// part that grows as batch × Σ (inputs × outputs) over the dense layers [d, …hidden, D]. The
+// seconds per step come from the newest timed outcome model of the project, else from a built-in
+// figure; the milliseconds per rollout from the project's stored ground-truth queries, else from
+// a built-in figure.
+
+export interface OutcomeStepFactors {
+  batchSize: number;
+  /** layer widths from the design to the outcome: [d, …hidden, D] */
+  widths: number[];
+}
+
+export interface OutcomeCalibration {
+  secondsPerStep: number;
+  factors: OutcomeStepFactors;
+  /** the model it was measured on, or null for the built-in figure */
+  modelName: string | null;
+}
+
+/** The part of a step that does not grow with the network (TF.js calls, the batch's gather, the job's bookkeeping). */
+export const OUTCOME_STEP_OVERHEAD_SECONDS = 0.005;
+
+/**
+ * The schema's defaults (8 joints, hidden 128 × 128, batch 128, D = 1027) on the reference
+ * machine (TF.js WebAssembly, 2 cores, shared with other work): a training job at 64 × 64 took
+ * 0.012 s a step, a bare step at 128 × 128 0.010 s and at 32 × 32 0.004 s; rounded up.
+ */
+export const BUILTIN_OUTCOME_CALIBRATION: OutcomeCalibration = {
+  secondsPerStep: 0.02,
+  factors: { batchSize: 128, widths: [8, 128, 128, 1027] },
+  modelName: null,
+};
+
+/** One ground-truth rollout on one core (bench:physics, 256 particles × 50 frames, median 87 ms). */
+export const BUILTIN_ROLLOUT_MS = 90;
+
+export function outcomeStepCost(f: OutcomeStepFactors): number {
+  let products = 0;
+  for (let i = 1; i < f.widths.length; i++) products += f.widths[i - 1]! * f.widths[i]!;
+  return f.batchSize * products;
+}
+
+export interface OutcomeTrainingEstimate {
+  rolloutSeconds: number;
+  secondsPerStep: number;
+  trainingSeconds: number;
+  totalSeconds: number;
+}
+
+export function estimateOutcomeTraining(
+  factors: OutcomeStepFactors,
+  plan: { rollouts: number; msPerRollout: number; workers: number; steps: number },
+  calibration: OutcomeCalibration,
+): OutcomeTrainingEstimate {
+  const overhead = Math.min(OUTCOME_STEP_OVERHEAD_SECONDS, calibration.secondsPerStep);
+  const secondsPerStep = overhead + ((calibration.secondsPerStep - overhead) * outcomeStepCost(factors)) / Math.max(1, outcomeStepCost(calibration.factors));
+  const rolloutSeconds = (plan.rollouts * plan.msPerRollout) / 1000 / Math.max(1, plan.workers);
+  const trainingSeconds = secondsPerStep * plan.steps;
+  return { rolloutSeconds, secondsPerStep, trainingSeconds, totalSeconds: rolloutSeconds + trainingSeconds };
+}
+
+/** "8 → 128 → 128 → 1027, batch 128" */
+export function describeOutcomeFactors(f: OutcomeStepFactors): string {
+  return `${f.widths.join(' → ')}, batch ${f.batchSize}`;
+}

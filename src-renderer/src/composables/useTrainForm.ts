@@ -24,21 +24,25 @@ export interface SettingField<K extends string> {
 
 /**
  * What a train dialog's form holds, checked against its job's schema as it is typed: an optional
- * name, the datasets chosen (those still being generated left out), and the number settings as
- * text, from the schema's defaults. `request` adds the dialog's own choices and the numbers it
- * sends; `datasetKind` names the datasets when none is chosen. The datasets' message is the
- * schema's or the server's about one of them; the others' go below the form.
+ * name, the datasets chosen (those still being generated left out; none for a job that learns
+ * from no dataset: `datasets` left out), and the number settings as text, from the schema's
+ * defaults. `request` adds the dialog's own choices and the numbers it sends; `datasetKind` names
+ * the datasets when none is chosen. The datasets' message is the schema's or the server's about
+ * one of them; the others' go below the form.
  */
 export function useTrainForm<S extends z.ZodType, K extends string>(
   schema: S,
   spec: {
     keys: readonly K[];
     defaults: Record<K, number>;
-    datasets: () => readonly DatasetInfo[];
-    datasetKind: string;
+    /** the datasets to choose from; absent: the job takes no datasetIds */
+    datasets?: () => readonly DatasetInfo[];
+    datasetKind?: string;
     request: (numbers: (keys: readonly K[]) => Record<string, number>) => Record<string, unknown>;
     /** the dialog's own choices, whose change clears the server's messages too */
     choices?: () => unknown;
+    /** other paths whose messages the dialog shows next to its own fields */
+    fields?: readonly string[];
   },
 ) {
   const name = ref('');
@@ -49,15 +53,18 @@ export function useTrainForm<S extends z.ZodType, K extends string>(
 
   const form = useSchemaForm(
     schema,
-    () => ({
-      name: name.value.trim() === '' ? undefined : name.value,
-      datasetIds: chosen.value.filter((id) => spec.datasets().some((d) => d.id === id && trainable(d))),
-      ...spec.request(numbers),
-    }),
-    () => ['name', 'datasetIds', ...spec.keys],
+    () => {
+      const datasets = spec.datasets;
+      return {
+        name: name.value.trim() === '' ? undefined : name.value,
+        ...(datasets ? { datasetIds: chosen.value.filter((id) => datasets().some((d) => d.id === id && trainable(d))) } : {}),
+        ...spec.request(numbers),
+      };
+    },
+    () => ['name', ...(spec.datasets ? ['datasetIds'] : []), ...spec.keys, ...(spec.fields ?? [])],
     (messages) => {
       // "too small" on the list reads better in words
-      if (messages.datasetIds) messages.datasetIds = `choose at least one ${spec.datasetKind} dataset`;
+      if (messages.datasetIds) messages.datasetIds = `choose at least one ${spec.datasetKind ?? ''} dataset`.replace('  ', ' ');
       return messages;
     },
   );
@@ -71,7 +78,7 @@ export function useTrainForm<S extends z.ZodType, K extends string>(
   });
 
   /** an opening starts afresh: no name, the default settings, these datasets chosen */
-  function reset(datasetIds: number[]): void {
+  function reset(datasetIds: number[] = []): void {
     name.value = '';
     Object.assign(texts, defaultTexts());
     chosen.value = datasetIds;

@@ -8,16 +8,18 @@ import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes } from '../base64';
 import { simulatorConfig, simulatorMetrics } from '../simulatorModel';
 import { diffusionConfig, diffusionMetrics } from '../diffusionModel';
+import { outcomeConfig, outcomeMetrics } from '../outcomeModel';
 import { resumeBudget } from '../modelTraining';
 import { useJobsStore } from './jobs';
 
 export type GnsTrainParams = z.input<(typeof JobParams)['gns.train']>;
 export type DiffusionTrainParams = z.input<(typeof JobParams)['diffusion.train']>;
+export type OutcomeTrainParams = z.input<(typeof JobParams)['outcome.train']>;
 
-type TrainKind = 'gns.train' | 'diffusion.train';
+type TrainKind = 'gns.train' | 'outcome.train' | 'diffusion.train';
 type TrainParams<J extends TrainKind> = z.input<(typeof JobParams)[J]>;
 
-/** What sets the two model stores apart: the kind of model listed and the job that trains one. */
+/** What sets the model stores apart: the kind of model listed and the job that trains one. */
 interface ModelKind<J extends TrainKind> {
   kind: ModelInfo['kind'];
   trainJob: J;
@@ -144,6 +146,22 @@ export const useModelsStore = defineStore(
       const config = simulatorConfig(model);
       const budget = resumeBudget(config.steps, simulatorMetrics(model).steps);
       const params: GnsTrainParams = { datasetIds: config.datasetIds, resumeModelId: model.id };
+      if (budget !== null) params.steps = budget;
+      return params;
+    },
+  }),
+);
+
+/** The project's learned outcome models (design → final outcome; the default energy for Adam and energy guidance). */
+export const useOutcomeModelsStore = defineStore(
+  'outcomeModels',
+  modelStore({
+    kind: 'outcome',
+    trainJob: 'outcome.train',
+    // the server keeps the model's own parameters and data, and takes the larger of the step budgets
+    resumeParams(model) {
+      const budget = resumeBudget(outcomeConfig(model).steps, outcomeMetrics(model).steps);
+      const params: OutcomeTrainParams = { resumeModelId: model.id };
       if (budget !== null) params.steps = budget;
       return params;
     },

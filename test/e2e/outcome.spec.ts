@@ -1,0 +1,345 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type APIRequestContext, type Download } from '@playwright/test';
+import { JobParams } from '../../src-shared/api';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors } from './support';
+
+// The learned outcome model against a real `idw serve` (see global-setup.ts), through the UI: a
+// new project trains a small outcome model from its own ground-truth rollouts, shows it ready with
+// its fidelity, and then it is the energy of a guided diffusion sampling run and of an Adam run,
+// whose best designs are exported; a rollout never plays on it.
+
+test.use({ viewport: { width: 1280, height: 1100 } });
+
+/** projects this file made, removed after each test: the other files expect a workbench of their own making */
+const created = deleteCreatedProjectsAfterEach();
+
+const JOINTS = 8;
+const ROLLOUTS = 60;
+
+interface Job {
+  id: number;
+  status: string;
+  error: string | null;
+}
+
+/** a small deterministic generator (LCG), so the fixture is the same on every machine */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** 8 CEM-like runs × 12 iterations of an 8-joint design (as in diffusion.spec.ts): the diffusion prior's data */
+function trajectoryCsv(): string {
+  const random = lcg(7);
+  const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: JOINTS }, (_, j) => `x${j}`), 'cost'];
+  const lines = [header.join(',')];
+  for (let run = 0; run < 8; run++) {
+    const task = [0.25 + 0.5 * random(), 0.1 + 0.2 * random()];
+    const optimum = Array.from({ length: JOINTS }, () => 1.2 * random() - 0.6);
+    for (let it = 0; it < 12; it++) {
+      const spread = 0.6 * (1 - it / 12) + 0.05;
+      const design = optimum.map((o) => Math.max(-1, Math.min(1, o + spread * (2 * random() - 1))));
+      const cost = 0.02 + 0.2 * spread + 0.01 * random();
+      lines.push([`run-${run + 1}`, 'cem', it, task[0]!.toFixed(3), task[1]!.toFixed(3), ...design.map((v) => v.toFixed(4)), cost.toFixed(5)].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A tiny diffusion prior, made through the API while the outcome model trains (the Diffusion
+ * tab's own flow is diffusion.spec.ts's subject): import the trajectories, start its training.
+ */
+async function startDiffusionPrior(request: APIRequestContext, projectId: number): Promise<number> {
+  const dataset = await call<{ id: number }>(request, 'trajectories.import', {
+    projectId,
+    name: 'CEM runs',
+    source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv()).toString('base64') },
+  });
+  const job = await call<Job>(request, 'jobs.start', {
+    kind: 'diffusion.train',
+    projectId,
+    params: { name: 'Small prior', datasetIds: [dataset.id], width: 32, blocks: 2, timesteps: 50, batchSize: 32, steps: 150, evalEvery: 25 },
+  });
+  return job.id;
+}
+
+async function jobStatus(request: APIRequestContext, projectId: number, jobId: number): Promise<string | undefined> {
+  const jobs = await call<Job[]>(request, 'jobs.list', { projectId });
+  const mine = jobs.find((j) => j.id === jobId);
+  return mine?.status === 'failed' ? `failed: ${mine.error}` : mine?.status;
+}
+
+async function saved(download: Download): Promise<string> {
+  const path = test.info().outputPath(download.suggestedFilename());
+  await download.saveAs(path);
+  return readFileSync(path, 'utf8');
+}
+
+/** a CSV export as its header and rows, each row by column name */
+function table(csv: string): { header: string[]; rows: Record<string, string>[] } {
+  const [head, ...lines] = csv.trim().split('\n');
+  const header = head!.split(',');
+  return { header, rows: lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i]!, v]))) };
+}
+
+test('an outcome model is trained from the UI, then guides diffusion sampling and Adam, whose best designs are exported', async ({ page, request }) => {
+  test.setTimeout(240_000);
+  const errors = watchForPageErrors(page);
+
+  // 1. a small project (few particles and frames keep the ground-truth rollouts quick), from the dialog
+  await page.goto(server().url);
+  await page.getByTestId('new-project').click();
+  await page.getByTestId('project-name-input').fill('E2E outcome');
+  await page.getByTestId('setting-particles').fill('36');
+  await page.getByTestId('setting-frames').fill('14');
+  await page.getByTestId('create-project-submit').click();
+  await expect(page.getByTestId('create-project-dialog')).toBeHidden();
+  await page.getByTestId('project-row').filter({ hasText: 'E2E outcome' }).getByTestId('project-link').click();
+  await expect(page.getByTestId('page-title')).toHaveText('E2E outcome');
+  const projectId = Number(/#\/projects\/(\d+)/.exec(page.url())?.[1]);
+  expect(projectId).toBeGreaterThan(0);
+  created.push(projectId);
+  await expect(page.getByTestId('design-dim')).toHaveText(`d = ${JOINTS}`);
+  const diffusionJob = await startDiffusionPrior(request, projectId);
+
+  // 2. the Simulator tab: an outcome models section beside the GNS one, empty, and its train dialog
+  await page.getByTestId('tab-simulator').click();
+  const section = page.getByTestId('outcome-models');
+  await expect(section).toContainText('cost and capture for any target follow exactly');
+  await expect(section.getByTestId('outcome-models-empty')).toBeVisible();
+  await expect(page.getByTestId('learned-models')).toBeVisible();
+  await section.getByTestId('open-outcome-train').click();
+  const dialog = page.getByTestId('outcome-train-dialog');
+  await expect(dialog).toBeVisible();
+  // a new project stores no outcome yet: 2,000 rollouts are proposed, the rest from the schema's defaults
+  const defaults = JobParams['outcome.train'].parse({});
+  await expect(dialog.getByTestId('outcome-stored-count')).toContainText('this project has 0 ground-truth queries');
+  await expect(dialog.getByTestId('outcome-generate')).toHaveValue('2000');
+  await expect(dialog.getByTestId('outcome-useStored')).toBeChecked();
+  await expect(dialog.getByTestId('outcome-hidden')).toHaveValue(defaults.hidden.join(', '));
+  await expect(dialog.getByTestId('outcome-steps')).toHaveValue(String(defaults.steps));
+  await expect(dialog.getByTestId('outcome-learningRate')).toHaveValue(String(defaults.learningRate));
+  await expect(dialog.getByTestId('outcome-estimate-rollouts')).toContainText('2,000 × 90 ms');
+  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('built-in figure (bench:physics');
+  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('A step: the built-in figure');
+  // no data at all: refused next to the field, before the server is asked
+  await dialog.getByTestId('outcome-useStored').uncheck();
+  await dialog.getByTestId('outcome-generate').fill('0');
+  await expect(dialog.locator('.field', { has: page.getByTestId('outcome-generate') }).getByTestId('field-error')).toContainText('no training data');
+  await expect(dialog.getByTestId('start-outcome-training')).toBeDisabled();
+  await dialog.getByTestId('outcome-useStored').check();
+  // a malformed hidden layer: refused as typed
+  await dialog.getByTestId('outcome-hidden').fill('128, 4');
+  await expect(dialog.locator('.field', { has: page.getByTestId('outcome-hidden') }).getByTestId('field-error')).toHaveText('must be at least 8');
+  await dialog.getByTestId('outcome-hidden').fill('64, 64');
+  await dialog.getByTestId('outcome-name').fill('Small outcome');
+  await dialog.getByTestId('outcome-generate').fill(String(ROLLOUTS));
+  await dialog.getByTestId('outcome-steps').fill('200');
+  await dialog.getByTestId('outcome-evalEvery').fill('50');
+  await dialog.getByTestId('outcome-validationFraction').fill('0.2');
+  await expect(dialog.getByTestId('outcome-estimate-rollouts')).toContainText(`${ROLLOUTS} × 90 ms`);
+  await expect(dialog.getByTestId('outcome-estimate-steps')).toContainText('at most 200 steps');
+  await expect(dialog.getByTestId('field-error')).toHaveCount(0);
+  await shot(page, '81-outcome-train-dialog', dialog);
+  await dialog.getByTestId('start-outcome-training').click();
+  await expect(dialog).toBeHidden();
+
+  // 3. the model appears once its rollouts are made, trains with live curves and goes to ready with its fidelity
+  const row = section.getByTestId('outcome-model-row').filter({ hasText: 'Small outcome' });
+  await expect(row).toBeVisible({ timeout: 60_000 });
+  await row.getByTestId('model-details').click();
+  const details = page.getByTestId('outcome-details-panel');
+  await expect(details).toBeVisible();
+  await expect(row).toHaveAttribute('data-model-status', 'ready', { timeout: 90_000 });
+  // 60 designs, 12 held out; 200 steps, a curve point every 50
+  await expect(row.getByTestId('model-examples')).toContainText('48');
+  await expect(row.getByTestId('model-examples')).toContainText('12 held out');
+  await expect(row.getByTestId('model-steps')).toContainText('200');
+  await expect(row.getByTestId('model-fidelity-mean')).toHaveText(/^mean [−-]?\d\.\d{3}$/);
+  await expect(row.getByTestId('model-fidelity-worst')).toHaveText(/^worst [−-]?\d\.\d{3}$/);
+  await expect(row.getByTestId('model-fidelity-more')).toContainText('pick rank ≤');
+  await expect(row.getByTestId('model-fidelity-capture')).toHaveText(/^capture err\. \d/);
+  await expect(row.getByTestId('model-fidelity-size')).toHaveText('12 designs × 8 tasks');
+  // 12 designs are far too few for an "ok", whatever ρ came out; the badge says what is short
+  await expect(row.getByTestId('model-fidelity-verdict')).toHaveText(/^(only 12 designs|mean below 0\.95|worst task below 0\.9|below target)$/);
+  await expect(details.getByTestId('details-fidelity-explanation')).toContainText('only 12 designs (< 300)');
+  await expect(details.getByTestId('fidelity-tasks').locator('tbody tr')).toHaveCount(8);
+  await expect(details.getByTestId('model-config')).toContainText(`${JOINTS} → 64 → 64 →`);
+  const loss = details.getByTestId('loss-chart');
+  await expect(loss).toHaveAttribute('data-points', /^\d+$/);
+  expect(Number(await loss.getAttribute('data-points'))).toBeGreaterThanOrEqual(5);
+  expect(await drawnPixels(loss)).toBeGreaterThan(1000);
+  expect(await drawnPixels(details.getByTestId('fidelity-chart'))).toBeGreaterThan(1000);
+  const modelId = Number(await row.getAttribute('data-model-id'));
+  await details.scrollIntoViewIfNeeded();
+  await shot(page, '82-outcome-model-ready', section);
+
+  // the network as ONNX: a protobuf ModelProto, whose first field (ir_version) is tag 0x08
+  const onnxDownload = page.waitForEvent('download');
+  await row.getByTestId('model-export').click();
+  const onnx = await onnxDownload;
+  expect(onnx.suggestedFilename()).toMatch(/\.onnx$/);
+  const onnxBytes = readFileSync((await onnx.path())!);
+  expect(onnxBytes.length).toBeGreaterThan(1000);
+  expect(onnxBytes[0]).toBe(0x08);
+
+  // the next dialog counts the new rollouts, times them, and calibrates from this model; it can fine-tune it
+  await section.getByTestId('open-outcome-train').click();
+  await expect(dialog.getByTestId('outcome-stored-count')).toContainText(`this project has ${ROLLOUTS} ground-truth queries`);
+  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText(`median wall time of this project's ${ROLLOUTS} newest`);
+  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('calibrated from “Small outcome”');
+  await dialog.getByTestId('outcome-start-from').selectOption({ label: `Fine-tune “Small outcome” (#${modelId})` });
+  await expect(dialog.getByTestId('outcome-hidden')).toHaveCount(0);
+  await expect(dialog).toContainText('its network stays: hidden 64 × 64');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+
+  // an outcome model plays no rollout: the Simulator tab's learned choice offers GNS models only
+  await expect(page.getByTestId('simulator-choice-learned')).toBeDisabled();
+  await expect(page.getByTestId('learned-model-select').locator('option')).toHaveText(['none ready']);
+
+  // 4. energy-guided sampling through the outcome model, the default learned model
+  await expect.poll(() => jobStatus(request, projectId, diffusionJob), { timeout: 120_000, intervals: [500, 1000] }).toBe('succeeded');
+  await page.getByTestId('tab-sample').click();
+  await expect(page.getByTestId('sample-model')).toHaveValue(/\d+/);
+  await page.getByTestId('task-x').fill('0.4');
+  await page.getByTestId('task-y').fill('0.2');
+  await page.getByTestId('sample-count').fill('6');
+  await page.getByTestId('sample-ddimSteps').fill('10');
+  await page.getByTestId('sample-energy-enabled').check();
+  const picker = page.getByTestId('sample-simulator-model');
+  await expect(picker).toHaveValue(String(modelId));
+  await expect(picker).toHaveAttribute('data-kind', 'outcome');
+  await expect(picker.locator('optgroup')).toHaveAttribute('label', /^Outcome models/);
+  await expect(page.getByTestId('sample-simulator-model-fidelity')).toContainText('outcome model · ρ');
+  await expect(page.getByTestId('sample-simulator-model-fidelity')).toContainText('within task');
+  await expect(page.getByTestId('sample-simulator-model-verdict')).toBeVisible();
+  // an outcome model's gradients cost nothing worth a warning
+  await expect(page.getByTestId('sample-simulator-model-cost')).toHaveCount(0);
+  await expect(page.getByTestId('sample-plan')).toContainText('energy');
+  await expect(page.getByTestId('sample-plan')).toContainText('about 24 simulator queries (6 designs + 18 gradients of the learned model)');
+  await shot(page, '83-energy-guided-sample-form', page.getByTestId('diffusion-sampling'));
+  await page.getByTestId('start-sample').click();
+
+  const sampleRun = page.locator('[data-testid="optimize-run"][data-kind="sample"]');
+  await expect(sampleRun).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await expect(sampleRun.getByTestId('run-queries')).toHaveText('24');
+  await expect(sampleRun).toContainText('outcome model “Small outcome”');
+  const designs = page.getByTestId('sample-gallery').getByTestId('gallery-design');
+  await expect(designs).toHaveCount(6);
+  const shownCosts = (await designs.getByTestId('gallery-cost').allTextContents()).map(Number);
+  // a sampled design plays on the ground truth
+  await designs.first().getByTestId('gallery-play').click();
+  await expect(page.getByTestId('replay-caption')).toContainText('on the ground truth', { timeout: 60_000 });
+
+  // its designs, exported: the 6 designs, scored on the ground truth, cheapest first
+  const csvDownload = page.waitForEvent('download');
+  await page.getByTestId('export-samples-csv').click();
+  const samples = table(await saved(await csvDownload));
+  expect(samples.rows).toHaveLength(6);
+  expect(samples.header.filter((c) => /^x\d+$/.test(c))).toHaveLength(JOINTS);
+  expect(samples.rows.map((r) => Number(r.cost!).toPrecision(4))).toEqual(shownCosts.map((c) => c.toPrecision(4)));
+  expect(new Set(samples.rows.map((r) => r.method))).toEqual(new Set(['ddm+energy+cond']));
+  expect(new Set(samples.rows.map((r) => r.simulator))).toEqual(new Set(['ground_truth']));
+  expect(samples.rows.every((r) => Math.abs(Number(r.task_x) - 0.4) < 1e-6 && Math.abs(Number(r.task_y) - 0.2) < 1e-6)).toBe(true);
+
+  // 5. Adam through the outcome model, picked by default
+  await page.getByTestId('optimizer-adam').click();
+  await expect(page.getByTestId('optimize-simulator-learned')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByTestId('optimize-model')).toHaveValue(String(modelId));
+  await expect(page.getByTestId('optimize-model-fidelity')).toContainText('outcome model');
+  await page.getByTestId('optimize-budget').fill('30');
+  await shot(page, '84-adam-form', page.getByTestId('optimize-form'));
+  await page.getByTestId('start-optimize').click();
+  const adamRun = page.locator('[data-testid="optimize-run"][data-kind="optimize"]');
+  await expect(adamRun).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
+  await expect(adamRun.getByTestId('run-queries')).toHaveText('30');
+  await expect(adamRun).toContainText('learned · budget 30 · outcome model “Small outcome”');
+  await pageShot(page, '85-sample-and-adam-runs');
+
+  // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model
+  await page.getByTestId('tab-designs').click();
+  await expect(page.getByTestId('export-method').locator('option', { hasText: 'adam' })).toHaveCount(1);
+  await page.getByTestId('export-format').selectOption('csv');
+  await page.getByTestId('export-top-k').fill('5');
+  await page.getByTestId('export-method').selectOption('adam');
+  const topDownload = page.waitForEvent('download');
+  await page.getByTestId('export-top').click();
+  const top = table(await saved(await topDownload));
+  expect(top.rows).toHaveLength(5);
+  const costs = top.rows.map((r) => Number(r.cost));
+  expect(costs.every((c, i) => Number.isFinite(c) && (i === 0 || costs[i - 1]! <= c))).toBe(true);
+  expect(new Set(top.rows.map((r) => r.method))).toEqual(new Set(['adam']));
+  expect(new Set(top.rows.map((r) => r.simulator))).toEqual(new Set(['learned']));
+  expect(new Set(top.rows.map((r) => r.model_id))).toEqual(new Set([String(modelId)]));
+  for (const r of top.rows) {
+    const design = Array.from({ length: JOINTS }, (_, j) => Number(r[`x${j}`]));
+    expect(design.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
+  }
+
+  // a design of the outcome model's opens in the Simulator tab on the ground truth, never on the outcome model
+  await page.getByTestId('tab-simulator').click();
+  await page.getByTestId('query-row').first().click();
+  await expect(page.getByTestId('simulator-choice-ground_truth')).toHaveAttribute('aria-checked', 'true');
+  await page.getByTestId('run-simulation').click();
+  await expect(page.getByTestId('sim-simulator')).toHaveText('Ground truth (MPM)', { timeout: 30_000 });
+  await pageShot(page, '86-simulator-tab');
+
+  expect(errors).toEqual([]);
+});
+
+test('an outcome training is stopped, resumed to its own step budget, and the model deleted after confirmation', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const errors = watchForPageErrors(page);
+  const project = await call<{ id: number }>(request, 'projects.create', { name: 'E2E outcome resume', settings: { particles: 36, frames: 14, joints: 4 } });
+  created.push(project.id);
+  await openTab(page, project.id, 'simulator');
+
+  const section = page.getByTestId('outcome-models');
+  await section.getByTestId('open-outcome-train').click();
+  const dialog = page.getByTestId('outcome-train-dialog');
+  // a slow learning rate and a long patience: early stopping must not end it before the stop
+  for (const [field, value] of Object.entries({ generate: '24', hidden: '16', learningRate: '0.00001', steps: '100000', evalEvery: '100', patience: '100' })) {
+    await dialog.getByTestId(`outcome-${field}`).fill(value);
+  }
+  await dialog.getByTestId('start-outcome-training').click();
+  await expect(dialog).toBeHidden();
+  const row = section.getByTestId('outcome-model-row');
+  await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 60_000 });
+  await expect(row.getByTestId('model-progress')).toHaveText(/step [1-9]\d+ \/ 100000/, { timeout: 60_000 });
+  await expect(row.getByRole('progressbar')).toBeVisible();
+  await shot(page, '87-outcome-training-live', section);
+
+  await row.getByTestId('model-stop').click();
+  await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
+  await expect(row.getByTestId('model-export')).toHaveCount(0);
+  const stoppedAt = Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]);
+
+  await row.getByTestId('model-resume').click();
+  await expect(row).toHaveAttribute('data-model-status', 'training', { timeout: 30_000 });
+  // the original budget, not the schema's default
+  await expect(row.getByTestId('model-progress')).toContainText('/ 100000');
+  await expect
+    .poll(async () => Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]), { timeout: 60_000 })
+    .toBeGreaterThan(stoppedAt);
+  await row.getByTestId('model-stop').click();
+  await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
+  // the curves kept what came before the stop
+  await row.getByTestId('model-details').click();
+  await expect.poll(async () => Number(await page.getByTestId('outcome-details-panel').getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+
+  const name = (await row.getByTestId('model-name').textContent())!.trim();
+  await row.getByTestId('model-delete').click();
+  const confirm = page.getByTestId('delete-model-dialog');
+  await expect(confirm).toContainText('Delete outcome model');
+  await expect(confirm.getByTestId('delete-model-name')).toHaveText(name);
+  await confirm.getByTestId('confirm-delete').click();
+  await expect(confirm).toBeHidden();
+  await expect(section.getByTestId('outcome-models-empty')).toBeVisible();
+
+  expect(errors).toEqual([]);
+});
