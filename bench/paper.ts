@@ -51,7 +51,7 @@ const COND = { enabled: true, weight: 2, costQuantile: 0.05 };
 /** what particle sampling spends: N k + count queries */
 const EQUAL_QUERIES = PARTICLES.count * PARTICLES.rounds + SAMPLES;
 /** energy guidance by the outcome model's gradient */
-const ENERGY = { enabled: true, scale: ENERGY_SCALE_PLACEHOLDER, clip: ENERGY_CLIP_PLACEHOLDER, lastSteps: ENERGY_STEPS_PLACEHOLDER };
+const ENERGY = { enabled: true, scale: 1, clip: 1, lastSteps: 12 };
 const NO_REFINE = { enabled: false, checks: 8, steps: 0 };
 const ADAM_BUDGET = quick ? 16 : Number(values['adam-budget']);
 /** Adam's proposals checked on the ground truth (its ground-truth queries), no fine-tuning: the model stays fixed */

@@ -397,6 +397,8 @@ export const methods = {
       simulator: z.enum(['ground_truth', 'learned']).optional(),
       /** only costs at most this */
       costMax: z.number().finite().optional(),
+      /** only queries that stored an outcome (true) or none (false) */
+      hasOutcome: z.boolean().optional(),
       /** only tasks within radius of (x, y) */
       task: z.object({ x: z.number().finite(), y: z.number().finite(), radius: z.number().positive().default(1e-3) }).strict().optional(),
     })

@@ -132,11 +132,11 @@ export const OUTCOME_STEP_OVERHEAD_SECONDS = 0.005;
 
 /**
  * The schema's defaults (8 joints, hidden 128 × 128, batch 128, D = 1027) on the reference
- * machine (TF.js WebAssembly, 2 cores, shared with other work): a training job at 64 × 64 took
- * 0.012 s a step, a bare step at 128 × 128 0.010 s and at 32 × 32 0.004 s; rounded up.
+ * machine (TF.js WebAssembly, 2 cores): the default outcome model's 8,000 steps
+ * (npm run train:default:outcome) took 0.0084 s a step; rounded up.
  */
 export const BUILTIN_OUTCOME_CALIBRATION: OutcomeCalibration = {
-  secondsPerStep: 0.02,
+  secondsPerStep: 0.01,
   factors: { batchSize: 128, widths: [8, 128, 128, 1027] },
   modelName: null,
 };

@@ -37,7 +37,7 @@ function trajectoryCsv(): string {
   const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: JOINTS }, (_, j) => `x${j}`), 'cost'];
   const lines = [header.join(',')];
   for (let run = 0; run < 8; run++) {
-    const task = [0.25 + 0.5 * random(), 0.1 + 0.2 * random()];
+    const task = [0.35 + 0.5 * random(), 0.05 + 0.04 * random()];
     const optimum = Array.from({ length: JOINTS }, () => 1.2 * random() - 0.6);
     for (let it = 0; it < 12; it++) {
       const spread = 0.6 * (1 - it / 12) + 0.05;
@@ -207,7 +207,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await page.getByTestId('tab-sample').click();
   await expect(page.getByTestId('sample-model')).toHaveValue(/\d+/);
   await page.getByTestId('task-x').fill('0.4');
-  await page.getByTestId('task-y').fill('0.2');
+  await page.getByTestId('task-y').fill('0.07');
   await page.getByTestId('sample-count').fill('6');
   await page.getByTestId('sample-ddimSteps').fill('10');
   await page.getByTestId('sample-energy-enabled').check();
@@ -245,7 +245,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   expect(samples.rows.map((r) => Number(r.cost!).toPrecision(4))).toEqual(shownCosts.map((c) => c.toPrecision(4)));
   expect(new Set(samples.rows.map((r) => r.method))).toEqual(new Set(['ddm+energy+cond']));
   expect(new Set(samples.rows.map((r) => r.simulator))).toEqual(new Set(['ground_truth']));
-  expect(samples.rows.every((r) => Math.abs(Number(r.task_x) - 0.4) < 1e-6 && Math.abs(Number(r.task_y) - 0.2) < 1e-6)).toBe(true);
+  expect(samples.rows.every((r) => Math.abs(Number(r.task_x) - 0.4) < 1e-6 && Math.abs(Number(r.task_y) - 0.07) < 1e-6)).toBe(true);
 
   // 5. Adam through the outcome model, picked by default
   await page.getByTestId('optimizer-adam').click();

@@ -30,6 +30,8 @@ export interface QueryFilter {
   method?: string;
   simulator?: 'ground_truth' | 'learned';
   costMax?: number;
+  /** only queries that stored an outcome (training data for an outcome model) */
+  hasOutcome?: boolean;
   /** tasks within radius of (x, y) */
   task?: { x: number; y: number; radius: number };
 }
@@ -49,6 +51,7 @@ function whereOf(projectId: number, f: QueryFilter): { where: string; args: unkn
     where.push('cost <= ?');
     args.push(f.costMax);
   }
+  if (f.hasOutcome !== undefined) where.push(f.hasOutcome ? 'outcome IS NOT NULL' : 'outcome IS NULL');
   if (f.task !== undefined) {
     // f32(blob, i): the i-th float32 of a BLOB, a function the database registers
     where.push('(f32(task, 0) - ?) * (f32(task, 0) - ?) + (f32(task, 1) - ?) * (f32(task, 1) - ?) <= ?');
