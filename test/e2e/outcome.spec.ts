@@ -221,14 +221,22 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   // an outcome model's gradients cost nothing worth a warning
   await expect(page.getByTestId('sample-simulator-model-cost')).toHaveCount(0);
   await expect(page.getByTestId('sample-plan')).toContainText('energy');
-  await expect(page.getByTestId('sample-plan')).toContainText('about 24 simulator queries (6 designs + 18 gradients of the learned model)');
+  await expect(page.getByTestId('sample-plan')).toContainText('about 6 ground-truth queries (6 designs) and 18 gradients of the learned model');
+  // refinement is on by default where an outcome model guides: a short fine-tune keeps the test fast
+  await expect(page.getByTestId('sample-refine-enabled')).toBeChecked();
+  await page.getByTestId('sample-refine-steps').fill('20');
   await shot(page, '83-energy-guided-sample-form', page.getByTestId('diffusion-sampling'));
   await page.getByTestId('start-sample').click();
 
   const sampleRun = page.locator('[data-testid="optimize-run"][data-kind="sample"]');
   await expect(sampleRun).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
-  await expect(sampleRun.getByTestId('run-queries')).toHaveText('24');
+  await expect(sampleRun.getByTestId('run-queries')).toHaveText('6');
+  await expect(sampleRun).toContainText('18 energy evaluations');
   await expect(sampleRun).toContainText('outcome model “Small outcome”');
+  // scored on the ground truth already: the refinement fine-tuned a new outcome model without new queries
+  await expect(sampleRun.getByTestId('run-refinement')).toContainText('outcome model refined: “Small outcome · refined”');
+  const refined = (await call<{ id: number; name: string; kind: string }[]>(request, 'models.list', { projectId, kind: 'outcome' })).find((m) => m.name === 'Small outcome · refined')!;
+  expect(refined).toBeTruthy();
   const designs = page.getByTestId('sample-gallery').getByTestId('gallery-design');
   await expect(designs).toHaveCount(6);
   const shownCosts = (await designs.getByTestId('gallery-cost').allTextContents()).map(Number);
@@ -247,21 +255,26 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   expect(new Set(samples.rows.map((r) => r.simulator))).toEqual(new Set(['ground_truth']));
   expect(samples.rows.every((r) => Math.abs(Number(r.task_x) - 0.4) < 1e-6 && Math.abs(Number(r.task_y) - 0.07) < 1e-6)).toBe(true);
 
-  // 5. Adam through the outcome model, picked by default
+  // 5. Adam through the outcome model, picked by default: the newest, the refined one; its best 3 checked on the ground truth
   await page.getByTestId('optimizer-adam').click();
   await expect(page.getByTestId('optimize-simulator-learned')).toHaveAttribute('aria-checked', 'true');
-  await expect(page.getByTestId('optimize-model')).toHaveValue(String(modelId));
+  await expect(page.getByTestId('optimize-model')).toHaveValue(String(refined.id));
   await expect(page.getByTestId('optimize-model-fidelity')).toContainText('outcome model');
   await page.getByTestId('optimize-budget').fill('30');
+  await expect(page.getByTestId('optimize-refine-enabled')).toBeChecked();
+  await page.getByTestId('optimize-refine-checks').fill('3');
+  await page.getByTestId('optimize-refine-steps').fill('0');
   await shot(page, '84-adam-form', page.getByTestId('optimize-form'));
   await page.getByTestId('start-optimize').click();
   const adamRun = page.locator('[data-testid="optimize-run"][data-kind="optimize"]');
   await expect(adamRun).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
   await expect(adamRun.getByTestId('run-queries')).toHaveText('30');
-  await expect(adamRun).toContainText('learned · budget 30 · outcome model “Small outcome”');
+  await expect(adamRun).toContainText('learned · budget 30 · outcome model “Small outcome · refined”');
+  await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth (3 queries): best');
+  await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth only (0 fine-tuning steps)');
   await pageShot(page, '85-sample-and-adam-runs');
 
-  // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model
+  // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model and its ground-truth checks
   await page.getByTestId('tab-designs').click();
   await expect(page.getByTestId('export-method').locator('option', { hasText: 'adam' })).toHaveCount(1);
   await page.getByTestId('export-format').selectOption('csv');
@@ -274,8 +287,10 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   const costs = top.rows.map((r) => Number(r.cost));
   expect(costs.every((c, i) => Number.isFinite(c) && (i === 0 || costs[i - 1]! <= c))).toBe(true);
   expect(new Set(top.rows.map((r) => r.method))).toEqual(new Set(['adam']));
-  expect(new Set(top.rows.map((r) => r.simulator))).toEqual(new Set(['learned']));
-  expect(new Set(top.rows.map((r) => r.model_id))).toEqual(new Set([String(modelId)]));
+  const adamRows = await call<{ total: number; rows: { simulator: string; modelId: number | null }[] }>(request, 'queries.list', { projectId, method: 'adam', limit: 500 });
+  expect(adamRows.total).toBe(33);
+  expect(adamRows.rows.filter((r) => r.simulator === 'ground_truth')).toHaveLength(3);
+  for (const r of top.rows) expect(r.simulator === 'ground_truth' ? r.model_id === '' : r.model_id === String(refined.id)).toBe(true);
   for (const r of top.rows) {
     const design = Array.from({ length: JOINTS }, (_, j) => Number(r[`x${j}`]));
     expect(design.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);

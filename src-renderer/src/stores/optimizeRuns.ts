@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobInfo, SampledDesign } from '@shared/api';
+import type { JobInfo, RefinementResult, SampledDesign } from '@shared/api';
 import { useWorkbench } from '../api/workbench';
 import { useJobsStore } from './jobs';
 
@@ -22,6 +22,21 @@ export interface RunResult {
   datasetId: number | null;
   /** a sample job's final designs, cheapest first; empty for an optimizer */
   designs: SampledDesign[];
+  /** learned-model evaluations of energy guidance, counted apart from the queries (0 for an optimizer) */
+  energyEvaluations: number;
+  /** the ground-truth checks of the run's proposals and the outcome model refined on them */
+  refinement: RefinementResult | null;
+}
+
+function refinementOf(value: unknown): RefinementResult | null {
+  const r = value as Partial<RefinementResult> | null;
+  if (!r || typeof r !== 'object' || typeof r.checks !== 'number') return null;
+  const b = r.best as Partial<NonNullable<RefinementResult['best']>> | null | undefined;
+  const best =
+    b && Array.isArray(b.design) && typeof b.cost === 'number' && typeof b.queryId === 'number'
+      ? { design: b.design, cost: b.cost, capture: typeof b.capture === 'number' ? b.capture : 0, queryId: b.queryId, learnedCost: typeof b.learnedCost === 'number' ? b.learnedCost : null }
+      : null;
+  return { checks: r.checks, best, refinedModelId: typeof r.refinedModelId === 'number' ? r.refinedModelId : null, skipped: typeof r.skipped === 'string' ? r.skipped : null };
 }
 
 function sampledDesign(value: unknown): SampledDesign | null {
@@ -31,7 +46,7 @@ function sampledDesign(value: unknown): SampledDesign | null {
 }
 
 export function runResult(job: JobInfo): RunResult | null {
-  const r = job.result as { curve?: unknown; best?: unknown; queries?: unknown; datasetId?: unknown; designs?: unknown; run?: unknown } | null;
+  const r = job.result as { curve?: unknown; best?: unknown; queries?: unknown; datasetId?: unknown; designs?: unknown; run?: unknown; energyEvaluations?: unknown; refinement?: unknown } | null;
   if (!r || typeof r !== 'object' || !Array.isArray(r.curve)) return null;
   const best = (r.best ?? null) as { design?: unknown; cost?: unknown; capture?: unknown; run?: unknown } | null;
   // an optimizer's best names its run; a sampling run names it once, for all its designs
@@ -45,6 +60,8 @@ export function runResult(job: JobInfo): RunResult | null {
     queries: typeof r.queries === 'number' ? r.queries : 0,
     datasetId: typeof r.datasetId === 'number' ? r.datasetId : null,
     designs: Array.isArray(r.designs) ? r.designs.map(sampledDesign).filter((d): d is SampledDesign => d !== null) : [],
+    energyEvaluations: typeof r.energyEvaluations === 'number' ? r.energyEvaluations : 0,
+    refinement: refinementOf(r.refinement),
   };
 }
 
