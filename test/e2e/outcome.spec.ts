@@ -221,7 +221,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   // an outcome model's gradients cost nothing worth a warning
   await expect(page.getByTestId('sample-simulator-model-cost')).toHaveCount(0);
   await expect(page.getByTestId('sample-plan')).toContainText('energy');
-  await expect(page.getByTestId('sample-plan')).toContainText('about 6 ground-truth queries (6 designs) and 18 gradients of the learned model');
+  await expect(page.getByTestId('sample-plan')).toContainText('about 6 ground-truth queries (6 designs) and 60 gradients of the learned model');
   // refinement is on by default where an outcome model guides: a short fine-tune keeps the test fast
   await expect(page.getByTestId('sample-refine-enabled')).toBeChecked();
   await page.getByTestId('sample-refine-steps').fill('20');
@@ -231,7 +231,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   const sampleRun = page.locator('[data-testid="optimize-run"][data-kind="sample"]');
   await expect(sampleRun).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
   await expect(sampleRun.getByTestId('run-queries')).toHaveText('6');
-  await expect(sampleRun).toContainText('18 energy evaluations');
+  await expect(sampleRun).toContainText('60 energy evaluations');
   await expect(sampleRun).toContainText('outcome model “Small outcome”');
   // scored on the ground truth already: the refinement fine-tuned a new outcome model without new queries
   await expect(sampleRun.getByTestId('run-refinement')).toContainText('outcome model refined: “Small outcome · refined”');

@@ -27,7 +27,7 @@ describe('designs export', () => {
     t = testWorkbench();
     const handlers = createHandlers(t.wb);
     call = (m, a) => dispatch(handlers, m, a);
-    projectId = t.wb.projects.create({ name: 'Export me', environment: 'fluidtool-2d', settings: { joints: 4, thetaMax } }).id;
+    projectId = t.wb.projects.create({ name: 'Export me', environment: 'fluidtool-2d', settings: { joints: 4, thetaMax, taskRange: { xMin: 0.15, xMax: 0.85, yMin: 0.05, yMax: 0.35 } } }).id;
     // 12 queries: 3 tasks × 4 designs, two methods, costs 0.1 … 1.2 in a shuffled order
     const tasks = [[0.3, 0.1], [0.5, 0.2], [0.7, 0.3]];
     const costs = [0.5, 1.1, 0.2, 0.9, 0.1, 0.7, 1.2, 0.3, 0.8, 0.4, 1.0, 0.6];

@@ -37,7 +37,7 @@ describe('trajectory-dataset generation', () => {
 
   it('refuses Adam without a learned simulator before any job exists', async () => {
     const r = await call('jobs.start', { kind: 'dataset.optimization', projectId, params: { optimizers: ['cem', 'adam'] } });
-    expect(!r.ok && r.error.message).toMatch(/no trained learned simulator yet/);
+    expect(!r.ok && r.error.message).toMatch(/no ready learned model yet/);
     expect(countRows(t.wb, 'jobs')).toBe(0);
     expect(countRows(t.wb, 'datasets')).toBe(0);
   });

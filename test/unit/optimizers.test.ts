@@ -187,7 +187,7 @@ describe('optimize job', () => {
   it('refuses Adam without a ready learned simulator, and a physics dataset to append to, before any job exists', async () => {
     const jobs = countRows(t.wb, 'jobs');
     const r1 = await call('jobs.start', { kind: 'optimize', projectId, params: { optimizer: 'adam' } });
-    expect(!r1.ok && r1.error.message).toMatch(/no trained learned simulator yet/);
+    expect(!r1.ok && r1.error.message).toMatch(/no ready learned model yet/);
     const r2 = await call('jobs.start', { kind: 'optimize', projectId, params: { optimizer: 'cem', task: [5, 5] } });
     expect(r2.ok).toBe(false);
     expect(countRows(t.wb, 'jobs')).toBe(jobs);
