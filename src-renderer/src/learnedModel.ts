@@ -46,6 +46,23 @@ export function defaultLearnedModel(models: readonly ModelInfo[]): ModelInfo | n
   return newest('outcome') ?? newest('simulator');
 }
 
+/**
+ * The learned model a form keeps chosen as the ready models change: the current one, moved on to
+ * its newest refinement or fine-tune (a model trained from it: config.initModelId) when one
+ * appears; the default when the current one is gone.
+ */
+export function followLearnedModel(models: readonly ModelInfo[], current: number | null): number | null {
+  const ready = models.filter((m) => m.status === 'ready');
+  if (current === null || !ready.some((m) => m.id === current)) return defaultLearnedModel(ready)?.id ?? null;
+  let id = current;
+  for (const seen = new Set([id]); ; ) {
+    const next = ready.filter((m) => (m.config as { initModelId?: unknown }).initModelId === id && !seen.has(m.id)).sort((a, b) => b.id - a.id)[0];
+    if (!next) return id;
+    id = next.id;
+    seen.add(id);
+  }
+}
+
 /** the models by kind, newest first in each, empty kinds left out */
 export function learnedGroups(models: readonly ModelInfo[]): { kind: LearnedKind; label: string; models: ModelInfo[] }[] {
   return LEARNED_KINDS.map(({ kind, group }) => ({ kind, label: group, models: models.filter((m) => m.kind === kind).sort((a, b) => b.id - a.id) })).filter(

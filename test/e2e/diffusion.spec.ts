@@ -157,7 +157,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await page.getByTestId('sample-ps-count').fill('4');
   await page.getByTestId('sample-ps-rounds').fill('2');
   await expect(page.getByTestId('sample-plan')).toContainText('DDM + cond. + PS');
-  await expect(page.getByTestId('sample-plan')).toContainText('about 14 simulator queries');
+  await expect(page.getByTestId('sample-plan')).toContainText('about 14 ground-truth queries');
   await shot(page, '63-sample-form', page.getByTestId('diffusion-sampling'));
   await page.getByTestId('start-sample').click();
 

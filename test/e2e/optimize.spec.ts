@@ -34,7 +34,7 @@ function trajectoryCsv(): { text: string; costs: number[] } {
       const cost = Number((0.3 + (run * 10 + it) / 100).toFixed(2));
       costs.push(cost);
       const design = Array.from({ length: 8 }, (_, j) => (((run + it + j) % 9) / 10 - 0.4).toFixed(2));
-      lines.push([`run-${run + 1}`, run === 2 ? 'random' : 'cem', it, 0.5, 0.25 + run * 0.05, ...design, cost].join(','));
+      lines.push([`run-${run + 1}`, run === 2 ? 'random' : 'cem', it, 0.5, Number((0.05 + run * 0.02).toFixed(2)), ...design, cost].join(','));
     }
   }
   return { text: `${lines.join('\n')}\n`, costs };

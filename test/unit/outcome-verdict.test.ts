@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ModelInfo } from '../../src-shared/api';
+import { followLearnedModel } from '../../src-renderer/src/learnedModel';
 import { outcomeVerdict, type OutcomeFidelity } from '../../src-renderer/src/outcomeModel';
 import { BUILTIN_OUTCOME_CALIBRATION, estimateOutcomeTraining } from '../../src-renderer/src/trainingEstimate';
 
@@ -29,5 +31,17 @@ describe('outcome training estimate', () => {
     expect(wide.secondsPerStep).toBeGreaterThan(BUILTIN_OUTCOME_CALIBRATION.secondsPerStep);
     expect(narrow.secondsPerStep).toBeLessThan(BUILTIN_OUTCOME_CALIBRATION.secondsPerStep);
     expect(narrow.secondsPerStep).toBeGreaterThan(0.004);
+  });
+});
+
+describe('the learned model a form keeps', () => {
+  const model = (id: number, kind: 'outcome' | 'simulator', initModelId?: number, status = 'ready') => ({ id, kind, status, config: initModelId === undefined ? {} : { initModelId } }) as unknown as ModelInfo;
+  it('defaults to the newest outcome model, keeps a choice, and follows it to its newest refinement', () => {
+    const models = [model(1, 'outcome'), model(2, 'simulator'), model(3, 'outcome')];
+    expect(followLearnedModel(models, null)).toBe(3);
+    expect(followLearnedModel(models, 1)).toBe(1);
+    expect(followLearnedModel([...models, model(4, 'outcome', 1), model(5, 'outcome', 4)], 1)).toBe(5);
+    expect(followLearnedModel([...models, model(4, 'outcome', 1, 'training')], 1)).toBe(1);
+    expect(followLearnedModel(models, 9)).toBe(3);
   });
 });
