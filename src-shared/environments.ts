@@ -60,8 +60,8 @@ export const FLUIDTOOL2D_DEFAULTS: FluidTool2DSettings = {
   grid: 64,
   thetaMax: Math.PI / 8,
   targetRadius: 0.1,
-  // targets on the floor, where the water can be brought: at the centre (0.6, 0.07) a 256-query
-  // CEM run's best design captures 53% of the water (the README gives the command)
+  // targets on the floor, where the water ends: at the centre (0.6, 0.07) a 256-query CEM run's
+  // best design captures 53.5% of the water (the README gives the command)
   taskRange: { xMin: 0.3, xMax: 0.9, yMin: 0.05, yMax: 0.09 },
 };
 
