@@ -38,6 +38,12 @@ export const Refinement = z
 export type Refinement = z.infer<typeof Refinement>;
 const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 400 };
 
+/** A training continues a checkpoint (resumeModelId) or fine-tunes a ready model (initModelId), not both. */
+const RESUME_OR_INIT: [(p: { resumeModelId?: number; initModelId?: number }) => boolean, { message: string; path: string[] }] = [
+  (p) => p.resumeModelId === undefined || p.initModelId === undefined,
+  { message: 'give either resumeModelId (continue a checkpoint) or initModelId (fine-tune a ready model), not both', path: ['initModelId'] },
+];
+
 /** Parameters of each job kind, validated before a job row is written. */
 export const JobParams = {
   selfcheck: z
@@ -95,10 +101,7 @@ export const JobParams = {
       initModelId: z.number().int().positive().optional(),
     })
     .strict()
-    .refine((p) => p.resumeModelId === undefined || p.initModelId === undefined, {
-      message: 'give either resumeModelId (continue a checkpoint) or initModelId (fine-tune a ready model), not both',
-      path: ['initModelId'],
-    }),
+    .refine(...RESUME_OR_INIT),
   /**
    * The learned outcome model (design -> the environment's outcome, cost by exact algebra): trained
    * on the project's stored ground-truth queries and on new random rollouts made first.
@@ -133,10 +136,7 @@ export const JobParams = {
       initModelId: z.number().int().positive().optional(),
     })
     .strict()
-    .refine((p) => p.resumeModelId === undefined || p.initModelId === undefined, {
-      message: 'give either resumeModelId (continue a checkpoint) or initModelId (fine-tune a ready model), not both',
-      path: ['initModelId'],
-    })
+    .refine(...RESUME_OR_INIT)
     .refine((p) => p.generate > 0 || p.useStored || p.resumeModelId !== undefined, {
       message: 'no training data: generate rollouts, use the stored queries, or both',
       path: ['generate'],

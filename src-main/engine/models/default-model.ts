@@ -59,23 +59,21 @@ function sameSettings(a: FluidTool2DSettings, b: FluidTool2DSettings): boolean {
   return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 }
 
+/** A shipped model's row and files in a project: its manifest's config (marked shipped) and metrics. */
+function installShipped(models: ModelStore, found: { dir: string; manifest: DefaultModelManifest }, projectId: number, kind: ModelInfo['kind'], files: readonly string[], datasetId: number | null = null): ModelInfo {
+  const m = found.manifest;
+  const model = models.create({ projectId, kind, name: m.name, config: { ...m.config, shipped: true, trainedAt: m.trainedAt, command: m.command }, datasetId, jobId: null, status: 'ready' });
+  const dir = models.dir(model);
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) copyFileSync(join(found.dir, f), join(dir, f));
+  return models.update(model.id, { metrics: m.metrics, files: [...files] });
+}
+
 /** Adds the shipped default model to a project whose settings it was trained for; null otherwise. */
 export function installDefaultModel(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }): ModelInfo | null {
   const found = defaultModelManifest();
   if (!found || !sameSettings(found.manifest.settings, project.settings)) return null;
-  const model = models.create({
-    projectId: project.id,
-    kind: 'simulator',
-    name: found.manifest.name,
-    config: { ...found.manifest.config, shipped: true, trainedAt: found.manifest.trainedAt, command: found.manifest.command },
-    datasetId: null,
-    jobId: null,
-    status: 'ready',
-  });
-  const dir = models.dir(model);
-  mkdirSync(dir, { recursive: true });
-  for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(found.dir, f), join(dir, f));
-  return models.update(model.id, { metrics: found.manifest.metrics, files: [...DEFAULT_MODEL_FILES] });
+  return installShipped(models, found, project.id, 'simulator', DEFAULT_MODEL_FILES);
 }
 
 /**
@@ -85,19 +83,7 @@ export function installDefaultModel(models: ModelStore, project: { id: number; s
 export function installDefaultOutcome(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }): ModelInfo | null {
   const found = defaultModelManifest(DEFAULT_OUTCOME_FOLDER);
   if (!found || JSON.stringify(physicsSettings(found.manifest.settings)) !== JSON.stringify(physicsSettings(project.settings))) return null;
-  const model = models.create({
-    projectId: project.id,
-    kind: 'outcome',
-    name: found.manifest.name,
-    config: { ...found.manifest.config, shipped: true, trainedAt: found.manifest.trainedAt, command: found.manifest.command },
-    datasetId: null,
-    jobId: null,
-    status: 'ready',
-  });
-  const dir = models.dir(model);
-  mkdirSync(dir, { recursive: true });
-  for (const f of OUTCOME_MODEL_FILES) copyFileSync(join(found.dir, f), join(dir, f));
-  return models.update(model.id, { metrics: found.manifest.metrics, files: [...OUTCOME_MODEL_FILES] });
+  return installShipped(models, found, project.id, 'outcome', OUTCOME_MODEL_FILES);
 }
 
 /**
@@ -116,17 +102,5 @@ export function installDefaultDiffusion(models: ModelStore, datasets: Optimizati
     datasets.append(ds.id, records);
     datasetId = datasets.finish(ds.id, 'ready').id;
   }
-  const model = models.create({
-    projectId: project.id,
-    kind: 'diffusion',
-    name: found.manifest.name,
-    config: { ...found.manifest.config, shipped: true, trainedAt: found.manifest.trainedAt, command: found.manifest.command },
-    datasetId,
-    jobId: null,
-    status: 'ready',
-  });
-  const dir = models.dir(model);
-  mkdirSync(dir, { recursive: true });
-  for (const f of DEFAULT_DIFFUSION_FILES) copyFileSync(join(found.dir, f), join(dir, f));
-  return { datasetId, model: models.update(model.id, { metrics: found.manifest.metrics, files: [...DEFAULT_DIFFUSION_FILES] }) };
+  return { datasetId, model: installShipped(models, found, project.id, 'diffusion', DEFAULT_DIFFUSION_FILES, datasetId) };
 }
