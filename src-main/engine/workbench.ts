@@ -12,7 +12,7 @@ import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
 import { checkOptimizationDataset, resolveOptimizeModel } from './jobs/kinds/optimize';
 import type { ProjectFit } from './simulators/learned-energy';
-import { MIN_OUTCOME_EXAMPLES, readyOutcomeModel } from './jobs/kinds/outcome-train';
+import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel } from './jobs/kinds/outcome-train';
 import { resolveSampleModels } from './jobs/kinds/sample';
 import { ApiError } from '../../src-shared/errors';
 import type { JobParams } from '../../src-shared/api';
@@ -235,10 +235,11 @@ export class Workbench {
     const fit = this.projectFit(projectId);
     if (params.initModelId !== undefined) readyOutcomeModel(this.models, projectId, params.initModelId, fit.env, fit.settings, path);
     const stored = params.useStored ? this.queries.countOutcomeExamples(projectId, fit.env.outcomeSpec.dim) : 0;
-    if (stored + params.generate < MIN_OUTCOME_EXAMPLES) {
+    const least = params.initModelId !== undefined ? MIN_FINE_TUNE_EXAMPLES : MIN_OUTCOME_EXAMPLES;
+    if (stored + params.generate < least) {
       throw new ApiError(
         'invalid_argument',
-        `An outcome model needs at least ${MIN_OUTCOME_EXAMPLES} ground-truth queries with outcomes; this project has ${stored}${params.useStored ? '' : ' in use'} and the training would make ${params.generate}. Generate rollouts (a few thousand for a good model).`,
+        `An outcome model ${params.initModelId !== undefined ? 'fine-tune ' : ''}needs at least ${least} ground-truth queries with outcomes; this project has ${stored}${params.useStored ? '' : ' in use'} and the training would make ${params.generate}. Generate rollouts (a few thousand for a good model).`,
         [{ path: 'params.generate', message: 'too little training data' }],
       );
     }

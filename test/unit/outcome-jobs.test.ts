@@ -56,7 +56,7 @@ describe('outcome model jobs', () => {
     expect(model.files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'model.onnx', 'checkpoint.json']));
     const m = model.metrics as { valLoss: [number, number][]; examples: { train: number; val: number }; fidelity: CostFidelity };
     expect(m.valLoss.map((p) => p[0])).toEqual([10, 20, 30, 40]);
-    expect(m.examples).toEqual({ train: 72, val: 8 });
+    expect(m.examples).toEqual({ train: 72, val: 8, anchors: 0 });
     expect(m.fidelity.designs).toBe(8);
     expect(m.fidelity.tasks).toBe(8);
     expect(m.fidelity.spearmanPerTask).toHaveLength(8);
@@ -97,6 +97,10 @@ describe('outcome model jobs', () => {
     expect(refined.kind).toBe('outcome');
     expect(refined.status).toBe('ready');
     expect(refined.name).toMatch(/ · refined$/);
+    expect(refined.config.initModelId).toBe(modelId);
+    // few real outcomes: the fine-tune also learns its start's predictions at random designs, so it keeps what it knew
+    const examples = (refined.metrics as { examples: { train: number; val: number; anchors: number } }).examples;
+    expect(examples.anchors).toBe(2000 - examples.train);
     expect(countRows(t.wb, 'models')).toBe(before + 1);
     const design = t.wb.db.prepare("SELECT cost, provenance FROM designs WHERE method = 'adam' AND json_extract(provenance, '$.simulator') = 'ground_truth'").get() as { cost: number; provenance: string };
     expect(design.cost).toBeCloseTo(checks.c, 9);

@@ -25,8 +25,14 @@ const CHECKPOINT_JSON = 'checkpoint.json';
 const CHECKPOINT_BIN = 'checkpoint.bin';
 /** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
 const FOCUS_SHARE = 0.25;
-/** fewest examples a training accepts (a few held out) */
+/** fewest examples a training accepts (a few held out); a fine-tune keeps its start's knowledge and needs 2 */
 export const MIN_OUTCOME_EXAMPLES = 20;
+export const MIN_FINE_TUNE_EXAMPLES = 2;
+/**
+ * A fine-tune on few outcomes would forget what its starting model knew: it also learns the
+ * starting model's own predictions at this many random designs (fewer as real outcomes grow).
+ */
+const ANCHORS = 2000;
 
 interface CheckpointJson extends TrainingState {
   version: 1;
@@ -71,6 +77,26 @@ function toExamples(rows: OutcomeExample[], d: number, norm: OutcomeNormalizatio
     outcomes.set(r.outcome, i * D);
   });
   return { n: rows.length, designs, targets: normalizeOutcomes(outcomes, rows.length, norm) };
+}
+
+/** The starting model's own outcomes at `n` random designs (seeded), normalized: what a fine-tune must not forget. */
+function anchorExamples(start: OutcomeModel, env: Environment, n: number, seed: number, norm: OutcomeNormalization): OutcomeExamples {
+  const rand = seededRandom(seed ^ 0x1f83d9ab);
+  const rows = Array.from({ length: n }, (_, i) => {
+    const design = env.sampleDesign(rand);
+    return { queryId: -i, design, outcome: start.predict(design) };
+  });
+  return toExamples(rows, env.designSpace.dim, norm);
+}
+
+function joinExamples(a: OutcomeExamples, b: OutcomeExamples): OutcomeExamples {
+  const designs = new Float32Array(a.designs.length + b.designs.length);
+  designs.set(a.designs);
+  designs.set(b.designs, a.designs.length);
+  const targets = new Float32Array(a.targets.length + b.targets.length);
+  targets.set(a.targets);
+  targets.set(b.targets, a.targets.length);
+  return { n: a.n + b.n, designs, targets };
 }
 
 /** Seeded split: the same examples and seed give the same held-out designs. */
@@ -184,12 +210,16 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     if (!models.hasFile(model, CHECKPOINT_JSON)) throw new Error(`Model ${model.id} has no checkpoint to resume from.`);
     const before = model.config as unknown as OutcomeConfig;
     config = { ...before, training: { ...before.training, steps: Math.max(requested.steps, before.training.steps) } };
+    // a fine-tune's anchors come from its starting model: it must still be there
+    if (before.initModelId !== undefined) start = readyOutcomeModel(models, projectId, before.initModelId, env, project.settings, 'params.resumeModelId').model;
   } else {
     let startUpToId: number | undefined;
     if (requested.initModelId !== undefined) {
       const ready = readyOutcomeModel(models, projectId, requested.initModelId, env, project.settings, 'params.initModelId');
       start = ready.model;
-      startUpToId = (ready.info.config as Partial<OutcomeConfig>).data?.upToId ?? 0;
+      // a shipped model learned in another database: every outcome of this project is new to it
+      const startConfig = ready.info.config as Partial<OutcomeConfig> & { shipped?: boolean };
+      startUpToId = startConfig.shipped ? 0 : (startConfig.data?.upToId ?? 0);
     }
     const firstId = requested.useStored ? 0 : queries.lastId(projectId);
     const share = requested.generate > 0 ? 0.5 : 0;
@@ -197,9 +227,10 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
     const upToId = queries.lastId(projectId);
     const count = queries.outcomeExamples(projectId, spec.dim, { afterId: firstId, upToId }).length;
-    if (count < MIN_OUTCOME_EXAMPLES) {
+    const least = start ? MIN_FINE_TUNE_EXAMPLES : MIN_OUTCOME_EXAMPLES;
+    if (count < least) {
       throw new Error(
-        `An outcome model needs at least ${MIN_OUTCOME_EXAMPLES} ground-truth queries with outcomes; ${requested.useStored ? 'this project has' : 'this training made'} ${count}. ` +
+        `An outcome model ${start ? 'fine-tune ' : ''}needs at least ${least} ground-truth queries with outcomes; ${requested.useStored ? 'this project has' : 'this training made'} ${count}. ` +
           'Generate rollouts (a few thousand for a good model); queries stored before outcomes were recorded have none.',
       );
     }
@@ -225,7 +256,9 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       config = { ...config, norm: outcomeNormalization(flat, train.length, config.outcome) };
       model = models.update(model.id, { config });
     }
-    const trainData = toExamples(train, d, config.norm);
+    const real = toExamples(train, d, config.norm);
+    const anchors = start ? Math.max(0, ANCHORS - train.length) : 0;
+    const trainData = anchors ? joinExamples(real, anchorExamples(start!, env, anchors, params.seed, config.norm)) : real;
     // a fine-tune weighs the outcomes its starting model never saw: a share of every batch
     const focus = config.startUpToId === undefined ? [] : train.flatMap((r, i) => (r.queryId > config.startUpToId! ? [i] : []));
     const valData = toExamples(val, d, config.norm);
@@ -268,7 +301,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     let costLoss: number | null = null;
     const publish = (phase: string, extra: Record<string, unknown> = {}): void => {
       model = models.update(model.id, {
-        metrics: { ...model.metrics, phase, ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: trainData.n, val: valData.n }, ...extra },
+        metrics: { ...model.metrics, phase, ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real.n, val: valData.n, anchors }, ...extra },
         files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
       });
       changed();

@@ -5,7 +5,7 @@ import type { ModelInfo, ProjectSummary, Refinement, RefinementResult } from '..
 import type { Environment } from '../../environments';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore } from '../../storage/queries';
-import type { JobContext } from '../kind';
+import { JobCancelled, type JobContext } from '../kind';
 import { refineOutcomeModel } from './outcome-train';
 
 export interface RefinementInput {
@@ -58,11 +58,14 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   }
   const best = checked.reduce<(typeof checked)[number] | null>((b, c) => (!b || c.cost < b.cost ? c : b), null);
   ctx.throwIfCancelled();
-  const refined = input.refine.steps > 0 ? await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 }) : null;
-  return {
-    checks,
-    best: best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost } : null,
-    refinedModelId: refined?.modelId ?? null,
-    skipped: refined ? null : 'checked on the ground truth only (0 fine-tuning steps)',
-  };
+  const checkedBest = best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost } : null;
+  if (input.refine.steps === 0) return { checks, best: checkedBest, refinedModelId: null, skipped: 'checked on the ground truth only (0 fine-tuning steps)' };
+  try {
+    const refined = await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 });
+    return { checks, best: checkedBest, refinedModelId: refined.modelId, skipped: null };
+  } catch (err) {
+    // the run and its checks stand; a fine-tune that could not run is said, not fatal
+    if (err instanceof JobCancelled) throw err;
+    return { checks, best: checkedBest, refinedModelId: null, skipped: `the fine-tune failed: ${(err as Error).message}` };
+  }
 }
