@@ -222,7 +222,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(page.getByTestId('sample-simulator-model-cost')).toHaveCount(0);
   await expect(page.getByTestId('sample-plan')).toContainText('energy');
   await expect(page.getByTestId('sample-plan')).toContainText('about 6 ground-truth queries (6 designs) and 60 gradients of the learned model');
-  // refinement is on by default where an outcome model guides: a short fine-tune keeps the test fast
+  // ground-truth checks are on by default where an outcome model guides; a short fine-tune is asked for
   await expect(page.getByTestId('sample-refine-enabled')).toBeChecked();
   await page.getByTestId('sample-refine-steps').fill('20');
   await shot(page, '83-energy-guided-sample-form', page.getByTestId('diffusion-sampling'));
