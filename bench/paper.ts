@@ -297,8 +297,8 @@ async function plot(summary: Record<string, { relativeCurve: { queries: number; 
         width: 520,
         height: 320,
         layer: [
-          { data: { values: curves }, mark: { type: 'line', interpolate: 'step-after', point: true }, encoding: { x: { field: 'queries', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' }, color: { field: 'method', type: 'nominal' } } },
-          { data: { values: curves }, mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { x: { field: 'queries', type: 'quantitative', scale: { type: 'log', domain: [4, 300], nice: false }, title: 'ground-truth queries (log)' }, y: { field: 'q25', type: 'quantitative', scale: { zero: false }, title: "best cost / C* (CEM's median full-budget cost)" }, y2: { field: 'q75' }, color: { field: 'method', type: 'nominal' } } },
+          { data: { values: curves }, mark: { type: 'line', interpolate: 'step-after', point: true }, encoding: { x: { field: 'queries', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' }, color: { field: 'method', type: 'nominal', scale: { scheme: 'category20' } } } },
+          { data: { values: curves }, mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { x: { field: 'queries', type: 'quantitative', scale: { type: 'log', domain: [4, 300], nice: false }, title: 'ground-truth queries (log)' }, y: { field: 'q25', type: 'quantitative', scale: { zero: false }, title: "best cost / C* (CEM's median full-budget cost)" }, y2: { field: 'q75' }, color: { field: 'method', type: 'nominal', scale: { scheme: 'category20' } } } },
           { data: { values: [{ c: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'grey' }, encoding: { y: { field: 'c', type: 'quantitative' } } },
         ],
       },
