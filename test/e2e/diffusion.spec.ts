@@ -240,12 +240,13 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect(page.getByTestId('task-x')).toHaveValue('0.4');
   await expect(page.getByTestId('sample-particles-enabled')).not.toBeChecked();
   await page.getByTestId('sample-particles-enabled').check();
+  // 50 rounds of 64 particles: minutes of ground-truth queries, so the cancel always lands on a running job
   await page.getByTestId('sample-ps-rounds').fill('50');
-  await page.getByTestId('sample-ps-count').fill('8');
+  await page.getByTestId('sample-ps-count').fill('64');
   await page.getByTestId('start-sample').click();
   const progress = page.getByTestId('diffusion-sampling').getByTestId('inline-job');
   await expect(progress).toHaveAttribute('data-job-status', /queued|running/);
-  await progress.getByTestId('cancel-job').click();
+  await progress.getByTestId('cancel-job').click({ timeout: 30_000 });
   const cancelled = page.locator('[data-testid="optimize-run"][data-kind="sample"][data-status="cancelled"]');
   await expect(cancelled).toHaveCount(1, { timeout: 60_000 });
   await expect(progress).toHaveCount(0);
