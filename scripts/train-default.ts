@@ -1,7 +1,7 @@
 // npm run train:default: makes the default models that ship in resources/ for the built-in
-// FluidTool-2D settings: the learned outcome model (as npm run train:default:outcome: random
-// ground-truth rollouts, the outcome.train job, its fidelity), then the default trajectories and
-// diffusion prior (as npm run train:default:diffusion). With --gns it also generates a physics
+// FluidTool-2D settings: the default trajectories and diffusion prior (as npm run
+// train:default:diffusion), then the learned outcome model on random ground-truth rollouts and
+// the trajectories' designs (as npm run train:default:outcome). With --gns it also generates a physics
 // dataset and trains a GNS with the workbench's own job (hours on two cores; none ships: see the
 // README), evaluated by held-out position error and Spearman cost fidelity.
 //   npm run train:default -- [--rollouts 6000] [--skip-diffusion]
@@ -81,11 +81,14 @@ async function main(): Promise<void> {
   try {
     const project = wb.projects.create({ name: 'FluidTool-2D', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
     if (!values.gns) {
-      const o = { ...DEFAULT_OUTCOME_OPTIONS, rollouts: Number(values.rollouts), seed };
-      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --steps ${o.steps} --seed ${o.seed})`);
-      if (values['skip-diffusion']) return;
-      const d = DEFAULT_DIFFUSION_OPTIONS;
-      await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --seed ${d.seed})`);
+      // the prior's CEM trajectories first: their queries (good designs) stay in the project and
+      // the outcome model learns from them with its random rollouts
+      if (!values['skip-diffusion']) {
+        const d = DEFAULT_DIFFUSION_OPTIONS;
+        await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --seed ${d.seed})`);
+      }
+      const o = { ...DEFAULT_OUTCOME_OPTIONS, rollouts: Number(values.rollouts), trajectories: Boolean(values['skip-diffusion']), seed };
+      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --steps ${o.steps} --seed ${o.seed}, with the trajectories' designs)`);
       return;
     }
     console.log(`Generating ${trajectories} ground-truth trajectories…`);

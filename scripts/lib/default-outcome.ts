@@ -1,8 +1,10 @@
 // The default learned outcome model for the built-in FluidTool-2D settings: random ground-truth
-// rollouts, an outcome.train job on them, the model (with its fidelity) copied to resources/.
+// rollouts and the designs of the shipped default trajectories, an outcome.train job on them, the
+// model (with its fidelity) copied to resources/.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobParams } from '../../src-shared/api';
-import { DEFAULT_OUTCOME_DIR } from '../../src-main/engine/models/default-model';
+import { DEFAULT_OUTCOME_DIR, DEFAULT_TRAJECTORIES_FILE } from '../../src-main/engine/models/default-model';
 import { OUTCOME_MODEL_FILES } from '../../src-main/engine/outcome/model-file';
 import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
 import type { Workbench } from '../../src-main/engine/workbench';
@@ -11,14 +13,33 @@ import { shipModel, waitForJob } from './shipping';
 export interface DefaultOutcomeOptions {
   /** random ground-truth rollouts to learn from (a tenth held out for the fidelity check) */
   rollouts: number;
+  /**
+   * also roll out the designs of the shipped default trajectories (CEM runs over the task range):
+   * good designs, rare among random ones, where the model must rank well
+   */
+  trajectories: boolean;
   steps: number;
   seed: number;
 }
 
-export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, steps: 8000, seed: 1 };
+export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, steps: 8000, seed: 1 };
 
 export async function makeDefaultOutcome(wb: Workbench, projectId: number, root: string, opts: DefaultOutcomeOptions, command: string): Promise<CostFidelity> {
   const t0 = Date.now();
+  if (opts.trajectories) {
+    const file = join(root, DEFAULT_TRAJECTORIES_FILE);
+    if (!existsSync(file)) throw new Error(`${DEFAULT_TRAJECTORIES_FILE} is missing: run npm run train:default:diffusion first, or pass --no-trajectories`);
+    const records = JSON.parse(readFileSync(file, 'utf8')) as { design: number[]; task: number[] }[];
+    const seen = new Set<string>();
+    const designs = records.filter((r) => !seen.has(r.design.join(',')) && Boolean(seen.add(r.design.join(','))));
+    console.log(`Rolling out the ${designs.length} distinct designs of the shipped default trajectories…`);
+    const simulator = wb.simulator(projectId);
+    for (let i = 0; i < designs.length; i += 64) {
+      const part = designs.slice(i, i + 64);
+      await simulator.evaluate(part.map((r) => Float32Array.from(r.design)), Float32Array.from(part[0]!.task), { projectId, method: 'outcome.data', run: 'default-trajectories' });
+    }
+    console.log(`  done (${Math.round((Date.now() - t0) / 1000)} s)`);
+  }
   const params = JobParams['outcome.train'].parse({ name: 'FluidTool-2D default outcome model', generate: opts.rollouts, useStored: true, steps: opts.steps, seed: opts.seed, decaySteps: opts.steps });
   console.log(`Rolling out ${opts.rollouts} random designs and training the outcome model: ${JSON.stringify(params)}`);
   const done = await waitForJob(wb, wb.jobs.start('outcome.train', params, projectId), 'outcome');
