@@ -286,7 +286,8 @@ test('a diffusion training is stopped and resumed to its own step budget', async
   await openTab(page, project.id, 'diffusion');
   await page.getByTestId('open-diffusion-train').click();
   const dialog = page.getByTestId('diffusion-train-dialog');
-  for (const [field, value] of Object.entries({ width: '16', blocks: '1', batchSize: '16', steps: '100000', evalEvery: '5', patience: '100' })) {
+  // a slow learning rate and a long patience: early stopping must not end it before the stops (a full run once ended it first)
+  for (const [field, value] of Object.entries({ width: '16', blocks: '1', batchSize: '16', learningRate: '0.00001', steps: '100000', evalEvery: '5', patience: '100' })) {
     await dialog.getByTestId(`diffusion-${field}`).fill(value);
   }
   await dialog.getByTestId('start-diffusion-training').click();
@@ -307,7 +308,7 @@ test('a diffusion training is stopped and resumed to its own step budget', async
   await expect
     .poll(async () => Number((await row.getByTestId('model-steps').textContent())!.split('/')[0]), { timeout: 60_000 })
     .toBeGreaterThan(stoppedAt);
-  await row.getByTestId('model-stop').click();
+  await row.getByTestId('model-stop').click({ timeout: 30_000 });
   await expect(row).toHaveAttribute('data-model-status', 'interrupted', { timeout: 30_000 });
   // the curves kept what came before the stop
   await expect.poll(async () => Number(await page.getByTestId('diffusion-loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
