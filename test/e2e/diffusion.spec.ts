@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Download } from '@playwright/test';
-import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors } from './support';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors, trajectoryCsv } from './support';
 
 // The whole used-by flow of diffusion generative inverse design against a real `idw serve` (see
 // global-setup.ts), through the UI only: create a project, import optimizer trajectories from a
@@ -16,36 +16,6 @@ const JOINTS = 8;
 const RUNS = 8;
 const ITERATIONS = 12;
 
-/** a small deterministic generator (LCG), so the fixture is the same on every machine */
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/**
- * 8 CEM-like runs × 12 iterations of an 8-joint design, each run on its own target inside the
- * default task range (x 0.3–0.9, y 0.05–0.09): the designs close in on a per-run optimum as
- * the cost falls.
- */
-function trajectoryCsv(): string {
-  const random = lcg(7);
-  const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: JOINTS }, (_, j) => `x${j}`), 'cost'];
-  const lines = [header.join(',')];
-  for (let run = 0; run < RUNS; run++) {
-    const task = [0.35 + 0.5 * random(), 0.05 + 0.04 * random()];
-    const optimum = Array.from({ length: JOINTS }, () => 1.2 * random() - 0.6);
-    for (let it = 0; it < ITERATIONS; it++) {
-      const spread = 0.6 * (1 - it / ITERATIONS) + 0.05;
-      const design = optimum.map((o) => Math.max(-1, Math.min(1, o + spread * (2 * random() - 1))));
-      const cost = 0.02 + 0.2 * spread + 0.01 * random();
-      lines.push([`run-${run + 1}`, 'cem', it, task[0]!.toFixed(3), task[1]!.toFixed(3), ...design.map((v) => v.toFixed(4)), cost.toFixed(5)].join(','));
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 async function saved(download: Download): Promise<string> {
   const path = test.info().outputPath(download.suggestedFilename());
@@ -61,7 +31,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   test.setTimeout(600_000);
   const errors = watchForPageErrors(page);
   const fixture = test.info().outputPath('trajectories.csv');
-  writeFileSync(fixture, trajectoryCsv());
+  writeFileSync(fixture, trajectoryCsv(JOINTS, RUNS, ITERATIONS));
 
   // 1. a small project (few particles and frames keep the ground-truth queries quick), from the dialog
   await page.goto(server().url);
@@ -280,7 +250,7 @@ test('a diffusion training is stopped and resumed to its own step budget', async
   await call(request, 'trajectories.import', {
     projectId: project.id,
     name: 'CEM runs',
-    source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv()).toString('base64') },
+    source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv(JOINTS, RUNS, ITERATIONS)).toString('base64') },
   });
 
   await openTab(page, project.id, 'diffusion');

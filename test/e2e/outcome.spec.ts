@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Download } from '@playwright/test';
 import { JobParams } from '../../src-shared/api';
-import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors } from './support';
+import { call, deleteCreatedProjectsAfterEach, drawnPixels, openTab, pageShot, server, shot, watchForPageErrors, trajectoryCsv } from './support';
 
 // The learned outcome model against a real `idw serve` (see global-setup.ts), through the UI: a
 // new project trains a small outcome model from its own ground-truth rollouts, shows it ready with
@@ -22,32 +22,6 @@ interface Job {
   error: string | null;
 }
 
-/** a small deterministic generator (LCG), so the fixture is the same on every machine */
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/** 8 CEM-like runs × 12 iterations of an 8-joint design (as in diffusion.spec.ts): the diffusion prior's data */
-function trajectoryCsv(): string {
-  const random = lcg(7);
-  const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: JOINTS }, (_, j) => `x${j}`), 'cost'];
-  const lines = [header.join(',')];
-  for (let run = 0; run < 8; run++) {
-    const task = [0.35 + 0.5 * random(), 0.05 + 0.04 * random()];
-    const optimum = Array.from({ length: JOINTS }, () => 1.2 * random() - 0.6);
-    for (let it = 0; it < 12; it++) {
-      const spread = 0.6 * (1 - it / 12) + 0.05;
-      const design = optimum.map((o) => Math.max(-1, Math.min(1, o + spread * (2 * random() - 1))));
-      const cost = 0.02 + 0.2 * spread + 0.01 * random();
-      lines.push([`run-${run + 1}`, 'cem', it, task[0]!.toFixed(3), task[1]!.toFixed(3), ...design.map((v) => v.toFixed(4)), cost.toFixed(5)].join(','));
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 /**
  * A tiny diffusion prior, made through the API while the outcome model trains (the Diffusion
@@ -57,7 +31,7 @@ async function startDiffusionPrior(request: APIRequestContext, projectId: number
   const dataset = await call<{ id: number }>(request, 'trajectories.import', {
     projectId,
     name: 'CEM runs',
-    source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv()).toString('base64') },
+    source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv(JOINTS)).toString('base64') },
   });
   const job = await call<Job>(request, 'jobs.start', {
     kind: 'diffusion.train',

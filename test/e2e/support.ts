@@ -68,3 +68,34 @@ export async function drawnPixels(chart: Locator): Promise<number> {
     return drawn;
   });
 }
+
+/** a small deterministic generator (LCG), so a fixture is the same on every machine */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * CEM-like optimization runs as a trajectory CSV (8 runs × 12 iterations of a `joints`-joint
+ * design by default), each run on its own target inside the default task range (x 0.3–0.9,
+ * y 0.05–0.09): the designs close in on a per-run optimum as the cost falls.
+ */
+export function trajectoryCsv(joints: number, runs = 8, iterations = 12): string {
+  const random = lcg(7);
+  const header = ['run', 'optimizer', 'iteration', 'task_x', 'task_y', ...Array.from({ length: joints }, (_, j) => `x${j}`), 'cost'];
+  const lines = [header.join(',')];
+  for (let run = 0; run < runs; run++) {
+    const task = [0.35 + 0.5 * random(), 0.05 + 0.04 * random()];
+    const optimum = Array.from({ length: joints }, () => 1.2 * random() - 0.6);
+    for (let it = 0; it < iterations; it++) {
+      const spread = 0.6 * (1 - it / iterations) + 0.05;
+      const design = optimum.map((o) => Math.max(-1, Math.min(1, o + spread * (2 * random() - 1))));
+      const cost = 0.02 + 0.2 * spread + 0.01 * random();
+      lines.push([`run-${run + 1}`, 'cem', it, task[0]!.toFixed(3), task[1]!.toFixed(3), ...design.map((v) => v.toFixed(4)), cost.toFixed(5)].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
