@@ -25,6 +25,15 @@ export interface OutcomeExample {
   outcome: Float32Array;
 }
 
+/** query ids in (afterId, upToId] */
+export interface OutcomeRange {
+  afterId?: number;
+  upToId?: number;
+}
+
+/** the project's ground-truth queries with an outcome of the given size, in an id range (args: project, 4 * dim, afterId, upToId) */
+const OUTCOME_WHERE = "project_id = ? AND simulator = 'ground_truth' AND outcome IS NOT NULL AND length(outcome) = ? AND id > ? AND id <= ?";
+
 export interface QueryFilter {
   sort?: 'newest' | 'cost';
   method?: string;
@@ -173,23 +182,19 @@ export class QueryStore {
    * The project's ground-truth queries that stored an outcome of `dim` entries, oldest first, one
    * per distinct design (a design queried for several tasks has one outcome: it appears once).
    */
-  outcomeExamples(projectId: number, dim: number, opts: { afterId?: number; upToId?: number } = {}): OutcomeExample[] {
+  outcomeExamples(projectId: number, dim: number, range: OutcomeRange = {}): OutcomeExample[] {
     const rows = this.db
-      .prepare(
-        `SELECT MIN(id) AS id, design, outcome FROM simulator_queries
-         WHERE project_id = ? AND simulator = 'ground_truth' AND outcome IS NOT NULL AND length(outcome) = ? AND id > ? AND id <= ?
-         GROUP BY design ORDER BY id`,
-      )
-      .all(projectId, 4 * dim, opts.afterId ?? 0, opts.upToId ?? Number.MAX_SAFE_INTEGER) as { id: number; design: Buffer; outcome: Buffer }[];
+      .prepare(`SELECT MIN(id) AS id, design, outcome FROM simulator_queries WHERE ${OUTCOME_WHERE} GROUP BY design ORDER BY id`)
+      .all(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { id: number; design: Buffer; outcome: Buffer }[];
     return rows.map((r) => ({ queryId: r.id, design: fromFloat32Blob(r.design), outcome: fromFloat32Blob(r.outcome) }));
   }
 
-  /** how many distinct designs outcomeExamples would return */
-  countOutcomeExamples(projectId: number, dim: number): number {
+  /** how many distinct designs outcomeExamples would return, without reading them */
+  countOutcomeExamples(projectId: number, dim: number, range: OutcomeRange = {}): number {
     return (
       this.db
-        .prepare(`SELECT COUNT(DISTINCT design) AS n FROM simulator_queries WHERE project_id = ? AND simulator = 'ground_truth' AND outcome IS NOT NULL AND length(outcome) = ?`)
-        .get(projectId, 4 * dim) as { n: number }
+        .prepare(`SELECT COUNT(DISTINCT design) AS n FROM simulator_queries WHERE ${OUTCOME_WHERE}`)
+        .get(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { n: number }
     ).n;
   }
 

@@ -153,7 +153,7 @@ async function generateRollouts(ctx: JobContext, params: OutcomeTrainParams, sha
  * the project's ground-truth outcomes, the run's new checks weighed more, as a new model named
  * after it. Runs inside the calling job; its progress maps into [from, 1).
  */
-export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts: { steps: number; seed: number; from: number }): Promise<{ modelId: number; fidelity: CostFidelity['spearmanMean'] }> {
+export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts: { steps: number; seed: number; from: number }): Promise<{ modelId: number; spearmanMean: number }> {
   const trained = (model.config as Partial<OutcomeConfig>).training;
   const inner: JobContext = {
     jobId: ctx.jobId,
@@ -185,7 +185,7 @@ export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts
     initModelId: model.id,
   };
   const result = (await outcomeTrain(params, inner)) as { modelId: number; fidelity: { spearmanMean: number } };
-  return { modelId: result.modelId, fidelity: result.fidelity.spearmanMean };
+  return { modelId: result.modelId, spearmanMean: result.fidelity.spearmanMean };
 }
 
 /**
@@ -226,7 +226,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     if (requested.generate > 0) await generateRollouts(ctx, requested, share);
     const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
     const upToId = queries.lastId(projectId);
-    const count = queries.outcomeExamples(projectId, spec.dim, { afterId: firstId, upToId }).length;
+    const count = queries.countOutcomeExamples(projectId, spec.dim, { afterId: firstId, upToId });
     const least = start ? MIN_FINE_TUNE_EXAMPLES : MIN_OUTCOME_EXAMPLES;
     if (count < least) {
       throw new Error(
