@@ -445,7 +445,7 @@ export const methods = {
       topK: z.number().int().min(1).max(1_000_000).default(100),
       perTask: z.boolean().default(false),
       method: z.string().trim().min(1).max(40).optional(),
-      ids: z.array(Id).max(100_000).optional(),
+      ids: z.array(Id).min(1).max(100_000).optional(),
       format: z.enum(['csv', 'json']).default('csv'),
     })
     .strict(),

@@ -3,6 +3,25 @@ import { ApiError, type ApiEnvelope } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { Handlers } from './handlers';
 
+/** Arguments nest at most this deep: the contract's deepest is a few levels. */
+export const MAX_ARGUMENT_DEPTH = 32;
+
+/**
+ * Whether a JSON-like value nests deeper than `max` (objects and arrays), walked without
+ * recursion: a body nested 100,000 levels deep must get an error, not a stack overflow later in
+ * validation or JSON.stringify.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * The boundary every transport goes through: unknown methods and arguments that fail the
  * contract's schema are refused before any handler runs, so they write nothing.
@@ -11,6 +30,9 @@ export async function dispatch(handlers: Handlers, method: string, rawArgs: unkn
   try {
     if (typeof method !== 'string' || !isMethodName(method)) {
       throw new ApiError('unknown_method', `The workbench has no API method "${String(method)}".`);
+    }
+    if (nestsDeeperThan(rawArgs, MAX_ARGUMENT_DEPTH)) {
+      throw new ApiError('invalid_argument', `Invalid arguments to ${method}: they nest deeper than ${MAX_ARGUMENT_DEPTH} levels of objects and arrays.`);
     }
     const parsed = methods[method].safeParse(rawArgs ?? {});
     if (!parsed.success) {

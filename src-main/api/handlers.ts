@@ -1,8 +1,9 @@
-import { JobParams, type MethodArgs, type MethodName, type MethodResult, type QueryInfo } from '../../src-shared/api';
+import { JobParams, type MethodArgs, type TrajectorySource, type MethodName, type MethodResult, type QueryInfo } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { StoredQuery } from '../engine/storage/queries';
 import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
+import { checkPhysicsDatasetParams } from '../engine/jobs/kinds/physics-dataset';
 import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
 import { exportDesigns } from '../engine/export/designs';
@@ -30,8 +31,26 @@ function base64(a: Float32Array | Uint8Array): string {
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
 
-/** The API implemented once over the engine; IPC and browser mode both call these. */
-export function createHandlers(wb: Workbench): Handlers {
+export interface HandlerOptions {
+  /**
+   * Whether a trajectory source may name a file on this machine by path. Only the CLI, whose
+   * user already reads the files it names, says yes; over IPC and browser mode a path would let
+   * a page read any file the app can (the renderer sends the bytes of a file the user picked).
+   */
+  filePaths?: boolean;
+}
+
+/** Refuses a file path from a transport that may not name one. */
+function checkSource(source: TrajectorySource, options: HandlerOptions): void {
+  if ('path' in source && !options.filePaths) {
+    throw new ApiError('invalid_argument', 'source.path is accepted from the command line only: send the file’s content (fileName and base64), as the app’s import dialog does.', [
+      { path: 'source.path', message: 'file paths are refused over this transport' },
+    ]);
+  }
+}
+
+/** The API implemented once over the engine; IPC, browser mode and the CLI call these. */
+export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Handlers {
   return {
     'app.ping': () => ({ time: Date.now() }),
     'app.capabilities': () => wb.capabilities(),
@@ -64,6 +83,7 @@ export function createHandlers(wb: Workbench): Handlers {
       else if (kind !== 'selfcheck') {
         throw new ApiError('invalid_argument', `A ${kind} job works on a project: give projectId.`, [{ path: 'projectId', message: 'is required for this job' }]);
       }
+      if (kind === 'dataset.physics' && projectId !== undefined) checkPhysicsDatasetParams(wb.projects.get(projectId), parsed.data as never);
       if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
       if (kind === 'outcome.train' && projectId !== undefined) wb.checkOutcomeTrainingParams(projectId, parsed.data as never);
       if (kind === 'optimize' && projectId !== undefined) wb.checkOptimizeParams(projectId, parsed.data as never);
@@ -147,10 +167,12 @@ export function createHandlers(wb: Workbench): Handlers {
     },
 
     'trajectories.preview': ({ projectId, source, format }) => {
+      checkSource(source, options);
       const p = wb.projects.get(projectId);
       return new OptimizationDatasets(wb.db).preview(source, format, { designDim: p.designSpace.dim, taskRange: p.settings.taskRange });
     },
     'trajectories.import': async ({ projectId, name, source, format, mapping }) => {
+      checkSource(source, options);
       const p = wb.projects.get(projectId);
       const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange } });
       wb.events.emit('datasets.changed', { projectId });

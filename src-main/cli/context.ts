@@ -32,7 +32,7 @@ export function openWorkbench(mode: 'cli' | 'browser' = 'cli', seedBuiltin = fal
 
 /** Calls the API exactly as the app does, so the CLI gets the same validation and errors. */
 export async function call<M extends MethodName>(wb: Workbench, method: M, args: MethodInput<M>): Promise<MethodResult<M>> {
-  const envelope = await dispatch(createHandlers(wb), method, args);
+  const envelope = await dispatch(createHandlers(wb, { filePaths: true }), method, args);
   if (!envelope.ok) throw ApiError.fromPayload(envelope.error);
   return envelope.result as MethodResult<M>;
 }

@@ -75,13 +75,24 @@ function sameToken(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** decodeURIComponent, or null for malformed percent-encoding (`%`, `%E0%A4%A`). */
+function decoded(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 function cookieToken(req: IncomingMessage): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+    if (k === TOKEN_COOKIE) return decoded(v.join('='));
   }
   return null;
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, {
@@ -113,11 +124,18 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new Error(`request body is larger than ${MAX_BODY} bytes`));
+        reject(new Error(`it is larger than ${MAX_BODY} bytes`));
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      try {
+        resolve(UTF8.decode(Buffer.concat(chunks)));
+      } catch {
+        // a replaced byte would silently change what the caller sent (a name, a value)
+        reject(new Error('it is not valid UTF-8'));
+      }
+    });
     req.on('error', reject);
   });
 }
@@ -151,14 +169,20 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
         if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
           return refuse(res, 'invalid_argument', 'API calls must send application/json.');
         }
+        let body: string;
+        try {
+          body = await readBody(req);
+        } catch (err) {
+          return refuse(res, 'invalid_argument', `The request body is refused: ${(err as Error).message}.`);
+        }
         let args: unknown;
         try {
-          const body = await readBody(req);
           args = body.trim() ? JSON.parse(body) : {};
         } catch (err) {
           return refuse(res, 'invalid_argument', `The request body is not valid JSON: ${(err as Error).message}`);
         }
-        const method = decodeURIComponent(url.pathname.slice(API_PATH.length + 1));
+        const method = decoded(url.pathname.slice(API_PATH.length + 1));
+        if (method === null) return refuse(res, 'invalid_argument', 'The API method in the URL has malformed percent-encoding.');
         return sendEnvelope(res, await opts.dispatch(method, args));
       }
 
@@ -177,7 +201,8 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       if (!sameToken(cookieToken(req), token)) {
         return send(res, 401, 'This workbench needs its access link: open the URL that "idw serve" or "npm start" printed (it carries a token).', 'text/plain; charset=utf-8');
       }
-      const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+      const path = url.pathname === '/' ? '/index.html' : decoded(url.pathname);
+      if (path === null) return send(res, 400, 'Bad request: the path has malformed percent-encoding.', 'text/plain; charset=utf-8');
       if (path === '/index.html') {
         const html = indexHtml();
         return html === null

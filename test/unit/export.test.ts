@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Papa from 'papaparse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
@@ -25,7 +26,7 @@ describe('designs export', () => {
   const thetaMax = 0.3;
   beforeEach(() => {
     t = testWorkbench();
-    const handlers = createHandlers(t.wb);
+    const handlers = createHandlers(t.wb, { filePaths: true }); // paths as the CLI sends them
     call = (m, a) => dispatch(handlers, m, a);
     projectId = t.wb.projects.create({ name: 'Export me', environment: 'fluidtool-2d', settings: { joints: 4, thetaMax, taskRange: { xMin: 0.15, xMax: 0.85, yMin: 0.05, yMax: 0.35 } } }).id;
     // 12 queries: 3 tasks × 4 designs, two methods, costs 0.1 … 1.2 in a shuffled order
@@ -109,6 +110,37 @@ describe('designs export', () => {
         const again = ok<Exported>(await call('designs.export', { projectId, from: 'dataset', datasetId: ds.id, topK: 100, format }));
         expect(again.rows).toBe(12);
       }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('escapes names a spreadsheet would run as formulas, in design and trajectory exports', async () => {
+    const hostile = ['=HYPERLINK("http://x.invalid","click")', '+cmd|" /C calc"!A0', '-2+3', '@SUM(A1)', '\tTAB'];
+    t.wb.queries.record(
+      hostile.map((run, i) => ({ projectId, design: [0.1 * i, 0, 0, 0], task: [0.4, 0.1], simulator: 'ground_truth' as const, cost: 0.01 * (i + 1), capture: 0.5, wallMs: 1, method: 'manual', run })),
+    );
+    const csv = ok<Exported>(await call('designs.export', { projectId, topK: 5 })).content;
+    const cells = (Papa.parse as unknown as (s: string, c: object) => { data: { run: string }[] })(csv.trim(), { header: true }).data.map((r) => r.run);
+    expect(cells).toHaveLength(5);
+    for (const cell of cells) expect(cell).toMatch(/^'[=+\-@\t]/);
+    expect(cells.map((c) => c.slice(1)).sort()).toEqual([...hostile].sort());
+    // the JSON export keeps the names as they are (no spreadsheet opens JSON)
+    const json = JSON.parse(ok<Exported>(await call('designs.export', { projectId, topK: 5, format: 'json' })).content) as { run: string }[];
+    expect(json.map((r) => r.run).sort()).toEqual([...hostile].sort());
+    const store = new OptimizationDatasets(t.wb.db);
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'hostile.json');
+      // the import trims names, so a leading tab does not survive it
+      const kept = hostile.filter((h) => !h.startsWith('\t'));
+      writeFileSync(path, JSON.stringify(kept.map((run, i) => ({ run, optimizer: '=1+1', iteration: i, task: [0.4, 0.1], design: [0, 0, 0, 0], cost: 0.5 }))));
+      const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: 'hostile', source: { path } }));
+      const content = ok<Exported>(await call('datasets.exportTrajectories', { id: ds.id, format: 'csv' })).content;
+      const out = (Papa.parse as unknown as (s: string, c: object) => { data: { run: string; optimizer: string }[] })(content.trim(), { header: true }).data;
+      expect(out).toHaveLength(4);
+      for (const r of out) expect([r.run, r.optimizer]).toEqual([expect.stringMatching(/^'[=+\-@\t]/), "'=1+1"]);
+      expect([...store.records(ds.id)].map((r) => r.run).sort()).toEqual([...kept].sort());
     } finally {
       dir.remove();
     }

@@ -22,7 +22,7 @@ describe('optimization trajectory import', () => {
   let store: OptimizationDatasets;
   beforeEach(() => {
     t = testWorkbench();
-    const handlers = createHandlers(t.wb);
+    const handlers = createHandlers(t.wb, { filePaths: true }); // paths as the CLI sends them
     call = (m, a) => dispatch(handlers, m, a);
     // 4 joints: designs are 4 numbers; default task range x 0.15–0.85, y 0.05–0.35
     projectId = t.wb.projects.create({ name: 'Traj', environment: 'fluidtool-2d', settings: { joints: 4, taskRange: WIDE_TASKS } }).id;

@@ -62,9 +62,15 @@ export function float32Text(v: number): string {
   return String(Number(v.toPrecision(9)));
 }
 
-/** A CSV field: quoted when it holds a delimiter, quote, line break or edge spaces. */
+/**
+ * A CSV text field: quoted when it holds a delimiter, quote, line break or edge spaces. Text that
+ * a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return: a run
+ * named `=HYPERLINK(…)`) gets a leading apostrophe, as spreadsheet tools expect, so opening an
+ * export never runs what a name says. Numbers are written apart and never pass through here.
+ */
 export function csvField(s: string): string {
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const text = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function previewCell(v: unknown): string | number | null {
