@@ -1,5 +1,5 @@
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
-import { existsSync } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/api';
@@ -8,6 +8,7 @@ import { dispatch } from '../api/dispatch';
 import { resolveDataDir } from '../engine/paths';
 import { Workbench } from '../engine/workbench';
 import { electronSqliteBinding } from './native';
+import { APP_SCHEME, isAllowedExternal, isAppUrl, RENDERER_URL, rendererFile } from './security';
 
 // Electron main: hosts the engine and its job workers, serves the API over IPC to a sandboxed
 // renderer. The renderer has no Node; the preload only forwards.
@@ -17,8 +18,18 @@ const dataDir = resolveDataDir(argDataDir);
 app.setPath('userData', dataDir);
 
 let workbench: Workbench | null = null;
-const rendererIndex = join(__dirname, '../renderer/index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = join(__dirname, '../renderer');
+// the renderer is served from app://workbench/, a standard secure scheme of our own (before ready)
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+/** app://workbench/<path> → the file in out/renderer, nothing outside it. */
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, (request) => {
+    const file = rendererFile(request.url, rendererDir);
+    if (!file || !existsSync(file) || !statSync(file).isFile()) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
+    return net.fetch(pathToFileURL(file).href);
+  });
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -38,20 +49,25 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadFile(rendererIndex);
+  void win.loadURL(RENDERER_URL);
   return win;
 }
 
 function lockDown(): void {
+  serveRenderer();
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   app.on('web-contents-created', (_e, contents) => {
     // the app never navigates away from its own page nor opens windows; links go to the OS browser
     contents.on('will-navigate', (event, url) => {
-      if (!url.startsWith(rendererUrl)) event.preventDefault();
+      if (!isAppUrl(url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!isAppUrl(url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // only https links to the allowed origins go to the system browser
+      if (isAllowedExternal(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });
@@ -59,8 +75,10 @@ function lockDown(): void {
 
 async function start(): Promise<void> {
   lockDown();
-  const nativeBinding = electronSqliteBinding();
-  if (!existsSync(nativeBinding)) {
+  // a packaged app's node_modules hold better-sqlite3 rebuilt for Electron (electron-builder's
+  // npmRebuild); in development the Electron build sits beside the Node build the tests use
+  const nativeBinding = app.isPackaged ? undefined : electronSqliteBinding();
+  if (nativeBinding && !existsSync(nativeBinding)) {
     dialog.showErrorBox(
       'SQLite module not built for Electron',
       `The better-sqlite3 build for this Electron version is missing:\n${nativeBinding}\n\nStart the app with "npm start", which builds it.`,
@@ -72,7 +90,7 @@ async function start(): Promise<void> {
   const handlers = createHandlers(workbench);
   ipcMain.handle(IPC_INVOKE, (event, method: unknown, args: unknown) => {
     // only our own page may call the API
-    if (!event.senderFrame || !event.senderFrame.url.startsWith(rendererUrl)) {
+    if (!event.senderFrame || !isAppUrl(event.senderFrame.url)) {
       return { ok: false, error: { code: 'unauthorized', message: 'Calls are accepted from the workbench window only.' } };
     }
     return dispatch(handlers, String(method), args);
