@@ -1,4 +1,4 @@
-// bench:optimizers — best cost against cumulative queries (METHOD.md §9) of the optimize job on
+// bench:optimizers — best cost against cumulative queries (docs/method.md §9) of the optimize job on
 // the ground truth of the default FluidTool-2D task: CEM (budget 256, population 32) and random
 // search, 3 seeds each, median and interquartile range at every batch. With --with-adam it also
 // trains a small learned simulator (a few hundred steps on a small physics dataset) and runs Adam

@@ -1,4 +1,4 @@
-// bench:paper — the paper's headline (METHOD.md §9) on FluidTool-2D: best cost against
+// bench:paper — the paper's headline (docs/method.md §9) on FluidTool-2D: best cost against
 // cumulative ground-truth queries for CEM, Adam (through the learned outcome model), DDM
 // unconditional, + conditional guidance, + energy guidance (the outcome model's gradient), each
 // with and without particle sampling, over held-out tasks × seeds (median and IQR); Q(C*), the

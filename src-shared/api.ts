@@ -194,7 +194,7 @@ export const JobParams = {
       taskRegion: z.object({ xMin: z.number().finite(), xMax: z.number().finite(), yMin: z.number().finite(), yMax: z.number().finite() }).strict().optional(),
     })
     .strict(),
-  /** the diffusion prior over designs (METHOD.md §2), fitted to the iterates of optimization datasets */
+  /** the diffusion prior over designs (docs/method.md §2), fitted to the iterates of optimization datasets */
   'diffusion.train': z
     .object({
       name: z.string().trim().min(1).max(100).optional(),
@@ -229,7 +229,7 @@ export const JobParams = {
       resumeModelId: z.number().int().positive().optional(),
     })
     .strict(),
-  /** designs sampled from a diffusion prior, guided by the simulator's cost (METHOD.md §3-4) */
+  /** designs sampled from a diffusion prior, guided by the simulator's cost (docs/method.md §3-4) */
   sample: z
     .object({
       name: z.string().trim().min(1).max(100).optional(),
@@ -272,7 +272,7 @@ export const JobParams = {
         })
         .strict()
         .default({ enabled: false, scale: 1, clip: 1, lastSteps: 12 }),
-      /** particle sampling in the base distribution (METHOD.md §4) */
+      /** particle sampling in the base distribution (docs/method.md §4) */
       particles: z
         .object({
           enabled: z.boolean().default(false),
@@ -716,7 +716,6 @@ export interface ApiEvents {
   'models.changed': { projectId: number; modelId: number };
 }
 export type EventName = keyof ApiEvents;
-export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'projects.changed', 'datasets.changed', 'queries.added', 'models.changed', 'optimize.progress'];
 
 export { IPC_INVOKE, IPC_EVENT, API_PATH, WS_PATH, TOKEN_HEADER, TOKEN_COOKIE } from './channels';
 

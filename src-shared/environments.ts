@@ -2,7 +2,7 @@ import { z } from 'zod';
 import './messages';
 import { maxParticles, minSubsteps } from './fluidtool2d';
 
-// Settings of the built-in FluidTool-2D environment (METHOD.md §7), validated wherever they
+// Settings of the built-in FluidTool-2D environment (docs/method.md §7), validated wherever they
 // enter: the create dialog, the API boundary and the CLI share this one schema.
 export const TaskRange = z
   .object({

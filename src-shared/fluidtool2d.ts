@@ -1,4 +1,4 @@
-// FluidTool-2D layout and tool geometry (METHOD.md §7): pure functions shared by the simulator,
+// FluidTool-2D layout and tool geometry (docs/method.md §7): pure functions shared by the simulator,
 // the design editor (which redraws the tool as a slider moves) and the settings checks.
 
 /** Unit box; walls are WALL_CELLS grid cells thick. */
@@ -99,7 +99,7 @@ export function toolParticles(polyline: Float64Array, grid: number): Float32Arra
   return Float32Array.from(out);
 }
 
-/** Cost and capture of final water positions for a task c = (tx, ty) (METHOD.md §7). */
+/** Cost and capture of final water positions for a task c = (tx, ty) (docs/method.md §7). */
 export function costAndCapture(water: ArrayLike<number>, task: ArrayLike<number>, radius: number): { cost: number; capture: number } {
   const n = water.length / 2;
   const tx = task[0]!;

@@ -49,7 +49,4 @@ export async function dispatch(handlers: Handlers, method: string, rawArgs: unkn
 }
 
 export type Dispatcher = (method: string, args: unknown) => Promise<ApiEnvelope<unknown>>;
-export function createDispatcher(handlers: Handlers): Dispatcher {
-  return (method, args) => dispatch(handlers, method, args);
-}
 export type { MethodName };

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 
-// TF.js backend choice (DEVELOPERS.md): tfjs-node (libtensorflow) when it is installed,
+// TF.js backend choice (README, "TF.js backend"): tfjs-node (libtensorflow) when it is installed,
 // else the wasm backend with SIMD. Never the pure-JS cpu backend: 25-45x slower.
 type Tf = typeof import('@tensorflow/tfjs');
 export interface TfRuntime {

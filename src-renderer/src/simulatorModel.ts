@@ -86,7 +86,7 @@ export function fidelitySuffix(model: ModelInfo): string {
   return spearman === null ? '' : ` · ρ ${formatSigned(spearman)}`;
 }
 
-/** Held-out designs a fidelity must be measured on before its ρ can be trusted (METHOD.md: at least 100). */
+/** Held-out designs a fidelity must be measured on before its ρ can be trusted (docs/method.md: at least 100). */
 export const FIDELITY_MIN_DESIGNS = 100;
 
 export interface FidelityVerdict {

@@ -1,4 +1,4 @@
-// The diffusion prior's training examples (METHOD.md §2, §6): designs visited by optimizers,
+// The diffusion prior's training examples (docs/method.md §2, §6): designs visited by optimizers,
 // chosen per run (all iterates, the last fraction, or the best), each with its condition
 // y = (task c, cost level e), both normalized.
 

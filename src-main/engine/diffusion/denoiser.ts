@@ -1,4 +1,4 @@
-// The denoiser eps_theta(x_t, t, y) of the diffusion prior (METHOD.md §2): an MLP with a
+// The denoiser eps_theta(x_t, t, y) of the diffusion prior (docs/method.md §2): an MLP with a
 // sinusoidal time embedding, residual blocks (LayerNorm, SiLU) and, when conditional, an
 // embedding of y = (task c, cost level e) that a learned null token replaces (condition dropout).
 // The network only (diffusers' model): schedules live in schedule.ts, sampling in samplers/.

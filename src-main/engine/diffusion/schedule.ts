@@ -1,4 +1,4 @@
-// The noise-schedule arithmetic of DDPM and DDIM (METHOD.md §2), pure functions over flat
+// The noise-schedule arithmetic of DDPM and DDIM (docs/method.md §2), pure functions over flat
 // float32 batches: no network here (diffusers' scheduler). Timesteps are 0-based: t = 0..T-1,
 // x_t ~ N(sqrt(abar[t]) x_0, (1 - abar[t]) I); "t = -1" is the clean design.
 

@@ -1,4 +1,4 @@
-// Denoising training of the diffusion prior (METHOD.md §2): E ||eps - eps_theta(x_t, t, y)||^2
+// Denoising training of the diffusion prior (docs/method.md §2): E ||eps - eps_theta(x_t, t, y)||^2
 // with x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t uniform, the condition y replaced by the
 // null token with probability `conditionDropout`; Adam.
 import type * as TfModule from '@tensorflow/tfjs';

@@ -43,7 +43,7 @@ export interface Environment {
   constraint(design: Float32Array): (next: Float32Array, current: Float32Array) => void;
   /** the ground-truth simulation of one design; stepsPerFrame k records k states per frame */
   rollout(design: Float32Array, opts?: { stepsPerFrame?: number }): Rollout;
-  /** cost and capture of a trajectory for a task (METHOD.md §7) */
+  /** cost and capture of a trajectory for a task (docs/method.md §7) */
   evaluate(rollout: Rollout, task: Float32Array): Evaluation;
   /**
    * The outcome of a trajectory: a small, task-independent summary of its final state from which

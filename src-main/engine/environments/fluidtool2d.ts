@@ -20,7 +20,7 @@ import {
 import { guardStep, simulateMpm, type MpmConfig } from '../physics/mpm';
 import type { Environment, Evaluation, OutcomeSpec, Rollout } from './environment';
 
-/** FluidTool-2D (METHOD.md §7): water falls onto a jointed tool; bring it to a target disc. */
+/** FluidTool-2D (docs/method.md §7): water falls onto a jointed tool; bring it to a target disc. */
 export class FluidTool2D implements Environment {
   readonly id = 'fluidtool-2d' as const;
   readonly designSpace;

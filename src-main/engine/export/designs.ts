@@ -21,7 +21,7 @@ export interface ExportedDesign {
   modelId: number | null;
   createdAt: number;
   design: number[];
-  /** absolute angle of each tool segment from the +x axis, radians (METHOD.md §7) */
+  /** absolute angle of each tool segment from the +x axis, radians (docs/method.md §7) */
   angles: number[];
 }
 

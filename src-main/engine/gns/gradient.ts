@@ -1,4 +1,4 @@
-// The design gradient dE/dx through a learned FluidTool-2D rollout (METHOD.md §5, §8), for Adam
+// The design gradient dE/dx through a learned FluidTool-2D rollout (docs/method.md §5, §8), for Adam
 // and energy guidance. Bounded memory: the forward pass keeps only each frame's positions and
 // radius graph; the backward pass recomputes one network step at a time (checkpointing per
 // frame) and chains its vector-Jacobian product through the integrator, newest frame first.

@@ -1,6 +1,6 @@
 // Encode-process-decode GNS in TF.js (learning_to_simulate's graph_network.py); reference.ts
 // defines the same computation in plain float64 and the tests hold the two together.
-// Wasm-backend speed rules (DEVELOPERS.md): matMul gradients without transpose flags, gatherND /
+// Wasm-backend speed rules (README, "TF.js backend"): matMul gradients without transpose flags, gatherND /
 // scatterND pairs instead of gather + unsortedSegmentSum.
 import type * as TfModule from '@tensorflow/tfjs';
 import { splitFlat } from '../adam-state';

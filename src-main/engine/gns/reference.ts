@@ -1,4 +1,4 @@
-// The executable definition of the GNS forward pass (spec.ts, METHOD.md §8) in plain float64
+// The executable definition of the GNS forward pass (spec.ts, docs/method.md §8) in plain float64
 // TypeScript: slow, dependency-free, and what the TF.js and ONNX versions are tested against.
 //
 //   node input  = [nodeFeatures, typeEmbedding[particleType]]          [N, 2C + 4 + typeEmbedding]

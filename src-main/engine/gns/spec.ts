@@ -1,4 +1,4 @@
-// The learned simulator's configuration and weights as plain data (METHOD.md §8). TF.js
+// The learned simulator's configuration and weights as plain data (docs/method.md §8). TF.js
 // training, the ONNX export and the reference forward pass all read this one layout, so a
 // model can be stored, resumed, exported and compared without any framework in between.
 

@@ -45,7 +45,7 @@ export function tanhGradient(x: ArrayLike<number>, gradX: ArrayLike<number>, smo
 }
 
 /**
- * Adam on E through the differentiable learned simulator (METHOD.md §5), after Allen et al.
+ * Adam on E through the differentiable learned simulator (docs/method.md §5), after Allen et al.
  * 2022: unconstrained u, x = tanh(u) always inside (−1, 1)^d; one query per step; each restart
  * from x uniform in (−0.9, 0.9)^d. The cost a query reports is E alone; the penalty only steers.
  */

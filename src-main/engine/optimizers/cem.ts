@@ -12,7 +12,7 @@ export interface CemSettings {
 }
 
 /**
- * Cross-entropy method (METHOD.md §5): a diagonal Gaussian over x, centred at the middle of the
+ * Cross-entropy method (docs/method.md §5): a diagonal Gaussian over x, centred at the middle of the
  * design space; samples clipped to [-1, 1]; the elites' mean and standard deviation (of the
  * clipped designs, which are what was evaluated) smoothed into the Gaussian.
  */

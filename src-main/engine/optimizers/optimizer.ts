@@ -1,6 +1,6 @@
-// The design optimizers (METHOD.md §5) behind one interface. An optimizer proposes batches of
+// The design optimizers (docs/method.md §5) behind one interface. An optimizer proposes batches of
 // designs in [-1, 1]^d through a Search; the Search spends the query budget, keeps the best
-// design and the best-cost-against-queries curve (METHOD.md §9), the same for every method.
+// design and the best-cost-against-queries curve (docs/method.md §9), the same for every method.
 // The objective behind it evaluates a whole batch through a Simulator, so every query is stored.
 
 export type OptimizerName = 'adam' | 'cem' | 'cmaes' | 'random';

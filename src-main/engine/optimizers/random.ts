@@ -1,6 +1,6 @@
 import type { Optimizer, Search } from './optimizer';
 
-/** Uniform random search over [-1, 1]^d in batches (a baseline: METHOD.md §5, beyond the paper). */
+/** Uniform random search over [-1, 1]^d in batches (a baseline: docs/method.md §5, beyond the paper). */
 export class RandomSearch implements Optimizer {
   readonly name = 'random' as const;
   readonly needsGradient = false;

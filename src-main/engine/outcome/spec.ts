@@ -1,4 +1,4 @@
-// The learned outcome model's configuration, normalization and weights (METHOD.md §8b in the
+// The learned outcome model's configuration, normalization and weights (docs/method.md §8b in the
 // README): an MLP from a design to the environment's outcome vector, cost by exact algebra.
 
 export interface OutcomeModelConfig {

@@ -1,4 +1,4 @@
-// One interface for every differentiable learned model (METHOD.md §3, §5): the cost, capture and
+// One interface for every differentiable learned model (docs/method.md §3, §5): the cost, capture and
 // design gradient dE/dx that Adam and energy guidance follow, from the learned outcome model
 // (microseconds a design) or through a GNS rollout (seconds). The caller stores each evaluation
 // as a learned query. Also the outcome model behind the Simulator interface, for scoring.

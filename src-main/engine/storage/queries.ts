@@ -1,7 +1,7 @@
 import { fromFloat32Blob, toFloat32Blob } from './blob';
 import type { Db } from './database';
 
-/** One simulator query: one full rollout of one design (METHOD.md §1). */
+/** One simulator query: one full rollout of one design (docs/method.md §1). */
 export interface SimulatorQuery {
   projectId: number;
   design: ArrayLike<number>;

@@ -1,4 +1,4 @@
-// Guidance as functions (METHOD.md §3): each turns a denoiser into the eps a reverse step uses.
+// Guidance as functions (docs/method.md §3): each turns a denoiser into the eps a reverse step uses.
 // A sampler takes an EpsilonFn and knows nothing of what guides it (diffusers' pipelines).
 import type { EpsilonModel } from '../onnx-denoiser';
 import { alphaBarAt, predictX0, type Schedule } from '../schedule';

@@ -1,4 +1,4 @@
-// Particle sampling in the base distribution (METHOD.md §4, the paper's §2.3): a population of
+// Particle sampling in the base distribution (docs/method.md §4, the paper's §2.3): a population of
 // starting noises x_T is reweighted by the energy of each one's cheap clean estimate, resampled
 // and perturbed, round after round; the full reverse process then runs from the survivors.
 import { normals } from './reverse';

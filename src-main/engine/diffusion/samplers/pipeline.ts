@@ -1,4 +1,4 @@
-// One sampling run (METHOD.md §2-4): the denoiser, guided as asked (conditional, energy, both),
+// One sampling run (docs/method.md §2-4): the denoiser, guided as asked (conditional, energy, both),
 // optionally started from particles refined in the base distribution, then scored. Query
 // accounting is the caller's: `score` and `energyGradient` are where simulator queries happen.
 import type { EpsilonModel } from '../onnx-denoiser';

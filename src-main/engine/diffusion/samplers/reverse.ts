@@ -1,4 +1,4 @@
-// The reverse process (METHOD.md §2): ancestral DDPM over every timestep, or DDIM over fewer,
+// The reverse process (docs/method.md §2): ancestral DDPM over every timestep, or DDIM over fewer,
 // from x_T to clean designs, with whatever guidance the EpsilonFn carries.
 import { ddimStep, ddimTimesteps, ddpmStep, type Schedule } from '../schedule';
 import type { EpsilonFn } from './guidance';

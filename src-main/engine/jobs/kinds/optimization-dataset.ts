@@ -10,7 +10,7 @@ import { createOptimizationDataset, runOptimization } from './optimize';
 type Params = z.output<(typeof JobParams)['dataset.optimization']>;
 
 /**
- * The diffusion prior's training data (METHOD.md §6): `runs` optimizer runs, each on a task
+ * The diffusion prior's training data (docs/method.md §6): `runs` optimizer runs, each on a task
  * sampled from the project's task range, cycling through the chosen optimizers, every iterate
  * into one optimization dataset. A cancelled job keeps the runs it finished, marked incomplete.
  */

@@ -96,7 +96,7 @@ export interface RunOptions {
 }
 
 /**
- * Runs one optimizer on one task within a query budget (METHOD.md §5, §9). Every query is
+ * Runs one optimizer on one task within a query budget (docs/method.md §5, §9). Every query is
  * stored with its iterate; the run's best design goes to the designs table; the curve of best
  * cost against queries is published as progress and returned.
  */

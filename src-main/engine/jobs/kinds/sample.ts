@@ -56,7 +56,7 @@ export function resolveSampleModels(db: Db, models: ModelStore, projectId: numbe
 }
 
 /**
- * Samples designs from a diffusion prior for one task (METHOD.md §2-4): guided as asked,
+ * Samples designs from a diffusion prior for one task (docs/method.md §2-4): guided as asked,
  * optionally from particles refined in the base distribution. Every simulator evaluation (particle
  * weights, energy gradients, final scores) is a stored query; the final designs go to the designs
  * table with their provenance; the best cost against queries is published live.
