@@ -13,7 +13,7 @@ import { conditionalGuidance, unconditional } from '../src-main/engine/diffusion
 import { reverseProcess } from '../src-main/engine/diffusion/samplers/reverse';
 import { makeSchedule } from '../src-main/engine/diffusion/schedule';
 import { denoisingBatch, DiffusionTrainer, stepRandom } from '../src-main/engine/diffusion/train';
-import { gaussian } from '../src-main/engine/optimizers/optimizer';
+import { gaussian } from '../src-main/engine/random';
 import { seededRandom } from '../src-main/engine/random';
 import { loadTf } from '../src-main/engine/tf';
 import type { JobInfo, SampleResult } from '../src-shared/api';

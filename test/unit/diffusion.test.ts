@@ -10,7 +10,7 @@ import { sampleDesigns, samplingMethod, type SampleSettings } from '../../src-ma
 import { reverseProcess, reverseTimesteps } from '../../src-main/engine/diffusion/samplers/reverse';
 import { addNoise, ddimStep, ddimTimesteps, ddpmStep, makeSchedule, predictX0 } from '../../src-main/engine/diffusion/schedule';
 import { denoisingBatch, DiffusionTrainer, stepRandom } from '../../src-main/engine/diffusion/train';
-import { gaussian } from '../../src-main/engine/optimizers/optimizer';
+import { gaussian } from '../../src-main/engine/random';
 import { seededRandom } from '../../src-main/engine/random';
 import { loadTf } from '../../src-main/engine/tf';
 

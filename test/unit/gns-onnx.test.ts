@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnx } from 'onnx-proto';
 import type { StepInputs } from '../../src-main/engine/gns/features';
 import { exportGnsOnnx, GNS_ONNX_CONFIG_KEY, GNS_ONNX_PRODUCER } from '../../src-main/engine/gns/onnx-export';
-import { OnnxGnsStep, readGnsOnnxMetadata } from '../../src-main/engine/gns/onnx-step';
+import { OnnxGnsStep } from '../../src-main/engine/gns/onnx-step';
+import { readOnnxMetadata as readGnsOnnxMetadata } from '../../src-main/engine/nn/onnx-metadata';
 import { referenceForward } from '../../src-main/engine/gns/reference';
 import { GNS_DEFAULTS, nodeInputSize, type GnsConfig, type GnsWeights, type MlpWeights } from '../../src-main/engine/gns/spec';
 

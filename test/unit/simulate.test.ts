@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
-import { runRollout } from '../../src-main/engine/compute/functions';
+import { runRollout } from '../../src-main/engine/compute/rollout';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import type { DatasetInfo, JobInfo, SimulationResult } from '../../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';

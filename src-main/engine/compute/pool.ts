@@ -3,10 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { COMPUTE_FUNCTIONS, type ComputeFunction } from './functions';
-
-type Args<F extends ComputeFunction> = Parameters<(typeof COMPUTE_FUNCTIONS)[F]>[0];
-type Result<F extends ComputeFunction> = Awaited<ReturnType<(typeof COMPUTE_FUNCTIONS)[F]>>;
+import { computeEntry, type ComputeArgs as Args, type ComputeFunction, type ComputeResult as Result } from './registry';
 
 /** The built compute worker (out/main/compute-worker.js) next to the bundle. */
 export function defaultComputeEntry(): string {
@@ -52,7 +49,7 @@ export class ComputePool {
     if (this.closed) return Promise.reject(new Error('The compute pool is closed.'));
     if (this.size === 0) {
       try {
-        return Promise.resolve((COMPUTE_FUNCTIONS[fn] as (a: unknown) => Result<F> | Promise<Result<F>>)(args));
+        return Promise.resolve(computeEntry(fn).fn(args) as Result<F> | Promise<Result<F>>);
       } catch (err) {
         return Promise.reject(err as Error);
       }

@@ -3,8 +3,8 @@
 // embedding of y = (task c, cost level e) that a learned null token replaces (condition dropout).
 // The network only (diffusers' model): schedules live in schedule.ts, sampling in samplers/.
 import type * as TfModule from '@tensorflow/tfjs';
-import { graphOps, type GraphOps } from '../gns/network';
-import { seededRandom } from '../random';
+import { graphOps, type GraphOps } from '../nn/ops';
+import { seededRandom, standardNormal } from '../random';
 
 type Tf = typeof TfModule;
 type Tensor2D = TfModule.Tensor2D;
@@ -84,7 +84,7 @@ export function initialDenoiserWeights(c: DenoiserConfig, seed: number): Denoise
       const limit = Math.sqrt(6 / (shape[0]! + shape[1]!)) * (name === 'output/w' ? 0.1 : 1);
       for (let i = 0; i < size; i++) values[i] = (2 * uniform() - 1) * limit;
     } else if (name.endsWith('/gamma')) values.fill(1);
-    else if (name === 'null_token') for (let i = 0; i < size; i++) values[i] = 0.02 * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+    else if (name === 'null_token') for (let i = 0; i < size; i++) values[i] = 0.02 * standardNormal(uniform);
     return { name, shape, values };
   });
 }

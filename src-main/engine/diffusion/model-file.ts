@@ -2,7 +2,7 @@
 // from it or resume its training.
 import type { ModelInfo } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
-import { bytesToFloats } from '../gns/serialize';
+import { bytesToFloats } from '../nn/floats';
 import type { ModelStore } from '../models/store';
 import type { ConditionScale } from './data';
 import { unflattenWeights, type DenoiserConfig, type DenoiserWeights } from './denoiser';

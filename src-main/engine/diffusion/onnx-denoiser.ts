@@ -1,6 +1,6 @@
 // An exported denoiser (onnx-export.ts) in onnxruntime-node, CPU, forward only: what samplers call.
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { readGnsOnnxMetadata } from '../gns/onnx-step';
+import { readOnnxMetadata } from '../nn/onnx-metadata';
 import { conditionSize, type DenoiserConfig } from './denoiser';
 import { DENOISER_ONNX_CONFIG_KEY, DENOISER_ONNX_IO } from './onnx-export';
 
@@ -21,7 +21,7 @@ export class OnnxDenoiser implements EpsilonModel {
   ) {}
 
   static async load(bytes: Uint8Array, opts: { intraOpThreads?: number } = {}): Promise<OnnxDenoiser> {
-    const json = readGnsOnnxMetadata(bytes)[DENOISER_ONNX_CONFIG_KEY];
+    const json = readOnnxMetadata(bytes)[DENOISER_ONNX_CONFIG_KEY];
     if (json === undefined) throw new Error(`OnnxDenoiser.load: the model has no ${DENOISER_ONNX_CONFIG_KEY} metadata; was it made by exportDenoiserOnnx?`);
     const session = await InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: opts.intraOpThreads ?? 1 });
     return new OnnxDenoiser(session, JSON.parse(json) as DenoiserConfig);

@@ -1,7 +1,7 @@
 // The denoiser (denoiser.ts) as an ONNX model, so sampling runs in onnxruntime-node: the same
 // function as DenoiserNetwork.forward, the time features computed inside the graph.
 import { onnx } from 'onnx-proto';
-import { LAYER_NORM_EPSILON } from '../gns/reference';
+import { LAYER_NORM_EPSILON } from '../nn/ops';
 import { floatAttribute, GraphBuilder, intAttribute, valueInfo } from '../onnx-graph';
 import { checkDenoiserWeights, conditionSize, timeFrequencies, type DenoiserConfig, type DenoiserWeights } from './denoiser';
 

@@ -3,7 +3,7 @@
 // null token with probability `conditionDropout`; Adam.
 import type * as TfModule from '@tensorflow/tfjs';
 import { VariableAdam, type AdamSnapshot } from '../adam-state';
-import { gaussian } from '../optimizers/optimizer';
+import { gaussian } from '../random';
 import { seededRandom } from '../random';
 import type { DiffusionExamples } from './data';
 import { conditionSize, timeFeatures, type DenoiserNetwork } from './denoiser';

@@ -1,5 +1,6 @@
 // Training noise (learning_to_simulate's noise_utils.py): a random walk on the input positions,
 // so the model sees the drift its own rollouts produce and learns to correct it.
+import { gaussian } from '../random';
 import { isKinematic } from './features';
 
 export interface NoisyWindow {
@@ -28,14 +29,14 @@ export function randomWalkNoise(
   const noisy = Float32Array.from(history);
   const targetAcceleration = new Float32Array(n * 2);
   const stepStd = c > 0 ? noiseStd / Math.sqrt(c) : 0;
-  const gaussian = normalSampler(uniform);
+  const normal = gaussian(uniform);
   for (let i = 0; i < n; i++) {
     const still = isKinematic(particleTypes[i]!);
     for (let d = 0; d < 2; d++) {
       let walk = 0;
       let lastStep = 0;
       for (let f = 1; f <= c; f++) {
-        lastStep = still ? 0 : gaussian() * stepStd;
+        lastStep = still ? 0 : normal() * stepStd;
         walk += lastStep;
         const k = (f * n + i) * 2 + d;
         noisy[k] = history[k]! + walk;
@@ -47,20 +48,4 @@ export function randomWalkNoise(
     }
   }
   return { history: noisy, targetAcceleration };
-}
-
-/** Standard normal draws by Box-Muller from a uniform [0, 1) source. */
-export function normalSampler(uniform: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const theta = 2 * Math.PI * uniform();
-    spare = r * Math.sin(theta);
-    return r * Math.cos(theta);
-  };
 }

@@ -5,7 +5,8 @@
 
 import { onnx } from 'onnx-proto';
 import { floatAttribute, GraphBuilder, intAttribute, stringAttribute, valueInfo } from '../onnx-graph';
-import { checkWeights, LAYER_NORM_EPSILON } from './reference';
+import { LAYER_NORM_EPSILON } from '../nn/ops';
+import { checkWeights } from './reference';
 import { EDGE_INPUT_SIZE, type DenseWeights, type GnsConfig, type GnsWeights, type MlpWeights } from './spec';
 
 export const GNS_ONNX_OPSET = 17;

@@ -2,18 +2,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { onnx } from 'onnx-proto';
+import { readOnnxMetadata } from '../nn/onnx-metadata';
 import type { StepInputs } from './features';
 import { GNS_ONNX_CONFIG_KEY, GNS_ONNX_IO } from './onnx-export';
 import { EDGE_INPUT_SIZE, type GnsConfig } from './spec';
 
-/** The model's metadata_props as key/values (the config is JSON under GNS_ONNX_CONFIG_KEY). */
-export function readGnsOnnxMetadata(bytes: Uint8Array): Record<string, string> {
-  const model = onnx.ModelProto.decode(bytes);
-  const out: Record<string, string> = {};
-  for (const { key, value } of model.metadataProps) if (key) out[key] = value ?? '';
-  return out;
-}
 
 /** int64 index tensors for ORT, written from Int32Array without a BigInt per element. */
 class Int64Staging {
@@ -73,7 +66,7 @@ export class OnnxGnsStep {
       throw new Error(`OnnxGnsStep.load: intraOpThreads must be 1, got ${intraOpThreads}: ORT's ScatterND add races between threads on repeated receivers`);
     }
     const bytes = typeof bytesOrPath === 'string' ? new Uint8Array(await readFile(bytesOrPath)) : bytesOrPath;
-    const metadata = readGnsOnnxMetadata(bytes);
+    const metadata = readOnnxMetadata(bytes);
     const configJson = metadata[GNS_ONNX_CONFIG_KEY];
     if (configJson === undefined) throw new Error(`OnnxGnsStep.load: the model has no ${GNS_ONNX_CONFIG_KEY} metadata; was it made by exportGnsOnnx?`);
     const config = JSON.parse(configJson) as GnsConfig;

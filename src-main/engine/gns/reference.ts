@@ -11,11 +11,11 @@
 //   out = decoder(v)                                                    [N, 2]
 // Every MLP: dense layers x W + b with ReLU between them, none after the last, then LayerNorm
 // (epsilon 1e-5, biased variance) when it has one (encoders and processor MLPs; not the decoder).
+import { LAYER_NORM_EPSILON } from '../nn/ops';
 import type { StepInputs } from './features';
 import type { DenseWeights, GnsConfig, GnsWeights, MlpWeights } from './spec';
 import { EDGE_INPUT_SIZE, nodeInputSize } from './spec';
 
-export const LAYER_NORM_EPSILON = 1e-5;
 
 /** Returns the normalized acceleration [N * 2]. */
 export function referenceForward(config: GnsConfig, weights: GnsWeights, inputs: StepInputs): Float32Array {

@@ -1,5 +1,6 @@
 // One-step GNS training (learning_to_simulate's train.py): windows of C+2 frames, random-walk
 // input noise, MSE on normalized accelerations of the predicted particles, Adam.
+import { registerComputeFunction } from '../compute/registry';
 import type * as TfModule from '@tensorflow/tfjs';
 import { flatTensors, splitFlat, VariableAdam, type AdamSnapshot } from '../adam-state';
 import { seededRandom } from '../random';
@@ -319,3 +320,11 @@ function mixSeed(seed: number, k: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   return (h ^ (h >>> 15)) >>> 0;
 }
+
+declare module '../compute/registry' {
+  interface ComputeFunctions {
+    /** half of a data-parallel GNS training step */
+    gnsPartGradient: typeof partGradient;
+  }
+}
+registerComputeFunction('gnsPartGradient', partGradient, (r) => [r.grads.buffer as ArrayBuffer]);

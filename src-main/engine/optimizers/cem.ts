@@ -1,4 +1,5 @@
-import { clipDesign, gaussian, type Optimizer, type Search } from './optimizer';
+import { gaussian } from '../random';
+import { clipDesign, type Optimizer, type Search } from './optimizer';
 
 export interface CemSettings {
   /** designs sampled per iteration (P queries each) */

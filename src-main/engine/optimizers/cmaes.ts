@@ -1,4 +1,5 @@
-import { clipDesign, gaussian, type Optimizer, type Search } from './optimizer';
+import { gaussian } from '../random';
+import { clipDesign, type Optimizer, type Search } from './optimizer';
 
 // Implemented here rather than taken from npm: no CMA-ES package there is both maintained and
 // typed (the few that exist are unmaintained, untyped ports); the (μ/μ_w, λ)-CMA-ES of Hansen's

@@ -108,20 +108,3 @@ function checkInBounds(x: Float32Array, dim: number, i: number): void {
 export function clipDesign(x: ArrayLike<number>): Float32Array {
   return Float32Array.from(x, (v) => Math.min(1, Math.max(-1, v)));
 }
-
-/** Standard normal samples from a uniform generator (Box–Muller). */
-export function gaussian(rand: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const u = 1 - rand(); // (0, 1]: log(u) is finite
-    const r = Math.sqrt(-2 * Math.log(u));
-    const a = 2 * Math.PI * rand();
-    spare = r * Math.sin(a);
-    return r * Math.cos(a);
-  };
-}

@@ -3,7 +3,7 @@
 import type { FluidTool2DSettings } from '../../../src-shared/environments';
 import { ApiError } from '../../../src-shared/errors';
 import type { Environment } from '../environments';
-import { bytesToFloats } from '../gns/serialize';
+import { bytesToFloats } from '../nn/floats';
 import { outcomeVjp, predictOutcome } from './reference';
 import { checkOutcomeConfig, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from './spec';
 

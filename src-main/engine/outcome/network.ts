@@ -1,7 +1,7 @@
 // The outcome model in TF.js, for training: d -> hidden (tanh) ... -> D, the same function as
 // reference.ts (tested). matMuls through graphOps, whose gradients avoid wasm's slow transposes.
 import type * as TfModule from '@tensorflow/tfjs';
-import { graphOps, type GraphOps } from '../gns/network';
+import { graphOps, type GraphOps } from '../nn/ops';
 import type { OutcomeModelConfig, OutcomeWeights } from './spec';
 
 type Tf = typeof TfModule;

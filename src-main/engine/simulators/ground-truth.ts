@@ -1,6 +1,8 @@
 import type { EnvironmentId, FluidTool2DSettings } from '../../../src-shared/environments';
 import type { ComputePool } from '../compute/pool';
-import type { RolloutOutcome } from '../compute/functions';
+// registers the rollout with this thread's compute pool (a pool of size 0 runs it here)
+import '../compute/rollout';
+import type { RolloutOutcome } from '../compute/rollout';
 import type { Rollout } from '../environments';
 import type { QueryStore } from '../storage/queries';
 import type { QueryContext, QueryOutcome, Simulator } from './simulator';

@@ -4,7 +4,8 @@ import type { ModelInfo } from '../../../src-shared/api';
 import type { Environment } from '../environments';
 import { designGradient } from '../gns/gradient';
 import { GnsNetwork } from '../gns/network';
-import { bytesToFloats, deserializeWeights, type GnsModelFile } from '../gns/serialize';
+import { deserializeWeights, type GnsModelFile } from '../gns/serialize';
+import { bytesToFloats } from '../nn/floats';
 import type { ModelStore } from '../models/store';
 import { loadTf, type TfRuntime } from '../tf';
 

@@ -8,7 +8,7 @@ import { exportDenoiserOnnx } from '../../diffusion/onnx-export';
 import { makeSchedule } from '../../diffusion/schedule';
 import { denoisingBatch, DiffusionTrainer, stepRandom } from '../../diffusion/train';
 import { createEnvironment } from '../../environments';
-import { bytesToFloats, floatBytes } from '../../gns/serialize';
+import { bytesToFloats, floatBytes } from '../../nn/floats';
 import { ModelStore } from '../../models/store';
 import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';

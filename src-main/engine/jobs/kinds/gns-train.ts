@@ -7,7 +7,8 @@ import { createEnvironment, type Environment } from '../../environments';
 import { GnsNetwork } from '../../gns/network';
 import { computeNormalization, type TrajectoryPositions } from '../../gns/normalization';
 import { exportGnsOnnx } from '../../gns/onnx-export';
-import { bytesToFloats, deserializeWeights, floatBytes, serializeWeights, type GnsModelFile, type WeightsLayout } from '../../gns/serialize';
+import { deserializeWeights, serializeWeights, type GnsModelFile, type WeightsLayout } from '../../gns/serialize';
+import { bytesToFloats, floatBytes } from '../../nn/floats';
 import { GNS_DEFAULTS, type GnsConfig, type GnsNormalization, type GnsWeights } from '../../gns/spec';
 import { GnsTrainer, sampleWindows, type PartGradientArgs } from '../../gns/train';
 import { ModelStore } from '../../models/store';
@@ -18,6 +19,7 @@ import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
 import type { JobContext, JobRunner } from '../kind';
+import '../../compute/rollout'; // registers the rollout with the compute pool
 import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 
 type Params = z.output<(typeof JobParams)['gns.train']>;

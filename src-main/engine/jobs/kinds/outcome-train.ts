@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { JobParams, ModelInfo } from '../../../../src-shared/api';
 import { ApiError } from '../../../../src-shared/errors';
 import type { Environment } from '../../environments';
-import { bytesToFloats, floatBytes } from '../../gns/serialize';
+import { bytesToFloats, floatBytes } from '../../nn/floats';
 import { ModelStore } from '../../models/store';
 import { costFidelity, type CostFidelity, type ScoredDesign } from '../../outcome/fidelity';
 import { OutcomeModel, physicsSettings, type OutcomeModelFile } from '../../outcome/model-file';

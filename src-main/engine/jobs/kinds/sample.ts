@@ -7,7 +7,7 @@ import { OnnxDenoiser } from '../../diffusion/onnx-denoiser';
 import { sampleDesigns, samplingMethod, type SampleSettings } from '../../diffusion/samplers/pipeline';
 import { createEnvironment } from '../../environments';
 import { ModelStore } from '../../models/store';
-import { gaussian } from '../../optimizers/optimizer';
+import { gaussian } from '../../random';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';

@@ -1,9 +1,9 @@
 import type { EnvironmentId, FluidTool2DSettings } from '../../../src-shared/environments';
 import { createEnvironment, type Environment, type Rollout } from '../environments';
-import { partGradient } from '../gns/train';
+import { registerComputeFunction } from './registry';
 
-// Pure functions a compute worker can run. Arguments and results are structured-cloned;
-// large arrays go back as transferables.
+// One ground-truth rollout as a compute-pool function: arguments and results are
+// structured-cloned; the outcome and trajectory go back as transferables.
 
 export interface RolloutArgs {
   environment: EnvironmentId;
@@ -48,14 +48,13 @@ export function runRollout(args: RolloutArgs): RolloutOutcome {
   return { cost, capture, wallMs, outcome, rollout: args.keepRollout ? rollout : null };
 }
 
-/** rollout: one ground-truth rollout; gnsPartGradient: half of a data-parallel GNS training step (async: TF.js) */
-export const COMPUTE_FUNCTIONS = { rollout: runRollout, gnsPartGradient: partGradient } as const;
-export type ComputeFunction = keyof typeof COMPUTE_FUNCTIONS;
-
-/** Buffers in a result that can be moved, not copied, to the caller's thread. */
-export function transferables(result: unknown): ArrayBuffer[] {
-  const r = result as RolloutOutcome & { grads?: Float32Array };
-  if (r?.grads instanceof Float32Array) return [r.grads.buffer as ArrayBuffer];
-  const outcome = r?.outcome instanceof Float32Array ? [r.outcome.buffer as ArrayBuffer] : [];
-  return r?.rollout ? [...outcome, r.rollout.positions.buffer as ArrayBuffer, r.rollout.particleTypes.buffer as ArrayBuffer] : outcome;
+declare module './registry' {
+  interface ComputeFunctions {
+    /** one ground-truth rollout */
+    rollout: typeof runRollout;
+  }
 }
+registerComputeFunction('rollout', runRollout, (r) => [
+  r.outcome.buffer as ArrayBuffer,
+  ...(r.rollout ? [r.rollout.positions.buffer as ArrayBuffer, r.rollout.particleTypes.buffer as ArrayBuffer] : []),
+]);
