@@ -204,6 +204,6 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       const safe = model.name.replace(/[^A-Za-z0-9._-]+/g, '_');
       return { fileName: `${safe}.onnx`, onnxBase64: wb.models.readFile(model, 'model.onnx').toString('base64') };
     },
-    'benchmarks.get': ({ name }) => readBenchmark(name),
+    'benchmarks.get': ({ name }) => readBenchmark(name, wb.resources),
   };
 }

@@ -86,7 +86,15 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  workbench = new Workbench({ dataDir, mode: 'electron', nativeBinding, seedBuiltin: true });
+  workbench = new Workbench({
+    dataDir,
+    mode: 'electron',
+    nativeBinding,
+    seedBuiltin: true,
+    electronVersion: process.versions.electron,
+    // packaged: resources/ inside the app (read through asar, or its unpacked copy)
+    ...(app.isPackaged ? { resourcesDir: join(app.getAppPath(), 'resources') } : {}),
+  });
   const handlers = createHandlers(workbench);
   ipcMain.handle(IPC_INVOKE, (event, method: unknown, args: unknown) => {
     // only our own page may call the API

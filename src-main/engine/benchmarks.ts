@@ -6,8 +6,7 @@ import { resourcesDir } from './models/default-model';
 
 export const BENCHMARKS_DIR = 'benchmarks';
 
-export function readBenchmark(name: 'paper' | 'diffusion'): { name: string; results: unknown; svg: string | null; measuredAt: string | null } {
-  const res = resourcesDir();
+export function readBenchmark(name: 'paper' | 'diffusion', res: string | null = resourcesDir()): { name: string; results: unknown; svg: string | null; measuredAt: string | null } {
   const dir = res ? join(res, BENCHMARKS_DIR) : null;
   const json = dir ? join(dir, `${name}.json`) : null;
   const svg = dir ? join(dir, `${name}.svg`) : null;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Capabilities, ComponentStatus } from '../../src-shared/api';
 import { describeMissing, loadTf } from './tf';
 
@@ -14,11 +15,13 @@ export function packageVersion(name: string): string | null {
   }
 }
 
-/** Electron: running inside it, or installed with or without its binary. */
-export function detectElectron(): ComponentStatus {
-  if (process.versions.electron) {
-    return { available: true, version: process.versions.electron, detail: `Running inside Electron ${process.versions.electron}.` };
-  }
+/**
+ * Electron: the shell says when the engine runs inside it (its version); otherwise whether the
+ * package is installed and its binary downloaded (read from the package's own path.txt, as its
+ * index.js does, without loading it).
+ */
+export function detectElectron(runningIn?: string): ComponentStatus {
+  if (runningIn) return { available: true, version: runningIn, detail: `Running inside Electron ${runningIn}.` };
   const version = packageVersion('electron');
   if (!version) {
     return {
@@ -28,12 +31,11 @@ export function detectElectron(): ComponentStatus {
     };
   }
   try {
-    const binary = requireHere('electron') as unknown as string;
-    if (typeof binary === 'string' && existsSync(binary)) {
-      return { available: true, version, detail: `Electron ${version} is installed: ${binary}` };
-    }
+    const dir = dirname(requireHere.resolve('electron/package.json'));
+    const binary = join(dir, 'dist', readFileSync(join(dir, 'path.txt'), 'utf8').trim());
+    if (existsSync(binary)) return { available: true, version, detail: `Electron ${version} is installed: ${binary}` };
   } catch {
-    /* the package throws when its binary was never downloaded */
+    /* no path.txt: the binary was never downloaded */
   }
   return {
     available: false,

@@ -6,7 +6,7 @@ import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
 import { createEnvironment, type Environment } from './environments';
-import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome } from './models/default-model';
+import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome, resourcesDir } from './models/default-model';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
@@ -36,6 +36,10 @@ export interface WorkbenchOptions {
   jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number };
   /** compute workers for rollout batches: how many (default: cores) and their file (tests) */
   compute?: { size?: number; entry?: string };
+  /** the shipped models, datasets and benchmarks; default: resources/ next to the code */
+  resourcesDir?: string | null;
+  /** the Electron version when the shell is the desktop app */
+  electronVersion?: string;
 }
 
 export const BUILTIN_PROJECT_NAME = 'FluidTool-2D';
@@ -52,12 +56,15 @@ export class Workbench {
   readonly datasets: PhysicsDatasets;
   readonly models: ModelStore;
   readonly interruptedJobs: number[];
+  /** the shipped models, datasets and benchmarks (null: none found) */
+  readonly resources: string | null;
   private jobService: JobService | null = null;
   private computePool: ComputePool | null = null;
   private readonly learnedRunners = new Map<number, Promise<LearnedRunner>>();
 
   constructor(private readonly opts: WorkbenchOptions) {
     this.dataDir = resolveDataDir(opts.dataDir);
+    this.resources = opts.resourcesDir === undefined ? resourcesDir() : opts.resourcesDir;
     this.databasePath = databasePath(this.dataDir);
     this.db = openDatabase(this.databasePath, { nativeBinding: opts.nativeBinding });
     this.projects = new ProjectStore(this.db);
@@ -126,7 +133,7 @@ export class Workbench {
     const sqlite = sqliteVersion(this.db);
     return {
       app: { name: 'Inverse Design Workbench', version: APP_VERSION, mode: this.opts.mode },
-      electron: detectElectron(),
+      electron: detectElectron(this.opts.electronVersion),
       tfjs: await detectTfjs(),
       onnxruntime: detectOnnxRuntime(),
       sqlite: {
@@ -293,15 +300,15 @@ export class Workbench {
       if (!flag('builtin_seeded')) {
         if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {
           const project = this.projects.create({ name: BUILTIN_PROJECT_NAME, environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
-          installDefaultModel(this.models, project);
-          installDefaultDiffusion(this.models, new OptimizationDatasets(this.db), project);
+          installDefaultModel(this.models, project, this.resources);
+          installDefaultDiffusion(this.models, new OptimizationDatasets(this.db), project, this.resources);
         }
         mark('builtin_seeded');
       }
       // the default outcome model came later: a built-in project made before it gets it once
       if (!flag('builtin_outcome_seeded')) {
         const builtin = this.projects.findByName(BUILTIN_PROJECT_NAME);
-        if (builtin && !this.models.list(builtin.id, 'outcome').length) installDefaultOutcome(this.models, builtin);
+        if (builtin && !this.models.list(builtin.id, 'outcome').length) installDefaultOutcome(this.models, builtin, this.resources);
         mark('builtin_outcome_seeded');
       }
     }).immediate();

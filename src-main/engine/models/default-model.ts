@@ -26,12 +26,13 @@ export interface DefaultModelManifest {
   wallSeconds: number;
 }
 
-/** resources/ next to the app: the repo root in development and in the built out/main. */
+/**
+ * resources/ next to the code: the repo root in development and above the built out/main. A
+ * shell that knows better (the packaged desktop app) passes its own folder to the Workbench.
+ */
 export function resourcesDir(): string | null {
   const here = dirname(typeof __filename !== 'undefined' ? __filename : fileURLToPath(import.meta.url));
   const candidates = [join(here, '..', '..', '..', 'resources'), join(here, '..', '..', 'resources'), join(here, '..', 'resources')];
-  const electron = (process as { resourcesPath?: string }).resourcesPath;
-  if (electron) candidates.push(join(electron, 'resources'));
   return candidates.find((d) => existsSync(join(d, 'models'))) ?? null;
 }
 
@@ -46,8 +47,7 @@ export const DEFAULT_DIFFUSION_FILES = ['model.onnx', 'model.json', 'weights.bin
 const DEFAULT_TRAJECTORIES_NAME = 'fluidtool2d-default-trajectories.json';
 export const DEFAULT_TRAJECTORIES_FILE = `resources/datasets/${DEFAULT_TRAJECTORIES_NAME}`;
 
-export function defaultModelManifest(folder = DEFAULT_MODEL_FOLDER): { dir: string; manifest: DefaultModelManifest } | null {
-  const res = resourcesDir();
+export function defaultModelManifest(folder = DEFAULT_MODEL_FOLDER, res: string | null = resourcesDir()): { dir: string; manifest: DefaultModelManifest } | null {
   if (!res) return null;
   const dir = join(res, 'models', folder);
   const file = join(dir, 'manifest.json');
@@ -70,8 +70,8 @@ function installShipped(models: ModelStore, found: { dir: string; manifest: Defa
 }
 
 /** Adds the shipped default model to a project whose settings it was trained for; null otherwise. */
-export function installDefaultModel(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }): ModelInfo | null {
-  const found = defaultModelManifest();
+export function installDefaultModel(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }, res: string | null = resourcesDir()): ModelInfo | null {
+  const found = defaultModelManifest(DEFAULT_MODEL_FOLDER, res);
   if (!found || !sameSettings(found.manifest.settings, project.settings)) return null;
   return installShipped(models, found, project.id, 'simulator', DEFAULT_MODEL_FILES);
 }
@@ -80,8 +80,8 @@ export function installDefaultModel(models: ModelStore, project: { id: number; s
  * Adds the shipped default outcome model to a project whose physics it was trained for (the
  * task range and target radius do not change a rollout, so they may differ); null otherwise.
  */
-export function installDefaultOutcome(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }): ModelInfo | null {
-  const found = defaultModelManifest(DEFAULT_OUTCOME_FOLDER);
+export function installDefaultOutcome(models: ModelStore, project: { id: number; settings: FluidTool2DSettings }, res: string | null = resourcesDir()): ModelInfo | null {
+  const found = defaultModelManifest(DEFAULT_OUTCOME_FOLDER, res);
   if (!found || JSON.stringify(physicsSettings(found.manifest.settings)) !== JSON.stringify(physicsSettings(project.settings))) return null;
   return installShipped(models, found, project.id, 'outcome', OUTCOME_MODEL_FILES);
 }
@@ -90,11 +90,15 @@ export function installDefaultOutcome(models: ModelStore, project: { id: number;
  * Adds the shipped default optimization dataset and diffusion model to a project whose settings
  * they were made for, so the built-in project can sample at once; null when there are none.
  */
-export function installDefaultDiffusion(models: ModelStore, datasets: OptimizationDatasets, project: { id: number; settings: FluidTool2DSettings }): { datasetId: number | null; model: ModelInfo | null } | null {
-  const found = defaultModelManifest(DEFAULT_DIFFUSION_FOLDER);
+export function installDefaultDiffusion(
+  models: ModelStore,
+  datasets: OptimizationDatasets,
+  project: { id: number; settings: FluidTool2DSettings },
+  res: string | null = resourcesDir(),
+): { datasetId: number | null; model: ModelInfo | null } | null {
+  const found = defaultModelManifest(DEFAULT_DIFFUSION_FOLDER, res);
   if (!found || !sameSettings(found.manifest.settings, project.settings)) return null;
   let datasetId: number | null = null;
-  const res = resourcesDir();
   const trajectories = res ? join(res, 'datasets', DEFAULT_TRAJECTORIES_NAME) : null;
   if (trajectories && existsSync(trajectories)) {
     const records = JSON.parse(readFileSync(trajectories, 'utf8')) as OptimizationRecord[];
