@@ -710,8 +710,8 @@ export interface ApiEvents {
   'datasets.changed': { projectId: number };
   /** new simulator queries were stored for a project */
   'queries.added': { projectId: number; count: number };
-  /** an optimization run made progress: its best cost after this many queries (a live curve point) */
-  'optimize.progress': { projectId: number; jobId: number; queries: number; bestCost: number };
+  /** an optimization or sampling run made progress: its best cost after this many queries (a live curve point) */
+  'run.progress': { projectId: number; jobId: number; queries: number; bestCost: number };
   /** a project's models changed (training progress, finished, deleted) */
   'models.changed': { projectId: number; modelId: number };
 }

@@ -133,7 +133,7 @@ describe('optimize job', () => {
     const points: [number, number][] = [];
     const off = t.wb.events.on((event, payload) => {
       if (event === 'job.updated' && (payload as JobInfo).kind === 'optimize') messages.push((payload as JobInfo).message ?? '');
-      if (event === 'optimize.progress') points.push([(payload as { queries: number }).queries, (payload as { bestCost: number }).bestCost]);
+      if (event === 'run.progress') points.push([(payload as { queries: number }).queries, (payload as { bestCost: number }).bestCost]);
     });
     const job = await runOptimize({ optimizer: 'cem', budget: 20, seed: 3, cem: { population: 8 } });
     off();

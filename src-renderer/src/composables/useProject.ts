@@ -1,7 +1,7 @@
 import { onBeforeUnmount, ref, watch, type Ref } from 'vue';
 import type { ProjectSummary } from '@shared/api';
 import { ApiError } from '@shared/errors';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 
 export interface ProjectState {
   project: Ref<ProjectSummary | null>;
@@ -16,7 +16,7 @@ const CONTENTS_RELOAD_MS = 300;
 
 /** One project by id from the route, reloaded when `projects.changed` concerns it. */
 export function useProject(id: Ref<number | null>): ProjectState {
-  const { client, onResync } = useWorkbench();
+  const { client, onResync } = useConnection();
   const project = ref<ProjectSummary | null>(null);
   const notFound = ref(false);
   const loading = ref(false);

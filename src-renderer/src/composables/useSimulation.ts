@@ -1,6 +1,6 @@
 import { ref, shallowRef, type Ref, type ShallowRef } from 'vue';
 import type { SimulationResult } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { decodeRollout, type DecodedRollout } from '../rollout';
 
 /** Which simulator answers a run: the ground truth, or one learned model of the project. */
@@ -37,7 +37,7 @@ export interface Simulation {
 
 /** One rollout at a time through `simulate.run`, ground truth or learned; a newer run supersedes an older one. */
 export function useSimulation(): Simulation {
-  const { client } = useWorkbench();
+  const { client } = useConnection();
   const running = ref(false);
   const error = ref<unknown>(null);
   const result = shallowRef<SimulationResult | null>(null);

@@ -1,11 +1,11 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { Capabilities } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 
 /** What this installation can do: runtimes, bindings, paths. Loaded once, reloadable. */
 export const useCapabilitiesStore = defineStore('capabilities', () => {
-  const { client } = useWorkbench();
+  const { client } = useConnection();
   const report = ref<Capabilities | null>(null);
   const loading = ref(false);
   const loadError = ref<unknown>(null);

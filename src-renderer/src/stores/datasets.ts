@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { DatasetInfo, JobInfo, JobParams, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
 import type { z } from 'zod';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes, bytesToBase64 } from '../base64';
 import { useJobsStore } from './jobs';
@@ -11,7 +11,7 @@ export type PhysicsDatasetParams = z.input<(typeof JobParams)['dataset.physics']
 
 /** One project's datasets, kept current by `datasets.changed`; generation runs as a job. */
 export const useDatasetsStore = defineStore('datasets', () => {
-  const { client, onResync } = useWorkbench();
+  const { client, onResync } = useConnection();
   const jobs = useJobsStore();
   const projectId = ref<number | null>(null);
   const datasets = ref<DatasetInfo[]>([]);

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { ACTIVE_JOB_STATUSES, type JobInfo, type JobKind, type JobStatus, type MethodInput } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
 
 const LIST_LIMIT = 100;
@@ -43,7 +43,7 @@ export function jobTone(status: JobStatus): 'active' | 'done' | 'failed' | 'idle
 
 /** Background jobs of the whole workbench, live through `job.updated`. */
 export const useJobsStore = defineStore('jobs', () => {
-  const { client, onResync } = useWorkbench();
+  const { client, onResync } = useConnection();
   const jobs = ref<JobInfo[]>([]);
   const { loaded, loadError, load } = useLatestLoad();
   /** ids whose cancel request is in flight, to disable the button meanwhile */

@@ -3,7 +3,7 @@ import { computed, ref } from 'vue';
 import { JobParams, type JobInfo, type ModelInfo } from '@shared/api';
 import { ApiError } from '@shared/errors';
 import type { z } from 'zod';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
 import { base64ToBytes } from '../base64';
 import { simulatorConfig, simulatorMetrics } from '../simulatorModel';
@@ -43,7 +43,7 @@ function newer(known: ModelInfo | undefined, incoming: ModelInfo): ModelInfo {
  */
 function modelStore<J extends TrainKind>(spec: ModelKind<J>) {
   return () => {
-    const { client, onResync } = useWorkbench();
+    const { client, onResync } = useConnection();
     const jobs = useJobsStore();
     const projectId = ref<number | null>(null);
     const models = ref<ModelInfo[]>([]);

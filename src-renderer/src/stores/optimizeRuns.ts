@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { JobInfo, RefinementResult, SampledDesign } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useJobsStore } from './jobs';
 
 /** The jobs whose runs are drawn as best cost against queries: optimizers and diffusion sampling. */
@@ -65,16 +65,16 @@ export function runResult(job: JobInfo): RunResult | null {
   };
 }
 
-/** "queries 12/16 · best 0.3124": the optimize job's progress message, until optimize.progress is emitted */
+/** "queries 12/16 · best 0.3124": the optimize job's progress message, until run.progress is emitted */
 const PROGRESS_MESSAGE = /queries (\d+)\/\d+ · best ([-+0-9.eE]+)/;
 
 /**
  * Curves of best cost against queries for optimize and sample jobs: live points from
- * `optimize.progress` (which sampling emits too, and each optimize job's `job.updated` progress
+ * `run.progress` (which sampling emits too, and each optimize job's `job.updated` progress
  * message, which carries the same figures), the job result's whole curve once it has one.
  */
 export const useOptimizeRunsStore = defineStore('optimizeRuns', () => {
-  const { client } = useWorkbench();
+  const { client } = useConnection();
   const jobs = useJobsStore();
   /** live points by job id, in order of queries */
   const live = ref(new Map<number, [number, number][]>());
@@ -88,7 +88,7 @@ export const useOptimizeRunsStore = defineStore('optimizeRuns', () => {
     live.value = next;
   }
 
-  client.on('optimize.progress', (event) => addPoint(event.jobId, event.queries, event.bestCost));
+  client.on('run.progress', (event) => addPoint(event.jobId, event.queries, event.bestCost));
   client.on('job.updated', (job) => {
     if (job.kind !== 'optimize' || !job.message) return;
     const match = PROGRESS_MESSAGE.exec(job.message);

@@ -1,14 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { MethodInput, ProjectSummary } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
 
 const CONTENTS_REFRESH_MS = 500;
 
 /** The project list, kept current by the `projects.changed` event. */
 export const useProjectsStore = defineStore('projects', () => {
-  const { client, onResync } = useWorkbench();
+  const { client, onResync } = useConnection();
   const projects = ref<ProjectSummary[]>([]);
   const { loaded, loading, loadError, load } = useLatestLoad();
 

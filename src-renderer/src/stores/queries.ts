@@ -1,14 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { QueryInfo } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
 
 export const QUERY_PAGE_SIZE = 25;
 
 /** One project's simulator queries, a page at a time, newest first; live through `queries.added`. */
 export const useQueriesStore = defineStore('queries', () => {
-  const { client, onResync } = useWorkbench();
+  const { client, onResync } = useConnection();
   const projectId = ref<number | null>(null);
   const offset = ref(0);
   const rows = ref<QueryInfo[]>([]);

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { JobInfo, JobParams, MethodResult } from '@shared/api';
 import type { z } from 'zod';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useJobsStore } from './jobs';
 
 export type SampleParams = z.input<(typeof JobParams)['sample']>;
@@ -15,7 +15,7 @@ export type Benchmark = MethodResult<'benchmarks.get'>;
  * stored benchmark figures.
  */
 export const useSamplingStore = defineStore('sampling', () => {
-  const { client } = useWorkbench();
+  const { client } = useConnection();
   const jobs = useJobsStore();
 
   function sample(projectId: number, params: SampleParams): Promise<JobInfo> {

@@ -176,7 +176,7 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
         onBatch: (_batch, _evaluations, state) => {
           sofar = state;
           opts.progress(state.queries, state.best!.cost);
-          ctx.emit('optimize.progress', { projectId, jobId: ctx.jobId, queries: state.queries, bestCost: state.best!.cost });
+          ctx.emit('run.progress', { projectId, jobId: ctx.jobId, queries: state.queries, bestCost: state.best!.cost });
           ctx.emit('datasets.changed', { projectId });
         },
       },

@@ -97,7 +97,7 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       used += costs.length;
       for (const c of costs) if (c < best) best = c;
       curve.push([used, best]);
-      ctx.emit('optimize.progress', { projectId, jobId: ctx.jobId, queries: used, bestCost: best });
+      ctx.emit('run.progress', { projectId, jobId: ctx.jobId, queries: used, bestCost: best });
     };
     const scored: { design: Float32Array; cost: number; capture: number; queryId: number }[] = [];
     let finalOutcomes: { queryId: number; cost: number; capture: number }[] = [];

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
 import type { MethodInput, QueryInfo } from '@shared/api';
-import { useWorkbench } from '../api/workbench';
+import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
 
 export const DESIGN_PAGE_SIZE = 50;
@@ -20,8 +20,8 @@ export interface DesignFilters {
  * Every evaluated design of one project (its simulator queries), sorted and filtered on the
  * server, one page of 50 fetched at a time; the selection is kept across pages by query id.
  */
-export const useDesignsStore = defineStore('designs', () => {
-  const { client, onResync } = useWorkbench();
+export const useQueryBrowserStore = defineStore('queryBrowser', () => {
+  const { client, onResync } = useConnection();
   const projectId = ref<number | null>(null);
   const filters = reactive<DesignFilters>({ sort: 'newest', method: '', simulator: '', costMax: null, task: null });
   const offset = ref(0);

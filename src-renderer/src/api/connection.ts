@@ -41,7 +41,8 @@ const { mode, transport, control } = createTransport();
 /** The one typed client of this window. */
 export const client: WorkbenchClient = createClient(transport);
 
-export interface Workbench {
+/** This window's connection to the engine: the typed client and the event channel's state. */
+export interface ApiConnection {
   client: WorkbenchClient;
   mode: TransportMode;
   eventStream: Readonly<EventStreamStatus>;
@@ -50,7 +51,7 @@ export interface Workbench {
   onResync(listener: () => void): () => void;
 }
 
-const workbench: Workbench = {
+const connection: ApiConnection = {
   client,
   mode,
   eventStream: readonly(status),
@@ -61,6 +62,6 @@ const workbench: Workbench = {
   },
 };
 
-export function useWorkbench(): Workbench {
-  return workbench;
+export function useConnection(): ApiConnection {
+  return connection;
 }
