@@ -317,6 +317,34 @@ describe('owners and heartbeats', () => {
   });
 });
 
+describe('a training taken over after a stall', () => {
+  it('stops without writing its files once another process has taken its model, and leaves the model to that one', async () => {
+    const d = tempDir();
+    const wb = open(d.path);
+    try {
+      const { projectId, datasetId } = seedProject(wb);
+      const job = ok<JobInfo>(await api(wb)('jobs.start', { kind: 'diffusion.train', projectId, params: { ...SMALL_NET, datasetIds: [datasetId], steps: 5000, name: 'stalled' } }));
+      const model = await until(() => {
+        const m = wb.models.list(projectId, 'diffusion').find((x) => x.name === 'stalled');
+        return m && ((m.metrics as { step?: number }).step ?? 0) >= 10 ? m : undefined;
+      }, 60_000, 'a checkpoint');
+      // what another process does after it took this one for dead: interrupted, then resumed by its own job
+      wb.db.prepare("INSERT INTO owners (token, pid, host, mode, started_at, heartbeat_at) VALUES ('elsewhere', 4242, 'another-host', 'cli', ?, ?)").run(Date.now(), Date.now());
+      const other = Number(wb.db.prepare("INSERT INTO jobs (project_id, kind, params, status, created_at, updated_at, owner) VALUES (?, 'diffusion.train', '{}', 'running', 0, 0, 'elsewhere')").run(projectId).lastInsertRowid);
+      wb.db.prepare("UPDATE models SET status = 'training', job_id = ? WHERE id = ?").run(other, model.id);
+      const done = await wb.jobs.whenFinished(job.id);
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(/no longer this job's to train/);
+      const after = wb.models.get(model.id);
+      expect(after).toMatchObject({ status: 'training', jobId: other });
+      expect(wb.models.hasFile(after, 'model.onnx')).toBe(false);
+    } finally {
+      await wb.close();
+      d.remove();
+    }
+  }, 90_000);
+});
+
 describe('kill -9 mid-run, then reopen', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   afterEach(async () => {

@@ -143,6 +143,25 @@ export class ModelStore {
     return rows.map((r) => r.id);
   }
 
+  /** Whether job `jobId` is the one the model's row names as its training (false: another took it, or it is gone). */
+  trainedBy(id: number, jobId: number): boolean {
+    const row = this.db.prepare('SELECT job_id FROM models WHERE id = ?').get(id) as { job_id: number | null } | undefined;
+    return row?.job_id === jobId;
+  }
+
+  /**
+   * Before a training writes its files: the model must still be "training" by this job. After a
+   * long stall another process may have taken this one for dead and the model for interrupted,
+   * and resumed it: then this training stops rather than write the same files twice.
+   */
+  assertTraining(id: number, jobId: number): void {
+    const row = this.db.prepare('SELECT status, job_id FROM models WHERE id = ?').get(id) as { status: ModelStatus; job_id: number | null } | undefined;
+    if (!row) throw new Error(`Model ${id} was deleted during its training.`);
+    if (row.status !== 'training' || row.job_id !== jobId) {
+      throw new Error(`Model ${id} is no longer this job's to train (it is ${row.status}${row.job_id !== jobId ? `, by job ${row.job_id}` : ''}): another process took this one for stopped. This training stops without writing its files.`);
+    }
+  }
+
   /**
    * Takes a model for a resumed training by job `jobId`, atomically: false when it is already
    * "training" (another job, maybe in another process, has it).

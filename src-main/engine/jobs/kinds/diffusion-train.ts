@@ -180,6 +180,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
         bestWeights = network.weights();
       },
       onEvaluated: () => {
+        models.assertTraining(model.id, ctx.jobId);
         saveCheckpoint();
         publish('training');
       },
@@ -190,6 +191,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     opt.dispose();
     network.dispose();
 
+    models.assertTraining(model.id, ctx.jobId);
     ctx.progress(0.97, 'Exporting to ONNX');
     const file: DiffusionModelFile = { version: 1, denoiser, schedule: scheduleConfig, scale };
     models.writeFile(model, 'model.onnx', exportDenoiserOnnx(denoiser, bestWeights, { model: String(model.id), project: String(projectId) }));
@@ -202,7 +204,8 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     changed();
     return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: data.train.n + data.val.n };
   } finally {
-    if (!finished) {
+    // a model another job has taken meanwhile is left to it
+    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
       // a cancelled or failed training keeps its checkpoint: it can be resumed
       models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed', files: models.existingFiles(model, models.get(model.id).files) });
       changed();

@@ -245,6 +245,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
         bestWeights = network.weights();
       },
       onEvaluated: () => {
+        models.assertTraining(model.id, ctx.jobId);
         saveCheckpoint();
         publish('training');
       },
@@ -256,6 +257,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     network.dispose();
 
     // the best weights become the model
+    models.assertTraining(model.id, ctx.jobId);
     ctx.progress(0.8, 'Exporting to ONNX');
     const layout = serializeWeights(bestWeights);
     const modelFile: GnsModelFile = { gns, norm, layout: layout.layout, stepsPerFrame };
@@ -273,7 +275,8 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     changed();
     return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, positionError: evaluation.positionError, spearman: evaluation.spearman ?? null };
   } finally {
-    if (!finished) {
+    // a model another job has taken meanwhile is left to it
+    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
       // a cancelled or failed training keeps its checkpoint: it can be resumed; without one it cannot
       const status = models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed';
       models.update(model.id, { status, files: models.existingFiles(model, models.get(model.id).files) });

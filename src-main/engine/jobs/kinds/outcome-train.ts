@@ -324,6 +324,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
         bestWeights = network.weights();
       },
       onEvaluated: () => {
+        models.assertTraining(model.id, ctx.jobId);
         saveCheckpoint();
         publish('training');
       },
@@ -338,6 +339,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const file: OutcomeModelFile = { version: 1, kind: 'outcome', config: config.outcome, norm: config.norm, physics: config.physics };
     const trained = new OutcomeModel(file, bestWeights);
     const fidelity = outcomeFidelity(env, trained, val, params.fidelityTasks, params.seed);
+    models.assertTraining(model.id, ctx.jobId);
     models.writeFile(model, 'weights.bin', floatBytes(flattenOutcomeWeights(bestWeights)));
     models.writeFile(model, 'model.json', JSON.stringify(file));
     models.writeFile(model, 'model.onnx', exportOutcomeOnnx(config.outcome, bestWeights, config.norm, { model: String(model.id), project: String(projectId) }));
@@ -349,7 +351,8 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     ctx.progress(1, `ρ ${fidelity.spearmanMean.toFixed(3)} within task (worst ${fidelity.spearmanWorst.toFixed(3)}) on ${fidelity.designs} held-out designs`);
     return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: rows.length, fidelity: { spearmanMean: fidelity.spearmanMean, spearmanWorst: fidelity.spearmanWorst, bestQuarterMean: fidelity.bestQuarterMean, pickRankWorst: fidelity.pickRankWorst, designs: fidelity.designs, tasks: fidelity.tasks } };
   } finally {
-    if (!finished) {
+    // a model another job has taken meanwhile is left to it
+    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
       models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed', files: models.existingFiles(model, models.get(model.id).files) });
       changed();
     }
