@@ -345,6 +345,30 @@ describe('a training taken over after a stall', () => {
   }, 90_000);
 });
 
+describe('an import taken over after a stall', () => {
+  it('fails with a clear message, not a foreign-key error, when another process removed it', async () => {
+    const d = tempDir();
+    const wb = open(d.path);
+    try {
+      const projectId = wb.projects.create({ name: 'S', environment: 'fluidtool-2d', settings: { joints: 4 } }).id;
+      const csv = join(d.path, 'big.csv');
+      bigCsv(csv, 200_000);
+      const importing = api(wb)('trajectories.import', { projectId, name: 'big', source: { path: csv } });
+      const id = await until(() => (wb.db.prepare("SELECT id FROM datasets WHERE status = 'building'").get() as { id: number } | undefined)?.id, 20_000, 'the import to start');
+      await until(() => (wb.db.prepare('SELECT COUNT(*) AS n FROM optimization_records WHERE dataset_id = ?').get(id) as { n: number }).n > 0, 20_000, 'rows');
+      // what another process's reclaim does to an import whose owner it took for dead
+      wb.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+      const e = err(await importing);
+      expect(e.code).toBe('conflict');
+      expect(e.message).toMatch(/removed by another workbench process/);
+      expect((wb.db.prepare('SELECT COUNT(*) AS n FROM optimization_records').get() as { n: number }).n).toBe(0);
+    } finally {
+      await wb.close();
+      d.remove();
+    }
+  }, 60_000);
+});
+
 describe('kill -9 mid-run, then reopen', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   afterEach(async () => {

@@ -225,7 +225,11 @@ export class OptimizationDatasets {
       this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
       return this.get(info.id);
     } catch (err) {
-      if (info) this.db.prepare('DELETE FROM datasets WHERE id = ?').run(info.id);
+      if (info && this.db.prepare('DELETE FROM datasets WHERE id = ?').run(info.id).changes === 0 && !(err instanceof ApiError)) {
+        // the row went while we wrote: another process took this one for stopped (a stall past
+        // the heartbeat's grace period, see ownership.ts) and removed the import
+        throw new ApiError('conflict', `The import of "${src.fileName}" was removed by another workbench process that took this one for stopped (it did not answer for a while); import it again.`);
+      }
       throw err;
     } finally {
       src.dispose();
