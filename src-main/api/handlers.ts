@@ -102,7 +102,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       }
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },
-    'jobs.cancel': ({ id }) => wb.jobs.cancel(id),
+    'jobs.cancel': ({ id }) => wb.cancelJob(id),
 
     'simulate.run': async ({ projectId, design, task, simulator, modelId, method, run }) => {
       const env = wb.environment(projectId);
@@ -174,7 +174,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     'trajectories.import': async ({ projectId, name, source, format, mapping }) => {
       checkSource(source, options);
       const p = wb.projects.get(projectId);
-      const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange } });
+      const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange }, owner: wb.ownership.token });
       wb.events.emit('datasets.changed', { projectId });
       return ds;
     },

@@ -5,6 +5,8 @@ import type { Capabilities } from '../../src-shared/api';
 import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
+import { ORPHAN_DATASET } from './datasets/dataset-rows';
+import { Ownership } from './ownership';
 import { createEnvironment, type Environment } from './environments';
 import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome, resourcesDir } from './models/default-model';
 import { ModelStore } from './models/store';
@@ -15,7 +17,7 @@ import type { ProjectFit } from './simulators/learned-energy';
 import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel } from './jobs/kinds/outcome-train';
 import { resolveSampleModels } from './jobs/kinds/sample';
 import { ApiError } from '../../src-shared/errors';
-import type { JobParams } from '../../src-shared/api';
+import type { JobInfo, JobParams, ModelInfo } from '../../src-shared/api';
 import type { z } from 'zod';
 import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
@@ -40,6 +42,8 @@ export interface WorkbenchOptions {
   resourcesDir?: string | null;
   /** the Electron version when the shell is the desktop app */
   electronVersion?: string;
+  /** this process's heartbeat in the shared database and how stale another's may get (see ownership.ts) */
+  ownership?: { heartbeatMs?: number; graceMs?: number };
 }
 
 export const BUILTIN_PROJECT_NAME = 'FluidTool-2D';
@@ -58,6 +62,9 @@ export class Workbench {
   readonly interruptedJobs: number[];
   /** the shipped models, datasets and benchmarks (null: none found) */
   readonly resources: string | null;
+  /** this process's owner row: the token its jobs and imports carry, its heartbeat */
+  readonly ownership: Ownership;
+  private readonly heartbeat: NodeJS.Timeout;
   private jobService: JobService | null = null;
   private computePool: ComputePool | null = null;
   private readonly learnedRunners = new Map<number, Promise<LearnedRunner>>();
@@ -68,19 +75,91 @@ export class Workbench {
     this.databasePath = databasePath(this.dataDir);
     this.db = openDatabase(this.databasePath, { nativeBinding: opts.nativeBinding });
     this.projects = new ProjectStore(this.db);
-    this.jobStore = new JobStore(this.db);
+    this.ownership = new Ownership(this.db, { mode: opts.mode, intervalMs: opts.ownership?.heartbeatMs, graceMs: opts.ownership?.graceMs });
+    this.jobStore = new JobStore(this.db, this.ownership.token);
     this.queries = new QueryStore(this.db);
     this.datasets = new PhysicsDatasets(this.db);
     this.models = new ModelStore(this.db, this.dataDir);
-    this.interruptedJobs = this.jobStore.markInterrupted();
-    this.datasets.markInterruptedBuilding();
-    const trajectories = new OptimizationDatasets(this.db);
-    trajectories.removeInterruptedImports();
-    for (const { id } of this.db.prepare("SELECT id FROM datasets WHERE status = 'building' AND kind = 'optimization'").all() as { id: number }[]) {
-      trajectories.finish(id, 'incomplete');
-    }
-    this.models.markInterrupted();
+    // only what processes that are gone left behind: the CLI, browser mode and the desktop app
+    // share this folder and run at once
+    this.interruptedJobs = this.reclaimOrphans().jobs;
+    this.heartbeat = setInterval(() => this.beat(), this.ownership.intervalMs);
+    this.heartbeat.unref();
     if (opts.seedBuiltin) this.seedBuiltinProject();
+  }
+
+  /**
+   * Marks the work of processes that are gone (see ownership.ts): their queued or running jobs
+   * interrupted, their datasets being generated incomplete, their imports in progress removed,
+   * their models in training interrupted (with a checkpoint) or failed (without). Work of live
+   * processes, this one included, is left alone. Runs at start-up and on every heartbeat.
+   */
+  reclaimOrphans(): { jobs: number[]; datasets: number[]; models: number[] } {
+    // reads first: a beat that finds nothing to do takes no write lock
+    this.ownership.removeDeadOwners();
+    const jobs = this.jobStore.hasOrphans() ? this.jobStore.markInterrupted() : [];
+    const datasets = this.db.prepare(`SELECT id, project_id FROM datasets WHERE ${ORPHAN_DATASET}`).all() as { id: number; project_id: number }[];
+    if (datasets.length) {
+      this.datasets.markInterruptedBuilding();
+      const trajectories = new OptimizationDatasets(this.db);
+      trajectories.removeInterruptedImports();
+      trajectories.finishInterrupted();
+    }
+    const models = this.models.markInterrupted();
+    for (const id of jobs) {
+      const job = this.jobStore.find(id);
+      if (job) this.events.emit('job.updated', job);
+    }
+    for (const projectId of new Set(datasets.map((d) => d.project_id))) this.events.emit('datasets.changed', { projectId });
+    for (const id of models) {
+      const m = this.db.prepare('SELECT project_id FROM models WHERE id = ?').get(id) as { project_id: number } | undefined;
+      if (m) this.events.emit('models.changed', { projectId: m.project_id, modelId: id });
+    }
+    return { jobs, datasets: datasets.map((d) => d.id), models };
+  }
+
+  /** The heartbeat: refresh ours, then reclaim what processes that died meanwhile left. */
+  private beat(): void {
+    if (!this.db.open) {
+      clearInterval(this.heartbeat);
+      return;
+    }
+    try {
+      if (this.ownership.beat()) this.reclaimOrphans();
+    } catch (err) {
+      // a busy or full database: the next beat tries again
+      console.error('[workbench] heartbeat failed:', err instanceof Error ? err.message : err);
+    }
+  }
+
+  /** Cancels a job of this process; one that another live process runs is refused, naming it. */
+  cancelJob(id: number): JobInfo {
+    const job = this.jobStore.get(id);
+    const token = this.jobStore.ownerOf(id);
+    if ((job.status === 'queued' || job.status === 'running') && token !== this.ownership.token) {
+      const owner = this.ownership.liveOwner(token);
+      if (owner) throw new ApiError('conflict', `Job ${id} (${job.kind}) runs in ${this.ownership.describe(owner)}; cancel it there (Ctrl+C for an idw command, or in that window).`);
+      this.reclaimOrphans();
+      return this.jobStore.get(id);
+    }
+    return this.jobs.cancel(id);
+  }
+
+  /**
+   * Refuses to resume a model that a live job trains, here or in another process, naming it; a
+   * model left "training" by a process that is gone is reclaimed first (interrupted or failed).
+   */
+  private checkNotTraining(model: ModelInfo): ModelInfo {
+    if (model.status !== 'training') return model;
+    const job = model.jobId === null ? null : this.jobStore.find(model.jobId);
+    const owner = job && (job.status === 'queued' || job.status === 'running') ? this.ownership.liveOwner(this.jobStore.ownerOf(job.id)) : null;
+    if (owner && job) {
+      throw new ApiError('conflict', `Model "${model.name}" is already training in job ${job.id}, run by ${this.ownership.describe(owner)}. Wait for it to finish, or cancel it there, before resuming.`);
+    }
+    this.reclaimOrphans();
+    const now = this.models.get(model.id);
+    if (now.status === 'training') throw new ApiError('conflict', `Model "${model.name}" is already training.`);
+    return now;
   }
 
   /** Worker threads start on the first job, so CLI commands that need none stay quick. */
@@ -186,7 +265,7 @@ export class Workbench {
     if (params.resumeModelId !== undefined) {
       const m = this.models.get(params.resumeModelId);
       if (m.projectId !== projectId || m.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${m.id} is not a learned simulator of this project.`, [{ path: 'params.resumeModelId', message: 'wrong model' }]);
-      if (m.status === 'training') throw new ApiError('conflict', `Model "${m.name}" is already training.`);
+      this.checkNotTraining(m);
       if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
       return;
     }
@@ -235,7 +314,7 @@ export class Workbench {
     if (params.resumeModelId !== undefined) {
       const m = this.models.get(params.resumeModelId);
       if (m.projectId !== projectId || m.kind !== 'outcome') throw new ApiError('invalid_argument', `Model ${m.id} is not an outcome model of this project.`, [{ path, message: 'wrong model' }]);
-      if (m.status === 'training') throw new ApiError('conflict', `Model "${m.name}" is already training.`);
+      this.checkNotTraining(m);
       if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path, message: 'no checkpoint' }]);
       return;
     }
@@ -270,7 +349,7 @@ export class Workbench {
     if (params.resumeModelId !== undefined) {
       const model = this.models.get(params.resumeModelId);
       if (model.projectId !== projectId || model.kind !== 'diffusion') throw new ApiError('invalid_argument', `Model ${model.id} is not a diffusion model of this project.`, [{ path: 'params.resumeModelId', message: 'wrong model' }]);
-      if (model.status === 'training') throw new ApiError('conflict', `Model "${model.name}" is already training.`);
+      this.checkNotTraining(model);
       if (!this.models.hasFile(model, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${model.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
       return;
     }
@@ -287,9 +366,17 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     for (const id of [...this.learnedRunners.keys()]) await this.forgetLearnedModel(id).catch(() => undefined);
     await this.jobService?.close();
     await this.computePool?.close();
+    // what this process stopped (its jobs' workers are gone) is interrupted now, not at the next start
+    try {
+      this.ownership.release();
+      this.reclaimOrphans();
+    } catch (err) {
+      console.error('[workbench] could not record the jobs this process stopped:', err instanceof Error ? err.message : err);
+    }
     this.db.close();
   }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,4 +50,11 @@ export function ok<T>(e: ApiEnvelope<unknown>): T {
 export function err(e: ApiEnvelope<unknown>): ApiErrorPayload {
   if (e.ok) throw new Error(`expected an error, got ${JSON.stringify(e.result)}`);
   return e.error;
+}
+
+/** The id of a process that has exited: an owner row with it belongs to a dead process. */
+export function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  if (!child.pid) throw new Error('could not start a child process');
+  return child.pid;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../src-shared/api';
 import { Workbench } from '../../src-main/engine/workbench';
-import { FIXTURE_KINDS, WORKER_ENTRY, tempDir, testWorkbench } from './helpers';
+import { FIXTURE_KINDS, WORKER_ENTRY, deadPid, tempDir, testWorkbench } from './helpers';
 
 // Test kinds (test/fixtures/test-job-kinds.ts) are not in the API's JobKind enum on purpose.
 const kind = (k: string) => k as never;
@@ -152,6 +152,8 @@ describe('restart', () => {
     // workers go first, so no late progress message reaches a closed database.
     await first.jobs.close();
     expect(first.jobStore.get(running.id).status).toBe('running');
+    // and its owner row names a process that is gone (a pid that has exited)
+    first.db.prepare('UPDATE owners SET pid = ? WHERE token = ?').run(deadPid(), first.ownership.token);
     first.db.close();
     const second = new Workbench({ dataDir: dir.path, mode: 'cli' });
     expect(second.interruptedJobs).toEqual([running.id]);

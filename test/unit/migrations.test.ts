@@ -110,4 +110,21 @@ describe('migrations', () => {
     expect((db.prepare('SELECT model_id FROM simulator_queries').get() as { model_id: number | null }).model_id).toBeNull();
     db.close();
   });
+
+  it('migration 5 adds owners and the owner of jobs and datasets; rows made before it have none (orphaned if left running)', () => {
+    const db = new Database(dbPath());
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 4));
+    db.prepare("INSERT INTO projects (id, name, environment, settings, design_space, task_space, created_at, updated_at) VALUES (1, 'p', 'fluidtool-2d', '{}', '{}', '{}', 0, 0)").run();
+    db.prepare("INSERT INTO jobs (id, project_id, kind, status, created_at, updated_at) VALUES (3, 1, 'sample', 'running', 0, 0)").run();
+    db.prepare("INSERT INTO datasets (id, project_id, name, kind, source, status, job_id, created_at) VALUES (5, 1, 'd', 'optimization', 'imported:a.csv', 'building', NULL, 0)").run();
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version > 4).map((m) => m.version));
+    expect(db.prepare('SELECT id, status, owner FROM jobs').all()).toEqual([{ id: 3, status: 'running', owner: null }]);
+    expect(db.prepare('SELECT id, status, owner FROM datasets').all()).toEqual([{ id: 5, status: 'building', owner: null }]);
+    const columns = (db.prepare('PRAGMA table_info(owners)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual(['token', 'pid', 'host', 'mode', 'started_at', 'heartbeat_at']);
+    db.prepare("INSERT INTO owners (token, pid, host, mode, started_at, heartbeat_at) VALUES ('t', 1, 'h', 'cli', 0, 0)").run();
+    expect(() => db.prepare("INSERT INTO owners (token, pid, host, mode, started_at, heartbeat_at) VALUES ('t', 2, 'h', 'cli', 0, 0)").run()).toThrow(/UNIQUE/);
+    db.close();
+  });
 });

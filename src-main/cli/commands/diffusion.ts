@@ -1,11 +1,13 @@
 import type { SampleResult } from '../../../src-shared/api';
 import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
+import { ApiError } from '../../../src-shared/errors';
+import type { Workbench } from '../../engine/workbench';
 import { describeRefinement } from './optimize';
 
 const defined = (x: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
 
-interface TrainOptions {
+export interface TrainOptions {
   project: string;
   datasets: number[];
   iterates?: 'all' | 'last' | 'best';
@@ -44,6 +46,37 @@ interface SampleOptions {
   seed?: number;
 }
 
+/**
+ * The request of `idw diffusion train`. With --resume, the model's stored training settings
+ * (its datasets, its step budget) fill what the command line leaves out: the job continues the
+ * model's own training, and the API still checks a complete request.
+ */
+export function diffusionTrainParams(wb: Workbench, o: Omit<TrainOptions, 'project'>): Record<string, unknown> {
+  const given = defined({
+    datasetIds: o.datasets,
+    iterates: o.iterates,
+    lastFraction: o.lastFraction,
+    schedule: o.schedule,
+    timesteps: o.timesteps,
+    width: o.width,
+    blocks: o.blocks,
+    conditional: o.unconditional ? false : undefined,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    seed: o.seed,
+    name: o.name,
+  });
+  if (o.resume === undefined) {
+    if (!o.datasets?.length) throw new ApiError('invalid_argument', 'Give --datasets <ids> (see "idw dataset list"), or --resume <model>.');
+    return given;
+  }
+  const model = wb.models.get(o.resume);
+  const stored = ((model.config as { training?: Record<string, unknown> }).training ?? {}) as Record<string, unknown>;
+  const { name: _name, resumeModelId: _resume, ...training } = stored;
+  return { ...training, ...given, resumeModelId: o.resume };
+}
+
 /** `idw diffusion train` and `idw sample`: the diffusion prior and guided sampling from it, as jobs. */
 export function registerDiffusionCommands(): void {
   const diffusion = program.command('diffusion').description('the diffusion prior over designs');
@@ -69,22 +102,7 @@ export function registerDiffusionCommands(): void {
       const wb = openWorkbench();
       return (async () => {
         const p = await findProject(wb, o.project);
-        const params = defined({
-          datasetIds: o.datasets ?? [],
-          iterates: o.iterates,
-          lastFraction: o.lastFraction,
-          schedule: o.schedule,
-          timesteps: o.timesteps,
-          width: o.width,
-          blocks: o.blocks,
-          conditional: o.unconditional ? false : undefined,
-          steps: o.steps,
-          batchSize: o.batchSize,
-          learningRate: o.learningRate,
-          seed: o.seed,
-          name: o.name,
-          resumeModelId: o.resume,
-        });
+        const params = diffusionTrainParams(wb, o);
         const job = await call(wb, 'jobs.start', { kind: 'diffusion.train', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
         const r = done.result as { modelId: number; steps: number; bestValLoss: number | null; stoppedEarly: boolean; examples: number };

@@ -1,5 +1,5 @@
 // Physics datasets: rollouts of the ground-truth simulator (one row of physics_trajectories each),
-import { toDatasetInfo, type DatasetRow } from './dataset-rows';
+import { ORPHAN_DATASET, toDatasetInfo, type DatasetRow } from './dataset-rows';
 // written in batches while a job runs, and read and written as .npz in the GNS layout.
 import { ApiError } from '../../../src-shared/errors';
 import type { DatasetInfo, DatasetStatus } from '../../../src-shared/api';
@@ -323,10 +323,13 @@ export class PhysicsDatasets {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM physics_trajectories WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
   }
 
-  /** At start-up: datasets left "building" by a crash become "incomplete", with stats of what was written. */
+  /**
+   * Datasets left "building" by a process that is gone (a crash; see ORPHAN_DATASET) become
+   * "incomplete", with stats of what was written. One still written by a live process is left alone.
+   */
   markInterruptedBuilding(): number {
     return this.db.transaction(() => {
-      const ids = this.db.prepare("SELECT id FROM datasets WHERE status = 'building' AND kind = 'physics'").all() as { id: number }[];
+      const ids = this.db.prepare(`SELECT id FROM datasets WHERE kind = 'physics' AND ${ORPHAN_DATASET}`).all() as { id: number }[];
       for (const { id } of ids) this.storeStats(id, 'incomplete');
       return ids.length;
     }).immediate();

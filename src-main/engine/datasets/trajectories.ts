@@ -1,5 +1,5 @@
 // Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
-import { toDatasetInfo, type DatasetRow } from './dataset-rows';
+import { ORPHAN_DATASET, toDatasetInfo, type DatasetRow } from './dataset-rows';
 // iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
 import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
@@ -90,13 +90,14 @@ export class OptimizationDatasets {
   }
 
   /** A new, empty optimization dataset; "building" while a run writes it. */
-  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building'): DatasetInfo {
+  /** `owner`: the token of the process writing it outside a job (an import), see ownership.ts */
+  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building', owner: string | null = null): DatasetInfo {
     if (!this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
       throw new ApiError('not_found', `There is no project with id ${projectId}.`, [{ path: 'projectId', message: 'no such project' }]);
     }
     const id = this.db
-      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'optimization', ?, ?, ?, ?)`)
-      .run(projectId, name, source, status, jobId, Date.now()).lastInsertRowid;
+      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at, owner) VALUES (?, ?, 'optimization', ?, ?, ?, ?, ?)`)
+      .run(projectId, name, source, status, jobId, Date.now(), owner).lastInsertRowid;
     return this.get(Number(id));
   }
 
@@ -195,18 +196,19 @@ export class OptimizationDatasets {
    * in short transactions of FLUSH_ROWS while the dataset is "building" (no transaction ever
    * spans the stream's awaits, so other writes of the workbench go on meanwhile); the first
    * problem (an ApiError naming row and column) deletes the dataset and every row written, and
-   * a crash mid-import is cleaned up at the next start: all or nothing.
+   * a crash mid-import is cleaned up by the next workbench that finds its owner gone (opts.owner,
+   * this process's token: another process leaves a live import alone): all or nothing.
    */
   async importFile(
     projectId: number,
     name: string,
     source: TrajectorySource,
-    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds },
+    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds; owner?: string | null },
   ): Promise<DatasetInfo> {
     const src = openSource(source, opts.format);
     let info: DatasetInfo | null = null;
     try {
-      info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building');
+      info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building', opts.owner ?? null);
       const writer = new RecordWriter(this.db, info.id, opts.bounds.designDim);
       const totals = new RunningStats();
       let reader: RecordReader | null = null;
@@ -229,16 +231,30 @@ export class OptimizationDatasets {
       this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
       return this.get(info.id);
     } catch (err) {
-      if (info) this.db.prepare('DELETE FROM datasets WHERE id = ?').run(info.id);
+      if (info && this.db.prepare('DELETE FROM datasets WHERE id = ?').run(info.id).changes === 0 && !(err instanceof ApiError)) {
+        // the row went while we wrote: another process took this one for stopped (a stall past
+        // the heartbeat's grace period, see ownership.ts) and removed the import
+        throw new ApiError('conflict', `The import of "${src.fileName}" was removed by another workbench process that took this one for stopped (it did not answer for a while); import it again.`);
+      }
       throw err;
     } finally {
       src.dispose();
     }
   }
 
-  /** At start-up: an import that a crash stopped leaves nothing behind. Returns how many. */
+  /**
+   * An import that a crash stopped leaves nothing behind; one still being written by a live
+   * process (its owner, see ownership.ts) is left alone. Returns how many were removed.
+   */
   removeInterruptedImports(): number {
-    return this.db.prepare("DELETE FROM datasets WHERE kind = 'optimization' AND status = 'building' AND source LIKE ?").run(`${IMPORTED}%`).changes;
+    return this.db.prepare(`DELETE FROM datasets WHERE kind = 'optimization' AND source LIKE ? AND ${ORPHAN_DATASET}`).run(`${IMPORTED}%`).changes;
+  }
+
+  /** Generated optimization datasets left "building" by a process that is gone become "incomplete". Returns their ids. */
+  finishInterrupted(): number[] {
+    const ids = this.db.prepare(`SELECT id FROM datasets WHERE kind = 'optimization' AND ${ORPHAN_DATASET}`).all() as { id: number }[];
+    for (const { id } of ids) this.finish(id, 'incomplete');
+    return ids.map((r) => r.id);
   }
 
   /** The whole dataset in the import's own layout: CSV run,optimizer,iteration,task_x,task_y,x0…,cost or a JSON array. */

@@ -115,8 +115,58 @@ export class ModelStore {
     return existsSync(join(this.dir(model), name));
   }
 
-  /** After a restart: models left "training" can be resumed from their last checkpoint. */
-  markInterrupted(): number {
-    return this.db.prepare("UPDATE models SET status = 'interrupted', updated_at = ? WHERE status = 'training'").run(Date.now()).changes;
+  /** Those of `names` that are on disk: a model lists only files it has. */
+  existingFiles(model: { id: number; projectId: number }, names: Iterable<string>): string[] {
+    return [...new Set(names)].filter((n) => this.hasFile(model, n));
+  }
+
+  /**
+   * Models left "training" by a training that is no longer queued or running (its process died:
+   * see ownership.ts; or its worker was stopped by force) become "interrupted" when they have a
+   * checkpoint to resume from, "failed" otherwise; their file lists keep only the files on disk.
+   * A model a live job trains, in this process or another, is left alone. Returns the ids.
+   */
+  markInterrupted(): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM models WHERE status = 'training' AND (job_id IS NULL OR NOT EXISTS (
+           SELECT 1 FROM jobs j WHERE j.id = models.job_id AND j.status IN ('queued','running')))`,
+      )
+      .all() as ModelRow[];
+    for (const row of rows) {
+      const m = toInfo(row);
+      const resumable = this.hasFile(m, 'checkpoint.json');
+      this.db
+        .prepare("UPDATE models SET status = ?, files = ?, updated_at = ? WHERE id = ? AND status = 'training'")
+        .run(resumable ? 'interrupted' : 'failed', JSON.stringify(this.existingFiles(m, m.files)), Date.now(), m.id);
+    }
+    return rows.map((r) => r.id);
+  }
+
+  /** Whether job `jobId` is the one the model's row names as its training (false: another took it, or it is gone). */
+  trainedBy(id: number, jobId: number): boolean {
+    const row = this.db.prepare('SELECT job_id FROM models WHERE id = ?').get(id) as { job_id: number | null } | undefined;
+    return row?.job_id === jobId;
+  }
+
+  /**
+   * Before a training writes its files: the model must still be "training" by this job. After a
+   * long stall another process may have taken this one for dead and the model for interrupted,
+   * and resumed it: then this training stops rather than write the same files twice.
+   */
+  assertTraining(id: number, jobId: number): void {
+    const row = this.db.prepare('SELECT status, job_id FROM models WHERE id = ?').get(id) as { status: ModelStatus; job_id: number | null } | undefined;
+    if (!row) throw new Error(`Model ${id} was deleted during its training.`);
+    if (row.status !== 'training' || row.job_id !== jobId) {
+      throw new Error(`Model ${id} is no longer this job's to train (it is ${row.status}${row.job_id !== jobId ? `, by job ${row.job_id}` : ''}): another process took this one for stopped. This training stops without writing its files.`);
+    }
+  }
+
+  /**
+   * Takes a model for a resumed training by job `jobId`, atomically: false when it is already
+   * "training" (another job, maybe in another process, has it).
+   */
+  claimForTraining(id: number, jobId: number): boolean {
+    return this.db.prepare("UPDATE models SET status = 'training', job_id = ?, updated_at = ? WHERE id = ? AND status != 'training'").run(jobId, Date.now(), id).changes === 1;
   }
 }

@@ -15,6 +15,7 @@ interface JobRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  owner: string | null;
 }
 
 function toInfo(r: JobRow): JobInfo {
@@ -34,18 +35,31 @@ function toInfo(r: JobRow): JobInfo {
   };
 }
 
+/** A queued or running job whose owner (see ownership.ts) has no row in owners any more. */
+export const ORPHAN_JOB = `status IN ('queued','running') AND (owner IS NULL OR owner NOT IN (SELECT token FROM owners))`;
+
 export class JobStore {
-  constructor(private readonly db: Db) {}
+  /** @param owner the token of the process that creates (and runs) the jobs of this store */
+  constructor(
+    private readonly db: Db,
+    readonly owner: string | null = null,
+  ) {}
 
   create(kind: JobKind, params: unknown, projectId: number | null): JobInfo {
     const now = Date.now();
     const id = this.db
       .prepare(
-        `INSERT INTO jobs (project_id, kind, params, status, progress, created_at, updated_at)
-         VALUES (?, ?, ?, 'queued', 0, ?, ?)`,
+        `INSERT INTO jobs (project_id, kind, params, status, progress, created_at, updated_at, owner)
+         VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)`,
       )
-      .run(projectId, kind, JSON.stringify(params ?? {}), now, now).lastInsertRowid;
+      .run(projectId, kind, JSON.stringify(params ?? {}), now, now, this.owner).lastInsertRowid;
     return this.get(Number(id));
+  }
+
+  /** The token of the process that owns the job, null for jobs made before owners existed. */
+  ownerOf(id: number): string | null {
+    const row = this.db.prepare('SELECT owner FROM jobs WHERE id = ?').get(id) as { owner: string | null } | undefined;
+    return row?.owner ?? null;
   }
 
   get(id: number): JobInfo {
@@ -97,7 +111,16 @@ export class JobStore {
       .run(status, fields.error ?? null, fields.result === undefined ? null : JSON.stringify(fields.result), fields.message ?? null, status, now, now, id);
   }
 
-  /** After a restart: what was queued or running did not finish. Returns the ids. */
+  /** Whether some queued or running job has lost its owner (a read, no write lock). */
+  hasOrphans(): boolean {
+    return this.db.prepare(`SELECT 1 FROM jobs WHERE ${ORPHAN_JOB} LIMIT 1`).get() !== undefined;
+  }
+
+  /**
+   * What was queued or running in a process that is gone (its owner row removed: see
+   * ownership.ts) did not finish. Jobs of live processes, this one or another, are left alone.
+   * Returns the ids.
+   */
   markInterrupted(): number[] {
     const now = Date.now();
     const rows = this.db
@@ -105,7 +128,7 @@ export class JobStore {
         `UPDATE jobs SET status = 'interrupted', finished_at = ?, updated_at = ?,
            error = CASE status WHEN 'running' THEN 'The workbench stopped while this job was running.'
                                ELSE 'The workbench stopped before this job started.' END
-         WHERE status IN ('queued','running') RETURNING id`,
+         WHERE ${ORPHAN_JOB} RETURNING id`,
       )
       .all(now, now) as { id: number }[];
     return rows.map((r) => r.id);

@@ -104,6 +104,8 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
   const denoiser = model.config.denoiser as DenoiserConfig;
   const scheduleConfig = model.config.schedule as DiffusionModelFile['schedule'];
   const schedule = makeSchedule(scheduleConfig.kind, scheduleConfig.timesteps);
+  // atomically: two processes resuming one model must not both write its files
+  if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);
   model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
   const changed = (): void => ctx.emit('models.changed', { projectId, modelId: model.id });
   changed();
@@ -161,7 +163,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
           runs: data.runs,
         },
         config: { ...model.config, costLevels: { min: scale.costMin, max: scale.costMax, quantiles: scale.costQuantiles } },
-        files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
+        files: models.existingFiles(model, [...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN]),
       });
       changed();
     };
@@ -178,6 +180,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
         bestWeights = network.weights();
       },
       onEvaluated: () => {
+        models.assertTraining(model.id, ctx.jobId);
         saveCheckpoint();
         publish('training');
       },
@@ -188,6 +191,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     opt.dispose();
     network.dispose();
 
+    models.assertTraining(model.id, ctx.jobId);
     ctx.progress(0.97, 'Exporting to ONNX');
     const file: DiffusionModelFile = { version: 1, denoiser, schedule: scheduleConfig, scale };
     models.writeFile(model, 'model.onnx', exportDenoiserOnnx(denoiser, bestWeights, { model: String(model.id), project: String(projectId) }));
@@ -200,9 +204,10 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     changed();
     return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: data.train.n + data.val.n };
   } finally {
-    if (!finished) {
+    // a model another job has taken meanwhile is left to it
+    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
       // a cancelled or failed training keeps its checkpoint: it can be resumed
-      models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed' });
+      models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed', files: models.existingFiles(model, models.get(model.id).files) });
       changed();
     }
   }

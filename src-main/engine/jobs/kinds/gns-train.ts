@@ -127,6 +127,8 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     });
   }
   const gns = (model.config.gns as GnsConfig) ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
+  // atomically: two processes resuming one model must not both write its files
+  if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);
   model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
   const changed = (): void => ctx.emit('models.changed', { projectId, modelId: model.id });
   changed();
@@ -224,7 +226,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
           // threads the training steps ran on (data parallelism)
           trainingThreads: parallel ? 2 : 1,
         },
-        files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
+        files: models.existingFiles(model, [...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN]),
       });
       changed();
     };
@@ -245,6 +247,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
         bestWeights = network.weights();
       },
       onEvaluated: () => {
+        models.assertTraining(model.id, ctx.jobId);
         saveCheckpoint();
         publish('training');
       },
@@ -256,6 +259,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     network.dispose();
 
     // the best weights become the model
+    models.assertTraining(model.id, ctx.jobId);
     ctx.progress(0.8, 'Exporting to ONNX');
     const layout = serializeWeights(bestWeights);
     const modelFile: GnsModelFile = { gns, norm, layout: layout.layout, stepsPerFrame };
@@ -273,10 +277,11 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     changed();
     return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, positionError: evaluation.positionError, spearman: evaluation.spearman ?? null };
   } finally {
-    if (!finished) {
-      // a cancelled or failed training keeps its checkpoint: it can be resumed
-      const status = ctx.signal.aborted ? 'interrupted' : models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed';
-      models.update(model.id, { status });
+    // a model another job has taken meanwhile is left to it
+    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
+      // a cancelled or failed training keeps its checkpoint: it can be resumed; without one it cannot
+      const status = models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed';
+      models.update(model.id, { status, files: models.existingFiles(model, models.get(model.id).files) });
       changed();
     }
   }

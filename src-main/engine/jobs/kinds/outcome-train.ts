@@ -240,6 +240,8 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
   }
   const { tf } = await loadTf();
   const params = config.training;
+  // atomically: two processes resuming one model must not both write its files
+  if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);
   model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
   const changed = (): void => ctx.emit('models.changed', { projectId, modelId: model.id });
   changed();
@@ -302,7 +304,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const publish = (phase: string, extra: Record<string, unknown> = {}): void => {
       model = models.update(model.id, {
         metrics: { ...model.metrics, phase, ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real.n, val: valData.n, anchors }, ...extra },
-        files: [...new Set([...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN])],
+        files: models.existingFiles(model, [...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN]),
       });
       changed();
     };
@@ -322,6 +324,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
         bestWeights = network.weights();
       },
       onEvaluated: () => {
+        models.assertTraining(model.id, ctx.jobId);
         saveCheckpoint();
         publish('training');
       },
@@ -336,6 +339,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const file: OutcomeModelFile = { version: 1, kind: 'outcome', config: config.outcome, norm: config.norm, physics: config.physics };
     const trained = new OutcomeModel(file, bestWeights);
     const fidelity = outcomeFidelity(env, trained, val, params.fidelityTasks, params.seed);
+    models.assertTraining(model.id, ctx.jobId);
     models.writeFile(model, 'weights.bin', floatBytes(flattenOutcomeWeights(bestWeights)));
     models.writeFile(model, 'model.json', JSON.stringify(file));
     models.writeFile(model, 'model.onnx', exportOutcomeOnnx(config.outcome, bestWeights, config.norm, { model: String(model.id), project: String(projectId) }));
@@ -347,8 +351,9 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     ctx.progress(1, `ρ ${fidelity.spearmanMean.toFixed(3)} within task (worst ${fidelity.spearmanWorst.toFixed(3)}) on ${fidelity.designs} held-out designs`);
     return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: rows.length, fidelity: { spearmanMean: fidelity.spearmanMean, spearmanWorst: fidelity.spearmanWorst, bestQuarterMean: fidelity.bestQuarterMean, pickRankWorst: fidelity.pickRankWorst, designs: fidelity.designs, tasks: fidelity.tasks } };
   } finally {
-    if (!finished) {
-      models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed' });
+    // a model another job has taken meanwhile is left to it
+    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
+      models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed', files: models.existingFiles(model, models.get(model.id).files) });
       changed();
     }
   }

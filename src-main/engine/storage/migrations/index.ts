@@ -2,6 +2,7 @@ import initial from './001_initial';
 import datasetStatus from './002_dataset_status';
 import modelStatus from './003_model_status';
 import outcomes from './004_outcomes';
+import ownership from './005_ownership';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'dataset_status', sql: datasetStatus },
   { version: 3, name: 'model_status', sql: modelStatus },
   { version: 4, name: 'outcomes', sql: outcomes },
+  { version: 5, name: 'ownership', sql: ownership },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
