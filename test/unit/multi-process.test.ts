@@ -93,7 +93,7 @@ function open(dataDir: string, opts: Partial<WorkbenchOptions> = {}): Workbench 
 }
 
 function api(wb: Workbench): (m: string, a: unknown) => Promise<ApiEnvelope<unknown>> {
-  const handlers = createHandlers(wb);
+  const handlers = createHandlers(wb, { filePaths: true }) // paths, as the CLI sends them;
   return (m, a) => dispatch(handlers, m, a);
 }
 
