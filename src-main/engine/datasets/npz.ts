@@ -218,7 +218,14 @@ function npyHead(cap: number): (name: string, first: Uint8Array, size: number) =
   return (name, first, size) => {
     if (!name.endsWith('.npy')) return;
     const key = name.slice(0, -'.npy'.length);
-    const need = npyDataBytes(first, key);
+    let need: ReturnType<typeof npyDataBytes>;
+    try {
+      need = npyDataBytes(first, key);
+    } catch (err) {
+      // a malformed or unsupported header: parseNpy reports it (a reader may skip such an array)
+      if (err instanceof NpyFormatError) return;
+      throw err;
+    }
     if (need === null) return; // the header goes on past these bytes: parseNpy checks it whole
     if (need.total > cap) throw new NpyFormatError(key, `shape ${need.shape} of ${need.label} needs ${formatBytes(need.total)}, more than the import limit of ${formatBytes(cap)} unpacked`);
     if (need.total !== size) throw new NpyFormatError(key, `data has ${size - need.dataStart} bytes, but shape ${need.shape} of ${need.label} needs ${need.total - need.dataStart}`);

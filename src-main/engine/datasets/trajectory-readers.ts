@@ -256,7 +256,7 @@ async function readJson(src: OpenedSource, visit: RowVisitor, maxRows: number): 
   }
   if (phase === 0) throw fileError(`${name} holds only white space: no JSON array.`);
   if (phase !== 4) {
-    throw fileError(`${name} is not valid JSON: it ends ${phase === 2 ? `inside record ${rows + 1}` : `after record ${rows} without the closing "]"`} (is it truncated?)`, `row ${rows + 1}`);
+    throw fileError(`${name} is not valid JSON (it ends ${phase === 2 ? `inside record ${rows + 1}` : `after record ${rows} without the closing "]"`}; is it truncated?)`, `row ${rows + 1}`);
   }
   return rows;
 }
