@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';

@@ -169,7 +169,7 @@ export function unzipLimited(
       if (opts.head) opts.head(e.name, packed.subarray(0, 4096), e.size);
       data = packed;
     } else if (e.method === 8) {
-      data = inflateLimited(packed, e, opts.head);
+      data = inflateLimited(packed, e, cap, opts.head);
     } else {
       throw new NpzFormatError(`The .npz archive's entry ${JSON.stringify(e.name)} uses zip compression method ${e.method}; only stored and deflated entries (what np.savez and np.savez_compressed write) are read.`);
     }
@@ -182,7 +182,7 @@ export function unzipLimited(
 }
 
 /** Inflates one entry into a buffer of its declared size, refusing as soon as it would unpack to more. */
-function inflateLimited(packed: Uint8Array, e: ZipEntry, head?: (name: string, first: Uint8Array, size: number) => void): Uint8Array {
+function inflateLimited(packed: Uint8Array, e: ZipEntry, cap: number, head?: (name: string, first: Uint8Array, size: number) => void): Uint8Array {
   const data = new Uint8Array(e.size);
   let filled = 0;
   let headChecked = !head;
@@ -190,7 +190,7 @@ function inflateLimited(packed: Uint8Array, e: ZipEntry, head?: (name: string, f
   const inflater = new Inflate((chunk, final) => {
     if (filled + chunk.length > e.size) {
       throw new NpzFormatError(
-        `The .npz archive's entry ${JSON.stringify(e.name)} unpacks to more than the ${formatBytes(e.size)} its header declares (a decompression bomb, or a damaged file); refused.`,
+        `The .npz archive's entry ${JSON.stringify(e.name)} unpacks to more than the ${formatBytes(e.size)} its header declares (a decompression bomb, or a damaged file); refused (the import limit is ${formatBytes(cap)} unpacked).`,
       );
     }
     data.set(chunk, filled);
@@ -201,7 +201,8 @@ function inflateLimited(packed: Uint8Array, e: ZipEntry, head?: (name: string, f
     }
     if (final) ended = true;
   });
-  const STEP = 16 * 1024;
+  // small steps: zeros deflate about 1000:1, so one step unpacks to at most a few MiB past the limit
+  const STEP = 4 * 1024;
   try {
     for (let i = 0; i < packed.length; i += STEP) inflater.push(packed.subarray(i, i + STEP), i + STEP >= packed.length);
     if (!packed.length) inflater.push(packed, true);

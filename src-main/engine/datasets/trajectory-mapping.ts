@@ -177,7 +177,7 @@ function show(v: unknown): string {
 
 /** A decimal number: digits, an optional fraction and exponent; no hex, octal, binary or Infinity. */
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-const RADIX = /^\s*[+-]?0([xob])/i;
+const RADIX = /^\s*[+-]?0([xob])[0-9a-f]/i;
 
 /** Why text is not a decimal number, for a message. */
 function notDecimal(v: string): string {

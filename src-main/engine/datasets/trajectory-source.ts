@@ -177,15 +177,17 @@ export async function* textChunks(path: string, fileName: string, maxLine: numbe
       offset += chunk.length;
       // track the current line's length so an endless line fails here, not in a parser's buffer
       let from = 0;
+      const tooLong = (): ApiError =>
+        fileError(`"${fileName}": line ${line} is longer than ${maxLine! / 2 ** 20} MB without a line break; is it really CSV or JSONL? (JSON arrays may be on one line: name the file .json)`, `line ${line}`);
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        // a line that ends in this chunk counts too, not only the one still open at its end
+        if (maxLine !== null && lineChars + nl - from > maxLine) throw tooLong();
         line++;
         from = nl + 1;
         lineChars = 0;
       }
       lineChars += text.length - from;
-      if (maxLine !== null && lineChars > maxLine) {
-        throw fileError(`"${fileName}": line ${line} is longer than ${maxLine / 2 ** 20} MB without a line break; is it really CSV or JSONL? (JSON arrays may be on one line: name the file .json)`, `line ${line}`);
-      }
+      if (maxLine !== null && lineChars > maxLine) throw tooLong();
       if (text) yield text;
     }
     try {
