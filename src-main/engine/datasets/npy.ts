@@ -173,9 +173,15 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     throw new NpyFormatError(name, `data has ${got} bytes, but shape ${formatShape(shape)} of ${DTYPES[dtype].label} needs ${expected}`);
   }
   const count = expected / ctor.BYTES_PER_ELEMENT;
-  // copy into a fresh buffer: the data in a file or zip entry need not be aligned for its element size
-  const data = new ctor(count);
-  new Uint8Array(data.buffer).set(bytes.subarray(dataStart));
+  let data: NpyData;
+  if ((bytes.byteOffset + dataStart) % ctor.BYTES_PER_ELEMENT === 0) {
+    // aligned (numpy pads its header to 64 bytes; an inflated entry starts its own buffer): a view, no copy
+    data = new (ctor as unknown as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NpyData)(bytes.buffer, bytes.byteOffset + dataStart, count);
+  } else {
+    // copy into a fresh buffer: the data in a file or zip entry need not be aligned for its element size
+    data = new ctor(count);
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart));
+  }
   if (fortran && shape.length > 1) return { dtype, shape, data: fortranToC(data, shape) };
   return { dtype, shape, data };
 }
