@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/dispatch';
 import { createHandlers } from '../../src-main/api/handlers';
 import { crc32 } from '../../src-main/engine/datasets/npz';
@@ -445,6 +445,8 @@ describe('import fuzz: malformed files are refused by name, leaving nothing behi
     await t.dispose();
     dir.remove();
   });
+  // a case that wrongly imports must not fail every case after it
+  afterEach(() => void t.wb.db.exec('DELETE FROM datasets'));
 
   it('generates at least 300 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(300);
