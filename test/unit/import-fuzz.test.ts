@@ -67,7 +67,7 @@ for (let i = 0; i < 12; i++) {
   const v = int(2, 100000);
   spoiledCsv('hex', `${pick(['', '-', '+'])}0${pick(['x', 'X'])}${v.toString(16)}`, [/is a hexadecimal number; only decimal numbers are accepted/]);
   spoiledCsv('binary', `0${pick(['b', 'B'])}${v.toString(2)}`, [/is a binary number; only decimal/]);
-  spoiledCsv('octal', `0${pick(['o', 'O'])}${v.toString(8)}`, [/is an? octal number; only decimal/]);
+  spoiledCsv('octal', `0${pick(['o', 'O'])}${v.toString(8)}`, [/is an octal number; only decimal/]);
 }
 for (const v of ['inf', '-inf', 'Infinity', '-Infinity', 'INF', '+inf', 'infinity', ' inf ', '-INFINITY', 'Inf', '+Infinity', 'iNf']) {
   spoiledCsv('infinite', v, [new RegExp(`value ${escape(JSON.stringify(v))} is infinite`)]);

@@ -179,13 +179,24 @@ function show(v: unknown): string {
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const RADIX = /^\s*[+-]?0([xob])[0-9a-f]/i;
 
+/** "0x1F", " -0b1": a sign and a 0 followed by x, o or b (the only non-decimal text Number() reads as finite). */
+function hasRadixPrefix(v: string): boolean {
+  let i = 0;
+  // Number() skips the white space \s matches, Unicode spaces included
+  while (i < v.length && (v.charCodeAt(i) <= 32 || (v.charCodeAt(i) > 127 && /\s/.test(v[i]!)))) i++;
+  if (v[i] === '+' || v[i] === '-') i++;
+  if (v.charCodeAt(i) !== 48) return false;
+  const c = v.charCodeAt(i + 1) | 32;
+  return c === 120 || c === 111 || c === 98;
+}
+
 /** Why text is not a decimal number, for a message. */
 function notDecimal(v: string): string {
   if (/^\s*[+-]?(?:inf|infinity)\s*$/i.test(v)) return `value ${show(v)} is infinite`;
   const radix = RADIX.exec(v);
   if (radix) {
     const kind = { x: 'hexadecimal', o: 'octal', b: 'binary' }[radix[1]!.toLowerCase() as 'x' | 'o' | 'b'];
-    return `value ${show(v)} is a ${kind} number; only decimal numbers are accepted (e.g. 31, -0.5, 1.2e-3)`;
+    return `value ${show(v)} is ${kind === 'octal' ? 'an' : 'a'} ${kind} number; only decimal numbers are accepted (e.g. 31, -0.5, 1.2e-3)`;
   }
   return `value ${show(v)} is not a number`;
 }
@@ -196,13 +207,18 @@ export function cellNumber(v: unknown, row: number, column: string): number {
   if (typeof v === 'number') n = v;
   else if (typeof v === 'bigint') n = Number(v);
   else if (typeof v === 'string') {
-    if (!DECIMAL.test(v)) {
+    // fast path: Number() reads decimal text, and of what else it reads only radix literals
+    // (0x, 0o, 0b) come out finite; Infinity, empty text and everything else are looked at below
+    n = Number(v);
+    if (Number.isFinite(n)) {
+      if (n === 0 && v.trim() === '') throw rowError(row, column, 'is empty');
+      if (hasRadixPrefix(v)) throw rowError(row, column, notDecimal(v));
+    } else if (Number.isNaN(n)) {
       if (v.trim() === '') throw rowError(row, column, 'is empty');
       if (/^\s*[+-]?nan\s*$/i.test(v)) throw rowError(row, column, 'value is NaN');
       throw rowError(row, column, notDecimal(v));
-    }
-    n = Number(v);
-    if (!Number.isFinite(n)) throw rowError(row, column, `value ${show(v)} is out of the float range (beyond ±1.8e308 it reads as infinity)`);
+    } else if (DECIMAL.test(v)) throw rowError(row, column, `value ${show(v)} is out of the float range (beyond ±1.8e308 it reads as infinity)`);
+    else throw rowError(row, column, notDecimal(v));
   } else if (v instanceof OutOfRangeNumber) {
     throw rowError(row, column, `value ${v.text} is out of the float range (beyond ±1.8e308 it reads as infinity)`);
   } else if (v === null || v === undefined) throw rowError(row, column, v === null ? 'is null (missing)' : 'is missing');
