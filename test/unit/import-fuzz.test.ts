@@ -562,6 +562,20 @@ describe('import edge files that must import', () => {
     expect(records(ds2.id).map((x) => x.run)).toEqual(['a],[{"b\\"', '}{']);
   });
 
+  it('a one-line JSON that fails after the first 20,000 rows were written leaves nothing behind', async () => {
+    const list: unknown[] = Array.from({ length: 24_000 }, (_, i) => validRecord(i));
+    list[23_456] = { ...validRecord(0), design: [0, 0, '0x10', 0] };
+    const path = join(dir.path, 'late.json');
+    writeFileSync(path, JSON.stringify(list));
+    const before = countRows(t.wb, 'datasets');
+    const e = await call('trajectories.import', { projectId, name: 'late', source: { path } });
+    expect(e.ok).toBe(false);
+    if (!e.ok) expect(e.error.message).toMatch(/^row 23457, column design\[2\]: value "0x10" is a hexadecimal number/);
+    expect(countRows(t.wb, 'datasets')).toBe(before);
+    expect(t.wb.db.prepare("SELECT COUNT(*) FROM optimization_records WHERE dataset_id NOT IN (SELECT id FROM datasets)").pluck().get()).toBe(0);
+    expect(t.wb.db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+  });
+
   it('a physics .npz with float64 positions in Fortran order', async () => {
     const T = 3;
     const N = 4;
