@@ -29,18 +29,21 @@ export class OutOfRangeNumber {
 const HUGE_LITERAL = /\d[eE]\+?\d{3}|\d{309}/;
 const NUMBER_LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
-/** Replaces ±Infinity values (from literals like 1e400) by their text, in the record and its arrays. */
+/**
+ * Replaces ±Infinity values (from literals like 1e400) by their text, wherever they are in the
+ * record (walked in document order, as JSON.parse keeps keys; the record is at most 64 deep).
+ */
 export function keepHugeLiterals(record: Record<string, unknown>, text: string): void {
   if (!HUGE_LITERAL.test(text)) return;
   // the literals that overflow, in the order they appear; strings are blanked so digits in them do not count
   const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
   const huge = (bare.match(NUMBER_LITERAL) ?? []).filter((t) => !Number.isFinite(Number(t)));
   let k = 0;
-  const swap = (v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) ? new OutOfRangeNumber(huge[k++] ?? String(v)) : v);
-  for (const key of Object.keys(record)) {
-    const v = record[key];
-    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = swap(v[i]);
-    else record[key] = swap(v);
-  }
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'number') return Number.isFinite(v) || Number.isNaN(v) ? v : new OutOfRangeNumber(huge[k++] ?? String(v));
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = walk(v[i]);
+    else if (v !== null && typeof v === 'object') for (const key of Object.keys(v)) (v as Record<string, unknown>)[key] = walk((v as Record<string, unknown>)[key]);
+    return v;
+  };
+  walk(record);
 }
-

@@ -163,7 +163,7 @@ async function readJson(src: OpenedSource, visit: RowVisitor, maxRows: number): 
   const name = `"${src.fileName}"`;
   let columns: string[] | null = null;
   let rows = 0;
-  // 0: before '['; 1: before an element; 2: inside an element; 3: after an element; 4: after ']'
+  // 0: before '['; 1: before an element (after '[' or a comma); 2: inside an element; 4: after ']'
   let phase = 0;
   let depth = 0;
   let inString = false;
