@@ -415,7 +415,7 @@ export const methods = {
       projectId: Id,
       name: z.string().trim().min(1).max(100),
       /** the file's bytes, base64 */
-      npzBase64: z.string().min(1),
+      npzBase64: z.string().min(1, 'the file is empty'),
       /** the file's name, kept as the dataset's source */
       fileName: z.string().trim().min(1).max(255).optional(),
     })

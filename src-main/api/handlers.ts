@@ -151,9 +151,9 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     'datasets.importPhysics': ({ projectId, name, npzBase64, fileName }) => {
       const project = wb.projects.get(projectId);
       const bytes = Buffer.from(npzBase64, 'base64');
-      if (bytes.length === 0) throw new ApiError('invalid_argument', 'The uploaded file is empty.', [{ path: 'npzBase64', message: 'is empty' }]);
+      if (bytes.length === 0) throw new ApiError('invalid_argument', `"${fileName ?? name}" is empty: the file holds no bytes.`, [{ path: 'npzBase64', message: 'the file is empty' }]);
       const env = wb.environment(projectId);
-      const ds = wb.datasets.importNpz(projectId, name, bytes, fileName ?? `${name}.npz`, { designDim: project.designSpace.dim }, (t) =>
+      const ds = wb.datasets.importNpz(projectId, name, bytes, fileName ?? `${name}.npz`, { designDim: project.designSpace.dim, taskRange: project.settings.taskRange }, (t) =>
         env.evaluate({ frames: t.frames, particles: t.particles, positions: t.positions, particleTypes: t.particleTypes, frameDt: 0 }, t.task),
       );
       wb.events.emit('datasets.changed', { projectId });

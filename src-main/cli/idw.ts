@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -6,7 +6,8 @@ import type { ProjectSummary, SimulationResult } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { createHandlers } from '../api/handlers';
-import { writeNpz } from '../engine/datasets/npz';
+import { MAX_UNPACKED_BYTES, formatBytes, writeNpz } from '../engine/datasets/npz';
+import { readRegularFile } from '../engine/datasets/trajectory-source';
 import { dispatch } from '../api/dispatch';
 import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
@@ -254,9 +255,10 @@ dataset
       const p = await findProject(wb, o.project);
       let bytes: Buffer;
       try {
-        bytes = readFileSync(file);
+        // a regular file only (not /dev/urandom, a FIFO or a directory), checked before reading; its size capped
+        bytes = readRegularFile(file, MAX_UNPACKED_BYTES + 2 ** 20, `the import limit of ${formatBytes(MAX_UNPACKED_BYTES)} (an .npz is read whole)`);
       } catch (err) {
-        throw new ApiError('invalid_argument', `Cannot read ${file}: ${(err as Error).message}`);
+        throw new ApiError('invalid_argument', `Cannot read ${file}: ${(err as Error).message}`, [{ path: 'file', message: (err as Error).message }]);
       }
       const name = o.name ?? basename(file, extname(file));
       const ds = await call(wb, 'datasets.importPhysics', { projectId: p.id, name, npzBase64: bytes.toString('base64'), fileName: basename(file) });

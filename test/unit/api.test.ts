@@ -23,7 +23,7 @@ describe('API boundary', () => {
   const bad: [string, unknown, RegExp][] = [
     ['missing name', {}, /name: is required/],
     ['empty name', { name: '   ' }, /name: must not be empty/],
-    ['name of the wrong type', { name: 42 }, /name: must be a string, got number/],
+    ['name of the wrong type', { name: 42 }, /name: must be a string, got a number/],
     ['joints out of range', { name: 'p', settings: { joints: 99 } }, /settings\.joints: must be at most 32/],
     ['fractional particles', { name: 'p', settings: { particles: 10.5 } }, /settings\.particles/],
     ['NaN frames', { name: 'p', settings: { frames: Number.NaN } }, /settings\.frames: must be a number, got NaN/],

@@ -109,8 +109,11 @@ describe('npy codec', () => {
     expectNpyError(() => parseNpy(npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1), }"), 'design'), 'design', /shape is not a tuple of non-negative integers/);
   });
 
-  it('refuses Fortran order, big-endian and pickled object arrays written by numpy', () => {
-    expectNpyError(() => parseNpy(fixture('numpy-fortran.npy'), 'positions'), 'positions', /fortran_order is True: only C-order arrays are read; save np\.ascontiguousarray/);
+  it('reads Fortran order into C order; refuses big-endian and pickled object arrays written by numpy', () => {
+    // np.asfortranarray(np.arange(6).reshape(2, 3)): the same values as the C-order array
+    const f = parseNpy(fixture('numpy-fortran.npy'), 'positions');
+    expect(f.shape).toEqual([2, 3]);
+    expect(Array.from(f.data as Float32Array)).toEqual([0, 1, 2, 3, 4, 5]);
     expectNpyError(() => parseNpy(fixture('numpy-big-endian.npy'), 'positions'), 'positions', /big-endian dtype '>f4' is not supported; save a\.astype\('<f4'\)/);
     expectNpyError(() => parseNpy(fixture('numpy-object.npy'), 'traj0_positions'), 'traj0_positions', /pickled object arrays are not supported; save plain numeric arrays instead, e\.g\. np\.savez\(/);
   });

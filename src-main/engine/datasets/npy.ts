@@ -1,4 +1,5 @@
-// NumPy .npy codec: format versions 1.0, 2.0 and 3.0, little-endian numeric dtypes, C order.
+// NumPy .npy codec: format versions 1.0, 2.0 and 3.0, little-endian numeric dtypes, C order
+// (Fortran-order arrays are read and reordered).
 // Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 
 export type NpyDtype = 'f4' | 'f8' | 'i1' | 'u1' | 'i2' | 'i4' | 'i8' | 'u4' | 'u8' | 'b1';
@@ -85,25 +86,42 @@ function assertLittleEndian(): void {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** Decodes one .npy file. Errors are `NpyFormatError`s naming `name` and the problem. */
-export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
-  assertLittleEndian();
+/** Longest .npy header read: numpy writes a few hundred bytes (and itself reads at most 10,000 by default). */
+const MAX_HEADER_BYTES = 65536;
+
+interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  fortran: boolean;
+  dataStart: number;
+  /** bytes of the whole file the header describes (header + data) */
+  total: number;
+}
+
+/**
+ * The header of a .npy file; with `partial`, null when `bytes` (the file's first bytes) end
+ * before the header does. Errors are `NpyFormatError`s naming `name` and the problem.
+ */
+function readHeader(bytes: Uint8Array, name: string, partial: boolean): NpyHeader | null {
   const fail = (problem: string): never => {
     throw new NpyFormatError(name, problem);
   };
-  if (bytes.byteLength < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
+  const have = Math.min(bytes.byteLength, MAGIC.length);
+  if (MAGIC.slice(0, have).some((b, i) => bytes[i] !== b) || (!partial && have < MAGIC.length)) {
     fail('not a .npy array (the file does not start with the \\x93NUMPY magic string)');
   }
-  if (bytes.byteLength < 8) fail('truncated header: the file ends inside the format version');
+  if (bytes.byteLength < 8) return partial ? null : fail('truncated header: the file ends inside the format version');
   const major = bytes[6]!;
   const minor = bytes[7]!;
   if (![1, 2, 3].includes(major) || minor !== 0) fail(`unsupported .npy format version ${major}.${minor} (1.0, 2.0 and 3.0 are read)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
-  if (bytes.byteLength < 8 + lengthBytes) fail('truncated header: the file ends inside the header length');
+  if (bytes.byteLength < 8 + lengthBytes) return partial ? null : fail('truncated header: the file ends inside the header length');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLength > MAX_HEADER_BYTES) fail(`header declares ${headerLength} bytes; a .npy header is at most ${MAX_HEADER_BYTES} bytes here (numpy writes a few hundred)`);
   const dataStart = 8 + lengthBytes + headerLength;
   if (dataStart > bytes.byteLength) {
+    if (partial) return null;
     fail(`truncated header: it declares ${headerLength} bytes but only ${bytes.byteLength - 8 - lengthBytes} follow`);
   }
   const headerBytes = bytes.subarray(8 + lengthBytes, dataStart);
@@ -125,23 +143,74 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
 
   const dtype = parseDescr(descr, fail);
   if (typeof fortran !== 'boolean') fail(`header's fortran_order is not True or False`);
-  if (fortran === true) fail('fortran_order is True: only C-order arrays are read; save np.ascontiguousarray(a) instead');
   if (!Array.isArray(shapeValue) || !shapeValue.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     return fail(`header's shape is not a tuple of non-negative integers`);
   }
   const shape = shapeValue as number[];
   const count = shape.reduce((a, d) => a * d, 1);
-  const { ctor } = DTYPES[dtype];
-  const expected = count * ctor.BYTES_PER_ELEMENT;
+  const expected = count * DTYPES[dtype].ctor.BYTES_PER_ELEMENT;
   if (!Number.isSafeInteger(expected)) fail(`shape ${formatShape(shape)} is too large`);
+  return { dtype, shape, fortran: fortran as boolean, dataStart, total: dataStart + expected };
+}
+
+/**
+ * From the first bytes of a .npy file, the size the whole file must have: null when the header
+ * goes on past these bytes. Lets a reader refuse a huge shape before inflating the data.
+ */
+export function npyDataBytes(first: Uint8Array, name: string): { total: number; dataStart: number; shape: string; label: string } | null {
+  const h = readHeader(first, name, true);
+  return h && { total: h.total, dataStart: h.dataStart, shape: formatShape(h.shape), label: DTYPES[h.dtype].label };
+}
+
+/** Decodes one .npy file (C or Fortran order; the data comes back in C order). Errors are `NpyFormatError`s naming `name` and the problem. */
+export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+  assertLittleEndian();
+  const { dtype, shape, fortran, dataStart, total } = readHeader(bytes, name, false)!;
+  const { ctor } = DTYPES[dtype];
+  const expected = total - dataStart;
   const got = bytes.byteLength - dataStart;
   if (got !== expected) {
-    fail(`data has ${got} bytes, but shape ${formatShape(shape)} of ${DTYPES[dtype].label} needs ${expected}`);
+    throw new NpyFormatError(name, `data has ${got} bytes, but shape ${formatShape(shape)} of ${DTYPES[dtype].label} needs ${expected}`);
   }
-  // copy into a fresh buffer: the data in a file or zip entry need not be aligned for its element size
-  const data = new ctor(count);
-  new Uint8Array(data.buffer).set(bytes.subarray(dataStart));
+  const count = expected / ctor.BYTES_PER_ELEMENT;
+  let data: NpyData;
+  if ((bytes.byteOffset + dataStart) % ctor.BYTES_PER_ELEMENT === 0) {
+    // aligned (numpy pads its header to 64 bytes; an inflated entry starts its own buffer): a view, no copy
+    data = new (ctor as unknown as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NpyData)(bytes.buffer, bytes.byteOffset + dataStart, count);
+  } else {
+    // copy into a fresh buffer: the data in a file or zip entry need not be aligned for its element size
+    data = new ctor(count);
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart));
+  }
+  if (fortran && shape.length > 1) return { dtype, shape, data: fortranToC(data, shape) };
   return { dtype, shape, data };
+}
+
+/** Column-major (Fortran order) data as row-major (C order). */
+function fortranToC(data: NpyData, shape: readonly number[]): NpyData {
+  const out = new (data.constructor as TypedArrayConstructor)(data.length);
+  const n = shape.length;
+  // strides of the Fortran layout, walked in C order with an odometer
+  const fStride = new Array<number>(n);
+  let s = 1;
+  for (let k = 0; k < n; k++) {
+    fStride[k] = s;
+    s *= shape[k]!;
+  }
+  const index = new Array<number>(n).fill(0);
+  let f = 0;
+  for (let c = 0; c < data.length; c++) {
+    (out as unknown as number[])[c] = (data as unknown as number[])[f]!;
+    for (let k = n - 1; k >= 0; k--) {
+      if (++index[k]! < shape[k]!) {
+        f += fStride[k]!;
+        break;
+      }
+      f -= fStride[k]! * (shape[k]! - 1);
+      index[k] = 0;
+    }
+  }
+  return out;
 }
 
 function parseDescr(descr: PyValue | undefined, fail: (problem: string) => never): NpyDtype {
@@ -268,17 +337,21 @@ function parsePyLiteral(text: string): PyValue {
   const error = (what: string): never => {
     throw new Error(`${what} at character ${pos}`);
   };
+  let depth = 0;
   const value = (): PyValue => {
     skipSpace();
+    if (depth > 16) error('nested more than 16 levels deep');
     const c = text[pos];
     if (c === undefined) return error('unexpected end');
     if (c === '{') {
       pos++;
+      depth++;
       const map = new Map<string, PyValue>();
       for (;;) {
         skipSpace();
         if (text[pos] === '}') {
           pos++;
+          depth--;
           return map;
         }
         const key = value();
@@ -295,11 +368,13 @@ function parsePyLiteral(text: string): PyValue {
     if (c === '(' || c === '[') {
       const close = c === '(' ? ')' : ']';
       pos++;
+      depth++;
       const items: PyValue[] = [];
       for (;;) {
         skipSpace();
         if (text[pos] === close) {
           pos++;
+          depth--;
           return items;
         }
         items.push(value());

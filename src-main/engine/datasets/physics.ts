@@ -18,6 +18,8 @@ import {
   type NpyArray,
 } from './npy';
 import { NpzFormatError, readNpz, zipNpyFiles } from './npz';
+import { taskProblem } from './task-range';
+import type { TaskRange } from '../../../src-shared/environments';
 
 /** One rollout. */
 export interface PhysicsTrajectory {
@@ -220,8 +222,8 @@ function checkNpzShapes(t: NpzTrajectory, designDim: number): void {
   }
 }
 
-/** Converts one checked trajectory, checking its values. */
-function npzToTrajectory(t: NpzTrajectory): PhysicsTrajectory {
+/** Converts one checked trajectory, checking its values (the task against the project's range when given). */
+function npzToTrajectory(t: NpzTrajectory, taskRange?: TaskRange): PhysicsTrajectory {
   const k = (f: Field) => t.prefix + f;
   const positions = toFloat32(t.arrays.positions!, k('positions'));
   const types = toIntArray(t.arrays.particle_type!, k('particle_type'));
@@ -238,6 +240,12 @@ function npzToTrajectory(t: NpzTrajectory): PhysicsTrajectory {
     if (out >= 0) throw invalidArray(k('design'), `value ${design[out]} at index [${out}] is outside [-1, 1] (designs are normalized)`);
   }
   const task = t.arrays.task ? toFloat32(t.arrays.task, k('task')) : null;
+  if (task && taskRange) {
+    for (let j = 0; j < 2; j++) {
+      const problem = taskProblem(taskRange, j, task[j]!);
+      if (problem) throw invalidArray(k('task'), `${problem} (index [${j}])`);
+    }
+  }
   const [frames, particles] = t.arrays.positions!.shape as [number, number, number];
   return { design, task, positions, frames, particles, particleTypes, cost: null, capture: null };
 }
@@ -344,7 +352,8 @@ export class PhysicsDatasets {
     name: string,
     bytes: Uint8Array,
     fileName: string,
-    expect: { designDim: number },
+    /** the project's design dimension, and its task range (tasks outside it are refused, as in the trajectory import) */
+    expect: { designDim: number; taskRange?: TaskRange },
     /** the environment's cost of a trajectory with a task, so imported data is summarized like generated data */
     evaluate?: (t: PhysicsTrajectory & { task: Float32Array }) => { cost: number; capture: number },
   ): DatasetInfo {
@@ -364,7 +373,7 @@ export class PhysicsDatasets {
       for (const t of list) {
         let trajectory: PhysicsTrajectory;
         try {
-          trajectory = npzToTrajectory(t);
+          trajectory = npzToTrajectory(t, expect.taskRange);
         } catch (err) {
           throw asImportError(err);
         }

@@ -3,7 +3,9 @@
 // with the checks of the project's design space. Every problem names its row and column.
 import type { TrajectoryMapping } from '../../../src-shared/api';
 import type { TaskRange } from '../../../src-shared/environments';
-import { fileError, rowError } from './trajectory-source';
+import { jsonDepth, OutOfRangeNumber } from './json-records';
+import { MAX_JSON_DEPTH, fileError, rowError } from './trajectory-source';
+import { taskProblem } from './task-range';
 
 export interface ProjectBounds {
   /** design dimension d: designs are d numbers in [-1, 1] */
@@ -156,24 +158,74 @@ function listColumns(columns: readonly string[]): string {
   return columns.length > 20 ? `${columns.slice(0, 20).join(', ')}, …` : columns.join(', ');
 }
 
-/** Describes a cell for a message: strings quoted, long ones cut. */
+/** Describes a cell for a message: strings quoted, long ones cut, numbers as JavaScript writes them. */
 function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v) ?? String(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (v instanceof OutOfRangeNumber) return v.text;
+  if (ArrayBuffer.isView(v)) {
+    const a = Array.from(v as unknown as ArrayLike<number | bigint>);
+    return `[${a.slice(0, 6).map(String).join(', ')}${a.length > 6 ? ', …' : ''}]`;
+  }
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v) ?? String(v);
+  } catch {
+    s = '(a deeply nested value)';
+  }
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 }
 
-/** One cell as a finite number; `row` and `column` name it in the error. */
+/** A decimal number: digits, an optional fraction and exponent; no hex, octal, binary or Infinity. */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const RADIX = /^\s*[+-]?0([xob])[0-9a-f]/i;
+
+/** "0x1F", " -0b1": a sign and a 0 followed by x, o or b (the only non-decimal text Number() reads as finite). */
+function hasRadixPrefix(v: string): boolean {
+  let i = 0;
+  // Number() skips the white space \s matches, Unicode spaces included
+  while (i < v.length && (v.charCodeAt(i) <= 32 || (v.charCodeAt(i) > 127 && /\s/.test(v[i]!)))) i++;
+  if (v[i] === '+' || v[i] === '-') i++;
+  if (v.charCodeAt(i) !== 48) return false;
+  const c = v.charCodeAt(i + 1) | 32;
+  return c === 120 || c === 111 || c === 98;
+}
+
+/** Why text is not a decimal number, for a message. */
+function notDecimal(v: string): string {
+  if (/^\s*[+-]?(?:inf|infinity)\s*$/i.test(v)) return `value ${show(v)} is infinite`;
+  const radix = RADIX.exec(v);
+  if (radix) {
+    const kind = { x: 'hexadecimal', o: 'octal', b: 'binary' }[radix[1]!.toLowerCase() as 'x' | 'o' | 'b'];
+    return `value ${show(v)} is ${kind === 'octal' ? 'an' : 'a'} ${kind} number; only decimal numbers are accepted (e.g. 31, -0.5, 1.2e-3)`;
+  }
+  return `value ${show(v)} is not a number`;
+}
+
+/** One cell as a finite number; `row` and `column` name it in the error. Text must be a decimal number. */
 export function cellNumber(v: unknown, row: number, column: string): number {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'bigint') n = Number(v);
   else if (typeof v === 'string') {
+    // fast path: Number() reads decimal text, and of what else it reads only radix literals
+    // (0x, 0o, 0b) come out finite; Infinity, empty text and everything else are looked at below
     n = Number(v);
-    // Number('') and Number('  ') are 0: only then is the text worth a second look
-    if (n === 0 && v.trim() === '') throw rowError(row, column, 'is empty');
-    if (Number.isNaN(n) && !/^\s*[+-]?nan\s*$/i.test(v)) throw rowError(row, column, `value ${show(v)} is not a number`);
-  } else if (v === null || v === undefined) throw rowError(row, column, 'is missing');
-  else throw rowError(row, column, `value ${show(v)} is not a number`);
+    if (Number.isFinite(n)) {
+      if (n === 0 && v.trim() === '') throw rowError(row, column, 'is empty');
+      if (hasRadixPrefix(v)) throw rowError(row, column, notDecimal(v));
+    } else if (Number.isNaN(n)) {
+      if (v.trim() === '') throw rowError(row, column, 'is empty');
+      if (/^\s*[+-]?nan\s*$/i.test(v)) throw rowError(row, column, 'value is NaN');
+      throw rowError(row, column, notDecimal(v));
+    } else if (DECIMAL.test(v)) throw rowError(row, column, `value ${show(v)} is out of the float range (beyond ±1.8e308 it reads as infinity)`);
+    else throw rowError(row, column, notDecimal(v));
+  } else if (v instanceof OutOfRangeNumber) {
+    throw rowError(row, column, `value ${v.text} is out of the float range (beyond ±1.8e308 it reads as infinity)`);
+  } else if (v === null || v === undefined) throw rowError(row, column, v === null ? 'is null (missing)' : 'is missing');
+  else if (ArrayBuffer.isView(v) || Array.isArray(v)) {
+    const k = (v as ArrayLike<unknown>).length;
+    throw rowError(row, column, `holds ${k} value${k === 1 ? '' : 's'} ${show(v)} where one number is expected`);
+  } else throw rowError(row, column, `value ${show(v)} is not a number`);
   if (Number.isNaN(n)) throw rowError(row, column, 'value is NaN');
   if (!Number.isFinite(n)) throw rowError(row, column, `value ${show(v)} is infinite`);
   return n;
@@ -184,6 +236,7 @@ function cellVector(v: unknown, row: number, column: string): unknown[] {
   if (Array.isArray(v)) return v;
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>);
   if (typeof v === 'string' && v.trimStart().startsWith('[')) {
+    if (jsonDepth(v, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw rowError(row, column, `nested more than ${MAX_JSON_DEPTH} levels deep; expected a list of numbers`);
     try {
       const parsed: unknown = JSON.parse(v);
       if (Array.isArray(parsed)) return parsed;
@@ -219,10 +272,6 @@ export class RecordReader {
   /** the bytes of task and design, for writing them as BLOBs */
   readonly taskBytes = new Uint8Array(this.task.buffer);
   readonly designBytes: Uint8Array;
-  private readonly designLow: Float64Array;
-  private readonly designHigh: Float64Array;
-  private readonly taskLow: Float64Array;
-  private readonly taskHigh: Float64Array;
   private readonly nextIteration = new Map<string, number>();
   private readonly names: readonly string[];
 
@@ -233,11 +282,6 @@ export class RecordReader {
   ) {
     this.design = new Float32Array(bounds.designDim);
     this.designBytes = new Uint8Array(this.design.buffer);
-    this.designLow = new Float64Array(bounds.designDim).fill(-1);
-    this.designHigh = new Float64Array(bounds.designDim).fill(1);
-    const r = bounds.taskRange;
-    this.taskLow = Float64Array.of(r.xMin, r.yMin);
-    this.taskHigh = Float64Array.of(r.xMax, r.yMax);
     this.names = m.columns;
   }
 
@@ -261,20 +305,22 @@ export class RecordReader {
     }
     this.cost = cellNumber(cells[m.cost], row, name[m.cost]!);
 
-    this.readVector(cells, row, m.task, this.task, this.taskLow, this.taskHigh);
-    this.readVector(cells, row, m.design, this.design, this.designLow, this.designHigh);
+    this.readVector(cells, row, m.task, this.task);
+    this.readVector(cells, row, m.design, this.design);
   }
 
-  private outside(out: Float32Array, k: number, v: number): string {
-    if (out === this.design) return `value ${v} is outside [-1, 1] (designs are normalized)`;
-    return `value ${v} is outside the project's task range ${'xy'[k]} ${this.taskLow[k]}–${this.taskHigh[k]}`;
+  /** null when v may be entry k of the vector, else why not: designs in [-1, 1], tasks by the shared task-range rule */
+  private outside(out: Float32Array, k: number, v: number): string | null {
+    if (out === this.design) return v < -1 || v > 1 ? `value ${v} is outside [-1, 1] (designs are normalized)` : null;
+    return taskProblem(this.bounds.taskRange, k, v);
   }
 
-  private readVector(cells: readonly unknown[], row: number, cols: number[], out: Float32Array, lo: Float64Array, hi: Float64Array): void {
+  private readVector(cells: readonly unknown[], row: number, cols: number[], out: Float32Array): void {
     if (cols.length === out.length) {
       for (let k = 0; k < cols.length; k++) {
         const v = cellNumber(cells[cols[k]!], row, this.names[cols[k]!]!);
-        if (v < lo[k]! || v > hi[k]!) throw rowError(row, this.names[cols[k]!]!, this.outside(out, k, v));
+        const problem = this.outside(out, k, v);
+        if (problem) throw rowError(row, this.names[cols[k]!]!, problem);
         out[k] = v;
       }
       return;
@@ -286,7 +332,8 @@ export class RecordReader {
     }
     for (let k = 0; k < out.length; k++) {
       const v = cellNumber(values[k], row, `${c}[${k}]`);
-      if (v < lo[k]! || v > hi[k]!) throw rowError(row, `${c}[${k}]`, this.outside(out, k, v));
+      const problem = this.outside(out, k, v);
+      if (problem) throw rowError(row, `${c}[${k}]`, problem);
       out[k] = v;
     }
   }

@@ -1,13 +1,14 @@
 // Reading a trajectory file row by row, whatever its format: CSV (papaparse over a stream),
-// JSONL (line by line), JSON (an array, parsed whole up to MAX_JSON_BYTES) and NPZ (arrays with
+// JSONL (line by line), JSON (an array, streamed record by record, on any number of lines) and NPZ (arrays with
 // one row per record). Each reader hands the column names once, then each row's cells.
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { unzipSync } from 'fflate';
 import Papa from 'papaparse';
 import { NpyFormatError, formatShape, parseNpy, type NpyArray } from './npy';
+import { MAX_UNPACKED_BYTES, NpzFormatError, formatBytes, npzEntries } from './npz';
 import type { MappingProblem } from './trajectory-mapping';
-import { MAX_JSON_BYTES, fileError, rowError, textChunks, type OpenedSource } from './trajectory-source';
+import { jsonDepth, keepHugeLiterals } from './json-records';
+import { MAX_JSON_DEPTH, MAX_LINE_BYTES, fileError, rowError, textChunks, type OpenedSource } from './trajectory-source';
 
 export interface RowVisitor {
   /** the column names, once, before any row; notes: what was skipped (e.g. NPZ string arrays) */
@@ -93,7 +94,7 @@ async function readJsonl(src: OpenedSource, visit: RowVisitor, maxRows: number):
   const handle = (text: string): void => {
     line++;
     if (!text.trim()) return;
-    const record = parseRecord(text, rows + 1, line);
+    const record = parseRecord(text, rows + 1, `row ${rows + 1} (line ${line})`);
     if (!columns) {
       columns = Object.keys(record);
       visit.columns(columns, []);
@@ -117,67 +118,166 @@ async function readJsonl(src: OpenedSource, visit: RowVisitor, maxRows: number):
   return rows;
 }
 
-function parseRecord(text: string, row: number, line: number): Record<string, unknown> {
+/** A JSON value's kind for a message: "null", "an array", "a string", "a number", "an object". */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return t === 'object' ? 'an object' : `a ${t}`;
+}
+
+/** The kind of the JSON value that starts with character `c`. */
+function kindAt(c: string): string {
+  if (c === '{') return 'an object';
+  if (c === '"') return 'a string';
+  if (c === 'n') return 'null';
+  if (c === 't' || c === 'f') return 'a boolean';
+  if (/[-0-9]/.test(c)) return 'a number';
+  return `the character ${JSON.stringify(c)}`;
+}
+
+/** One record (a JSONL line, an element of a JSON array): a JSON object, nested at most MAX_JSON_DEPTH deep. */
+function parseRecord(text: string, row: number, where: string): Record<string, unknown> {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw fileError(`${where}: nested more than ${MAX_JSON_DEPTH} levels deep; a record is an object of numbers, strings and arrays of numbers`, `row ${row}`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw fileError(`row ${row} (line ${line}): not valid JSON (${(err as Error).message})`, `row ${row}`);
+    throw fileError(`${where}: not valid JSON (${(err as Error).message})`, `row ${row}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw fileError(`row ${row} (line ${line}): expected a JSON object {"cost": …, "design": […], …}, got ${Array.isArray(value) ? 'an array' : typeof value}`, `row ${row}`);
+    throw fileError(`${where}: expected a JSON object {"cost": …, "design": […], …}, got ${kindOf(value)}`, `row ${row}`);
   }
+  keepHugeLiterals(value as Record<string, unknown>, text);
   return value as Record<string, unknown>;
 }
 
+/**
+ * JSON: a top-level array of records, streamed: each element's text is cut out by a small scanner
+ * (strings, nesting) and parsed on its own, so the file may be one line of any length while each
+ * record stays under MAX_LINE_BYTES and MAX_JSON_DEPTH.
+ */
 async function readJson(src: OpenedSource, visit: RowVisitor, maxRows: number): Promise<number> {
-  if (src.bytes > MAX_JSON_BYTES) {
-    throw fileError(
-      `"${src.fileName}" is ${(src.bytes / 2 ** 20).toFixed(0)} MB; a JSON array is read whole, up to ${MAX_JSON_BYTES / 2 ** 20} MB. Write it as JSONL (one record per line) or CSV, which are streamed without a limit.`,
-    );
-  }
-  const parts: string[] = [];
-  for await (const chunk of textChunks(src.path, src.fileName)) parts.push(chunk);
-  let value: unknown;
-  try {
-    value = JSON.parse(parts.join(''));
-  } catch (err) {
-    throw fileError(`"${src.fileName}" is not valid JSON (${(err as Error).message}); is it truncated?`);
-  }
-  parts.length = 0;
-  if (!Array.isArray(value)) throw fileError(`"${src.fileName}": expected a JSON array of records [{"cost": …, "design": […], …}, …], got ${value === null ? 'null' : typeof value}.`);
-  if (!value.length) throw fileError(`"${src.fileName}" holds an empty array: no records.`);
+  const name = `"${src.fileName}"`;
   let columns: string[] | null = null;
   let rows = 0;
-  for (const item of value) {
+  // 0: before '['; 1: before an element (after '[' or a comma); 2: inside an element; 4: after ']'
+  let phase = 0;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let parts: string[] = [];
+  let partChars = 0;
+  let line = 1;
+  let done = false;
+  const finish = (): void => {
+    const text = parts.join('');
+    parts = [];
+    partChars = 0;
     rows++;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      throw fileError(`row ${rows}: expected a JSON object {"cost": …, "design": […], …}, got ${Array.isArray(item) ? 'an array' : item === null ? 'null' : typeof item}`, `row ${rows}`);
+    if (text.length > MAX_LINE_BYTES) {
+      throw fileError(`${name}: row ${rows} (record ${rows} of the array) is longer than ${MAX_LINE_BYTES / 2 ** 20} MB; a record holds one iterate (a run, a task, a design and a cost)`, `row ${rows}`);
     }
-    const record = item as Record<string, unknown>;
+    const record = parseRecord(text, rows, `row ${rows} (record ${rows} of the array, line ${line})`);
     if (!columns) {
       columns = Object.keys(record);
       visit.columns(columns, []);
     }
     visit.row(columns.map((k) => record[k]), rows);
-    if (rows >= maxRows) break;
+    if (rows >= maxRows) done = true;
+  };
+  for await (const chunk of textChunks(src.path, src.fileName, null)) {
+    let from = -1; // where the current element's text starts in this chunk
+    if (phase === 2) from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c === 10) line++;
+      if (phase === 2) {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 92) escaped = true;
+          else if (c === 34) inString = false;
+          continue;
+        }
+        if (c === 34) inString = true;
+        else if (c === 91 || c === 123) {
+          if (++depth > MAX_JSON_DEPTH) {
+            throw fileError(`${name}: row ${rows + 1} (record ${rows + 1} of the array, line ${line}): nested more than ${MAX_JSON_DEPTH} levels deep; a record is an object of numbers, strings and arrays of numbers`, `row ${rows + 1}`);
+          }
+        } else if (c === 93 || c === 125) {
+          if (depth > 0) depth--;
+          else if (c === 93) {
+            // the array's closing bracket ends the last element
+            parts.push(chunk.slice(from, i));
+            finish();
+            phase = 4;
+            if (done) return rows;
+          } else throw fileError(`${name}: row ${rows + 1}: not valid JSON (an unmatched "}" at line ${line})`, `row ${rows + 1}`);
+        } else if (c === 44 && depth === 0) {
+          parts.push(chunk.slice(from, i));
+          finish();
+          if (done) return rows;
+          phase = 1;
+        }
+        continue;
+      }
+      // outside elements: only whitespace and the array's punctuation
+      if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+      const ch = chunk[i]!;
+      if (phase === 0) {
+        if (c !== 91) throw fileError(`${name}: expected a JSON array of records [{"cost": …, "design": […], …}, …], got ${kindAt(ch)}.`);
+        phase = 1;
+      } else if (phase === 1) {
+        if (c === 93) {
+          if (rows === 0) throw fileError(`${name} holds an empty array: no records.`);
+          throw fileError(`${name}: not valid JSON: a comma before the closing "]" at line ${line} (a trailing comma after record ${rows})`, `row ${rows}`);
+        }
+        if (c === 44) throw fileError(`${name}: not valid JSON: two commas in a row after record ${rows} (line ${line})`, `row ${rows}`);
+        phase = 2;
+        from = i;
+        depth = 0;
+        inString = false;
+        escaped = false;
+        i--; // scan this character as the element's first
+      } else if (phase === 4) {
+        throw fileError(`${name}: not valid JSON: unexpected text after the array's closing "]" at line ${line}`);
+      }
+    }
+    if (phase === 2) {
+      const piece = chunk.slice(from);
+      partChars += piece.length;
+      if (partChars > MAX_LINE_BYTES) {
+        throw fileError(`${name}: row ${rows + 1} (record ${rows + 1} of the array) is longer than ${MAX_LINE_BYTES / 2 ** 20} MB; a record holds one iterate (a run, a task, a design and a cost)`, `row ${rows + 1}`);
+      }
+      parts.push(piece);
+    }
+  }
+  if (phase === 0) throw fileError(`${name} holds only white space: no JSON array.`);
+  if (phase !== 4) {
+    throw fileError(`${name} is not valid JSON (it ends ${phase === 2 ? `inside record ${rows + 1}` : `after record ${rows} without the closing "]"`}; is it truncated?)`, `row ${rows + 1}`);
   }
   return rows;
 }
 
 /** NPZ: each array is a column; [R] gives one value per row, [R, k] a vector per row, anything else is the same for every row (e.g. task [2]). */
 function readNpzRows(src: OpenedSource, visit: RowVisitor, maxRows: number): number {
+  if (src.bytes > MAX_UNPACKED_BYTES + 2 ** 20) {
+    throw fileError(`"${src.fileName}" is ${formatBytes(src.bytes)}; an .npz is read whole, up to the import limit of ${formatBytes(MAX_UNPACKED_BYTES)} unpacked. Split it, or write CSV or JSONL, which are streamed.`);
+  }
   const bytes = readFileSync(src.path);
-  if (!(bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b)) throw fileError(`"${src.fileName}" is not an .npz file: it is not a zip archive. Save the arrays with np.savez(path, design=..., task=..., cost=...).`);
-  let files: Record<string, Uint8Array>;
+  let files: Map<string, Uint8Array>;
   try {
-    files = unzipSync(bytes);
+    files = npzEntries(bytes, `"${src.fileName}"`, 'design=..., task=..., cost=...');
   } catch (err) {
-    throw fileError(`The .npz archive "${src.fileName}" could not be read (${(err as Error).message}); it may be truncated or damaged.`);
+    if (err instanceof NpzFormatError) throw fileError(err.message.replace('The .npz archive', `The .npz archive "${src.fileName}"`));
+    if (err instanceof NpyFormatError) throw fileError(`"${src.fileName}": array ${err.array}: ${err.problem}`, err.array);
+    throw err;
   }
   const arrays = new Map<string, NpyArray>();
   const notes: MappingProblem[] = [];
-  for (const [name, data] of Object.entries(files)) {
+  for (const [name, data] of files) {
     if (!name.endsWith('.npy')) continue;
     const key = name.slice(0, -4);
     try {
@@ -202,7 +302,8 @@ function readNpzRows(src: OpenedSource, visit: RowVisitor, maxRows: number): num
   const cell: ((r: number) => unknown)[] = [];
   for (const c of keys) {
     const a = arrays.get(c)!;
-    if (a.shape.length === 1 && a.shape[0] === total) cell.push((r) => a.data[r]);
+    // [R] and [R, 1] (e.g. a cost saved as a column) give one value per row
+    if ((a.shape.length === 1 || (a.shape.length === 2 && a.shape[1] === 1)) && a.shape[0] === total) cell.push((r) => a.data[r]);
     else if (a.shape.length === 2 && a.shape[0] === total) {
       const k = a.shape[1]!;
       cell.push((r) => a.data.subarray(r * k, (r + 1) * k));

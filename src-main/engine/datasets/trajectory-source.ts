@@ -1,16 +1,16 @@
 // Where an optimization-trajectory import reads from: a file on this machine, or uploaded bytes
 // written to a temporary file first, so both are streamed the same way; and the file's text as
 // UTF-8 chunks, checked for bad encoding and overlong lines before any parser sees them.
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { TrajectoryFormat, TrajectorySource } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 
-/** Longest line a text file may have: a longer one is refused rather than buffered. */
+/** Longest line a CSV or JSONL file may have, and longest JSON record: a longer one is refused rather than buffered. */
 export const MAX_LINE_BYTES = 1 << 20;
-/** JSON (an array) is parsed whole, so it has a size limit; JSONL and CSV are streamed and have none. */
-export const MAX_JSON_BYTES = 200 * 2 ** 20;
+/** Deepest nesting of arrays and objects in a JSON or JSONL record (a record needs 2). */
+export const MAX_JSON_DEPTH = 64;
 
 export interface OpenedSource {
   path: string;
@@ -65,9 +65,7 @@ export function openSource(source: TrajectorySource, format?: TrajectoryFormat):
   try {
     let bytes: number;
     try {
-      const st = statSync(path);
-      if (!st.isFile()) throw new Error('not a regular file');
-      bytes = st.size;
+      bytes = regularFileSize(path);
     } catch (err) {
       throw fileError(`Cannot read ${path}: ${(err as Error).message}`, 'source.path');
     }
@@ -83,11 +81,75 @@ export function openSource(source: TrajectorySource, format?: TrajectoryFormat):
   }
 }
 
+function assertRegular(st: Stats): void {
+  if (st.isFile()) return;
+  const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'something else';
+  throw new Error(`it is ${kind}, not a regular file; give a file`);
+}
+
+/**
+ * The size of a regular file; throws (with a reason) for anything else: a directory, a device such
+ * as /dev/urandom, a FIFO or socket. Opens with O_NONBLOCK so a FIFO cannot block, then fstats the
+ * open file, so what is checked is what would be read.
+ */
+export function regularFileSize(path: string): number {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    assertRegular(st);
+    return st.size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A regular file's bytes, refusing anything that is not a regular file (see regularFileSize), an
+ * empty file and one larger than maxBytes (named with `limitWhy`), before reading any of it.
+ */
+export function readRegularFile(path: string, maxBytes: number, limitWhy: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    assertRegular(st);
+    if (st.size === 0) throw new Error('the file is empty');
+    if (st.size > maxBytes) throw new Error(`the file is ${(st.size / 2 ** 20).toFixed(1)} MiB, more than ${limitWhy}`);
+    const out = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, out, at, st.size - at, null);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === st.size ? out : out.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** UTF-16 without a byte-order mark: most bytes at even (big-endian) or odd (little-endian) offsets of the start are NUL. */
+function utf16Order(chunk: Uint8Array): 'little-endian' | 'big-endian' | null {
+  const n = Math.min(chunk.length, 4096) & ~1;
+  if (n < 4) return null;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (chunk[i] === 0) even++;
+    if (chunk[i + 1] === 0) odd++;
+  }
+  const half = n / 2;
+  if (odd > 0.4 * half && even < 0.1 * half) return 'little-endian';
+  if (even > 0.4 * half && odd < 0.1 * half) return 'big-endian';
+  return null;
+}
+
 /**
  * The file's text in chunks, decoded as strict UTF-8 (a UTF-8 byte-order mark is dropped). Refuses
- * UTF-16, invalid UTF-8 and any line longer than MAX_LINE_BYTES, naming the line.
+ * UTF-16 (with or without a byte-order mark), invalid UTF-8, NUL bytes (a binary file) and, unless
+ * `maxLine` is null (JSON, whose records are bounded by its own reader), any line longer than
+ * MAX_LINE_BYTES, naming the line.
  */
-export async function* textChunks(path: string, fileName: string): AsyncGenerator<string> {
+export async function* textChunks(path: string, fileName: string, maxLine: number | null = MAX_LINE_BYTES): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let line = 1;
   let lineChars = 0;
@@ -98,6 +160,14 @@ export async function* textChunks(path: string, fileName: string): AsyncGenerato
       if (offset === 0 && chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
         throw fileError(`"${fileName}" is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8.`, 'encoding');
       }
+      if (offset === 0) {
+        const order = utf16Order(chunk);
+        if (order) throw fileError(`"${fileName}" looks like UTF-16 (${order}, without a byte-order mark: every other byte is NUL); save it as UTF-8.`, 'encoding');
+      }
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        throw fileError(`"${fileName}" holds a NUL byte at byte ${offset + nul} (line ${line + countNewlines(new TextDecoder().decode(chunk.subarray(0, nul)))}): it looks like a binary file, not ${extname(fileName).slice(1).toUpperCase() || 'text'} text.`, 'encoding');
+      }
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
@@ -107,15 +177,17 @@ export async function* textChunks(path: string, fileName: string): AsyncGenerato
       offset += chunk.length;
       // track the current line's length so an endless line fails here, not in a parser's buffer
       let from = 0;
+      const tooLong = (): ApiError =>
+        fileError(`"${fileName}": line ${line} is longer than ${maxLine! / 2 ** 20} MB without a line break; is it really CSV or JSONL? (JSON arrays may be on one line: name the file .json)`, `line ${line}`);
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        // a line that ends in this chunk counts too, not only the one still open at its end
+        if (maxLine !== null && lineChars + nl - from > maxLine) throw tooLong();
         line++;
         from = nl + 1;
         lineChars = 0;
       }
       lineChars += text.length - from;
-      if (lineChars > MAX_LINE_BYTES) {
-        throw fileError(`"${fileName}": line ${line} is longer than ${MAX_LINE_BYTES / 2 ** 20} MB without a line break; is it really CSV or JSONL?`, `line ${line}`);
-      }
+      if (maxLine !== null && lineChars > maxLine) throw tooLong();
       if (text) yield text;
     }
     try {
