@@ -51,7 +51,7 @@ async function child(index: number, path: string, dataDir: string): Promise<void
   const bomb = BOMBS[index]!;
   const wb = new Workbench({ dataDir, mode: 'cli' });
   try {
-    const handlers = createHandlers(wb);
+    const handlers = createHandlers(wb, { filePaths: true }); // paths, as the CLI sends them
     const project = wb.projects.create({ name: 'bench', environment: 'fluidtool-2d', settings: {} });
     const baselineRssMB = process.memoryUsage().rss / 2 ** 20;
     const t0 = performance.now();

@@ -437,7 +437,7 @@ describe('import fuzz: malformed files are refused by name, leaving nothing behi
   beforeAll(() => {
     t = testWorkbench();
     dir = tempDir();
-    const handlers = createHandlers(t.wb);
+    const handlers = createHandlers(t.wb, { filePaths: true }); // paths, as the CLI sends them
     call = (m, a) => dispatch(handlers, m, a);
     projectId = t.wb.projects.create({ name: 'Fuzz', environment: 'fluidtool-2d', settings: { joints: D } }).id;
   });
@@ -486,7 +486,7 @@ describe('import edge files that must import', () => {
   beforeAll(() => {
     t = testWorkbench();
     dir = tempDir();
-    const handlers = createHandlers(t.wb);
+    const handlers = createHandlers(t.wb, { filePaths: true }); // paths, as the CLI sends them
     call = (m, a) => dispatch(handlers, m, a);
     projectId = t.wb.projects.create({ name: 'Edges', environment: 'fluidtool-2d', settings: { joints: D } }).id;
   });
