@@ -119,20 +119,6 @@ function toolBoundaryNodes(seg: ToolSegments, grid: number): { nodes: Int32Array
 }
 
 /**
- * The quadratic B-spline stencil of a particle at grid coordinate xp along one axis: returns
- * the base node and writes [fx, w0, w1, w2] at out[at..at+3] (fx = xp - base).
- */
-function stencil(xp: number, out: Float64Array, at: number): number {
-  const base = Math.floor(xp - 0.5);
-  const f = xp - base;
-  out[at] = f;
-  out[at + 1] = 0.5 * (1.5 - f) ** 2;
-  out[at + 2] = 0.75 - (f - 1) ** 2;
-  out[at + 3] = 0.5 * (f - 0.5) ** 2;
-  return base;
-}
-
-/**
  * The MPM's particle guard for a step made by someone else (a learned simulator): particles of
  * `moving` that would cross a tool segment stop short of it on the side they came from, and
  * every moving particle stays inside the walls. next [N*2] is corrected in place from current.
@@ -201,6 +187,15 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
   const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * dx) : null;
   const boundary = seg ? toolBoundaryNodes(seg, grid) : null;
   const gap = TOOL_GAP_CELLS * dx;
+  // the box around every segment's box (x0, y0, x1, y1)
+  const toolBox = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
+  for (let sIdx = 0; seg && sIdx < seg.count; sIdx++) {
+    const o = sIdx * SEG_STRIDE;
+    toolBox[0] = Math.min(toolBox[0]!, seg.data[o + 7]!);
+    toolBox[1] = Math.min(toolBox[1]!, seg.data[o + 8]!);
+    toolBox[2] = Math.max(toolBox[2]!, seg.data[o + 9]!);
+    toolBox[3] = Math.max(toolBox[3]!, seg.data[o + 10]!);
+  }
 
   const positions = new Float32Array(frames * n * 2);
   const substepCount = (frames - 1) * substeps + 1;
@@ -209,18 +204,37 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
   if (substepPositions) substepPositions.set(positions.subarray(0, n * 2), 0);
 
   const stressScale = -dt * 4 * E * pVol * invDx * invDx;
-  const w = new Float64Array(8); // one particle's stencil: [fx, wx0..2, fy, wy0..2]
+  // each particle's stencil, computed once a substep and used by both transfers (the positions do
+  // not move between them): base node (bi + bj * side) and [fx, wx0, wx1, wx2, fy, wy0, wy1, wy2].
+  // The arithmetic is the same, in the same order, as one stencil() per transfer: the results are
+  // bit for bit those of the straightforward loops (test/unit/mpm-pinned.test.ts holds them).
+  const base = new Int32Array(n);
+  const sw = new Float64Array(n * 8);
   let recorded = 1;
   for (let f = 1; f < frames; f++) {
     for (let s = 0; s < substeps; s++) {
-      // particle to grid, over the box the particles touch
+      // stencils, and the box of grid nodes the particles touch
       let iMin = side;
       let iMax = 0;
       let jMin = side;
       let jMax = 0;
       for (let p = 0; p < n; p++) {
-        const bi = Math.floor(x[2 * p]! * invDx - 0.5);
-        const bj = Math.floor(x[2 * p + 1]! * invDx - 0.5);
+        const xp = x[2 * p]! * invDx;
+        const yp = x[2 * p + 1]! * invDx;
+        const bi = Math.floor(xp - 0.5);
+        const bj = Math.floor(yp - 0.5);
+        const fx = xp - bi;
+        const fy = yp - bj;
+        const o = 8 * p;
+        sw[o] = fx;
+        sw[o + 1] = 0.5 * (1.5 - fx) ** 2;
+        sw[o + 2] = 0.75 - (fx - 1) ** 2;
+        sw[o + 3] = 0.5 * (fx - 0.5) ** 2;
+        sw[o + 4] = fy;
+        sw[o + 5] = 0.5 * (1.5 - fy) ** 2;
+        sw[o + 6] = 0.75 - (fy - 1) ** 2;
+        sw[o + 7] = 0.5 * (fy - 0.5) ** 2;
+        base[p] = bi + bj * side;
         if (bi < iMin) iMin = bi;
         if (bi + 2 > iMax) iMax = bi + 2;
         if (bj < jMin) jMin = bj;
@@ -232,17 +246,14 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
         gvx.fill(0, row + iMin, row + iMax + 1);
         gvy.fill(0, row + iMin, row + iMax + 1);
       }
+      // particle to grid
       for (let p = 0; p < n; p++) {
-        const bi = stencil(x[2 * p]! * invDx, w, 0);
-        const bj = stencil(x[2 * p + 1]! * invDx, w, 4);
-        const fx = w[0]!;
-        const fy = w[4]!;
-        const wx0 = w[1]!;
-        const wx1 = w[2]!;
-        const wx2 = w[3]!;
-        const wy0 = w[5]!;
-        const wy1 = w[6]!;
-        const wy2 = w[7]!;
+        const o = 8 * p;
+        const fx = sw[o]!;
+        const fy = sw[o + 4]!;
+        const wy0 = sw[o + 5]!;
+        const wy1 = sw[o + 6]!;
+        const wy2 = sw[o + 7]!;
         const stress = stressScale * (J[p]! - 1);
         const a00 = stress + pMass * C[4 * p]!;
         const a01 = pMass * C[4 * p + 1]!;
@@ -250,17 +261,38 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
         const a11 = stress + pMass * C[4 * p + 3]!;
         const mvx = pMass * v[2 * p]!;
         const mvy = pMass * v[2 * p + 1]!;
+        // per row j of the stencil: a01 dpy and a11 dpy (dpy = (j - fy) dx)
+        const dpy0 = (0 - fy) * dx;
+        const dpy1 = (1 - fy) * dx;
+        const dpy2 = (2 - fy) * dx;
+        const ux0 = a01 * dpy0;
+        const ux1 = a01 * dpy1;
+        const ux2 = a01 * dpy2;
+        const uy0 = a11 * dpy0;
+        const uy1 = a11 * dpy1;
+        const uy2 = a11 * dpy2;
+        const b = base[p]!;
         for (let i = 0; i < 3; i++) {
-          const wx = i === 0 ? wx0 : i === 1 ? wx1 : wx2;
+          const wx = sw[o + 1 + i]!;
           const dpx = (i - fx) * dx;
-          for (let j = 0; j < 3; j++) {
-            const w = wx * (j === 0 ? wy0 : j === 1 ? wy1 : wy2);
-            const dpy = (j - fy) * dx;
-            const node = bi + i + (bj + j) * side;
-            gvx[node] = gvx[node]! + w * (mvx + a00 * dpx + a01 * dpy);
-            gvy[node] = gvy[node]! + w * (mvy + a10 * dpx + a11 * dpy);
-            gm[node] = gm[node]! + w * pMass;
-          }
+          // (m v + A dp) with A dp = (a00 dpx + a01 dpy, a10 dpx + a11 dpy), summed in that order
+          const px = mvx + a00 * dpx;
+          const py = mvy + a10 * dpx;
+          const n0 = b + i;
+          const n1 = n0 + side;
+          const n2 = n1 + side;
+          let w = wx * wy0;
+          gvx[n0] = gvx[n0]! + w * (px + ux0);
+          gvy[n0] = gvy[n0]! + w * (py + uy0);
+          gm[n0] = gm[n0]! + w * pMass;
+          w = wx * wy1;
+          gvx[n1] = gvx[n1]! + w * (px + ux1);
+          gvy[n1] = gvy[n1]! + w * (py + uy1);
+          gm[n1] = gm[n1]! + w * pMass;
+          w = wx * wy2;
+          gvx[n2] = gvx[n2]! + w * (px + ux2);
+          gvy[n2] = gvy[n2]! + w * (py + uy2);
+          gm[n2] = gm[n2]! + w * pMass;
         }
       }
       // grid update: momentum to velocity, gravity, walls
@@ -298,16 +330,16 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
       }
       // grid to particle, advection
       for (let p = 0; p < n; p++) {
-        const bi = stencil(x[2 * p]! * invDx, w, 0);
-        const bj = stencil(x[2 * p + 1]! * invDx, w, 4);
-        const fx = w[0]!;
-        const fy = w[4]!;
-        const wx0 = w[1]!;
-        const wx1 = w[2]!;
-        const wx2 = w[3]!;
-        const wy0 = w[5]!;
-        const wy1 = w[6]!;
-        const wy2 = w[7]!;
+        const o = 8 * p;
+        const fx = sw[o]!;
+        const fy = sw[o + 4]!;
+        const wy0 = sw[o + 5]!;
+        const wy1 = sw[o + 6]!;
+        const wy2 = sw[o + 7]!;
+        const dpy0 = 0 - fy;
+        const dpy1 = 1 - fy;
+        const dpy2 = 2 - fy;
+        const b = base[p]!;
         let vx = 0;
         let vy = 0;
         let c00 = 0;
@@ -315,31 +347,56 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
         let c10 = 0;
         let c11 = 0;
         for (let i = 0; i < 3; i++) {
-          const wx = i === 0 ? wx0 : i === 1 ? wx1 : wx2;
+          const wx = sw[o + 1 + i]!;
           const dpx = i - fx;
-          for (let j = 0; j < 3; j++) {
-            const w = wx * (j === 0 ? wy0 : j === 1 ? wy1 : wy2);
-            const dpy = j - fy;
-            const node = bi + i + (bj + j) * side;
-            const gx = gvx[node]!;
-            const gy = gvy[node]!;
-            vx += w * gx;
-            vy += w * gy;
-            // 4 w v (x_i - x_p)^T / dx^2, with the offsets already in cells
-            const k = 4 * w * invDx;
-            c00 += k * gx * dpx;
-            c01 += k * gx * dpy;
-            c10 += k * gy * dpx;
-            c11 += k * gy * dpy;
-          }
+          const n0 = b + i;
+          // the three nodes of column i, j = 0, 1, 2 in order (sums keep their order);
+          // 4 w v (x_i - x_p)^T / dx^2, with the offsets already in cells
+          let w: number;
+          let gx: number;
+          let gy: number;
+          let k: number;
+          w = wx * wy0;
+          gx = gvx[n0]!;
+          gy = gvy[n0]!;
+          vx += w * gx;
+          vy += w * gy;
+          k = 4 * w * invDx;
+          c00 += k * gx * dpx;
+          c01 += k * gx * dpy0;
+          c10 += k * gy * dpx;
+          c11 += k * gy * dpy0;
+          w = wx * wy1;
+          gx = gvx[n0 + side]!;
+          gy = gvy[n0 + side]!;
+          vx += w * gx;
+          vy += w * gy;
+          k = 4 * w * invDx;
+          c00 += k * gx * dpx;
+          c01 += k * gx * dpy1;
+          c10 += k * gy * dpx;
+          c11 += k * gy * dpy1;
+          w = wx * wy2;
+          gx = gvx[n0 + 2 * side]!;
+          gy = gvy[n0 + 2 * side]!;
+          vx += w * gx;
+          vy += w * gy;
+          k = 4 * w * invDx;
+          c00 += k * gx * dpx;
+          c01 += k * gx * dpy2;
+          c10 += k * gy * dpx;
+          c11 += k * gy * dpy2;
         }
         const ox = x[2 * p]!;
         const oy = x[2 * p + 1]!;
         let nx = ox + dt * vx;
         let ny = oy + dt * vy;
-        if (seg) {
-          // never let a step cross the tool; keep a small gap on the side the particle was on
+        // never let a step cross the tool; keep a small gap on the side the particle was on. A
+        // step wholly outside the box of every segment's box cannot touch one; a pass that
+        // touched nothing would find the same in a second pass: both skips change no result
+        if (seg && !((ox < toolBox[0]! && nx < toolBox[0]!) || (ox > toolBox[2]! && nx > toolBox[2]!) || (oy < toolBox[1]! && ny < toolBox[1]!) || (oy > toolBox[3]! && ny > toolBox[3]!))) {
           for (let pass = 0; pass < 2; pass++) {
+            let touched = false;
             for (let sIdx = 0; sIdx < seg.count; sIdx++) {
               const o = sIdx * SEG_STRIDE;
               const d = seg.data;
@@ -366,6 +423,7 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
                 hit = true;
               }
               if (hit) {
+                touched = true;
                 const push = sideSign * gap - s1;
                 nx += push * snx;
                 ny += push * sny;
@@ -376,6 +434,7 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
                 }
               }
             }
+            if (!touched) break;
           }
         }
         if (nx < lo) {
