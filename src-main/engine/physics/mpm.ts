@@ -180,9 +180,9 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
   const v = new Float64Array(n * 2);
   const C = new Float64Array(n * 4);
   const J = new Float64Array(n).fill(1);
-  const gm = new Float64Array(side * side);
-  const gvx = new Float64Array(side * side);
-  const gvy = new Float64Array(side * side);
+  // the grid, one node's momentum (then velocity) and mass side by side: [vx, vy, m] at 3 node
+  const g = new Float64Array(side * side * 3);
+  const row3 = 3 * side;
 
   const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * dx) : null;
   const boundary = seg ? toolBoundaryNodes(seg, grid) : null;
@@ -242,9 +242,7 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
       }
       for (let j = jMin; j <= jMax; j++) {
         const row = j * side;
-        gm.fill(0, row + iMin, row + iMax + 1);
-        gvx.fill(0, row + iMin, row + iMax + 1);
-        gvy.fill(0, row + iMin, row + iMax + 1);
+        g.fill(0, 3 * (row + iMin), 3 * (row + iMax + 1));
       }
       // particle to grid
       for (let p = 0; p < n; p++) {
@@ -278,53 +276,54 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
           // (m v + A dp) with A dp = (a00 dpx + a01 dpy, a10 dpx + a11 dpy), summed in that order
           const px = mvx + a00 * dpx;
           const py = mvy + a10 * dpx;
-          const n0 = b + i;
-          const n1 = n0 + side;
-          const n2 = n1 + side;
+          // node offsets in g, three numbers a node
+          const n0 = 3 * (b + i);
+          const n1 = n0 + row3;
+          const n2 = n1 + row3;
           let w = wx * wy0;
-          gvx[n0] = gvx[n0]! + w * (px + ux0);
-          gvy[n0] = gvy[n0]! + w * (py + uy0);
-          gm[n0] = gm[n0]! + w * pMass;
+          g[n0] = g[n0]! + w * (px + ux0);
+          g[n0 + 1] = g[n0 + 1]! + w * (py + uy0);
+          g[n0 + 2] = g[n0 + 2]! + w * pMass;
           w = wx * wy1;
-          gvx[n1] = gvx[n1]! + w * (px + ux1);
-          gvy[n1] = gvy[n1]! + w * (py + uy1);
-          gm[n1] = gm[n1]! + w * pMass;
+          g[n1] = g[n1]! + w * (px + ux1);
+          g[n1 + 1] = g[n1 + 1]! + w * (py + uy1);
+          g[n1 + 2] = g[n1 + 2]! + w * pMass;
           w = wx * wy2;
-          gvx[n2] = gvx[n2]! + w * (px + ux2);
-          gvy[n2] = gvy[n2]! + w * (py + uy2);
-          gm[n2] = gm[n2]! + w * pMass;
+          g[n2] = g[n2]! + w * (px + ux2);
+          g[n2 + 1] = g[n2 + 1]! + w * (py + uy2);
+          g[n2 + 2] = g[n2 + 2]! + w * pMass;
         }
       }
       // grid update: momentum to velocity, gravity, walls
       for (let j = jMin; j <= jMax; j++) {
         for (let i = iMin; i <= iMax; i++) {
           const node = i + j * side;
-          const m = gm[node]!;
+          const m = g[3 * node + 2]!;
           if (m <= 0) continue;
-          let vx = gvx[node]! / m;
-          let vy = gvy[node]! / m - dt * gravity;
+          let vx = g[3 * node]! / m;
+          let vy = g[3 * node + 1]! / m - dt * gravity;
           if ((i < bound && vx < 0) || (i > grid - bound && vx > 0)) vx = 0;
           if ((j < bound && vy < 0) || (j > grid - bound && vy > 0)) vy = 0;
-          gvx[node] = vx;
-          gvy[node] = vy;
+          g[3 * node] = vx;
+          g[3 * node + 1] = vy;
         }
       }
       // the tool: no grid velocity into it
       if (boundary) {
         for (let b = 0; b < boundary.nodes.length; b++) {
           const node = boundary.nodes[b]!;
-          if (gm[node]! <= 0) continue;
+          if (g[3 * node + 2]! <= 0) continue;
           const nx = boundary.nx[b]!;
           const ny = boundary.ny[b]!;
           if (nx === 0 && ny === 0) {
-            gvx[node] = 0;
-            gvy[node] = 0;
+            g[3 * node] = 0;
+            g[3 * node + 1] = 0;
             continue;
           }
-          const vn = gvx[node]! * nx + gvy[node]! * ny;
+          const vn = g[3 * node]! * nx + g[3 * node + 1]! * ny;
           if (vn < 0) {
-            gvx[node] = gvx[node]! - vn * nx;
-            gvy[node] = gvy[node]! - vn * ny;
+            g[3 * node] = g[3 * node]! - vn * nx;
+            g[3 * node + 1] = g[3 * node + 1]! - vn * ny;
           }
         }
       }
@@ -349,7 +348,7 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
         for (let i = 0; i < 3; i++) {
           const wx = sw[o + 1 + i]!;
           const dpx = i - fx;
-          const n0 = b + i;
+          const n0 = 3 * (b + i);
           // the three nodes of column i, j = 0, 1, 2 in order (sums keep their order);
           // 4 w v (x_i - x_p)^T / dx^2, with the offsets already in cells
           let w: number;
@@ -357,8 +356,8 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
           let gy: number;
           let k: number;
           w = wx * wy0;
-          gx = gvx[n0]!;
-          gy = gvy[n0]!;
+          gx = g[n0]!;
+          gy = g[n0 + 1]!;
           vx += w * gx;
           vy += w * gy;
           k = 4 * w * invDx;
@@ -367,8 +366,8 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
           c10 += k * gy * dpx;
           c11 += k * gy * dpy0;
           w = wx * wy1;
-          gx = gvx[n0 + side]!;
-          gy = gvy[n0 + side]!;
+          gx = g[n0 + row3]!;
+          gy = g[n0 + row3 + 1]!;
           vx += w * gx;
           vy += w * gy;
           k = 4 * w * invDx;
@@ -377,8 +376,8 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
           c10 += k * gy * dpx;
           c11 += k * gy * dpy1;
           w = wx * wy2;
-          gx = gvx[n0 + 2 * side]!;
-          gy = gvy[n0 + 2 * side]!;
+          gx = g[n0 + 2 * row3]!;
+          gy = g[n0 + 2 * row3 + 1]!;
           vx += w * gx;
           vy += w * gy;
           k = 4 * w * invDx;
