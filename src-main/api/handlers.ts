@@ -2,6 +2,7 @@ import { JobParams, type MethodArgs, type TrajectorySource, type MethodName, typ
 import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { StoredQuery } from '../engine/storage/queries';
+import { DesignStore } from '../engine/storage/designs';
 import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
 import { checkPhysicsDatasetParams } from '../engine/jobs/kinds/physics-dataset';
 import type { Workbench } from '../engine/workbench';
@@ -177,6 +178,10 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange }, owner: wb.ownership.token });
       wb.events.emit('datasets.changed', { projectId });
       return ds;
+    },
+    'designs.list': ({ projectId, jobId, run, method, limit }) => {
+      wb.projects.get(projectId);
+      return new DesignStore(wb.db).list(projectId, { jobId, run, method, limit });
     },
     'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),
     'datasets.exportTrajectories': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),

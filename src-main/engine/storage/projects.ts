@@ -8,6 +8,7 @@ import {
 } from '../../../src-shared/environments';
 import { issuesFromZod } from '../validation';
 import type { Db } from './database';
+import { statement } from './statements';
 
 interface ProjectRow {
   id: number;
@@ -80,6 +81,10 @@ export class ProjectStore {
     const row = this.db.prepare(`${SUMMARY_SQL} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
     if (!row) throw new ApiError('not_found', `There is no project with id ${id}.`, [{ path: 'id', message: 'no such project' }]);
     return toSummary(row);
+  }
+
+  exists(id: number): boolean {
+    return statement(this.db, 'SELECT 1 FROM projects WHERE id = ?').get(id) !== undefined;
   }
 
   findByName(name: string): ProjectSummary | null {
