@@ -7,7 +7,7 @@ import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
 import { checkPhysicsDatasetParams } from '../engine/jobs/kinds/physics-dataset';
 import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
-import { exportDesigns } from '../engine/export/designs';
+import { assertProjectJob, exportDesigns } from '../engine/export/designs';
 import { readBenchmark } from '../engine/benchmarks';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
@@ -180,7 +180,8 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       return ds;
     },
     'designs.list': ({ projectId, jobId, run, method, limit }) => {
-      wb.projects.get(projectId);
+      const project = wb.projects.get(projectId);
+      if (jobId !== undefined) assertProjectJob(wb.jobStore, project, jobId);
       return new DesignStore(wb.db).list(projectId, { jobId, run, method, limit });
     },
     'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),

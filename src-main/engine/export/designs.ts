@@ -8,6 +8,7 @@ import { safeFileName } from '../datasets/physics';
 import { csvField, float32Text } from '../datasets/trajectories';
 import type { Db } from '../storage/database';
 import { DatasetStore } from '../storage/datasets';
+import { JobStore } from '../storage/jobs';
 import { selectExportRows, type ExportSource } from '../storage/design-export';
 
 export type DesignExportRequest = Omit<MethodArgs<'designs.export'>, 'projectId'>;
@@ -44,6 +45,12 @@ function float32s(blob: Buffer): number[] {
   return Array.from(f);
 }
 
+/** not_found unless job `jobId` exists and belongs to the project (designs are listed by their job). */
+export function assertProjectJob(jobs: JobStore, project: ProjectSummary, jobId: number): void {
+  const job = jobs.find(jobId);
+  if (!job || job.projectId !== project.id) throw new ApiError('not_found', `Project "${project.name}" has no job with id ${jobId}.`, [{ path: 'jobId', message: 'no such job in this project' }]);
+}
+
 /** The rows to export, cheapest first (grouped by task, best task first, when perTask). */
 export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExportRequest): ExportedDesign[] {
   if (req.from !== 'designs' && (req.jobId !== undefined || req.run !== undefined)) {
@@ -57,7 +64,10 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     if (!ds || ds.project_id !== project.id) throw new ApiError('not_found', `Project "${project.name}" has no dataset with id ${req.datasetId}.`, [{ path: 'datasetId', message: 'no such dataset in this project' }]);
     if (ds.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is a ${ds.kind} dataset; designs export from optimization datasets.`, [{ path: 'datasetId', message: 'not an optimization dataset' }]);
     source = { from: 'dataset', datasetId: req.datasetId };
-  } else if (req.from === 'designs') source = { from: 'designs', projectId: project.id, jobId: req.jobId, run: req.run };
+  } else if (req.from === 'designs') {
+    if (req.jobId !== undefined) assertProjectJob(new JobStore(db), project, req.jobId);
+    source = { from: 'designs', projectId: project.id, jobId: req.jobId, run: req.run };
+  }
   else source = { from: 'queries', projectId: project.id };
   const rows = selectExportRows(db, source, { method: req.method, ids: req.ids, perTask: req.perTask, topK: req.topK });
   if (req.ids) {
