@@ -28,11 +28,15 @@ const INSERT = 'INSERT INTO optimization_records (dataset_id, run, optimizer, ta
 
 /** The optimization_records table. */
 export class OptimizationRecordStore {
-  constructor(private readonly db: Db) {}
+  // held by the store: an import inserts hundreds of thousands of rows a second through it
+  private readonly insertRow;
+  constructor(private readonly db: Db) {
+    this.insertRow = statement(db, INSERT);
+  }
 
   /** One record; task and design already float32 BLOBs (SQLite copies them when bound, so callers may reuse the buffers). */
   insert(datasetId: number, run: string, optimizer: string, task: Uint8Array, iteration: number, design: Uint8Array, cost: number): void {
-    statement(this.db, INSERT).run(datasetId, run, optimizer, task, iteration, design, cost);
+    this.insertRow.run(datasetId, run, optimizer, task, iteration, design, cost);
   }
 
   count(datasetId: number): number {
