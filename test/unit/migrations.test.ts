@@ -163,7 +163,10 @@ describe('migrations', () => {
     const fks = db.prepare('PRAGMA foreign_key_list(designs)').all() as { table: string; from: string; on_delete: string }[];
     expect(fks.map((f) => [f.from, f.table, f.on_delete]).sort()).toEqual([['model_id', 'models', 'SET NULL'], ['project_id', 'projects', 'CASCADE'], ['query_id', 'simulator_queries', 'SET NULL']]);
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'designs'").all() as { name: string }[]).map((r) => r.name);
-    expect(indexes.sort()).toEqual(['designs_project_cost', 'designs_project_run', 'designs_query']);
+    expect(indexes.sort()).toEqual(['designs_project_cost', 'designs_project_job', 'designs_project_run', 'designs_query']);
+    // listing a job's designs (DesignStore.list, the export) uses the expression index
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM designs WHERE project_id = ? AND json_extract(provenance, '$.jobId') = ? ORDER BY cost IS NULL, cost, id").all(1, 4) as { detail: string }[];
+    expect(plan.map((r) => r.detail).join('; ')).toMatch(/USING INDEX designs_project_job/);
     // rows pointing at the rebuilt jobs table kept their job
     expect(db.prepare('SELECT job_id FROM datasets WHERE id = 6').get()).toEqual({ job_id: 4 });
     expect(db.prepare('SELECT job_id FROM models WHERE id = 7').get()).toEqual({ job_id: 4 });

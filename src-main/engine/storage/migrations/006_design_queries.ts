@@ -3,8 +3,9 @@
 // (where that query exists in the same project), and provenance loses the key. The designs table
 // is rebuilt for it (SQLite cannot add a column in the middle), without the never-written
 // "costs"; jobs loses the never-written "checkpoint" (model checkpoints are files, see models/).
-// designs_query serves the foreign key (deleting queries looks their designs up by it) and
-// designs_project_run the listing of a run's designs.
+// designs_query serves the foreign key (deleting queries looks their designs up by it),
+// designs_project_run and designs_project_job the listing of one run's or one job's designs (the
+// job stays in provenance.jobId, indexed by that expression: DesignStore filters on exactly it).
 export default `
 CREATE TABLE designs_new (
   id         INTEGER PRIMARY KEY,
@@ -30,6 +31,7 @@ ALTER TABLE designs_new RENAME TO designs;
 CREATE INDEX designs_project_cost ON designs(project_id, cost);
 CREATE INDEX designs_project_run ON designs(project_id, run, id);
 CREATE INDEX designs_query ON designs(query_id);
+CREATE INDEX designs_project_job ON designs(project_id, json_extract(provenance, '$.jobId'));
 
 ALTER TABLE jobs DROP COLUMN checkpoint;
 `;
