@@ -435,12 +435,31 @@ export const methods = {
       mapping: TrajectoryMapping.optional(),
     })
     .strict(),
-  /** the best designs (simulator queries of the project, or records of a dataset) as CSV or JSON */
+  /** the designs runs kept (the designs table: a sampling run's final designs, an optimizer run's best), cheapest first, with their provenance */
+  'designs.list': z
+    .object({
+      projectId: Id,
+      /** only those of this job (a sampling or optimize job) */
+      jobId: Id.optional(),
+      /** only those of this run */
+      run: z.string().trim().min(1).max(100).optional(),
+      /** only this method ("sample", "cem", "adam", …) */
+      method: z.string().trim().min(1).max(40).optional(),
+      limit: z.number().int().min(1).max(100_000).default(1000),
+    })
+    .strict(),
+  /**
+   * the best designs (simulator queries of the project, records of a dataset, or the designs runs
+   * kept: jobId and run pick one run's) as CSV or JSON
+   */
   'designs.export': z
     .object({
       projectId: Id,
-      from: z.enum(['queries', 'dataset']).default('queries'),
+      from: z.enum(['queries', 'dataset', 'designs']).default('queries'),
       datasetId: Id.optional(),
+      /** from "designs": only those of this job, or of this run */
+      jobId: Id.optional(),
+      run: z.string().trim().min(1).max(100).optional(),
       /** top k by cost (per task when perTask), optionally one method only, or exactly these ids */
       topK: z.number().int().min(1).max(1_000_000).default(100),
       perTask: z.boolean().default(false),
@@ -632,6 +651,28 @@ export interface ModelInfo {
   updatedAt: number;
 }
 
+/** A row of the designs table: a design a run kept, how it was found, and the query that scored it. */
+export interface StoredDesign {
+  id: number;
+  projectId: number;
+  method: string;
+  run: string | null;
+  /** the job that made it (from its provenance), null when unknown */
+  jobId: number | null;
+  /** normalized design */
+  design: number[];
+  task: number[];
+  cost: number | null;
+  capture: number | null;
+  /** the model that made it (diffusion model of a sampling run, learned model of an optimizer) */
+  modelId: number | null;
+  /** the simulator query that scored it, null when none is stored */
+  queryId: number | null;
+  /** the run's settings: sampler, guidance, seed, budget, … */
+  provenance: Record<string, unknown>;
+  createdAt: number;
+}
+
 /** One design of a sampling run, as stored in the designs table (with its query). */
 export interface SampledDesign {
   designId: number;
@@ -691,6 +732,7 @@ export interface MethodResults {
   'datasets.exportPhysics': { fileName: string; npzBase64: string };
   'trajectories.preview': TrajectoryPreview;
   'trajectories.import': DatasetInfo;
+  'designs.list': StoredDesign[];
   'designs.export': { fileName: string; content: string; rows: number };
   'datasets.exportTrajectories': { fileName: string; content: string; rows: number };
   'models.list': ModelInfo[];

@@ -2,11 +2,12 @@ import { JobParams, type MethodArgs, type TrajectorySource, type MethodName, typ
 import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { StoredQuery } from '../engine/storage/queries';
+import { DesignStore } from '../engine/storage/designs';
 import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
 import { checkPhysicsDatasetParams } from '../engine/jobs/kinds/physics-dataset';
 import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
-import { exportDesigns } from '../engine/export/designs';
+import { assertProjectJob, exportDesigns } from '../engine/export/designs';
 import { readBenchmark } from '../engine/benchmarks';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
@@ -177,6 +178,11 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange }, owner: wb.ownership.token });
       wb.events.emit('datasets.changed', { projectId });
       return ds;
+    },
+    'designs.list': ({ projectId, jobId, run, method, limit }) => {
+      const project = wb.projects.get(projectId);
+      if (jobId !== undefined) assertProjectJob(wb.jobStore, project, jobId);
+      return new DesignStore(wb.db).list(projectId, { jobId, run, method, limit });
     },
     'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),
     'datasets.exportTrajectories': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from './storage/database';
+import { OwnerStore, type OwnerRow } from './storage/owners';
+
+export type { OwnerRow } from './storage/owners';
 
 // Who owns the work in a shared data folder. The desktop app, `idw` commands and browser mode
 // open the same database at once, so "queued or running at start-up" no longer means "left by a
@@ -14,15 +17,6 @@ import type { Db } from './storage/database';
 export const HEARTBEAT_INTERVAL_MS = 3000;
 /** five missed heartbeats: a busy main thread may wait up to busy_timeout (10 s) for the write lock */
 export const HEARTBEAT_GRACE_MS = 15_000;
-
-export interface OwnerRow {
-  token: string;
-  pid: number;
-  host: string;
-  mode: string;
-  started_at: number;
-  heartbeat_at: number;
-}
 
 export interface OwnershipOptions {
   mode: string;
@@ -48,11 +42,13 @@ export class Ownership {
   readonly intervalMs: number;
   readonly graceMs: number;
   private lastBeat = 0;
+  private readonly owners: OwnerStore;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly opts: OwnershipOptions,
   ) {
+    this.owners = new OwnerStore(db);
     this.intervalMs = opts.intervalMs ?? HEARTBEAT_INTERVAL_MS;
     this.graceMs = opts.graceMs ?? Math.max(HEARTBEAT_GRACE_MS, 3 * this.intervalMs);
     this.register();
@@ -60,9 +56,7 @@ export class Ownership {
 
   private register(): void {
     const now = Date.now();
-    this.db
-      .prepare('INSERT OR REPLACE INTO owners (token, pid, host, mode, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(this.token, this.pid, this.host, this.opts.mode, now, now);
+    this.owners.register({ token: this.token, pid: this.pid, host: this.host, mode: this.opts.mode, started_at: now, heartbeat_at: now });
     this.lastBeat = now;
   }
 
@@ -74,7 +68,7 @@ export class Ownership {
   beat(): boolean {
     const now = Date.now();
     const awake = now - this.lastBeat <= this.graceMs;
-    const changed = this.db.prepare('UPDATE owners SET heartbeat_at = ? WHERE token = ?').run(now, this.token).changes;
+    const changed = this.owners.beat(this.token, now);
     // another process judged us dead (a long stall): register again, so what we start from now on is ours
     if (!changed) {
       console.warn(`[workbench] this process (pid ${this.pid}) was taken for dead by another one after a stall; its earlier jobs may show as interrupted.`);
@@ -93,18 +87,16 @@ export class Ownership {
   /** Removes the rows of owners that are gone; returns how many. Their work is then orphaned. */
   removeDeadOwners(): number {
     const now = Date.now();
-    const rows = this.db.prepare('SELECT * FROM owners').all() as OwnerRow[];
-    const dead = rows.filter((o) => !this.alive(o, now));
+    const dead = this.owners.all().filter((o) => !this.alive(o, now));
     if (!dead.length) return 0;
-    // the heartbeat in the WHERE: an owner that beat since we read it stays
-    const del = this.db.prepare('DELETE FROM owners WHERE token = ? AND heartbeat_at = ?');
-    return this.db.transaction(() => dead.reduce((n, o) => n + del.run(o.token, o.heartbeat_at).changes, 0)).immediate();
+    // the heartbeat read goes with each delete: an owner that beat since we read it stays
+    return this.owners.removeUnchanged(dead);
   }
 
   /** The live owner of a token, or null when it is gone. */
   liveOwner(token: string | null): OwnerRow | null {
     if (!token) return null;
-    const row = this.db.prepare('SELECT * FROM owners WHERE token = ?').get(token) as OwnerRow | undefined;
+    const row = this.owners.get(token);
     return row && this.alive(row) ? row : null;
   }
 
@@ -118,6 +110,6 @@ export class Ownership {
 
   /** This owner's row goes: what it left queued or running becomes an orphan for the next reclaim. */
   release(): void {
-    this.db.prepare('DELETE FROM owners WHERE token = ?').run(this.token);
+    this.owners.delete(this.token);
   }
 }

@@ -5,7 +5,6 @@ import type { Capabilities } from '../../src-shared/api';
 import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
-import { ORPHAN_DATASET } from './datasets/dataset-rows';
 import { Ownership } from './ownership';
 import { createEnvironment, type Environment } from './environments';
 import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome, resourcesDir } from './models/default-model';
@@ -25,7 +24,9 @@ import { EventBus } from './events';
 import { JobService, type WorkerEntry } from './jobs/service';
 import { databasePath, projectDir, resolveDataDir } from './paths';
 import { openDatabase, schemaVersion, sqliteVersion, type Db } from './storage/database';
+import { DatasetStore } from './storage/datasets';
 import { JobStore } from './storage/jobs';
+import { MetaStore } from './storage/meta';
 import { ProjectStore } from './storage/projects';
 import { QueryStore } from './storage/queries';
 
@@ -98,7 +99,7 @@ export class Workbench {
     // reads first: a beat that finds nothing to do takes no write lock
     this.ownership.removeDeadOwners();
     const jobs = this.jobStore.hasOrphans() ? this.jobStore.markInterrupted() : [];
-    const datasets = this.db.prepare(`SELECT id, project_id FROM datasets WHERE ${ORPHAN_DATASET}`).all() as { id: number; project_id: number }[];
+    const datasets = new DatasetStore(this.db).orphans();
     if (datasets.length) {
       this.datasets.markInterruptedBuilding();
       const trajectories = new OptimizationDatasets(this.db);
@@ -112,8 +113,8 @@ export class Workbench {
     }
     for (const projectId of new Set(datasets.map((d) => d.project_id))) this.events.emit('datasets.changed', { projectId });
     for (const id of models) {
-      const m = this.db.prepare('SELECT project_id FROM models WHERE id = ?').get(id) as { project_id: number } | undefined;
-      if (m) this.events.emit('models.changed', { projectId: m.project_id, modelId: id });
+      const m = this.models.find(id);
+      if (m) this.events.emit('models.changed', { projectId: m.projectId, modelId: id });
     }
     return { jobs, datasets: datasets.map((d) => d.id), models };
   }
@@ -381,8 +382,9 @@ export class Workbench {
   }
 
   private seedBuiltinProject(): void {
-    const flag = (key: string): boolean => Boolean(this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key));
-    const mark = (key: string): void => void this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, String(Date.now()));
+    const meta = new MetaStore(this.db);
+    const flag = (key: string): boolean => meta.has(key);
+    const mark = (key: string): void => meta.set(key, String(Date.now()));
     this.db.transaction(() => {
       if (!flag('builtin_seeded')) {
         if (!this.projects.findByName(BUILTIN_PROJECT_NAME)) {

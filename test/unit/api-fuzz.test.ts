@@ -55,9 +55,10 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
     'datasets.exportPhysics': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'trajectories.preview': { args: { projectId, source: { fileName: 'a.csv', base64: 'YSxiCjEsMgo=' }, format: 'csv' }, kinds: { projectId: 'id', source: 'object', format: 'enum' }, required: ['projectId', 'source'] },
     'trajectories.import': { args: { projectId, name: 'n', source: { fileName: 'a.csv', base64: 'YSxiCjEsMgo=' }, format: 'csv' }, kinds: { projectId: 'id', name: 'name', source: 'object', format: 'enum', mapping: 'object' }, required: ['projectId', 'name', 'source'] },
+    'designs.list': { args: { projectId, jobId: 1, run: 'r', method: 'cem', limit: 10 }, kinds: { projectId: 'id', jobId: 'id', run: 'string', method: 'string', limit: 'int' }, required: ['projectId'] },
     'designs.export': {
       args: { projectId, from: 'queries', topK: 5, perTask: false, method: 'cem', format: 'csv' },
-      kinds: { projectId: 'id', from: 'enum', datasetId: 'id', topK: 'int', perTask: 'bool', method: 'string', ids: 'designs', format: 'enum' },
+      kinds: { projectId: 'id', from: 'enum', datasetId: 'id', jobId: 'id', run: 'string', topK: 'int', perTask: 'bool', method: 'string', ids: 'designs', format: 'enum' },
       required: ['projectId'],
     },
     'datasets.exportTrajectories': { args: { id: 1, format: 'csv' }, kinds: { id: 'id', format: 'enum' }, required: ['id'] },

@@ -3,6 +3,7 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import { seededRandom } from '../../src-main/engine/random';
+import { DesignStore } from '../../src-main/engine/storage/designs';
 import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { countRows, err, ok, testWorkbench } from './helpers';
@@ -94,6 +95,10 @@ describe('diffusion training and sampling jobs', () => {
     expect(provenance.seed).toBe(4);
     expect(provenance.particles.rounds).toBe(2);
     expect(rows[0]!.model_id).toBe(result.modelId);
+    // the designs table lists the run's designs as its result does, each linked to the query that scored it
+    const kept = new DesignStore(t.wb.db).list(job.projectId!, { jobId: job.id });
+    expect(kept.map((d) => [d.id, d.queryId, d.cost, d.run])).toEqual(result.designs.map((d) => [d.designId, d.queryId, d.cost, result.run]));
+    expect(kept.every((d) => !('queryId' in d.provenance))).toBe(true);
     // the same seed gives the same designs
     const again = (await run('sample', { count: 6, ddimSteps: 8, conditional: { enabled: true, weight: 2 }, particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 }, task: [0.4, 0.07], seed: 4 })).result as SampleResult;
     expect(again.designs.map((d) => d.design)).toEqual(result.designs.map((d) => d.design));

@@ -6,7 +6,8 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import type { DatasetInfo } from '../../src-shared/api';
+import { DesignStore } from '../../src-main/engine/storage/designs';
+import type { DatasetInfo, StoredDesign } from '../../src-shared/api';
 import { toolPolyline } from '../../src-shared/fluidtool2d';
 import { ok, tempDir, testWorkbench } from './helpers';
 
@@ -144,5 +145,48 @@ describe('designs export', () => {
     } finally {
       dir.remove();
     }
+  });
+
+  it('lists and exports the designs a run kept (the designs table), by job or run, with their query and provenance', async () => {
+    const job = t.wb.jobStore.create('sample', {}, projectId).id;
+    const other = t.wb.jobStore.create('sample', {}, projectId).id;
+    const best = t.wb.queries.bestByCost(projectId, 3); // query ids of the three cheapest
+    const designs = new DesignStore(t.wb.db);
+    const base = { projectId, method: 'sample', task: [0.5, 0.2], capture: 0.75, modelId: null };
+    const kept = designs.insert([
+      { ...base, run: `sample-${job}`, design: [0.1, 0.2, 0.3, 0.4], cost: 0.3, queryId: best[2]!.id, provenance: { jobId: job, simulator: 'ground_truth', seed: 3 } },
+      { ...base, run: `sample-${job}`, design: [-0.1, 0, 0.1, 0.2], cost: 0.1, queryId: best[0]!.id, provenance: { jobId: job, simulator: 'ground_truth', seed: 3 } },
+    ]);
+    designs.insert([{ ...base, method: 'cem', run: `cem-${other}`, design: [0, 0, 0, 0], cost: 0.2, queryId: null, provenance: { jobId: other, simulator: 'learned' } }]);
+
+    const listed = ok<StoredDesign[]>(await call('designs.list', { projectId, jobId: job }));
+    expect(listed.map((d) => [d.id, d.cost, d.queryId, d.jobId, d.run])).toEqual([
+      [kept[1], 0.1, best[0]!.id, job, `sample-${job}`],
+      [kept[0], 0.3, best[2]!.id, job, `sample-${job}`],
+    ]);
+    expect(listed[0]!.provenance).toEqual({ jobId: job, simulator: 'ground_truth', seed: 3 });
+    expect(ok<StoredDesign[]>(await call('designs.list', { projectId })).map((d) => d.cost)).toEqual([0.1, 0.2, 0.3]);
+    expect(ok<StoredDesign[]>(await call('designs.list', { projectId, run: `cem-${other}` })).map((d) => d.method)).toEqual(['cem']);
+    expect(ok<StoredDesign[]>(await call('designs.list', { projectId, method: 'sample', limit: 1 })).map((d) => d.id)).toEqual([kept[1]]);
+    const noJob = await call('designs.list', { projectId, jobId: 987 });
+    expect(noJob.ok).toBe(false);
+    if (!noJob.ok) expect(noJob.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no job with id 987/) });
+
+    const r = ok<Exported>(await call('designs.export', { projectId, from: 'designs', jobId: job, topK: 10 }));
+    expect(r.fileName).toBe(`Export me-designs-job-${job}-best-10.csv`);
+    const rows = parseCsv(r.content);
+    expect(rows.map((x) => [Number(x.id), Number(x.cost), x.method, x.run, x.simulator])).toEqual([
+      [kept[1], 0.1, 'sample', `sample-${job}`, 'ground_truth'],
+      [kept[0], 0.3, 'sample', `sample-${job}`, 'ground_truth'],
+    ]);
+    expect(rows[0]).toMatchObject({ x0: '-0.1', x1: '0', task_x: '0.5', task_y: '0.2', capture: '0.75' });
+    const byRun = parseCsv(ok<Exported>(await call('designs.export', { projectId, from: 'designs', run: `cem-${other}` })).content);
+    expect(byRun.map((x) => [x.method, x.simulator])).toEqual([['cem', 'learned']]);
+    const picked = await call('designs.export', { projectId, from: 'designs', ids: [kept[0], 99_999] });
+    expect(picked.ok).toBe(false);
+    if (!picked.ok) expect(picked.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/ids 99999 are not designs of project/) });
+    const misplaced = await call('designs.export', { projectId, from: 'queries', jobId: job });
+    expect(misplaced.ok).toBe(false);
+    if (!misplaced.ok) expect(misplaced.error).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/jobId .* from "designs"/) });
   });
 });

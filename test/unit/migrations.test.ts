@@ -127,4 +127,55 @@ describe('migrations', () => {
     expect(() => db.prepare("INSERT INTO owners (token, pid, host, mode, started_at, heartbeat_at) VALUES ('t', 2, 'h', 'cli', 0, 0)").run()).toThrow(/UNIQUE/);
     db.close();
   });
+
+  it('migration 6 moves a design\'s query into a foreign key column and drops designs.costs and jobs.checkpoint', () => {
+    const db = new Database(dbPath());
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 5));
+    for (const id of [1, 2]) db.prepare("INSERT INTO projects (id, name, environment, settings, design_space, task_space, created_at, updated_at) VALUES (?, ?, 'fluidtool-2d', '{}', '{}', '{}', 0, 0)").run(id, `p${id}`);
+    db.prepare("INSERT INTO jobs (id, project_id, kind, status, checkpoint, created_at, updated_at) VALUES (4, 1, 'sample', 'succeeded', 'x', 0, 0)").run();
+    db.prepare("INSERT INTO datasets (id, project_id, name, kind, source, job_id, created_at) VALUES (6, 1, 'd', 'optimization', 'generated', 4, 0)").run();
+    db.prepare("INSERT INTO models (id, project_id, kind, name, job_id, created_at) VALUES (7, 1, 'diffusion', 'm', 4, 0)").run();
+    const query = (id: number, projectId: number): void =>
+      void db.prepare("INSERT INTO simulator_queries (id, project_id, design, task, simulator, cost, wall_ms, method, created_at) VALUES (?, ?, x'00000000', x'0000000000000000', 'ground_truth', 0.5, 1, 'sample', 0)").run(id, projectId);
+    query(10, 1);
+    query(11, 2);
+    const design = (id: number, provenance: object): void =>
+      void db
+        .prepare("INSERT INTO designs (id, project_id, method, run, design, task, cost, capture, costs, model_id, provenance, created_at) VALUES (?, 1, 'sample', 'sample-4', x'00000000', x'0000000000000000', 0.5, 0.25, '{\"gt\":0.5}', 7, ?, 3)")
+        .run(id, JSON.stringify(provenance));
+    design(1, { jobId: 4, seed: 9, queryId: 10 });
+    design(2, { jobId: 4, queryId: 11 }); // a query of another project: not linked
+    design(3, { jobId: 4, queryId: 999 }); // a query that is gone
+    design(4, { jobId: 4 }); // an optimizer's best: no query
+    expect(migrate(db)).toEqual([6]);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const rows = db.prepare('SELECT id, query_id, provenance, model_id, cost, capture, run, created_at FROM designs ORDER BY id').all() as { id: number; query_id: number | null; provenance: string }[];
+    expect(rows.map((r) => [r.id, r.query_id])).toEqual([[1, 10], [2, null], [3, null], [4, null]]);
+    // the key left the JSON: the column is the one place it is kept
+    expect(rows.map((r) => JSON.parse(r.provenance))).toEqual([{ jobId: 4, seed: 9 }, { jobId: 4 }, { jobId: 4 }, { jobId: 4 }]);
+    expect(rows[0]).toMatchObject({ model_id: 7, cost: 0.5, capture: 0.25, run: 'sample-4', created_at: 3 });
+    const columns = (table: string): string[] => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+    expect(columns('designs')).toEqual(['id', 'project_id', 'method', 'run', 'design', 'task', 'cost', 'capture', 'model_id', 'query_id', 'provenance', 'created_at']);
+    expect(columns('jobs')).not.toContain('checkpoint');
+    expect(columns('jobs')).toContain('owner');
+    const fks = db.prepare('PRAGMA foreign_key_list(designs)').all() as { table: string; from: string; on_delete: string }[];
+    expect(fks.map((f) => [f.from, f.table, f.on_delete]).sort()).toEqual([['model_id', 'models', 'SET NULL'], ['project_id', 'projects', 'CASCADE'], ['query_id', 'simulator_queries', 'SET NULL']]);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'designs'").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes.sort()).toEqual(['designs_project_cost', 'designs_project_job', 'designs_project_run', 'designs_query']);
+    // listing a job's designs (DesignStore.list, the export) uses the expression index
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM designs WHERE project_id = ? AND json_extract(provenance, '$.jobId') = ? ORDER BY cost IS NULL, cost, id").all(1, 4) as { detail: string }[];
+    expect(plan.map((r) => r.detail).join('; ')).toMatch(/USING INDEX designs_project_job/);
+    // rows pointing at the rebuilt jobs table kept their job
+    expect(db.prepare('SELECT job_id FROM datasets WHERE id = 6').get()).toEqual({ job_id: 4 });
+    expect(db.prepare('SELECT job_id FROM models WHERE id = 7').get()).toEqual({ job_id: 4 });
+    expect(() => db.prepare("INSERT INTO designs (project_id, method, design, task, query_id, created_at) VALUES (1, 'x', x'00', x'00', 999, 0)").run()).toThrow(/FOREIGN KEY/);
+    // deleting a query unlinks its designs; deleting the project removes them
+    db.prepare('DELETE FROM simulator_queries WHERE id = 10').run();
+    expect(db.prepare('SELECT query_id FROM designs WHERE id = 1').get()).toEqual({ query_id: null });
+    db.prepare('DELETE FROM projects WHERE id = 1').run();
+    expect((db.prepare('SELECT COUNT(*) AS n FROM designs').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
 });

@@ -3,6 +3,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projectDir } from '../../src-main/engine/paths';
 import { fromFloat32Blob, toFloat32Blob } from '../../src-main/engine/storage/blob';
+import { DatasetStore } from '../../src-main/engine/storage/datasets';
+import { DesignStore } from '../../src-main/engine/storage/designs';
+import { MetaStore } from '../../src-main/engine/storage/meta';
+import { ModelRows } from '../../src-main/engine/storage/models';
+import { OptimizationRecordStore } from '../../src-main/engine/storage/optimization-records';
+import { OwnerStore } from '../../src-main/engine/storage/owners';
+import { PhysicsTrajectoryStore } from '../../src-main/engine/storage/physics-trajectories';
+import { statement } from '../../src-main/engine/storage/statements';
 import { countRows, testWorkbench } from './helpers';
 
 describe('storage', () => {
@@ -88,5 +96,118 @@ describe('storage', () => {
     expect(existsSync(projectDir(t.wb.dataDir, a.id))).toBe(false);
     expect(existsSync(projectDir(t.wb.dataDir, b.id))).toBe(true);
     await expect(t.wb.deleteProject(a.id)).rejects.toThrow(/no project with id/);
+  });
+
+  it('prepares each statement once per connection and reuses it', () => {
+    const db = t.wb.db;
+    const a = statement(db, 'SELECT 1 AS one');
+    expect(statement(db, 'SELECT 1 AS one')).toBe(a);
+    expect(statement(db, 'SELECT 2 AS two')).not.toBe(a);
+  });
+
+  it('stores designs with the query that scored them and lists them cheapest first, by job, run or method', () => {
+    const p = t.wb.projects.create({ name: 'D', environment: 'fluidtool-2d', settings: {} });
+    const other = t.wb.projects.create({ name: 'Other', environment: 'fluidtool-2d', settings: {} });
+    const queryId = t.wb.queries.record([{ projectId: p.id, design: [0.1, 0.2], task: [0.5, 0.2], simulator: 'ground_truth', cost: 0.3, wallMs: 1, method: 'sample', run: 's-1' }]);
+    const store = new DesignStore(t.wb.db);
+    const base = { projectId: p.id, task: [0.5, 0.2], capture: 0.5, modelId: null };
+    const ids = store.insert([
+      { ...base, method: 'sample', run: 's-1', design: [0.1, 0.2], cost: 0.3, queryId, provenance: { jobId: 7, seed: 1 } },
+      { ...base, method: 'sample', run: 's-1', design: [0.3, 0.4], cost: 0.1, queryId: null, provenance: { jobId: 7, seed: 1 } },
+      { ...base, method: 'cem', run: 'cem-8', design: [0.5, 0.6], cost: 0.2, queryId: null, provenance: { jobId: 8 } },
+      { ...base, method: 'cem', run: 'cem-9', design: [0.7, 0.8], cost: null, queryId: null, provenance: {} },
+    ]);
+    store.insert([{ ...base, projectId: other.id, method: 'sample', run: 's-1', design: [0], cost: 0, queryId: null, provenance: { jobId: 7 } }]);
+    expect(ids).toHaveLength(4);
+    const first = store.get(ids[0]!)!;
+    expect(first).toMatchObject({ id: ids[0], projectId: p.id, method: 'sample', run: 's-1', jobId: 7, cost: 0.3, capture: 0.5, modelId: null, queryId, provenance: { jobId: 7, seed: 1 } });
+    expect(first.design).toEqual([Math.fround(0.1), Math.fround(0.2)]);
+    expect(first.task).toEqual([0.5, Math.fround(0.2)]);
+    // cheapest first, designs without a cost last; only this project's
+    expect(store.list(p.id).map((d) => d.cost)).toEqual([0.1, 0.2, 0.3, null]);
+    expect(store.list(p.id, { jobId: 7 }).map((d) => d.id)).toEqual([ids[1], ids[0]]);
+    expect(store.list(p.id, { run: 'cem-8' }).map((d) => d.id)).toEqual([ids[2]]);
+    expect(store.list(p.id, { method: 'cem' }).map((d) => d.jobId)).toEqual([8, null]);
+    expect(store.list(p.id, { limit: 1 })).toHaveLength(1);
+    expect(store.count(p.id)).toBe(4);
+    // the query is a foreign key: a design cannot name a query that does not exist
+    expect(() => store.insert([{ ...base, method: 'x', run: null, design: [0], cost: 1, queryId: 99_999, provenance: {} }])).toThrow(/FOREIGN KEY/);
+    expect(store.count(p.id)).toBe(4);
+  });
+
+  it('datasets, their records and trajectories, models, meta flags and owners each have a store', () => {
+    const db = t.wb.db;
+    const p = t.wb.projects.create({ name: 'S', environment: 'fluidtool-2d', settings: {} });
+    expect(t.wb.projects.exists(p.id)).toBe(true);
+    expect(t.wb.projects.exists(p.id + 100)).toBe(false);
+
+    const datasets = new DatasetStore(db);
+    const opt = datasets.insert({ projectId: p.id, name: 'runs', kind: 'optimization', source: 'imported:a.csv', status: 'building', jobId: null, owner: 'gone' });
+    const phys = datasets.insert({ projectId: p.id, name: 'rollouts', kind: 'physics', source: 'generated', status: 'ready', jobId: null });
+    expect(datasets.row(opt)).toMatchObject({ id: opt, project_id: p.id, kind: 'optimization', status: 'building', owner: 'gone' });
+    expect(datasets.list(p.id).map((r) => r.id)).toEqual([phys, opt]);
+    // an import whose owner is gone is an orphan; a ready dataset is not
+    expect(datasets.orphans().map((o) => o.id)).toEqual([opt]);
+    expect(datasets.orphans('physics')).toEqual([]);
+
+    const records = new OptimizationRecordStore(db);
+    for (const [i, cost] of [0.5, 0.25, 1].entries()) records.insert(opt, 'r', 'cem', toFloat32Blob([0.5, 0.2]), i, toFloat32Blob([0, i]), cost);
+    expect(records.count(opt)).toBe(3);
+    expect([...records.iterate(opt)].map((r) => r.cost)).toEqual([0.5, 0.25, 1]);
+    expect(records.aggregate(opt)).toEqual({ rows: 3, runs: 1, tasks: 1, optimizers: 1, designDim: 2, minCost: 0.25, meanCost: 0.5833333333333334, maxCost: 1 });
+    expect(records.costHistogram(opt, 0.25, 0.375, 2)).toEqual([{ bin: 0, n: 2 }, { bin: 1, n: 1 }]);
+    datasets.finish(opt, 'ready', { rows: 3 });
+    expect(datasets.stats(opt)).toEqual({ rows: 3 });
+    expect(datasets.row(opt)!.status).toBe('ready');
+
+    const trajectories = new PhysicsTrajectoryStore(db);
+    const t1 = { design: Float32Array.from([0.1]), task: null, frames: 2, particles: 1, positions: Float32Array.from([1, 2, 3, 4]), particleTypes: Uint8Array.from([5]), cost: 0.5, capture: 0.25 };
+    trajectories.insert(phys, t1);
+    trajectories.insert(phys, { ...t1, cost: 1.5 });
+    expect(trajectories.count(phys)).toBe(2);
+    const [first, second] = trajectories.page(phys, -1, 0);
+    expect(trajectories.after(phys, first!.id, 10).map((r) => r.id)).toEqual([second!.id]);
+    expect(trajectories.aggregate(phys)).toMatchObject({ trajectories: 2, frames_min: 2, frames_max: 2, mean_cost: 1, min_cost: 0.5, max_cost: 1.5, bytes: 2 * (4 + 16 + 1) });
+    expect(trajectories.firstParticles(phys)).toEqual({ particles: 1, particle_types: Buffer.from([5]) });
+
+    expect(datasets.deleteOrphanedOptimization('imported:')).toBe(0); // finished: no longer an orphan
+    expect(datasets.delete(phys)).toBe(true);
+    expect(datasets.delete(phys)).toBe(false);
+    expect(trajectories.count(phys)).toBe(0);
+
+    const models = new ModelRows(db);
+    const m = models.insert({ projectId: p.id, kind: 'simulator', name: 'gns', config: { a: 1 }, datasetId: null, jobId: null, status: 'training' });
+    expect(models.find(m)).toMatchObject({ id: m, kind: 'simulator', status: 'training', config: { a: 1 }, files: [] });
+    expect(models.orphanedTrainings().map((x) => x.id)).toEqual([m]);
+    models.endTraining(m, 'failed', ['a.onnx']);
+    expect(models.training(m)).toEqual({ status: 'failed', jobId: null });
+    const job = t.wb.jobStore.create('selfcheck', {}, p.id).id;
+    expect(models.claimForTraining(m, job)).toBe(true);
+    expect(models.claimForTraining(m, job)).toBe(false); // training already
+    expect(models.training(m)).toEqual({ status: 'training', jobId: job });
+  });
+
+  it('keeps meta flags and owners', () => {
+    const db = t.wb.db;
+    const meta = new MetaStore(db);
+    expect(meta.get('flag')).toBeNull();
+    meta.set('flag', '1');
+    meta.set('flag', '2');
+    expect(meta.get('flag')).toBe('2');
+    expect(meta.has('flag')).toBe(true);
+
+    const owners = new OwnerStore(db);
+    const row = { token: 'tok', pid: 1, host: 'h', mode: 'cli', started_at: 5, heartbeat_at: 5 };
+    owners.register(row);
+    expect(owners.get('tok')).toEqual(row);
+    expect(owners.beat('tok', 9)).toBe(true);
+    expect(owners.beat('nobody', 9)).toBe(false);
+    // removed only while the heartbeat is the one read
+    expect(owners.removeUnchanged([row])).toBe(0);
+    expect(owners.removeUnchanged([{ ...row, heartbeat_at: 9 }])).toBe(1);
+    expect(owners.get('tok')).toBeNull();
+    owners.register(row);
+    owners.delete('tok');
+    expect(owners.all().map((o) => o.token)).not.toContain('tok');
   });
 });

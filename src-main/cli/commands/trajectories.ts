@@ -81,7 +81,7 @@ export function registerTrajectoryCommands(): void {
 
   program
     .command('export')
-    .description('export the best designs (simulator queries, or records of an optimization dataset) with task, cost, method, run and joint angles; or a whole dataset with --all')
+    .description('export the best designs (simulator queries, records of an optimization dataset, or the designs a run kept) with task, cost, method, run and joint angles; or a whole dataset with --all')
     .requiredOption('--project <project>', 'project id or name')
     .requiredOption('--out <file>', 'the .csv or .json file to write')
     .option('--top <k>', 'the k cheapest designs (default 100)', intOption('--top'))
@@ -89,12 +89,14 @@ export function registerTrajectoryCommands(): void {
     .option('--method <method>', 'only this method (optimizer)')
     .option('--ids <ids>', 'exactly these query (or record) ids, comma-separated', (v: string) => v.split(',').map((x) => intOption('--ids')(x.trim())))
     .option('--dataset <id>', 'from this optimization dataset instead of the simulator queries', intOption('--dataset'))
+    .option('--job <id>', 'the designs this sampling or optimize job kept (the designs table) instead of the simulator queries', intOption('--job'))
+    .option('--run <run>', 'the designs this run kept (the designs table) instead of the simulator queries')
     .option('--all', 'with --dataset: every record, in the import layout (run, optimizer, iteration, task_x, task_y, x0…, cost)')
     .option('--format <format>', 'csv or json (default: from --out)', (v: string) => {
       if (v !== 'csv' && v !== 'json') throw new InvalidArgumentError('--format must be csv or json.');
       return v;
     })
-    .action((o: { project: string; out: string; top?: number; perTask?: boolean; method?: string; ids?: number[]; dataset?: number; all?: boolean; format?: 'csv' | 'json' }) =>
+    .action((o: { project: string; out: string; top?: number; perTask?: boolean; method?: string; ids?: number[]; dataset?: number; job?: number; run?: string; all?: boolean; format?: 'csv' | 'json' }) =>
       withWorkbench(async (wb) => {
         const p = await findProject(wb, o.project);
         const ext = extname(o.out).toLowerCase().slice(1);
@@ -106,10 +108,14 @@ export function registerTrajectoryCommands(): void {
           if (wb.datasets.get(o.dataset).projectId !== p.id) throw new ApiError('not_found', `Project "${p.name}" has no dataset ${o.dataset}.`);
           r = await call(wb, 'datasets.exportTrajectories', { id: o.dataset, format });
         } else {
+          const kept = o.job !== undefined || o.run !== undefined;
+          if (kept && o.dataset !== undefined) throw new ApiError('invalid_argument', '--job and --run export the designs a run kept; --dataset exports records of a dataset: give one or the other.');
           r = await call(wb, 'designs.export', {
             projectId: p.id,
-            from: o.dataset !== undefined ? 'dataset' : 'queries',
+            from: kept ? 'designs' : o.dataset !== undefined ? 'dataset' : 'queries',
             datasetId: o.dataset,
+            jobId: o.job,
+            run: o.run,
             topK: o.top,
             perTask: o.perTask ?? false,
             method: o.method,

@@ -1,11 +1,13 @@
 // Physics datasets: rollouts of the ground-truth simulator (one row of physics_trajectories each),
-import { ORPHAN_DATASET, toDatasetInfo, type DatasetRow } from './dataset-rows';
 // written in batches while a job runs, and read and written as .npz in the GNS layout.
 import { ApiError } from '../../../src-shared/errors';
 import type { DatasetInfo, DatasetStatus } from '../../../src-shared/api';
 import { PARTICLE_TYPE } from '../../../src-shared/fluidtool2d';
-import { fromFloat32Blob, toFloat32Blob } from '../storage/blob';
+import { fromFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
+import { DatasetStore, toDatasetInfo, type DatasetRow } from '../storage/datasets';
+import { PhysicsTrajectoryStore, type TrajectoryRow } from '../storage/physics-trajectories';
+import { ProjectStore } from '../storage/projects';
 import {
   NpyFormatError,
   dtypeLabel,
@@ -40,34 +42,6 @@ export interface PhysicsTrajectory {
 export interface StoredTrajectory extends PhysicsTrajectory {
   id: number;
   datasetId: number;
-}
-
-
-interface TrajectoryRow {
-  id: number;
-  dataset_id: number;
-  design: Buffer;
-  task: Buffer | null;
-  frames: number;
-  particles: number;
-  dims: number;
-  positions: Buffer;
-  particle_types: Buffer;
-  cost: number | null;
-  capture: number | null;
-}
-
-interface AggregateRow {
-  trajectories: number;
-  frames_min: number | null;
-  frames_max: number | null;
-  particles_min: number | null;
-  particles_max: number | null;
-  mean_cost: number | null;
-  min_cost: number | null;
-  max_cost: number | null;
-  mean_capture: number | null;
-  bytes: number;
 }
 
 
@@ -251,23 +225,17 @@ function npzToTrajectory(t: NpzTrajectory, taskRange?: TaskRange): PhysicsTrajec
 }
 
 export class PhysicsDatasets {
-  private readonly insertTrajectory;
-  private readonly selectDataset;
+  private readonly rows: DatasetStore;
+  private readonly trajectoryRows: PhysicsTrajectoryStore;
   constructor(private readonly db: Db) {
-    this.insertTrajectory = db.prepare(
-      `INSERT INTO physics_trajectories (dataset_id, design, task, frames, particles, dims, positions, particle_types, cost, capture)
-       VALUES (?, ?, ?, ?, ?, 2, ?, ?, ?, ?)`,
-    );
-    this.selectDataset = db.prepare('SELECT * FROM datasets WHERE id = ?');
+    this.rows = new DatasetStore(db);
+    this.trajectoryRows = new PhysicsTrajectoryStore(db);
   }
 
   /** A new, empty physics dataset; "building" while a job writes it. */
   create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building'): DatasetInfo {
     this.assertProject(projectId);
-    const id = this.db
-      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'physics', ?, ?, ?, ?)`)
-      .run(projectId, name, source, status, jobId, Date.now()).lastInsertRowid;
-    return this.get(Number(id));
+    return this.get(this.rows.insert({ projectId, name, kind: 'physics', source, status, jobId }));
   }
 
   /** Writes a batch of trajectories in one transaction: all or none, checked before anything is written. */
@@ -275,19 +243,7 @@ export class PhysicsDatasets {
     trajectories.forEach((t, i) => checkTrajectory(t, `trajectory ${i}`));
     this.db.transaction(() => {
       this.physicsRow(datasetId);
-      for (const t of trajectories) {
-        this.insertTrajectory.run(
-          datasetId,
-          toFloat32Blob(t.design),
-          t.task ? toFloat32Blob(t.task) : null,
-          t.frames,
-          t.particles,
-          toFloat32Blob(t.positions),
-          Buffer.from(t.particleTypes.buffer, t.particleTypes.byteOffset, t.particleTypes.byteLength),
-          t.cost,
-          t.capture,
-        );
-      }
+      for (const t of trajectories) this.trajectoryRows.insert(datasetId, t);
     }).immediate();
   }
 
@@ -301,34 +257,29 @@ export class PhysicsDatasets {
   }
 
   get(id: number): DatasetInfo {
-    const row = this.selectDataset.get(id) as DatasetRow | undefined;
+    const row = this.rows.row(id);
     if (!row) throw notFound(id);
     return toDatasetInfo(row);
   }
 
   /** The project's datasets of every kind, newest first. */
   list(projectId: number): DatasetInfo[] {
-    const rows = this.db.prepare('SELECT * FROM datasets WHERE project_id = ? ORDER BY created_at DESC, id DESC').all(projectId) as DatasetRow[];
-    return rows.map(toDatasetInfo);
+    return this.rows.list(projectId).map(toDatasetInfo);
   }
 
   /** Removes the dataset; its trajectories go with it through the foreign key. */
   delete(id: number): void {
-    const info = this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
-    if (info.changes === 0) throw notFound(id);
+    if (!this.rows.delete(id)) throw notFound(id);
   }
 
   /** The dataset's trajectories in the order they were written, decoded. */
   trajectories(datasetId: number, opts: { offset?: number; limit?: number } = {}): StoredTrajectory[] {
     this.physicsRow(datasetId);
-    const rows = this.db
-      .prepare('SELECT * FROM physics_trajectories WHERE dataset_id = ? ORDER BY id LIMIT ? OFFSET ?')
-      .all(datasetId, opts.limit ?? -1, opts.offset ?? 0) as TrajectoryRow[];
-    return rows.map(toTrajectory);
+    return this.trajectoryRows.page(datasetId, opts.limit ?? -1, opts.offset ?? 0).map(toTrajectory);
   }
 
   count(datasetId: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM physics_trajectories WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+    return this.trajectoryRows.count(datasetId);
   }
 
   /**
@@ -337,7 +288,7 @@ export class PhysicsDatasets {
    */
   markInterruptedBuilding(): number {
     return this.db.transaction(() => {
-      const ids = this.db.prepare(`SELECT id FROM datasets WHERE kind = 'physics' AND ${ORPHAN_DATASET}`).all() as { id: number }[];
+      const ids = this.rows.orphans('physics');
       for (const { id } of ids) this.storeStats(id, 'incomplete');
       return ids.length;
     }).immediate();
@@ -392,12 +343,11 @@ export class PhysicsDatasets {
     const dataset = this.physicsRow(datasetId);
     // one read transaction: a snapshot, even while a job appends to the dataset
     const files = this.db.transaction(() => {
-      const page = this.db.prepare('SELECT * FROM physics_trajectories WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?');
       const out: Record<string, Uint8Array> = {};
       let i = 0;
       let after = 0;
       for (;;) {
-        const rows = page.all(datasetId, after, EXPORT_PAGE) as TrajectoryRow[];
+        const rows = this.trajectoryRows.after(datasetId, after, EXPORT_PAGE);
         if (!rows.length) break;
         for (const r of rows) {
           const p = `traj${i}_`;
@@ -421,22 +371,10 @@ export class PhysicsDatasets {
 
   private storeStats(datasetId: number, status: DatasetStatus, recorded: { stepsPerFrame?: number } = {}): void {
     // how the trajectories were recorded is not in the rows: keep what the dataset said
-    const previous = JSON.parse((this.db.prepare('SELECT stats FROM datasets WHERE id = ?').get(datasetId) as { stats: string }).stats) as { stepsPerFrame?: number };
+    const previous = this.rows.stats(datasetId) as { stepsPerFrame?: number };
     const stepsPerFrame = recorded.stepsPerFrame ?? previous.stepsPerFrame;
-    const a = this.db
-      .prepare(
-        `SELECT COUNT(*) AS trajectories,
-           MIN(frames) AS frames_min, MAX(frames) AS frames_max,
-           MIN(particles) AS particles_min, MAX(particles) AS particles_max,
-           AVG(cost) AS mean_cost, MIN(cost) AS min_cost, MAX(cost) AS max_cost,
-           AVG(capture) AS mean_capture,
-           COALESCE(SUM(length(design) + COALESCE(length(task), 0) + length(positions) + length(particle_types)), 0) AS bytes
-         FROM physics_trajectories WHERE dataset_id = ?`,
-      )
-      .get(datasetId) as AggregateRow;
-    const first = this.db.prepare('SELECT particles, particle_types FROM physics_trajectories WHERE dataset_id = ? ORDER BY id LIMIT 1').get(datasetId) as
-      | { particles: number; particle_types: Buffer }
-      | undefined;
+    const a = this.trajectoryRows.aggregate(datasetId);
+    const first = this.trajectoryRows.firstParticles(datasetId);
     const stats: Record<string, number | null> = { trajectories: a.trajectories };
     if (a.frames_min === a.frames_max) stats.frames = a.frames_min;
     else Object.assign(stats, { framesMin: a.frames_min, framesMax: a.frames_max });
@@ -446,12 +384,12 @@ export class PhysicsDatasets {
     stats.toolParticles = first ? first.particle_types.filter((v) => v === PARTICLE_TYPE.tool).length : null;
     Object.assign(stats, { meanCost: a.mean_cost, minCost: a.min_cost, maxCost: a.max_cost, meanCapture: a.mean_capture, bytes: a.bytes });
     if (stepsPerFrame !== undefined && stepsPerFrame > 1) stats.stepsPerFrame = stepsPerFrame;
-    this.db.prepare('UPDATE datasets SET status = ?, stats = ? WHERE id = ?').run(status, JSON.stringify(stats), datasetId);
+    this.rows.finish(datasetId, status, stats);
   }
 
   /** The dataset's row; not_found if missing, invalid_argument if it is not a physics dataset. */
   private physicsRow(id: number): DatasetRow {
-    const row = this.selectDataset.get(id) as DatasetRow | undefined;
+    const row = this.rows.row(id);
     if (!row) throw notFound(id);
     if (row.kind !== 'physics') {
       throw new ApiError('invalid_argument', `Dataset ${id} ("${row.name}") is an ${row.kind} dataset, not a physics dataset.`, [{ path: 'id', message: 'not a physics dataset' }]);
@@ -460,7 +398,7 @@ export class PhysicsDatasets {
   }
 
   private assertProject(projectId: number): void {
-    if (!this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
+    if (!new ProjectStore(this.db).exists(projectId)) {
       throw new ApiError('not_found', `There is no project with id ${projectId}.`, [{ path: 'projectId', message: 'no such project' }]);
     }
   }

@@ -1,11 +1,13 @@
 // Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
-import { ORPHAN_DATASET, toDatasetInfo, type DatasetRow } from './dataset-rows';
 // iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
 import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { toFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
+import { DatasetStore, toDatasetInfo, type DatasetRow } from '../storage/datasets';
+import { OptimizationRecordStore } from '../storage/optimization-records';
+import { ProjectStore } from '../storage/projects';
 import { safeFileName } from './physics';
 import { RecordReader, detectMapping, resolveMapping, type MappingProblem, type ProjectBounds } from './trajectory-mapping';
 import { readRows } from './trajectory-readers';
@@ -34,17 +36,6 @@ export type { OptimizationDatasetStats } from '../../../src-shared/api';
 
 export const HISTOGRAM_BINS = 20;
 const PREVIEW_ROWS = 20;
-
-
-interface RecordRow {
-  id: number;
-  run: string;
-  optimizer: string;
-  task: Buffer;
-  iteration: number;
-  design: Buffer;
-  cost: number;
-}
 
 
 function float32s(blob: Buffer): Float32Array {
@@ -82,23 +73,20 @@ function previewCell(v: unknown): string | number | null {
 }
 
 export class OptimizationDatasets {
-  private readonly insertRecord;
-  private readonly selectDataset;
+  private readonly rows: DatasetStore;
+  private readonly recordRows: OptimizationRecordStore;
   constructor(private readonly db: Db) {
-    this.insertRecord = db.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.selectDataset = db.prepare('SELECT * FROM datasets WHERE id = ?');
+    this.rows = new DatasetStore(db);
+    this.recordRows = new OptimizationRecordStore(db);
   }
 
   /** A new, empty optimization dataset; "building" while a run writes it. */
   /** `owner`: the token of the process writing it outside a job (an import), see ownership.ts */
   create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building', owner: string | null = null): DatasetInfo {
-    if (!this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) {
+    if (!new ProjectStore(this.db).exists(projectId)) {
       throw new ApiError('not_found', `There is no project with id ${projectId}.`, [{ path: 'projectId', message: 'no such project' }]);
     }
-    const id = this.db
-      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at, owner) VALUES (?, ?, 'optimization', ?, ?, ?, ?, ?)`)
-      .run(projectId, name, source, status, jobId, Date.now(), owner).lastInsertRowid;
-    return this.get(Number(id));
+    return this.get(this.rows.insert({ projectId, name, kind: 'optimization', source, status, jobId, owner }));
   }
 
   /** Writes a batch of records in one transaction: all or none, checked before anything is written. */
@@ -115,7 +103,7 @@ export class OptimizationDatasets {
     this.db
       .transaction(() => {
         this.optimizationRow(datasetId);
-        for (const r of records) this.insertRecord.run(datasetId, r.run, r.optimizer, toFloat32Blob(r.task), r.iteration, toFloat32Blob(r.design), r.cost);
+        for (const r of records) this.recordRows.insert(datasetId, r.run, r.optimizer, toFloat32Blob(r.task), r.iteration, toFloat32Blob(r.design), r.cost);
       })
       .immediate();
   }
@@ -132,20 +120,19 @@ export class OptimizationDatasets {
   }
 
   get(id: number): DatasetInfo {
-    const row = this.selectDataset.get(id) as DatasetRow | undefined;
+    const row = this.rows.row(id);
     if (!row) throw new ApiError('not_found', `There is no dataset with id ${id}.`, [{ path: 'id', message: 'no such dataset' }]);
     return toDatasetInfo(row);
   }
 
   count(datasetId: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM optimization_records WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+    return this.recordRows.count(datasetId);
   }
 
   /** The dataset's records in the order they were written, decoded, one at a time. */
   *records(datasetId: number): Generator<StoredRecord> {
     this.optimizationRow(datasetId);
-    const rows = this.db.prepare('SELECT id, run, optimizer, task, iteration, design, cost FROM optimization_records WHERE dataset_id = ? ORDER BY id').iterate(datasetId) as IterableIterator<RecordRow>;
-    for (const r of rows) yield { id: r.id, run: r.run, optimizer: r.optimizer, iteration: r.iteration, task: float32s(r.task), design: float32s(r.design), cost: r.cost };
+    for (const r of this.recordRows.iterate(datasetId)) yield { id: r.id, run: r.run, optimizer: r.optimizer, iteration: r.iteration, task: float32s(r.task), design: float32s(r.design), cost: r.cost };
   }
 
   /** The first rows of a trajectory file, the mapping its column names suggest, and the problems in those rows. */
@@ -231,7 +218,7 @@ export class OptimizationDatasets {
       this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
       return this.get(info.id);
     } catch (err) {
-      if (info && this.db.prepare('DELETE FROM datasets WHERE id = ?').run(info.id).changes === 0 && !(err instanceof ApiError)) {
+      if (info && !this.rows.delete(info.id) && !(err instanceof ApiError)) {
         // the row went while we wrote: another process took this one for stopped (a stall past
         // the heartbeat's grace period, see ownership.ts) and removed the import
         throw new ApiError('conflict', `The import of "${src.fileName}" was removed by another workbench process that took this one for stopped (it did not answer for a while); import it again.`);
@@ -247,12 +234,12 @@ export class OptimizationDatasets {
    * process (its owner, see ownership.ts) is left alone. Returns how many were removed.
    */
   removeInterruptedImports(): number {
-    return this.db.prepare(`DELETE FROM datasets WHERE kind = 'optimization' AND source LIKE ? AND ${ORPHAN_DATASET}`).run(`${IMPORTED}%`).changes;
+    return this.rows.deleteOrphanedOptimization(IMPORTED);
   }
 
   /** Generated optimization datasets left "building" by a process that is gone become "incomplete". Returns their ids. */
   finishInterrupted(): number[] {
-    const ids = this.db.prepare(`SELECT id FROM datasets WHERE kind = 'optimization' AND ${ORPHAN_DATASET}`).all() as { id: number }[];
+    const ids = this.rows.orphans('optimization');
     for (const { id } of ids) this.finish(id, 'incomplete');
     return ids.map((r) => r.id);
   }
@@ -283,15 +270,7 @@ export class OptimizationDatasets {
 
   /** `known`: the aggregates when the caller counted them while writing (an import), else computed here. */
   private storeStats(datasetId: number, status: DatasetStatus, known?: Omit<OptimizationDatasetStats, 'costHistogram'>, costs?: Float64Array | null): void {
-    const a =
-      known ??
-      (this.db
-        .prepare(
-          `SELECT COUNT(*) AS rows, COUNT(DISTINCT run) AS runs, COUNT(DISTINCT task) AS tasks, COUNT(DISTINCT optimizer) AS optimizers,
-             MAX(length(design)) / 4 AS designDim, MIN(cost) AS minCost, AVG(cost) AS meanCost, MAX(cost) AS maxCost
-           FROM optimization_records WHERE dataset_id = ?`,
-        )
-        .get(datasetId) as Omit<OptimizationDatasetStats, 'costHistogram'>);
+    const a: Omit<OptimizationDatasetStats, 'costHistogram'> = known ?? this.recordRows.aggregate(datasetId);
     let costHistogram: OptimizationDatasetStats['costHistogram'] = null;
     if (a.rows && a.minCost !== null && a.maxCost !== null) {
       const bins = a.maxCost > a.minCost ? HISTOGRAM_BINS : 1;
@@ -299,21 +278,18 @@ export class OptimizationDatasets {
       const counts = new Array<number>(bins).fill(0);
       if (costs) for (const c of costs) counts[Math.min(Math.trunc((c - a.minCost) / width), bins - 1)]!++;
       else {
-        const byBin = this.db
-          .prepare(`SELECT MIN(CAST((cost - ?) / ? AS INTEGER), ?) AS bin, COUNT(*) AS n FROM optimization_records WHERE dataset_id = ? GROUP BY bin`)
-          .all(a.minCost, width, bins - 1, datasetId) as { bin: number; n: number }[];
-        for (const { bin, n } of byBin) counts[bin] = n;
+        for (const { bin, n } of this.recordRows.costHistogram(datasetId, a.minCost, width, bins)) counts[bin] = n;
       }
       const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? a.maxCost! : a.minCost! + i * width));
       costHistogram = { edges, counts };
     }
     const stats: OptimizationDatasetStats = { ...a, costHistogram };
-    this.db.prepare('UPDATE datasets SET status = ?, stats = ? WHERE id = ?').run(status, JSON.stringify(stats), datasetId);
+    this.rows.finish(datasetId, status, stats);
   }
 
   /** The dataset's row; not_found if missing, invalid_argument if it is not an optimization dataset. */
   private optimizationRow(id: number): DatasetRow {
-    const row = this.selectDataset.get(id) as DatasetRow | undefined;
+    const row = this.rows.row(id);
     if (!row) throw new ApiError('not_found', `There is no dataset with id ${id}.`, [{ path: 'id', message: 'no such dataset' }]);
     if (row.kind !== 'optimization') {
       throw new ApiError('invalid_argument', `Dataset ${id} ("${row.name}") is a ${row.kind} dataset, not an optimization dataset.`, [{ path: 'id', message: 'not an optimization dataset' }]);
@@ -328,7 +304,7 @@ const FLUSH_ROWS = 20_000;
 const IMPORTED = 'imported:';
 
 class RecordWriter {
-  private readonly insert;
+  private readonly records: OptimizationRecordStore;
   // the pending rows, in flat arrays: no allocation per row
   private readonly designs: Uint8Array;
   private readonly tasks = new Uint8Array(FLUSH_ROWS * 8);
@@ -342,7 +318,7 @@ class RecordWriter {
     private readonly datasetId: number,
     private readonly designDim: number,
   ) {
-    this.insert = db.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.records = new OptimizationRecordStore(db);
     this.designs = new Uint8Array(FLUSH_ROWS * designDim * 4);
   }
 
@@ -366,7 +342,7 @@ class RecordWriter {
         for (let k = 0; k < this.count; k++) {
           const design = Buffer.from(this.designs.buffer, k * d, d);
           const task = Buffer.from(this.tasks.buffer, k * 8, 8);
-          this.insert.run(this.datasetId, this.runs[k], this.optimizers[k], task, this.iterations[k], design, this.costs[k]);
+          this.records.insert(this.datasetId, this.runs[k]!, this.optimizers[k]!, task, this.iterations[k]!, design, this.costs[k]!);
         }
       })
       .immediate();

@@ -7,6 +7,9 @@ import { TOOL_BASE_ANGLE } from '../../../src-shared/fluidtool2d';
 import { safeFileName } from '../datasets/physics';
 import { csvField, float32Text } from '../datasets/trajectories';
 import type { Db } from '../storage/database';
+import { DatasetStore } from '../storage/datasets';
+import { JobStore } from '../storage/jobs';
+import { selectExportRows, type ExportSource } from '../storage/design-export';
 
 export type DesignExportRequest = Omit<MethodArgs<'designs.export'>, 'projectId'>;
 
@@ -23,19 +26,6 @@ export interface ExportedDesign {
   design: number[];
   /** absolute angle of each tool segment from the +x axis, radians (docs/method.md §7) */
   angles: number[];
-}
-
-interface Row {
-  id: number;
-  task: Buffer;
-  design: Buffer;
-  cost: number;
-  capture: number | null;
-  method: string;
-  run: string | null;
-  simulator: string | null;
-  model_id: number | null;
-  created_at: number;
 }
 
 /**
@@ -55,54 +45,37 @@ function float32s(blob: Buffer): number[] {
   return Array.from(f);
 }
 
+/** not_found unless job `jobId` exists and belongs to the project (designs are listed by their job). */
+export function assertProjectJob(jobs: JobStore, project: ProjectSummary, jobId: number): void {
+  const job = jobs.find(jobId);
+  if (!job || job.projectId !== project.id) throw new ApiError('not_found', `Project "${project.name}" has no job with id ${jobId}.`, [{ path: 'jobId', message: 'no such job in this project' }]);
+}
+
 /** The rows to export, cheapest first (grouped by task, best task first, when perTask). */
 export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExportRequest): ExportedDesign[] {
-  let source: string;
-  const params: unknown[] = [];
+  if (req.from !== 'designs' && (req.jobId !== undefined || req.run !== undefined)) {
+    const path = req.jobId !== undefined ? 'jobId' : 'run';
+    throw new ApiError('invalid_argument', `${path} picks the designs of one run: it goes with from "designs".`, [{ path, message: 'only with from "designs"' }]);
+  }
+  let source: ExportSource;
   if (req.from === 'dataset') {
     if (req.datasetId === undefined) throw new ApiError('invalid_argument', 'Give datasetId to export designs from a dataset.', [{ path: 'datasetId', message: 'is required when from is "dataset"' }]);
-    const ds = db.prepare('SELECT project_id, kind, name FROM datasets WHERE id = ?').get(req.datasetId) as { project_id: number; kind: string; name: string } | undefined;
+    const ds = new DatasetStore(db).row(req.datasetId);
     if (!ds || ds.project_id !== project.id) throw new ApiError('not_found', `Project "${project.name}" has no dataset with id ${req.datasetId}.`, [{ path: 'datasetId', message: 'no such dataset in this project' }]);
     if (ds.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is a ${ds.kind} dataset; designs export from optimization datasets.`, [{ path: 'datasetId', message: 'not an optimization dataset' }]);
-    source = `SELECT r.id, r.task, r.design, r.cost, NULL AS capture, r.optimizer AS method, r.run, NULL AS simulator, NULL AS model_id, d.created_at
-              FROM optimization_records r JOIN datasets d ON d.id = r.dataset_id WHERE r.dataset_id = ?`;
-    params.push(req.datasetId);
-    if (req.method) {
-      source += ' AND r.optimizer = ?';
-      params.push(req.method);
-    }
-    if (req.ids) {
-      source += ' AND r.id IN (SELECT value FROM json_each(?))';
-      params.push(JSON.stringify(req.ids));
-    }
-  } else {
-    source = 'SELECT id, task, design, cost, capture, method, run, simulator, model_id, created_at FROM simulator_queries WHERE project_id = ?';
-    params.push(project.id);
-    if (req.method) {
-      source += ' AND method = ?';
-      params.push(req.method);
-    }
-    if (req.ids) {
-      source += ' AND id IN (SELECT value FROM json_each(?))';
-      params.push(JSON.stringify(req.ids));
-    }
+    source = { from: 'dataset', datasetId: req.datasetId };
+  } else if (req.from === 'designs') {
+    if (req.jobId !== undefined) assertProjectJob(new JobStore(db), project, req.jobId);
+    source = { from: 'designs', projectId: project.id, jobId: req.jobId, run: req.run };
   }
-  let sql: string;
-  if (req.ids) sql = `SELECT * FROM (${source}) ORDER BY cost, id`;
-  else if (req.perTask) {
-    sql = `SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY task ORDER BY cost, id) AS rank, MIN(cost) OVER (PARTITION BY task) AS task_best FROM (${source}) s)
-           WHERE rank <= ? ORDER BY task_best, task, cost, id`;
-    params.push(req.topK);
-  } else {
-    sql = `SELECT * FROM (${source}) ORDER BY cost, id LIMIT ?`;
-    params.push(req.topK);
-  }
-  const rows = db.prepare(sql).all(...params) as Row[];
+  else source = { from: 'queries', projectId: project.id };
+  const rows = selectExportRows(db, source, { method: req.method, ids: req.ids, perTask: req.perTask, topK: req.topK });
   if (req.ids) {
     const found = new Set(rows.map((r) => r.id));
     const missing = [...new Set(req.ids)].filter((id) => !found.has(id));
     if (missing.length) {
-      const what = req.from === 'dataset' ? `records of dataset ${req.datasetId}` : `simulator queries of project "${project.name}"`;
+      const what =
+        req.from === 'dataset' ? `records of dataset ${req.datasetId}` : req.from === 'designs' ? `designs of project "${project.name}"${req.jobId !== undefined ? ` from job ${req.jobId}` : ''}${req.run !== undefined ? ` of run "${req.run}"` : ''}` : `simulator queries of project "${project.name}"`;
       throw new ApiError('not_found', `ids ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? `, and ${missing.length - 10} more,` : ''} are not ${what}${req.method ? ` with method "${req.method}"` : ''}.`, [
         { path: 'ids', message: `${missing.length} not found` },
       ]);
@@ -149,7 +122,10 @@ export function exportDesigns(db: Db, project: ProjectSummary, req: DesignExport
   const designs = selectDesigns(db, project, req);
   const d = project.designSpace.dim;
   const columns = designColumns(d);
-  const what = req.ids ? 'selected' : req.perTask ? `best-${req.topK}-per-task` : `best-${req.topK}`;
+  const picked = req.ids ? 'selected' : req.perTask ? `best-${req.topK}-per-task` : `best-${req.topK}`;
+  // designs a run kept: named by the job or run they come from
+  const what =
+    req.from === 'designs' ? ['designs', req.jobId !== undefined ? `job-${req.jobId}` : null, req.run !== undefined ? safeFileName(req.run, 'run') : null, picked].filter(Boolean).join('-') : picked;
   const fileName = `${safeFileName(project.name, `project-${project.id}`)}-${req.method ? `${safeFileName(req.method, 'method')}-` : ''}${what}.${req.format}`;
   const flat = (x: ExportedDesign): (string | number | null)[] => [
     x.id,

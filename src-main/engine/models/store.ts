@@ -4,93 +4,56 @@ import type { ModelInfo, ModelStatus } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { projectDir } from '../paths';
 import type { Db } from '../storage/database';
-
-interface ModelRow {
-  id: number;
-  project_id: number;
-  kind: ModelInfo['kind'];
-  name: string;
-  status: ModelStatus;
-  config: string;
-  metrics: string;
-  files: string;
-  dataset_id: number | null;
-  job_id: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-function toInfo(r: ModelRow): ModelInfo {
-  return {
-    id: r.id,
-    projectId: r.project_id,
-    kind: r.kind,
-    name: r.name,
-    status: r.status,
-    config: JSON.parse(r.config),
-    metrics: JSON.parse(r.metrics),
-    files: JSON.parse(r.files),
-    datasetId: r.dataset_id,
-    jobId: r.job_id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at || r.created_at,
-  };
-}
+import { ModelRows } from '../storage/models';
 
 /** Model rows and their files (projects/<project>/models/<model>/), written atomically. */
 export class ModelStore {
+  private readonly rows: ModelRows;
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.rows = new ModelRows(db);
+  }
 
   dir(model: { id: number; projectId: number }): string {
     return join(projectDir(this.dataDir, model.projectId), 'models', String(model.id));
   }
 
   create(m: { projectId: number; kind: ModelInfo['kind']; name: string; config: unknown; datasetId: number | null; jobId: number | null; status: ModelStatus }): ModelInfo {
-    const now = Date.now();
-    const id = this.db
-      .prepare(
-        `INSERT INTO models (project_id, kind, name, status, config, metrics, files, dataset_id, job_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, '{}', '[]', ?, ?, ?, ?)`,
-      )
-      .run(m.projectId, m.kind, m.name, m.status, JSON.stringify(m.config), m.datasetId, m.jobId, now, now).lastInsertRowid;
-    return this.get(Number(id));
+    return this.get(this.rows.insert(m));
   }
 
   get(id: number): ModelInfo {
-    const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
-    if (!row) throw new ApiError('not_found', `There is no model with id ${id}.`, [{ path: 'id', message: 'no such model' }]);
-    return toInfo(row);
+    const model = this.rows.find(id);
+    if (!model) throw new ApiError('not_found', `There is no model with id ${id}.`, [{ path: 'id', message: 'no such model' }]);
+    return model;
+  }
+
+  /** the model, or null when it is gone */
+  find(id: number): ModelInfo | null {
+    return this.rows.find(id);
   }
 
   list(projectId: number, kind?: ModelInfo['kind']): ModelInfo[] {
-    const rows = kind
-      ? this.db.prepare('SELECT * FROM models WHERE project_id = ? AND kind = ? ORDER BY id DESC').all(projectId, kind)
-      : this.db.prepare('SELECT * FROM models WHERE project_id = ? ORDER BY id DESC').all(projectId);
-    return (rows as ModelRow[]).map(toInfo);
+    return this.rows.list(projectId, kind);
   }
 
   update(id: number, fields: { status?: ModelStatus; metrics?: Record<string, unknown>; files?: string[]; jobId?: number | null; config?: unknown }): ModelInfo {
     const current = this.get(id);
-    this.db
-      .prepare('UPDATE models SET status = ?, metrics = ?, files = ?, job_id = ?, config = ?, updated_at = ? WHERE id = ?')
-      .run(
-        fields.status ?? current.status,
-        JSON.stringify(fields.metrics ?? current.metrics),
-        JSON.stringify(fields.files ?? current.files),
-        fields.jobId === undefined ? current.jobId : fields.jobId,
-        JSON.stringify(fields.config ?? current.config),
-        Date.now(),
-        id,
-      );
+    this.rows.update(id, {
+      status: fields.status ?? current.status,
+      metrics: fields.metrics ?? current.metrics,
+      files: fields.files ?? current.files,
+      jobId: fields.jobId === undefined ? current.jobId : fields.jobId,
+      config: fields.config ?? current.config,
+    });
     return this.get(id);
   }
 
   delete(id: number): ModelInfo {
     const model = this.get(id);
-    this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
+    this.rows.delete(id);
     rmSync(this.dir(model), { recursive: true, force: true });
     return model;
   }
@@ -127,26 +90,17 @@ export class ModelStore {
    * A model a live job trains, in this process or another, is left alone. Returns the ids.
    */
   markInterrupted(): number[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM models WHERE status = 'training' AND (job_id IS NULL OR NOT EXISTS (
-           SELECT 1 FROM jobs j WHERE j.id = models.job_id AND j.status IN ('queued','running')))`,
-      )
-      .all() as ModelRow[];
-    for (const row of rows) {
-      const m = toInfo(row);
+    const models = this.rows.orphanedTrainings();
+    for (const m of models) {
       const resumable = this.hasFile(m, 'checkpoint.json');
-      this.db
-        .prepare("UPDATE models SET status = ?, files = ?, updated_at = ? WHERE id = ? AND status = 'training'")
-        .run(resumable ? 'interrupted' : 'failed', JSON.stringify(this.existingFiles(m, m.files)), Date.now(), m.id);
+      this.rows.endTraining(m.id, resumable ? 'interrupted' : 'failed', this.existingFiles(m, m.files));
     }
-    return rows.map((r) => r.id);
+    return models.map((m) => m.id);
   }
 
   /** Whether job `jobId` is the one the model's row names as its training (false: another took it, or it is gone). */
   trainedBy(id: number, jobId: number): boolean {
-    const row = this.db.prepare('SELECT job_id FROM models WHERE id = ?').get(id) as { job_id: number | null } | undefined;
-    return row?.job_id === jobId;
+    return this.rows.training(id)?.jobId === jobId;
   }
 
   /**
@@ -155,10 +109,10 @@ export class ModelStore {
    * and resumed it: then this training stops rather than write the same files twice.
    */
   assertTraining(id: number, jobId: number): void {
-    const row = this.db.prepare('SELECT status, job_id FROM models WHERE id = ?').get(id) as { status: ModelStatus; job_id: number | null } | undefined;
+    const row = this.rows.training(id);
     if (!row) throw new Error(`Model ${id} was deleted during its training.`);
-    if (row.status !== 'training' || row.job_id !== jobId) {
-      throw new Error(`Model ${id} is no longer this job's to train (it is ${row.status}${row.job_id !== jobId ? `, by job ${row.job_id}` : ''}): another process took this one for stopped. This training stops without writing its files.`);
+    if (row.status !== 'training' || row.jobId !== jobId) {
+      throw new Error(`Model ${id} is no longer this job's to train (it is ${row.status}${row.jobId !== jobId ? `, by job ${row.jobId}` : ''}): another process took this one for stopped. This training stops without writing its files.`);
     }
   }
 
@@ -167,6 +121,6 @@ export class ModelStore {
    * "training" (another job, maybe in another process, has it).
    */
   claimForTraining(id: number, jobId: number): boolean {
-    return this.db.prepare("UPDATE models SET status = 'training', job_id = ?, updated_at = ? WHERE id = ? AND status != 'training'").run(jobId, Date.now(), id).changes === 1;
+    return this.rows.claimForTraining(id, jobId);
   }
 }

@@ -85,6 +85,11 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   return pending.map((m) => m.version);
 }
 
+/** SQLite's quick_check: "ok", or the first problems it found. */
+export function quickCheck(db: Db): string {
+  return (db.pragma('quick_check', { simple: true }) as string) ?? 'unknown';
+}
+
 export function sqliteVersion(db: Db): string {
   return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
 }

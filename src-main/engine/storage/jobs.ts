@@ -1,6 +1,7 @@
 import { ApiError } from '../../../src-shared/errors';
 import type { JobInfo, JobKind, JobStatus } from '../../../src-shared/api';
 import type { Db } from './database';
+import { statement } from './statements';
 
 interface JobRow {
   id: number;
@@ -47,29 +48,28 @@ export class JobStore {
 
   create(kind: JobKind, params: unknown, projectId: number | null): JobInfo {
     const now = Date.now();
-    const id = this.db
-      .prepare(
-        `INSERT INTO jobs (project_id, kind, params, status, progress, created_at, updated_at, owner)
-         VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)`,
-      )
-      .run(projectId, kind, JSON.stringify(params ?? {}), now, now, this.owner).lastInsertRowid;
+    const id = statement(
+      this.db,
+      `INSERT INTO jobs (project_id, kind, params, status, progress, created_at, updated_at, owner)
+       VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)`,
+    ).run(projectId, kind, JSON.stringify(params ?? {}), now, now, this.owner).lastInsertRowid;
     return this.get(Number(id));
   }
 
   /** The token of the process that owns the job, null for jobs made before owners existed. */
   ownerOf(id: number): string | null {
-    const row = this.db.prepare('SELECT owner FROM jobs WHERE id = ?').get(id) as { owner: string | null } | undefined;
+    const row = statement(this.db, 'SELECT owner FROM jobs WHERE id = ?').get(id) as { owner: string | null } | undefined;
     return row?.owner ?? null;
   }
 
   get(id: number): JobInfo {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     if (!row) throw new ApiError('not_found', `There is no job with id ${id}.`, [{ path: 'id', message: 'no such job' }]);
     return toInfo(row);
   }
 
   find(id: number): JobInfo | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? toInfo(row) : null;
   }
 
@@ -85,35 +85,32 @@ export class JobStore {
       args.push(...opts.statuses);
     }
     const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, opts.limit ?? 100) as JobRow[]).map(toInfo);
+    return (statement(this.db, sql).all(...args, opts.limit ?? 100) as JobRow[]).map(toInfo);
   }
 
   markRunning(id: number): void {
     const now = Date.now();
-    this.db.prepare(`UPDATE jobs SET status = 'running', started_at = ?, updated_at = ? WHERE id = ?`).run(now, now, id);
+    statement(this.db, `UPDATE jobs SET status = 'running', started_at = ?, updated_at = ? WHERE id = ?`).run(now, now, id);
   }
 
   progress(id: number, progress: number, message: string | null): void {
     const p = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
-    this.db
-      .prepare(`UPDATE jobs SET progress = ?, message = COALESCE(?, message), updated_at = ? WHERE id = ? AND status = 'running'`)
-      .run(p, message, Date.now(), id);
+    statement(this.db, `UPDATE jobs SET progress = ?, message = COALESCE(?, message), updated_at = ? WHERE id = ? AND status = 'running'`).run(p, message, Date.now(), id);
   }
 
   finish(id: number, status: Exclude<JobStatus, 'queued' | 'running'>, fields: { error?: string | null; result?: unknown; message?: string | null } = {}): void {
     const now = Date.now();
-    this.db
-      .prepare(
-        `UPDATE jobs SET status = ?, error = ?, result = ?, message = COALESCE(?, message),
-           progress = CASE WHEN ? = 'succeeded' THEN 1 ELSE progress END,
-           finished_at = ?, updated_at = ? WHERE id = ?`,
-      )
-      .run(status, fields.error ?? null, fields.result === undefined ? null : JSON.stringify(fields.result), fields.message ?? null, status, now, now, id);
+    statement(
+      this.db,
+      `UPDATE jobs SET status = ?, error = ?, result = ?, message = COALESCE(?, message),
+         progress = CASE WHEN ? = 'succeeded' THEN 1 ELSE progress END,
+         finished_at = ?, updated_at = ? WHERE id = ?`,
+    ).run(status, fields.error ?? null, fields.result === undefined ? null : JSON.stringify(fields.result), fields.message ?? null, status, now, now, id);
   }
 
   /** Whether some queued or running job has lost its owner (a read, no write lock). */
   hasOrphans(): boolean {
-    return this.db.prepare(`SELECT 1 FROM jobs WHERE ${ORPHAN_JOB} LIMIT 1`).get() !== undefined;
+    return statement(this.db, `SELECT 1 FROM jobs WHERE ${ORPHAN_JOB} LIMIT 1`).get() !== undefined;
   }
 
   /**
@@ -123,14 +120,13 @@ export class JobStore {
    */
   markInterrupted(): number[] {
     const now = Date.now();
-    const rows = this.db
-      .prepare(
-        `UPDATE jobs SET status = 'interrupted', finished_at = ?, updated_at = ?,
-           error = CASE status WHEN 'running' THEN 'The workbench stopped while this job was running.'
-                               ELSE 'The workbench stopped before this job started.' END
-         WHERE ${ORPHAN_JOB} RETURNING id`,
-      )
-      .all(now, now) as { id: number }[];
+    const rows = statement(
+      this.db,
+      `UPDATE jobs SET status = 'interrupted', finished_at = ?, updated_at = ?,
+         error = CASE status WHEN 'running' THEN 'The workbench stopped while this job was running.'
+                             ELSE 'The workbench stopped before this job started.' END
+       WHERE ${ORPHAN_JOB} RETURNING id`,
+    ).all(now, now) as { id: number }[];
     return rows.map((r) => r.id);
   }
 }

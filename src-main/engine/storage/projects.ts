@@ -8,6 +8,7 @@ import {
 } from '../../../src-shared/environments';
 import { issuesFromZod } from '../validation';
 import type { Db } from './database';
+import { statement } from './statements';
 
 interface ProjectRow {
   id: number;
@@ -73,17 +74,21 @@ export class ProjectStore {
   constructor(private readonly db: Db) {}
 
   list(): ProjectSummary[] {
-    return (this.db.prepare(`${SUMMARY_SQL} ORDER BY p.created_at DESC, p.id DESC`).all() as ProjectRow[]).map(toSummary);
+    return (statement(this.db, `${SUMMARY_SQL} ORDER BY p.created_at DESC, p.id DESC`).all() as ProjectRow[]).map(toSummary);
   }
 
   get(id: number): ProjectSummary {
-    const row = this.db.prepare(`${SUMMARY_SQL} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
+    const row = statement(this.db, `${SUMMARY_SQL} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
     if (!row) throw new ApiError('not_found', `There is no project with id ${id}.`, [{ path: 'id', message: 'no such project' }]);
     return toSummary(row);
   }
 
+  exists(id: number): boolean {
+    return statement(this.db, 'SELECT 1 FROM projects WHERE id = ?').get(id) !== undefined;
+  }
+
   findByName(name: string): ProjectSummary | null {
-    const row = this.db.prepare(`${SUMMARY_SQL} WHERE p.name = ? COLLATE NOCASE`).get(name) as ProjectRow | undefined;
+    const row = statement(this.db, `${SUMMARY_SQL} WHERE p.name = ? COLLATE NOCASE`).get(name) as ProjectRow | undefined;
     return row ? toSummary(row) : null;
   }
 
@@ -93,13 +98,11 @@ export class ProjectStore {
     const now = Date.now();
     const id = this.db.transaction(() => {
       this.assertNameFree(input.name);
-      return this.db
-        .prepare(
-          `INSERT INTO projects (name, environment, settings, design_space, task_space, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(input.name, input.environment, JSON.stringify(settings), JSON.stringify(spaces.design), JSON.stringify(spaces.task), now, now)
-        .lastInsertRowid as number;
+      return statement(
+        this.db,
+        `INSERT INTO projects (name, environment, settings, design_space, task_space, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(input.name, input.environment, JSON.stringify(settings), JSON.stringify(spaces.design), JSON.stringify(spaces.task), now, now).lastInsertRowid as number;
     }).immediate();
     return this.get(Number(id));
   }
@@ -108,19 +111,19 @@ export class ProjectStore {
     this.db.transaction(() => {
       this.get(id);
       this.assertNameFree(name, id);
-      this.db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, Date.now(), id);
+      statement(this.db, 'UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, Date.now(), id);
     }).immediate();
     return this.get(id);
   }
 
   /** Removes the project and, through foreign keys, every row that belongs to it. */
   delete(id: number): void {
-    const info = this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+    const info = statement(this.db, 'DELETE FROM projects WHERE id = ?').run(id);
     if (info.changes === 0) throw new ApiError('not_found', `There is no project with id ${id}.`, [{ path: 'id', message: 'no such project' }]);
   }
 
   private assertNameFree(name: string, exceptId?: number): void {
-    const clash = this.db.prepare('SELECT id FROM projects WHERE name = ? COLLATE NOCASE').get(name) as { id: number } | undefined;
+    const clash = statement(this.db, 'SELECT id FROM projects WHERE name = ? COLLATE NOCASE').get(name) as { id: number } | undefined;
     if (clash && clash.id !== exceptId) {
       throw new ApiError('conflict', `A project named "${name}" already exists; choose another name.`, [
         { path: 'name', message: 'already in use' },

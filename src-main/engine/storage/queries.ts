@@ -1,5 +1,6 @@
 import { fromFloat32Blob, toFloat32Blob } from './blob';
 import type { Db } from './database';
+import { statement } from './statements';
 
 /** One simulator query: one full rollout of one design (docs/method.md §1). */
 export interface SimulatorQuery {
@@ -170,12 +171,12 @@ export class QueryStore {
   list(projectId: number, limit: number, offset: number, filter: QueryFilter = {}): StoredQuery[] {
     const { where, args } = whereOf(projectId, filter);
     const order = filter.sort === 'cost' ? 'cost ASC, id ASC' : 'id DESC';
-    return (this.db.prepare(`SELECT * FROM simulator_queries WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
+    return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
   }
 
   count(projectId: number, filter: QueryFilter = {}): number {
     const { where, args } = whereOf(projectId, filter);
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM simulator_queries WHERE ${where}`).get(...args) as { n: number }).n;
+    return (statement(this.db, `SELECT COUNT(*) AS n FROM simulator_queries WHERE ${where}`).get(...args) as { n: number }).n;
   }
 
   /**
@@ -183,27 +184,23 @@ export class QueryStore {
    * per distinct design (a design queried for several tasks has one outcome: it appears once).
    */
   outcomeExamples(projectId: number, dim: number, range: OutcomeRange = {}): OutcomeExample[] {
-    const rows = this.db
-      .prepare(`SELECT MIN(id) AS id, design, outcome FROM simulator_queries WHERE ${OUTCOME_WHERE} GROUP BY design ORDER BY id`)
-      .all(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { id: number; design: Buffer; outcome: Buffer }[];
+    const rows = statement(this.db, `SELECT MIN(id) AS id, design, outcome FROM simulator_queries WHERE ${OUTCOME_WHERE} GROUP BY design ORDER BY id`).all(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { id: number; design: Buffer; outcome: Buffer }[];
     return rows.map((r) => ({ queryId: r.id, design: fromFloat32Blob(r.design), outcome: fromFloat32Blob(r.outcome) }));
   }
 
   /** how many distinct designs outcomeExamples would return, without reading them */
   countOutcomeExamples(projectId: number, dim: number, range: OutcomeRange = {}): number {
     return (
-      this.db
-        .prepare(`SELECT COUNT(DISTINCT design) AS n FROM simulator_queries WHERE ${OUTCOME_WHERE}`)
-        .get(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { n: number }
+      statement(this.db, `SELECT COUNT(DISTINCT design) AS n FROM simulator_queries WHERE ${OUTCOME_WHERE}`).get(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { n: number }
     ).n;
   }
 
   /** the newest query id of the project (0 when none): where a training's data ends */
   lastId(projectId: number): number {
-    return (this.db.prepare('SELECT MAX(id) AS id FROM simulator_queries WHERE project_id = ?').get(projectId) as { id: number | null }).id ?? 0;
+    return (statement(this.db, 'SELECT MAX(id) AS id FROM simulator_queries WHERE project_id = ?').get(projectId) as { id: number | null }).id ?? 0;
   }
 
   methods(projectId: number): { method: string; count: number }[] {
-    return this.db.prepare('SELECT method, COUNT(*) AS count FROM simulator_queries WHERE project_id = ? GROUP BY method ORDER BY count DESC, method').all(projectId) as { method: string; count: number }[];
+    return statement(this.db, 'SELECT method, COUNT(*) AS count FROM simulator_queries WHERE project_id = ? GROUP BY method ORDER BY count DESC, method').all(projectId) as { method: string; count: number }[];
   }
 }

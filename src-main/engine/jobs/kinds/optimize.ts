@@ -12,6 +12,9 @@ import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, resolveLearnedMo
 import type { Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
+import { DatasetStore } from '../../storage/datasets';
+import { DesignStore } from '../../storage/designs';
+import { OptimizationRecordStore } from '../../storage/optimization-records';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { OptimizationDatasets } from '../../datasets/trajectories';
 import type { JobContext, JobRunner } from '../kind';
@@ -50,7 +53,7 @@ export function resolveOptimizeModel(models: ModelStore, projectId: number, fit:
 
 /** The optimization dataset to append to, checked: same project, kind optimization. */
 export function checkOptimizationDataset(db: Db, projectId: number, datasetId: number): void {
-  const row = db.prepare('SELECT project_id, kind, name FROM datasets WHERE id = ?').get(datasetId) as { project_id: number; kind: string; name: string } | undefined;
+  const row = new DatasetStore(db).row(datasetId);
   if (!row) throw new ApiError('not_found', `There is no dataset with id ${datasetId}.`, [{ path: 'params.datasetId', message: 'no such dataset' }]);
   if (row.project_id !== projectId) throw new ApiError('invalid_argument', `Dataset ${datasetId} belongs to another project.`, [{ path: 'params.datasetId', message: 'not in this project' }]);
   if (row.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${row.name}" is a ${row.kind} dataset, not an optimization dataset.`, [{ path: 'params.datasetId', message: 'not an optimization dataset' }]);
@@ -63,7 +66,7 @@ export function checkOptimizationDataset(db: Db, projectId: number, datasetId: n
 class IterateRecorder extends QueryStore {
   /** the batch being evaluated: who the records belong to */
   current: { run: string; iteration: number } | null = null;
-  private readonly insertRecord;
+  private readonly records: OptimizationRecordStore;
 
   constructor(
     private readonly database: Db,
@@ -71,7 +74,7 @@ class IterateRecorder extends QueryStore {
     private readonly optimizer: string,
   ) {
     super(database);
-    this.insertRecord = database.prepare('INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.records = new OptimizationRecordStore(database);
   }
 
   override record(queries: readonly SimulatorQuery[]): number {
@@ -79,7 +82,7 @@ class IterateRecorder extends QueryStore {
     if (!at) throw new Error('an optimize query was recorded outside a batch');
     return this.database.transaction(() => {
       const first = super.record(queries);
-      for (const q of queries) this.insertRecord.run(this.datasetId, at.run, this.optimizer, toFloat32Blob(q.task), at.iteration, toFloat32Blob(q.design), q.cost);
+      for (const q of queries) this.records.insert(this.datasetId, at.run, this.optimizer, toFloat32Blob(q.task), at.iteration, toFloat32Blob(q.design), q.cost);
       return first;
     }).immediate();
   }
@@ -200,11 +203,7 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
 }
 
 export function createOptimizationDataset(db: Db, projectId: number, name: string, source: string, jobId: number): number {
-  return Number(
-    db
-      .prepare(`INSERT INTO datasets (project_id, name, kind, source, status, job_id, created_at) VALUES (?, ?, 'optimization', ?, 'building', ?, ?)`)
-      .run(projectId, name, source, jobId, Date.now()).lastInsertRowid,
-  );
+  return new DatasetStore(db).insert({ projectId, name, kind: 'optimization', source, status: 'building', jobId });
 }
 
 /** One optimizer run as a job: its own dataset unless told to append to one. */
@@ -270,30 +269,15 @@ function storeBest(
   const run = runName(restart);
   const settings = params.optimizer === 'adam' ? params.adam : params.optimizer === 'cem' ? params.cem : params.optimizer === 'cmaes' ? params.cmaes : {};
   const provenance = { jobId, budget: params.budget, seed: params.seed, simulator: params.optimizer === 'adam' ? 'learned' : params.simulator, modelKind: model?.kind ?? null, settings, queries: result.queries, foundAtQuery: query };
-  const designId = Number(
-    db
-      .prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(projectId, params.optimizer, run, toFloat32Blob(design), toFloat32Blob(task), cost, capture, model?.id ?? null, JSON.stringify(provenance), Date.now()).lastInsertRowid,
-  );
+  const designId = new DesignStore(db).insert([{ projectId, method: params.optimizer, run, design, task, cost, capture, modelId: model?.id ?? null, queryId: null, provenance }])[0]!;
   return { curve: result.curve, best: { design: Array.from(design), cost, capture, run, designId }, queries: result.queries };
 }
 
 /** The ground-truth check of Adam's best proposal into the designs table, with its learned cost. */
 function storeCheckedBest(db: Db, projectId: number, params: OptimizeParams, jobId: number, model: ModelInfo, task: Float32Array, refinement: RefinementResult, run: string): void {
   const best = refinement.best!;
-  const provenance = { jobId, seed: params.seed, simulator: 'ground_truth', checkedProposalOf: { modelId: model.id, modelKind: model.kind, learnedCost: best.learnedCost }, queryId: best.queryId, refinedModelId: refinement.refinedModelId, settings: params.adam };
-  db.prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-    projectId,
-    'adam',
-    run,
-    toFloat32Blob(Float32Array.from(best.design)),
-    toFloat32Blob(task),
-    best.cost,
-    best.capture,
-    model.id,
-    JSON.stringify(provenance),
-    Date.now(),
-  );
+  const provenance = { jobId, seed: params.seed, simulator: 'ground_truth', checkedProposalOf: { modelId: model.id, modelKind: model.kind, learnedCost: best.learnedCost }, refinedModelId: refinement.refinedModelId, settings: params.adam };
+  new DesignStore(db).insert([{ projectId, method: 'adam', run, design: Float32Array.from(best.design), task, cost: best.cost, capture: best.capture, modelId: model.id, queryId: best.queryId, provenance }]);
 }
 
 /** The dataset's statistics (the same as an import's), and its final status when the job made it. */

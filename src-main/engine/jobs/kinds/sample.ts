@@ -13,8 +13,8 @@ import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
 import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, resolveLearnedModel, type LearnedEnergy } from '../../simulators/learned-energy';
 import type { QueryOutcome, Simulator } from '../../simulators/simulator';
-import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
+import { DesignStore } from '../../storage/designs';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import type { JobRunner } from '../kind';
@@ -164,15 +164,13 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       queries: used,
       energyEvaluations,
     };
-    const insert = db.prepare('INSERT INTO designs (project_id, method, run, design, task, cost, capture, model_id, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const now = Date.now();
-    const stored: SampledDesign[] = db.transaction(() =>
-      outcome.designs.map((design, i) => {
-        const o = finalOutcomes[i]!;
-        const designId = Number(insert.run(projectId, method, run, toFloat32Blob(design), toFloat32Blob(task), o.cost, o.capture, resolved.diffusion.id, JSON.stringify({ ...provenance, queryId: o.queryId }), now).lastInsertRowid);
-        return { designId, queryId: o.queryId, design: Array.from(design), cost: o.cost, capture: o.capture };
-      }),
-    )();
+    const designIds = new DesignStore(db).insert(
+      outcome.designs.map((design, i) => ({ projectId, method, run, design, task, cost: finalOutcomes[i]!.cost, capture: finalOutcomes[i]!.capture, modelId: resolved.diffusion.id, queryId: finalOutcomes[i]!.queryId, provenance })),
+    );
+    const stored: SampledDesign[] = outcome.designs.map((design, i) => {
+      const o = finalOutcomes[i]!;
+      return { designId: designIds[i]!, queryId: o.queryId, design: Array.from(design), cost: o.cost, capture: o.capture };
+    });
     stored.sort((a, b) => a.cost - b.cost);
     let refinement: RefinementResult | null = null;
     if (refining) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { JobParams } from '../../../../src-shared/api';
+import { quickCheck } from '../../storage/database';
 import { loadTf } from '../../tf';
 import type { JobRunner } from '../kind';
 
@@ -10,7 +11,7 @@ import type { JobRunner } from '../kind';
 export const selfcheck: JobRunner<z.output<(typeof JobParams)['selfcheck']>> = async (params, ctx) => {
   ctx.progress(0, 'Checking the database');
   const db = ctx.database();
-  const integrity = (db.pragma('quick_check', { simple: true }) as string) ?? 'unknown';
+  const integrity = quickCheck(db);
   ctx.throwIfCancelled();
 
   ctx.progress(0.05, 'Loading TF.js');

@@ -3,6 +3,7 @@ import datasetStatus from './002_dataset_status';
 import modelStatus from './003_model_status';
 import outcomes from './004_outcomes';
 import ownership from './005_ownership';
+import designQueries from './006_design_queries';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'model_status', sql: modelStatus },
   { version: 4, name: 'outcomes', sql: outcomes },
   { version: 5, name: 'ownership', sql: ownership },
+  { version: 6, name: 'design_queries', sql: designQueries },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,69 @@
+import type { Db } from './database';
+import { statement } from './statements';
+
+/** A row of optimization_records: one iterate of one optimizer run (task and design are float32 BLOBs). */
+export interface RecordRow {
+  id: number;
+  run: string;
+  optimizer: string;
+  task: Buffer;
+  iteration: number;
+  design: Buffer;
+  cost: number;
+}
+
+/** What an optimization dataset's stats summarize, computed in SQL. */
+export interface RecordAggregate {
+  rows: number;
+  runs: number;
+  tasks: number;
+  optimizers: number;
+  designDim: number | null;
+  minCost: number | null;
+  meanCost: number | null;
+  maxCost: number | null;
+}
+
+const INSERT = 'INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
+/** The optimization_records table. */
+export class OptimizationRecordStore {
+  // held by the store: an import inserts hundreds of thousands of rows a second through it
+  private readonly insertRow;
+  constructor(private readonly db: Db) {
+    this.insertRow = statement(db, INSERT);
+  }
+
+  /** One record; task and design already float32 BLOBs (SQLite copies them when bound, so callers may reuse the buffers). */
+  insert(datasetId: number, run: string, optimizer: string, task: Uint8Array, iteration: number, design: Uint8Array, cost: number): void {
+    this.insertRow.run(datasetId, run, optimizer, task, iteration, design, cost);
+  }
+
+  count(datasetId: number): number {
+    return (statement(this.db, 'SELECT COUNT(*) AS n FROM optimization_records WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+  }
+
+  /** The dataset's records in the order written, one at a time (a statement of its own: callers may iterate two at once). */
+  iterate(datasetId: number): IterableIterator<RecordRow> {
+    return this.db.prepare('SELECT id, run, optimizer, task, iteration, design, cost FROM optimization_records WHERE dataset_id = ? ORDER BY id').iterate(datasetId) as IterableIterator<RecordRow>;
+  }
+
+  aggregate(datasetId: number): RecordAggregate {
+    return statement(
+      this.db,
+      `SELECT COUNT(*) AS rows, COUNT(DISTINCT run) AS runs, COUNT(DISTINCT task) AS tasks, COUNT(DISTINCT optimizer) AS optimizers,
+         MAX(length(design)) / 4 AS designDim, MIN(cost) AS minCost, AVG(cost) AS meanCost, MAX(cost) AS maxCost
+       FROM optimization_records WHERE dataset_id = ?`,
+    ).get(datasetId) as RecordAggregate;
+  }
+
+  /** Counts of costs in `bins` bins of `width` from `min` (the last bin takes the rest). */
+  costHistogram(datasetId: number, min: number, width: number, bins: number): { bin: number; n: number }[] {
+    return statement(this.db, 'SELECT MIN(CAST((cost - ?) / ? AS INTEGER), ?) AS bin, COUNT(*) AS n FROM optimization_records WHERE dataset_id = ? GROUP BY bin').all(
+      min,
+      width,
+      bins - 1,
+      datasetId,
+    ) as { bin: number; n: number }[];
+  }
+}
