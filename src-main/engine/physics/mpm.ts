@@ -1,3 +1,5 @@
+import { MPM_WASM_BASE64 } from './mpm-wasm.generated';
+
 // 2D MLS-MPM water (Hu et al. 2018, the formulation of Taichi's mpm88): weakly compressible
 // fluid, quadratic B-splines, APIC transfer, explicit time steps. The tool is a static polyline:
 // a no-penetration boundary on the grid nodes near it, and a particle-level guard that never
@@ -161,7 +163,11 @@ export function guardStep(config: Pick<MpmConfig, 'grid' | 'wallCells'>, tool: F
   }
 }
 
-export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
+/**
+ * The reference kernel in TypeScript. simulateMpm runs the same loop compiled to WebAssembly
+ * (wasm/mpm.ts) when the runtime has WebAssembly; the two give bit-identical positions.
+ */
+export function simulateMpmTs(config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
   const { grid, frames, substeps, bulkModulus: E, gravity } = config;
   const n = scene.water.length / 2;
   const dx = 1 / grid;
@@ -470,4 +476,119 @@ export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSu
     for (let i = 0; i < n * 2; i++) positions[off + i] = x[i]!;
   }
   return substepPositions ? { positions, substepPositions } : { positions };
+}
+
+// ---- the WebAssembly kernel ------------------------------------------------------------------
+
+/** The kernel's exports (the lib settings here have no WebAssembly types: the few we use). */
+interface Kernel {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  simulate(...args: number[]): void;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+let kernel: Kernel | null | undefined;
+
+/** The compiled kernel, instantiated once a thread; null where WebAssembly is missing. */
+function wasmKernel(): Kernel | null {
+  if (kernel !== undefined) return kernel;
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (!wasm) return (kernel = null);
+    const instance = new wasm.Instance(new wasm.Module(Buffer.from(MPM_WASM_BASE64, 'base64')), {});
+    kernel = instance.exports as unknown as Kernel;
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+
+/** Which kernel simulateMpm uses here: 'wasm', or 'typescript' where WebAssembly is missing. */
+export function mpmKernel(): 'wasm' | 'typescript' {
+  return wasmKernel() ? 'wasm' : 'typescript';
+}
+
+/** One MPM rollout: the WebAssembly kernel when there is one, else the TypeScript one. */
+export function simulateMpm(config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
+  const k = wasmKernel();
+  return k ? simulateMpmWasm(k, config, scene, opts) : simulateMpmTs(config, scene, opts);
+}
+
+export function simulateMpmWasm(k: Kernel, config: MpmConfig, scene: MpmScene, opts: { recordSubsteps?: boolean } = {}): MpmResult {
+  const { grid, frames, substeps, bulkModulus: E, gravity } = config;
+  const n = scene.water.length / 2;
+  const dx = 1 / grid;
+  const invDx = grid;
+  const dt = config.frameDt / substeps;
+  const pVol = (dx * 0.5) ** 2;
+  const pMass = pVol;
+  const side = grid + 1;
+  const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * dx) : null;
+  const boundary = seg ? toolBoundaryNodes(seg, grid) : null;
+  const toolBox = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let sIdx = 0; seg && sIdx < seg.count; sIdx++) {
+    const o = sIdx * SEG_STRIDE;
+    toolBox[0] = Math.min(toolBox[0]!, seg.data[o + 7]!);
+    toolBox[1] = Math.min(toolBox[1]!, seg.data[o + 8]!);
+    toolBox[2] = Math.max(toolBox[2]!, seg.data[o + 9]!);
+    toolBox[3] = Math.max(toolBox[3]!, seg.data[o + 10]!);
+  }
+  const record = Boolean(opts.recordSubsteps);
+  const nb = boundary?.nodes.length ?? 0;
+  const segCount = seg?.count ?? 0;
+  const outStates = record ? (frames - 1) * substeps : frames - 1;
+  // linear memory, 8-byte aligned blocks
+  let at = 64;
+  const block = (bytes: number): number => {
+    const start = at;
+    at += Math.ceil(bytes / 8) * 8;
+    return start;
+  };
+  const px = block(n * 2 * 8);
+  const pv = block(n * 2 * 8);
+  const pC = block(n * 4 * 8);
+  const pJ = block(n * 8);
+  const pBase = block(n * 4);
+  const pSw = block(n * 8 * 8);
+  const pG = block(side * side * 3 * 8);
+  const pSeg = block(Math.max(1, segCount * SEG_STRIDE) * 8);
+  const pBn = block(Math.max(1, nb) * 4);
+  const pBnx = block(Math.max(1, nb) * 8);
+  const pBny = block(Math.max(1, nb) * 8);
+  const pOut = block(outStates * n * 2 * 4);
+  const need = at - k.memory.buffer.byteLength;
+  if (need > 0) k.memory.grow(Math.ceil(need / 65536));
+  const buf = k.memory.buffer;
+  const f64 = (p: number, len: number): Float64Array => new Float64Array(buf, p, len);
+  const x = f64(px, n * 2);
+  for (let i = 0; i < n * 2; i++) x[i] = scene.water[i]!;
+  f64(pv, n * 2).fill(0);
+  f64(pC, n * 4).fill(0);
+  f64(pJ, n).fill(1);
+  f64(pG, side * side * 3).fill(0);
+  if (seg) f64(pSeg, segCount * SEG_STRIDE).set(seg.data);
+  if (boundary) {
+    new Int32Array(buf, pBn, nb).set(boundary.nodes);
+    f64(pBnx, nb).set(boundary.nx);
+    f64(pBny, nb).set(boundary.ny);
+  }
+  const lo = config.wallCells * dx;
+  const hi = 1 - config.wallCells * dx;
+  const stressScale = -dt * 4 * E * pVol * invDx * invDx;
+  k.simulate(n, grid, frames, substeps, dt, gravity, pMass, stressScale, lo, hi, config.wallCells, TOOL_GAP_CELLS * dx, px, pv, pC, pJ, pBase, pSw, pG, segCount, pSeg, nb, pBn, pBnx, pBny, toolBox[0]!, toolBox[1]!, toolBox[2]!, toolBox[3]!, pOut, record ? 1 : 0);
+  const out = new Float32Array(k.memory.buffer, pOut, outStates * n * 2);
+  const first = Float32Array.from(scene.water);
+  const positions = new Float32Array(frames * n * 2);
+  positions.set(first, 0);
+  if (!record) {
+    positions.set(out, n * 2);
+    return { positions };
+  }
+  const substepPositions = new Float32Array((outStates + 1) * n * 2);
+  substepPositions.set(first, 0);
+  substepPositions.set(out, n * 2);
+  for (let f = 1; f < frames; f++) positions.set(out.subarray((f * substeps - 1) * n * 2, f * substeps * n * 2), f * n * 2);
+  return { positions, substepPositions };
 }
