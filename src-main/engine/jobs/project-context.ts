@@ -3,7 +3,7 @@ import { ModelStore } from '../models/store';
 import type { Db } from '../storage/database';
 import type { ProjectSummary } from '../../../src-shared/api';
 import { ProjectStore } from '../storage/projects';
-import type { JobContext } from './kind';
+import type { JobContext } from './job-context';
 
 /** What a job on one task of a project opens first: its database, project, environment, task and models. */
 export interface ProjectTaskContext {

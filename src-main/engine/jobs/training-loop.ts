@@ -2,7 +2,7 @@
 // evaluation every `evalEvery` steps (curve points, best validation loss, a checkpoint), early
 // stopping after `patience` evaluations without improvement, cancellation between steps.
 import { explainTfError } from '../tf';
-import type { JobContext } from './kind';
+import type { JobContext } from './job-context';
 
 /** Where a training stands: what its checkpoints store, so a resume continues the same curve. */
 export interface TrainingState {

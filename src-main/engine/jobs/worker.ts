@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { ComputePool } from '../compute/pool';
 import { openDatabase, type Db } from '../storage/database';
-import { JobCancelled, type JobContext, type JobRunner } from './kind';
+import { JobCancelled, type JobContext, type JobRunner } from './job-context';
 import { JOB_RUNNERS } from './kinds';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 

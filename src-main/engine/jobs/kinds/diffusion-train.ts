@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobParams, ModelInfo } from '../../../../src-shared/api';
 import { OptimizationDatasets } from '../../datasets/trajectories';
-import { conditionScale, selectIterates, toExamples, type IterateRecord } from '../../diffusion/data';
+import { conditionScale, selectIterates, toExamples, type IterateRecord } from '../../diffusion/training-data';
 import { DenoiserNetwork, flattenWeights, TIME_EMBEDDING_DEFAULT, unflattenWeights, type DenoiserConfig, type DenoiserWeights } from '../../diffusion/denoiser';
 import type { DiffusionModelFile } from '../../diffusion/model-file';
 import { exportDenoiserOnnx } from '../../diffusion/onnx-export';
@@ -13,7 +13,7 @@ import { ModelStore } from '../../models/store';
 import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
 import { loadTf } from '../../tf';
-import type { JobContext, JobRunner } from '../kind';
+import type { JobContext, JobRunner } from '../job-context';
 import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 
 type Params = z.output<(typeof JobParams)['diffusion.train']>;

@@ -18,7 +18,7 @@ import { spearman } from '../../stats';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
-import type { JobContext, JobRunner } from '../kind';
+import type { JobContext, JobRunner } from '../job-context';
 import '../../compute/rollout'; // registers the rollout with the compute pool
 import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 

@@ -1,5 +1,5 @@
 import type { JobKind } from '../../../../src-shared/api';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import { diffusionTrain } from './diffusion-train';
 import { gnsTrain } from './gns-train';
 import { optimizationDataset } from './optimization-dataset';

@@ -14,7 +14,7 @@ import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { OptimizationDatasets } from '../../datasets/trajectories';
-import type { JobContext, JobRunner } from '../kind';
+import type { JobContext, JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { refineOnGroundTruth } from './refinement';
 

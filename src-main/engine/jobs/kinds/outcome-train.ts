@@ -15,7 +15,7 @@ import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore, type OutcomeExample } from '../../storage/queries';
 import { stepRandom } from '../../diffusion/train';
 import { loadTf } from '../../tf';
-import type { JobContext, JobRunner } from '../kind';
+import type { JobContext, JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 

@@ -7,7 +7,7 @@ import { createEnvironment } from '../../environments';
 import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import '../../compute/rollout'; // registers the rollout with the compute pool
 
 export type PhysicsDatasetParams = z.output<(typeof JobParams)['dataset.physics']>;

@@ -5,7 +5,7 @@ import type { ModelInfo, ProjectSummary, Refinement, RefinementResult } from '..
 import type { Environment } from '../../environments';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore } from '../../storage/queries';
-import { JobCancelled, type JobContext } from '../kind';
+import { JobCancelled, type JobContext } from '../job-context';
 import { refineOutcomeModel } from './outcome-train';
 
 export interface RefinementInput {

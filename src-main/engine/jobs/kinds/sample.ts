@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobParams, ModelInfo, RefinementResult, SampledDesign, SampleResult } from '../../../../src-shared/api';
 import { ApiError } from '../../../../src-shared/errors';
-import { costAtQuantile, normalizeCondition } from '../../diffusion/data';
+import { costAtQuantile, normalizeCondition } from '../../diffusion/training-data';
 import { readDiffusionModel, readyDiffusionModel } from '../../diffusion/model-file';
 import { OnnxDenoiser } from '../../diffusion/onnx-denoiser';
 import { sampleDesigns, samplingMethod, type SampleSettings } from '../../diffusion/samplers/pipeline';
@@ -17,7 +17,7 @@ import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { refineOnGroundTruth } from './refinement';
 
