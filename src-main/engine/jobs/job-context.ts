@@ -1,5 +1,7 @@
-import type { ApiEvents, EventName } from '../../../src-shared/api';
+import type { ApiEvents, EventName, ModelInfo, ProjectSummary } from '../../../src-shared/api';
 import type { ComputePool } from '../compute/pool';
+import type { Environment } from '../environments';
+import type { ModelStore } from '../models/store';
 import type { Db } from '../storage/database';
 
 /** What a job's code sees, the same in a worker thread, the CLI and tests. */
@@ -21,6 +23,33 @@ export interface JobContext {
 }
 
 export type JobRunner<P = never> = (params: P, ctx: JobContext) => Promise<unknown>;
+
+/** What a job kind's request check reads: the project the job works on and its stores. */
+export interface JobCheckContext {
+  db: Db;
+  project: ProjectSummary;
+  env: Environment;
+  models: ModelStore;
+  /**
+   * Refuses to resume a model that a live job trains. Before a job is queued it names that job
+   * and the process running it (and reclaims a model left by a process that is gone); in a job,
+   * the model's status alone.
+   */
+  checkNotTraining(model: ModelInfo): void;
+}
+
+/**
+ * What the schema cannot see, checked against the project: throws ApiError naming the parameter
+ * (path params.…). Runs before a job row is written and again when the job starts, so a job
+ * started another way is refused with the same message. Must stay cheap to import (no TF.js).
+ */
+export type JobCheck<P = never> = (ctx: JobCheckContext, params: P) => void;
+
+/** A job kind: its code, and the check of its requests. */
+export interface JobKindDefinition<P = never> {
+  run: JobRunner<P>;
+  check?: JobCheck<P>;
+}
 
 export class JobCancelled extends Error {
   constructor() {

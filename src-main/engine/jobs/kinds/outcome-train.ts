@@ -1,9 +1,6 @@
-import type { z } from 'zod';
-import type { JobParams, ModelInfo } from '../../../../src-shared/api';
-import { ApiError } from '../../../../src-shared/errors';
+import type { ModelInfo } from '../../../../src-shared/api';
 import type { Environment } from '../../environments';
 import { bytesToFloats, floatBytes } from '../../nn/floats';
-import { ModelStore } from '../../models/store';
 import { costFidelity, type CostFidelity, type ScoredDesign } from '../../outcome/fidelity';
 import { OutcomeModel, physicsSettings, type OutcomeModelFile } from '../../outcome/model-file';
 import { OutcomeNetwork } from '../../outcome/network';
@@ -17,17 +14,14 @@ import { stepRandom } from '../../diffusion/train';
 import { loadTf } from '../../tf';
 import type { JobContext, JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
+import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel, type OutcomeTrainParams } from './outcome-train.check';
 import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
 
-export type OutcomeTrainParams = z.output<(typeof JobParams)['outcome.train']>;
 
 const CHECKPOINT_JSON = 'checkpoint.json';
 const CHECKPOINT_BIN = 'checkpoint.bin';
 /** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
 const FOCUS_SHARE = 0.25;
-/** fewest examples a training accepts (a few held out); a fine-tune keeps its start's knowledge and needs 2 */
-export const MIN_OUTCOME_EXAMPLES = 20;
-export const MIN_FINE_TUNE_EXAMPLES = 2;
 /**
  * A fine-tune on few outcomes would forget what its starting model knew: it also learns the
  * starting model's own predictions at this many random designs (fewer as real outcomes grow).
@@ -52,19 +46,6 @@ interface OutcomeConfig {
   initModelId?: number;
   /** a fine-tune: the last query id its starting model learned from (newer outcomes get more weight) */
   startUpToId?: number;
-}
-
-/** A ready outcome model of the project, checked to fit its environment; throws ApiError naming `path`. */
-export function readyOutcomeModel(models: ModelStore, projectId: number, modelId: number, env: Environment, settings: Parameters<typeof physicsSettings>[0], path: string): { info: ModelInfo; model: OutcomeModel } {
-  const info = models.get(modelId);
-  if (info.projectId !== projectId || info.kind !== 'outcome') throw new ApiError('invalid_argument', `Model ${modelId} is not an outcome model of this project.`, [{ path, message: 'wrong model' }]);
-  if (info.status !== 'ready') throw new ApiError('invalid_argument', `Outcome model "${info.name}" is ${info.status}, not ready.`, [{ path, message: `model is ${info.status}` }]);
-  for (const f of ['model.json', 'weights.bin']) {
-    if (!models.hasFile(info, f)) throw new ApiError('invalid_argument', `Outcome model "${info.name}" has no ${f}.`, [{ path, message: `no ${f}` }]);
-  }
-  const model = OutcomeModel.fromBytes(models.readFile(info, 'model.json'), models.readFile(info, 'weights.bin'));
-  model.checkFor(env, settings, info.name);
-  return { info, model };
 }
 
 /** Examples as arrays, normalized by `norm`. */
