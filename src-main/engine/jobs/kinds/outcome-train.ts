@@ -16,7 +16,6 @@ import { openProjectTask } from '../project-context';
 import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
 import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel, type OutcomeTrainParams } from './outcome-train.check';
 
-
 /** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
 const FOCUS_SHARE = 0.25;
 /**
