@@ -8,7 +8,7 @@ import { seededRandom } from '../random';
 import { GroundTruthSimulator } from '../simulators/ground-truth';
 import { QueryStore, type OutcomeExample } from '../storage/queries';
 import type { OutcomeModel } from './model-file';
-import type { OutcomeNormalization } from './spec';
+import { outcomeNormalization, type OutcomeModelConfig, type OutcomeNormalization } from './spec';
 import { normalizeOutcomes, type OutcomeExamples } from './train';
 
 /** Examples as arrays, normalized by `norm`. */
@@ -72,4 +72,80 @@ export async function generateOutcomes(ctx: JobContext, params: { generate: numb
     ctx.progress((share * done) / params.generate, `ground-truth rollouts ${done}/${params.generate}`);
   }
   return done;
+}
+
+/** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
+export const FOCUS_SHARE = 0.25;
+/**
+ * A fine-tune on few outcomes would forget what its starting model knew: it also learns the
+ * starting model's own predictions at this many random designs (fewer as real outcomes grow).
+ */
+const ANCHORS = 2000;
+
+export interface OutcomeTrainingSet {
+  /** the normalization: the starting model's or the resumed one's, else computed from the training outcomes */
+  norm: OutcomeNormalization;
+  /** held-out outcomes (validation loss, fidelity) */
+  val: OutcomeExample[];
+  valData: OutcomeExamples;
+  /** the training examples: the real ones, then the anchors */
+  trainData: OutcomeExamples;
+  real: number;
+  anchors: number;
+  /** indices of the training outcomes the starting model never saw */
+  focus: number[];
+}
+
+/**
+ * The examples of a training on `rows`, split by `seed`. `startUpToId`: a fine-tune, whose
+ * starting model learned the outcomes up to that query id, and which also learns its predictions.
+ */
+export function outcomeTrainingSet(
+  rows: OutcomeExample[],
+  config: { outcome: OutcomeModelConfig; norm: OutcomeNormalization; startUpToId?: number },
+  split: { validationFraction: number; seed: number },
+  env: Environment,
+  start: OutcomeModel | null,
+): OutcomeTrainingSet {
+  const { train, val } = splitOutcomes(rows, split.validationFraction, split.seed);
+  let norm = config.norm;
+  if (!norm.mean.length) {
+    const D = env.outcomeSpec.dim;
+    const flat = new Float32Array(train.length * D);
+    train.forEach((r, i) => flat.set(r.outcome, i * D));
+    norm = outcomeNormalization(flat, train.length, config.outcome);
+  }
+  const d = env.designSpace.dim;
+  const real = toOutcomeExamples(train, d, norm);
+  const anchors = start ? Math.max(0, ANCHORS - train.length) : 0;
+  const trainData = anchors ? joinExamples(real, anchorExamples(start!, env, anchors, split.seed, norm)) : real;
+  // a fine-tune weighs the outcomes its starting model never saw: a share of every batch
+  const upTo = config.startUpToId;
+  const focus = upTo === undefined ? [] : train.flatMap((r, i) => (r.queryId > upTo ? [i] : []));
+  return { norm, val, valData: toOutcomeExamples(val, d, norm), trainData, real: real.n, anchors, focus };
+}
+
+/**
+ * The outcomes a new model learns from: new rollouts first when asked (progress up to `share`),
+ * then the project's ground-truth outcomes with query ids in (fromId, upToId], all its stored ones
+ * or only the new; at least `least` of them, or the training is refused.
+ */
+export async function collectOutcomes(
+  ctx: JobContext,
+  queries: QueryStore,
+  target: { projectId: number; outcomeDim: number; least: number; fineTune: boolean },
+  params: { useStored: boolean; generate: number; seed: number },
+  share: number,
+): Promise<{ fromId: number; upToId: number }> {
+  const fromId = params.useStored ? 0 : queries.lastId(target.projectId);
+  if (params.generate > 0) await generateOutcomes(ctx, params, share);
+  const upToId = queries.lastId(target.projectId);
+  const count = queries.countOutcomeExamples(target.projectId, target.outcomeDim, { afterId: fromId, upToId });
+  if (count < target.least) {
+    throw new Error(
+      `An outcome model ${target.fineTune ? 'fine-tune ' : ''}needs at least ${target.least} ground-truth queries with outcomes; ${params.useStored ? 'this project has' : 'this training made'} ${count}. ` +
+        'Generate rollouts (a few thousand for a good model); queries stored before outcomes were recorded have none.',
+    );
+  }
+  return { fromId, upToId };
 }

@@ -5,9 +5,9 @@ import { OutcomeModel, physicsSettings, type OutcomeModelFile } from '../../outc
 import { floatBytes } from '../../nn/floats';
 import { OutcomeNetwork } from '../../outcome/network';
 import { exportOutcomeOnnx } from '../../outcome/onnx-export';
-import { flattenOutcomeWeights, initialOutcomeWeights, outcomeNormalization, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from '../../outcome/spec';
+import { flattenOutcomeWeights, initialOutcomeWeights, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from '../../outcome/spec';
 import { drawBatch, OutcomeTrainer } from '../../outcome/train';
-import { anchorExamples, generateOutcomes, joinExamples, splitOutcomes, toOutcomeExamples } from '../../outcome/training-data';
+import { collectOutcomes, FOCUS_SHARE, outcomeTrainingSet } from '../../outcome/training-data';
 import { seededRandom } from '../../random';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
@@ -15,14 +15,6 @@ import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
 import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel, type OutcomeTrainParams } from './outcome-train.check';
-
-/** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
-const FOCUS_SHARE = 0.25;
-/**
- * A fine-tune on few outcomes would forget what its starting model knew: it also learns the
- * starting model's own predictions at this many random designs (fewer as real outcomes grow).
- */
-const ANCHORS = 2000;
 
 /** What the model row's config holds: the network, its normalization and where its data ends. */
 export interface OutcomeConfig {
@@ -68,21 +60,11 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       const startConfig = ready.info.config as Partial<OutcomeConfig> & { shipped?: boolean };
       startUpToId = startConfig.shipped ? 0 : (startConfig.data?.upToId ?? 0);
     }
-    const firstId = requested.useStored ? 0 : queries.lastId(projectId);
-    if (requested.generate > 0) await generateOutcomes(ctx, requested, 0.5);
-    const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
-    const upToId = queries.lastId(projectId);
-    // what the rollouts gave: queries stored before outcomes were recorded have none
-    const count = queries.countOutcomeExamples(projectId, spec.dim, { afterId: firstId, upToId });
     const least = start ? MIN_FINE_TUNE_EXAMPLES : MIN_OUTCOME_EXAMPLES;
-    if (count < least) {
-      throw new Error(
-        `An outcome model ${start ? 'fine-tune ' : ''}needs at least ${least} ground-truth queries with outcomes; ${requested.useStored ? 'this project has' : 'this training made'} ${count}. ` +
-          'Generate rollouts (a few thousand for a good model); queries stored before outcomes were recorded have none.',
-      );
-    }
+    const data = await collectOutcomes(ctx, queries, { projectId, outcomeDim: spec.dim, least, fineTune: start !== null }, requested, 0.5);
+    const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
     const { backend } = await loadTf();
-    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data: { fromId: firstId, upToId }, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId, startUpToId };
+    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId, startUpToId };
     model = models.create({ projectId, kind: 'outcome', name: requested.name ?? `Outcome ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, config, datasetId: null, jobId: ctx.jobId, status: 'training' });
   }
   const { tf } = await loadTf();
@@ -93,19 +75,12 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const share = requested.resumeModelId === undefined && requested.generate > 0 ? 0.5 : 0;
     ctx.progress(share, 'Loading outcomes');
     const rows = queries.outcomeExamples(projectId, spec.dim, { afterId: config.data.fromId, upToId: config.data.upToId });
-    const { train, val } = splitOutcomes(rows, params.validationFraction, params.seed);
-    if (!config.norm.mean.length) {
-      const flat = new Float32Array(train.length * spec.dim);
-      train.forEach((r, i) => flat.set(r.outcome, i * spec.dim));
-      config = { ...config, norm: outcomeNormalization(flat, train.length, config.outcome) };
+    const { norm, val, valData, trainData, real, anchors, focus } = outcomeTrainingSet(rows, config, params, env, start);
+    // a new model's normalization comes from its training outcomes: kept with it
+    if (norm !== config.norm) {
+      config = { ...config, norm };
       training.update({ config });
     }
-    const real = toOutcomeExamples(train, d, config.norm);
-    const anchors = start ? Math.max(0, ANCHORS - train.length) : 0;
-    const trainData = anchors ? joinExamples(real, anchorExamples(start!, env, anchors, params.seed, config.norm)) : real;
-    // a fine-tune weighs the outcomes its starting model never saw: a share of every batch
-    const focus = config.startUpToId === undefined ? [] : train.flatMap((r, i) => (r.queryId > config.startUpToId! ? [i] : []));
-    const valData = toOutcomeExamples(val, d, config.norm);
 
     const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<{ weightsSize: number }>((json) => json.weightsSize) : null;
     const weights: OutcomeWeights = checkpoint ? unflattenOutcomeWeights(config.outcome, checkpoint.weights) : (start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed)));
@@ -116,7 +91,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     const state = checkpoint?.state ?? freshTrainingState();
     let costLoss: number | null = null;
     const publish = (phase: string, extra: Record<string, unknown> = {}): void =>
-      training.publish(phase, { ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real.n, val: valData.n, anchors }, ...extra });
+      training.publish(phase, { ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real, val: valData.n, anchors }, ...extra });
     publish('training');
 
     const { stoppedEarly } = await training.loop(state, {
