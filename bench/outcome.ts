@@ -8,7 +8,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { outcomeFidelity } from '../src-main/engine/jobs/kinds/outcome-train';
+import { outcomeFidelity } from '../src-main/engine/outcome/fidelity';
 import { defaultModelManifest } from '../src-main/engine/models/default-model';
 import { OutcomeModel } from '../src-main/engine/outcome/model-file';
 import { OUTCOME_ONNX_IO } from '../src-main/engine/outcome/onnx-export';

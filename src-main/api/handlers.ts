@@ -3,8 +3,7 @@ import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
 import type { StoredQuery } from '../engine/storage/queries';
 import { DesignStore } from '../engine/storage/designs';
-import { resolveOptimizeModel } from '../engine/jobs/kinds/optimize';
-import { checkPhysicsDatasetParams } from '../engine/jobs/kinds/physics-dataset';
+import { JOB_CHECKS } from '../engine/jobs/kinds/checks';
 import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
 import { assertProjectJob, exportDesigns } from '../engine/export/designs';
@@ -84,23 +83,9 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       else if (kind !== 'selfcheck') {
         throw new ApiError('invalid_argument', `A ${kind} job works on a project: give projectId.`, [{ path: 'projectId', message: 'is required for this job' }]);
       }
-      if (kind === 'dataset.physics' && projectId !== undefined) checkPhysicsDatasetParams(wb.projects.get(projectId), parsed.data as never);
-      if (kind === 'gns.train' && projectId !== undefined) wb.checkTrainingParams(projectId, parsed.data as never);
-      if (kind === 'outcome.train' && projectId !== undefined) wb.checkOutcomeTrainingParams(projectId, parsed.data as never);
-      if (kind === 'optimize' && projectId !== undefined) wb.checkOptimizeParams(projectId, parsed.data as never);
-      if (kind === 'sample' && projectId !== undefined) wb.checkSampleParams(projectId, parsed.data as never);
-      if (kind === 'diffusion.train' && projectId !== undefined) wb.checkDiffusionTrainingParams(projectId, parsed.data as never);
-      if (kind === 'dataset.optimization' && projectId !== undefined) {
-        const p = parsed.data as { optimizers: ('adam' | 'cem' | 'cmaes' | 'random')[]; simulator: 'ground_truth' | 'learned'; modelId?: number; taskRegion?: { xMin: number; xMax: number; yMin: number; yMax: number } };
-        for (const optimizer of new Set(p.optimizers)) resolveOptimizeModel(wb.models, projectId, wb.projectFit(projectId), { optimizer, simulator: p.simulator, modelId: p.modelId });
-        const r = p.taskRegion;
-        if (r) {
-          if (r.xMin > r.xMax || r.yMin > r.yMax) throw new ApiError('invalid_argument', 'The task region is empty: its minimum exceeds its maximum.', [{ path: 'params.taskRegion', message: 'min > max' }]);
-          const env = wb.environment(projectId);
-          env.checkTask([r.xMin, r.yMin], 'params.taskRegion');
-          env.checkTask([r.xMax, r.yMax], 'params.taskRegion');
-        }
-      }
+      // what the schema cannot see, checked against the project by the kind's own check
+      const check = JOB_CHECKS[kind];
+      if (check && projectId !== undefined) check(wb.checkContext(projectId), parsed.data as never);
       return wb.jobs.start(kind, parsed.data, projectId ?? null);
     },
     'jobs.cancel': ({ id }) => wb.cancelJob(id),

@@ -11,13 +11,9 @@ import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome, re
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
-import { checkOptimizationDataset, resolveOptimizeModel } from './jobs/kinds/optimize';
-import type { ProjectFit } from './simulators/learned-energy';
-import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel } from './jobs/kinds/outcome-train';
-import { resolveSampleModels } from './jobs/kinds/sample';
+import type { JobCheckContext } from './jobs/job-context';
 import { ApiError } from '../../src-shared/errors';
-import type { JobInfo, JobParams, ModelInfo } from '../../src-shared/api';
-import type { z } from 'zod';
+import type { JobInfo, ModelInfo } from '../../src-shared/api';
 import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
 import { EventBus } from './events';
@@ -261,109 +257,10 @@ export class Workbench {
     if (runner) await (await runner).close();
   }
 
-  /** Checks a training request against the project before a job is queued. */
-  checkTrainingParams(projectId: number, params: z.output<(typeof JobParams)['gns.train']>): void {
-    if (params.resumeModelId !== undefined) {
-      const m = this.models.get(params.resumeModelId);
-      if (m.projectId !== projectId || m.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${m.id} is not a learned simulator of this project.`, [{ path: 'params.resumeModelId', message: 'wrong model' }]);
-      this.checkNotTraining(m);
-      if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
-      return;
-    }
-    if (params.initModelId !== undefined) {
-      const m = this.models.get(params.initModelId);
-      if (m.projectId !== projectId || m.kind !== 'simulator') throw new ApiError('invalid_argument', `Model ${m.id} is not a learned simulator of this project.`, [{ path: 'params.initModelId', message: 'wrong model' }]);
-      if (m.status !== 'ready' || !this.models.hasFile(m, 'weights.bin') || !this.models.hasFile(m, 'model.json')) {
-        throw new ApiError('invalid_argument', `Model "${m.name}" has no finished weights to start from (status ${m.status}).`, [{ path: 'params.initModelId', message: 'not ready' }]);
-      }
-      const modelPerFrame = (m.config.stepsPerFrame as number | undefined) ?? 1;
-      const dataPerFrame = params.datasetIds.map((id) => this.datasets.get(id).stats.stepsPerFrame ?? 1);
-      if (dataPerFrame.some((k) => k !== modelPerFrame)) {
-        throw new ApiError('invalid_argument', `Model "${m.name}" takes ${modelPerFrame} steps per frame; fine-tune it on datasets recorded with ${modelPerFrame} states per frame.`, [
-          { path: 'params.datasetIds', message: 'states per frame differ from the model' },
-        ]);
-      }
-    }
-    params.datasetIds.forEach((id, i) => {
-      const ds = this.datasets.get(id);
-      if (ds.projectId !== projectId) throw new ApiError('invalid_argument', `Dataset ${id} belongs to another project.`, [{ path: `params.datasetIds.${i}`, message: 'not in this project' }]);
-      if (ds.kind !== 'physics') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is not a physics dataset.`, [{ path: `params.datasetIds.${i}`, message: 'not a physics dataset' }]);
-      if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being generated.`);
-    });
-    const perFrame = new Set(params.datasetIds.map((id) => this.datasets.get(id).stats.stepsPerFrame ?? 1));
-    if (perFrame.size > 1) {
-      throw new ApiError('invalid_argument', `The chosen datasets were recorded with different states per frame (${[...perFrame].join(', ')}); train on datasets of one kind.`, [
-        { path: 'params.datasetIds', message: 'mixed states per frame' },
-      ]);
-    }
-    const total = params.datasetIds.reduce((n, id) => n + this.datasets.count(id), 0);
-    if (total < 2) {
-      throw new ApiError('invalid_argument', `The chosen datasets hold ${total} trajectories; training needs at least 2 (one is held out for validation).`, [
-        { path: 'params.datasetIds', message: 'too few trajectories' },
-      ]);
-    }
-  }
-
-  /** The project's environment and settings, which a learned model must fit. */
-  projectFit(projectId: number): ProjectFit {
-    return { env: this.environment(projectId), settings: this.projects.get(projectId).settings };
-  }
-
-  /** Checks an outcome-model training request before a job is queued: the model to resume or start from, enough data. */
-  checkOutcomeTrainingParams(projectId: number, params: z.output<(typeof JobParams)['outcome.train']>): void {
-    const path = params.resumeModelId !== undefined ? 'params.resumeModelId' : 'params.initModelId';
-    if (params.resumeModelId !== undefined) {
-      const m = this.models.get(params.resumeModelId);
-      if (m.projectId !== projectId || m.kind !== 'outcome') throw new ApiError('invalid_argument', `Model ${m.id} is not an outcome model of this project.`, [{ path, message: 'wrong model' }]);
-      this.checkNotTraining(m);
-      if (!this.models.hasFile(m, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${m.name}" has no checkpoint to resume from.`, [{ path, message: 'no checkpoint' }]);
-      return;
-    }
-    const fit = this.projectFit(projectId);
-    if (params.initModelId !== undefined) readyOutcomeModel(this.models, projectId, params.initModelId, fit.env, fit.settings, path);
-    const stored = params.useStored ? this.queries.countOutcomeExamples(projectId, fit.env.outcomeSpec.dim) : 0;
-    const least = params.initModelId !== undefined ? MIN_FINE_TUNE_EXAMPLES : MIN_OUTCOME_EXAMPLES;
-    if (stored + params.generate < least) {
-      throw new ApiError(
-        'invalid_argument',
-        `An outcome model ${params.initModelId !== undefined ? 'fine-tune ' : ''}needs at least ${least} ground-truth queries with outcomes; this project has ${stored}${params.useStored ? '' : ' in use'} and the training would make ${params.generate}. Generate rollouts (a few thousand for a good model).`,
-        [{ path: 'params.generate', message: 'too little training data' }],
-      );
-    }
-  }
-
-  /** Checks an optimization request against the project (task, model, dataset) before a job is queued. */
-  checkOptimizeParams(projectId: number, params: z.output<(typeof JobParams)['optimize']>): void {
-    if (params.task) this.environment(projectId).checkTask(params.task, 'params.task');
-    resolveOptimizeModel(this.models, projectId, this.projectFit(projectId), params);
-    if (params.datasetId !== undefined) checkOptimizationDataset(this.db, projectId, params.datasetId);
-  }
-
-  /** Checks a sampling request against the project (task, diffusion and learned models) before a job is queued. */
-  checkSampleParams(projectId: number, params: z.output<(typeof JobParams)['sample']>): void {
-    if (params.task) this.environment(projectId).checkTask(params.task, 'params.task');
-    resolveSampleModels(this.db, this.models, projectId, params);
-  }
-
-  /** Checks a diffusion training request: optimization datasets of this project, finished, with rows. */
-  checkDiffusionTrainingParams(projectId: number, params: z.output<(typeof JobParams)['diffusion.train']>): void {
-    if (params.resumeModelId !== undefined) {
-      const model = this.models.get(params.resumeModelId);
-      if (model.projectId !== projectId || model.kind !== 'diffusion') throw new ApiError('invalid_argument', `Model ${model.id} is not a diffusion model of this project.`, [{ path: 'params.resumeModelId', message: 'wrong model' }]);
-      this.checkNotTraining(model);
-      if (!this.models.hasFile(model, 'checkpoint.json')) throw new ApiError('invalid_argument', `Model "${model.name}" has no checkpoint to resume from.`, [{ path: 'params.resumeModelId', message: 'no checkpoint' }]);
-      return;
-    }
-    let rows = 0;
-    params.datasetIds.forEach((id, i) => {
-      const ds = this.datasets.get(id);
-      const path = `params.datasetIds.${i}`;
-      if (ds.projectId !== projectId) throw new ApiError('invalid_argument', `Dataset ${id} belongs to another project.`, [{ path, message: 'not in this project' }]);
-      if (ds.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is a ${ds.kind} dataset; the diffusion prior learns from optimization datasets.`, [{ path, message: 'not an optimization dataset' }]);
-      if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being built.`);
-      rows += Number(ds.stats.rows ?? 0);
-    });
-    if (rows < 2) throw new ApiError('invalid_argument', `The chosen datasets hold ${rows} iterates; training needs at least 2.`, [{ path: 'params.datasetIds', message: 'too few iterates' }]);
+  /** What a job kind's request check reads (jobs/kinds/checks.ts), here before a job is queued. */
+  checkContext(projectId: number): JobCheckContext {
+    const project = this.projects.get(projectId);
+    return { db: this.db, project, env: createEnvironment(project.environment, project.settings), models: this.models, checkNotTraining: (model) => void this.checkNotTraining(model) };
   }
 
   async close(): Promise<void> {

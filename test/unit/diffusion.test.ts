@@ -1,6 +1,6 @@
 import { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { costAtQuantile, conditionScale, normalizeCondition, selectIterates, type IterateRecord } from '../../src-main/engine/diffusion/data';
+import { costAtQuantile, conditionScale, normalizeCondition, selectIterates, type IterateRecord } from '../../src-main/engine/diffusion/training-data';
 import { DenoiserNetwork, initialDenoiserWeights, type DenoiserConfig } from '../../src-main/engine/diffusion/denoiser';
 import { exportDenoiserOnnx } from '../../src-main/engine/diffusion/onnx-export';
 import { OnnxDenoiser, TfDenoiser, type EpsilonModel } from '../../src-main/engine/diffusion/onnx-denoiser';

@@ -4,7 +4,7 @@ import type { ModelInfo } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { bytesToFloats } from '../nn/floats';
 import type { ModelStore } from '../models/store';
-import type { ConditionScale } from './data';
+import type { ConditionScale } from './training-data';
 import { unflattenWeights, type DenoiserConfig, type DenoiserWeights } from './denoiser';
 import { makeSchedule, type Schedule, type ScheduleKind } from './schedule';
 

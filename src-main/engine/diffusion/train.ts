@@ -5,7 +5,7 @@ import type * as TfModule from '@tensorflow/tfjs';
 import { VariableAdam, type AdamSnapshot } from '../adam-state';
 import { gaussian } from '../random';
 import { seededRandom } from '../random';
-import type { DiffusionExamples } from './data';
+import type { DiffusionExamples } from './training-data';
 import { conditionSize, timeFeatures, type DenoiserNetwork } from './denoiser';
 import type { Schedule } from './schedule';
 

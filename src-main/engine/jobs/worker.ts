@@ -2,8 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { ComputePool } from '../compute/pool';
 import { openDatabase, type Db } from '../storage/database';
-import { JobCancelled, type JobContext, type JobRunner } from './kind';
-import { JOB_RUNNERS } from './kinds';
+import { JobCancelled, type JobContext, type JobKindDefinition, type JobRunner } from './job-context';
+import { JOB_KINDS } from './kinds';
+import { jobCheckContext } from './project-context';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 
 // A job worker: runs one job at a time, posts progress, stops at the next check after a cancel.
@@ -12,7 +13,7 @@ const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
 let db: Db | null = null;
 let pool: ComputePool | null = null;
-let runners: Record<string, JobRunner<never>> = { ...JOB_RUNNERS };
+const kinds: Record<string, JobKindDefinition> = { ...JOB_KINDS };
 const controllers = new Map<number, AbortController>();
 
 async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
@@ -32,10 +33,14 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     emit: (event, payload) => post({ type: 'event', jobId: msg.jobId, event, payload }),
   };
   try {
-    const runner = runners[msg.kind];
-    if (!runner) throw new Error(`This worker has no job kind "${msg.kind}".`);
+    const kind = kinds[msg.kind];
+    if (!kind) throw new Error(`This worker has no job kind "${msg.kind}".`);
+    // the request is checked again as the job starts, as jobs.start did before queuing it: the
+    // project may have changed meanwhile, or the job came another way (a job without a project
+    // is left to the kind, which says what it needs)
+    if (kind.check && ctx.projectId !== null) kind.check(jobCheckContext(ctx), msg.params as never);
     // a job that finished its work succeeded, even if a cancel arrived in its last moments
-    const result = await runner(msg.params as never, ctx);
+    const result = await kind.run(msg.params as never, ctx);
     post({ type: 'succeeded', jobId: msg.jobId, result: result ?? null });
   } catch (err) {
     if (err instanceof JobCancelled || controller.signal.aborted) post({ type: 'cancelled', jobId: msg.jobId });
@@ -54,7 +59,7 @@ async function start(): Promise<void> {
     const extra = (await import(/* @vite-ignore */ pathToFileURL(config.extraKindsModule).href)) as {
       JOB_RUNNERS: Record<string, JobRunner<never>>;
     };
-    runners = { ...runners, ...extra.JOB_RUNNERS };
+    for (const [name, run] of Object.entries(extra.JOB_RUNNERS)) kinds[name] = { run };
   }
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'run') void run(msg);

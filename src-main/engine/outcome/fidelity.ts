@@ -3,7 +3,10 @@
 // designs; the same among each task's best quarter (by true cost); the true rank of the design
 // the model ranks first; and the capture error. Ground-truth costs come from stored outcomes, so
 // every task is scored without a new rollout.
+import type { Environment } from '../environments';
+import { seededRandom } from '../random';
 import { spearman } from '../stats';
+import type { OutcomeModel } from './model-file';
 
 export interface CostFidelity {
   designs: number;
@@ -72,4 +75,22 @@ export function costFidelity(perTask: ScoredDesign[][], maxPairs = 400): CostFid
     pairs,
     pairTasks,
   };
+}
+
+/**
+ * The fidelity protocol on held-out designs: `tasks` random tasks of the project's range; the
+ * true cost and capture from each design's stored outcome, the learned ones from the model.
+ */
+export function outcomeFidelity(env: Environment, model: OutcomeModel, heldOut: readonly { design: Float32Array; outcome: Float32Array }[], tasks: number, seed: number): CostFidelity {
+  const rand = seededRandom(seed ^ 0x6a09e667);
+  const predicted = heldOut.map((h) => model.predict(h.design));
+  const perTask: ScoredDesign[][] = Array.from({ length: tasks }, () => {
+    const task = env.sampleTask(rand);
+    return heldOut.map((h, i) => {
+      const truth = env.evaluateOutcome(h.outcome, task);
+      const learned = env.evaluateOutcome(predicted[i]!, task);
+      return { trueCost: truth.cost, learnedCost: learned.cost, trueCapture: truth.capture, learnedCapture: learned.capture };
+    });
+  });
+  return costFidelity(perTask);
 }

@@ -4,7 +4,7 @@ import { OptimizationDatasets } from '../../datasets/trajectories';
 import { createEnvironment } from '../../environments';
 import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import { createOptimizationDataset, runOptimization } from './optimize';
 
 type Params = z.output<(typeof JobParams)['dataset.optimization']>;

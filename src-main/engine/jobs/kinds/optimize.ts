@@ -1,14 +1,12 @@
-import type { z } from 'zod';
-import type { JobParams, ModelInfo, RefinementResult } from '../../../../src-shared/api';
+import type { ModelInfo, RefinementResult } from '../../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../../src-shared/environments';
-import { ApiError } from '../../../../src-shared/errors';
 import type { Environment } from '../../environments';
 import { ModelStore } from '../../models/store';
 import { createOptimizer, optimize, type Batch, type Evaluation, type OptimizationResult } from '../../optimizers';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
-import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, resolveLearnedModel, type ProjectFit } from '../../simulators/learned-energy';
+import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel } from '../../simulators/learned-energy';
 import type { Simulator } from '../../simulators/simulator';
 import { toFloat32Blob } from '../../storage/blob';
 import type { Db } from '../../storage/database';
@@ -17,11 +15,13 @@ import { DesignStore } from '../../storage/designs';
 import { OptimizationRecordStore } from '../../storage/optimization-records';
 import { QueryStore, type SimulatorQuery } from '../../storage/queries';
 import { OptimizationDatasets } from '../../datasets/trajectories';
-import type { JobContext, JobRunner } from '../kind';
+import type { JobContext, JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
+import { checkOptimizationDataset, resolveOptimizeModel, type OptimizeParams } from './optimize.check';
 import { refineOnGroundTruth } from './refinement';
 
-export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
+export type { OptimizeParams } from './optimize.check';
+
 
 /** What an optimize job returns: the curve of best cost against queries, and the best design. */
 export interface OptimizeResult {
@@ -32,31 +32,6 @@ export interface OptimizeResult {
   runs: string[];
   /** Adam through an outcome model: its best proposals checked on the ground truth, the model refined */
   refinement: RefinementResult | null;
-}
-
-/**
- * The learned model an optimize job uses: the given one, else the project's newest ready outcome
- * model, else its newest GNS; Adam needs its gradient. Throws ApiError before any job row or
- * query is written (Workbench.checkOptimizeParams) and again in the job.
- */
-export function resolveOptimizeModel(models: ModelStore, projectId: number, fit: ProjectFit, params: Pick<OptimizeParams, 'optimizer' | 'simulator' | 'modelId'>): ModelInfo | null {
-  if (params.optimizer !== 'adam' && params.simulator !== 'learned') return null;
-  const adam = params.optimizer === 'adam';
-  return resolveLearnedModel(models, projectId, params.modelId, fit, {
-    gradient: adam,
-    rollouts: !adam,
-    why: adam ? 'Adam follows the gradient of a learned model' : 'a learned model was chosen to score designs',
-    user: adam ? 'Adam' : 'the learned simulator',
-    path: 'params.modelId',
-  });
-}
-
-/** The optimization dataset to append to, checked: same project, kind optimization. */
-export function checkOptimizationDataset(db: Db, projectId: number, datasetId: number): void {
-  const row = new DatasetStore(db).row(datasetId);
-  if (!row) throw new ApiError('not_found', `There is no dataset with id ${datasetId}.`, [{ path: 'params.datasetId', message: 'no such dataset' }]);
-  if (row.project_id !== projectId) throw new ApiError('invalid_argument', `Dataset ${datasetId} belongs to another project.`, [{ path: 'params.datasetId', message: 'not in this project' }]);
-  if (row.kind !== 'optimization') throw new ApiError('invalid_argument', `Dataset "${row.name}" is a ${row.kind} dataset, not an optimization dataset.`, [{ path: 'params.datasetId', message: 'not an optimization dataset' }]);
 }
 
 /**

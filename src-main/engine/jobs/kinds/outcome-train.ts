@@ -1,47 +1,23 @@
-import type { z } from 'zod';
-import type { JobParams, ModelInfo } from '../../../../src-shared/api';
-import { ApiError } from '../../../../src-shared/errors';
-import type { Environment } from '../../environments';
-import { bytesToFloats, floatBytes } from '../../nn/floats';
-import { ModelStore } from '../../models/store';
-import { costFidelity, type CostFidelity, type ScoredDesign } from '../../outcome/fidelity';
+import type { ModelInfo } from '../../../../src-shared/api';
+import { stepRandom } from '../../diffusion/train';
+import { outcomeFidelity } from '../../outcome/fidelity';
 import { OutcomeModel, physicsSettings, type OutcomeModelFile } from '../../outcome/model-file';
+import { floatBytes } from '../../nn/floats';
 import { OutcomeNetwork } from '../../outcome/network';
 import { exportOutcomeOnnx } from '../../outcome/onnx-export';
-import { flattenOutcomeWeights, initialOutcomeWeights, outcomeNormalization, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from '../../outcome/spec';
-import { drawBatch, normalizeOutcomes, OutcomeTrainer, type OutcomeExamples } from '../../outcome/train';
+import { flattenOutcomeWeights, initialOutcomeWeights, unflattenOutcomeWeights, type OutcomeModelConfig, type OutcomeNormalization, type OutcomeWeights } from '../../outcome/spec';
+import { drawBatch, OutcomeTrainer } from '../../outcome/train';
+import { collectOutcomes, FOCUS_SHARE, outcomeTrainingSet } from '../../outcome/training-data';
 import { seededRandom } from '../../random';
-import { GroundTruthSimulator } from '../../simulators/ground-truth';
-import { QueryStore, type OutcomeExample } from '../../storage/queries';
-import { stepRandom } from '../../diffusion/train';
+import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
-import type { JobContext, JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
-import { freshTrainingState, runTrainingLoop, trainingMetrics, type TrainingState } from '../training-loop';
-
-export type OutcomeTrainParams = z.output<(typeof JobParams)['outcome.train']>;
-
-const CHECKPOINT_JSON = 'checkpoint.json';
-const CHECKPOINT_BIN = 'checkpoint.bin';
-/** the share of a fine-tune's batches drawn from outcomes its starting model never saw */
-const FOCUS_SHARE = 0.25;
-/** fewest examples a training accepts (a few held out); a fine-tune keeps its start's knowledge and needs 2 */
-export const MIN_OUTCOME_EXAMPLES = 20;
-export const MIN_FINE_TUNE_EXAMPLES = 2;
-/**
- * A fine-tune on few outcomes would forget what its starting model knew: it also learns the
- * starting model's own predictions at this many random designs (fewer as real outcomes grow).
- */
-const ANCHORS = 2000;
-
-interface CheckpointJson extends TrainingState {
-  version: 1;
-  weightsSize: number;
-  optimizerSize: number;
-}
+import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
+import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel, type OutcomeTrainParams } from './outcome-train.check';
 
 /** What the model row's config holds: the network, its normalization and where its data ends. */
-interface OutcomeConfig {
+export interface OutcomeConfig {
   outcome: OutcomeModelConfig;
   norm: OutcomeNormalization;
   training: OutcomeTrainParams;
@@ -52,140 +28,6 @@ interface OutcomeConfig {
   initModelId?: number;
   /** a fine-tune: the last query id its starting model learned from (newer outcomes get more weight) */
   startUpToId?: number;
-}
-
-/** A ready outcome model of the project, checked to fit its environment; throws ApiError naming `path`. */
-export function readyOutcomeModel(models: ModelStore, projectId: number, modelId: number, env: Environment, settings: Parameters<typeof physicsSettings>[0], path: string): { info: ModelInfo; model: OutcomeModel } {
-  const info = models.get(modelId);
-  if (info.projectId !== projectId || info.kind !== 'outcome') throw new ApiError('invalid_argument', `Model ${modelId} is not an outcome model of this project.`, [{ path, message: 'wrong model' }]);
-  if (info.status !== 'ready') throw new ApiError('invalid_argument', `Outcome model "${info.name}" is ${info.status}, not ready.`, [{ path, message: `model is ${info.status}` }]);
-  for (const f of ['model.json', 'weights.bin']) {
-    if (!models.hasFile(info, f)) throw new ApiError('invalid_argument', `Outcome model "${info.name}" has no ${f}.`, [{ path, message: `no ${f}` }]);
-  }
-  const model = OutcomeModel.fromBytes(models.readFile(info, 'model.json'), models.readFile(info, 'weights.bin'));
-  model.checkFor(env, settings, info.name);
-  return { info, model };
-}
-
-/** Examples as arrays, normalized by `norm`. */
-function toExamples(rows: OutcomeExample[], d: number, norm: OutcomeNormalization): OutcomeExamples {
-  const D = norm.mean.length;
-  const designs = new Float32Array(rows.length * d);
-  const outcomes = new Float32Array(rows.length * D);
-  rows.forEach((r, i) => {
-    designs.set(r.design, i * d);
-    outcomes.set(r.outcome, i * D);
-  });
-  return { n: rows.length, designs, targets: normalizeOutcomes(outcomes, rows.length, norm) };
-}
-
-/** The starting model's own outcomes at `n` random designs (seeded), normalized: what a fine-tune must not forget. */
-function anchorExamples(start: OutcomeModel, env: Environment, n: number, seed: number, norm: OutcomeNormalization): OutcomeExamples {
-  const rand = seededRandom(seed ^ 0x1f83d9ab);
-  const rows = Array.from({ length: n }, (_, i) => {
-    const design = env.sampleDesign(rand);
-    return { queryId: -i, design, outcome: start.predict(design) };
-  });
-  return toExamples(rows, env.designSpace.dim, norm);
-}
-
-function joinExamples(a: OutcomeExamples, b: OutcomeExamples): OutcomeExamples {
-  const designs = new Float32Array(a.designs.length + b.designs.length);
-  designs.set(a.designs);
-  designs.set(b.designs, a.designs.length);
-  const targets = new Float32Array(a.targets.length + b.targets.length);
-  targets.set(a.targets);
-  targets.set(b.targets, a.targets.length);
-  return { n: a.n + b.n, designs, targets };
-}
-
-/** Seeded split: the same examples and seed give the same held-out designs. */
-function split(rows: OutcomeExample[], fraction: number, seed: number): { train: OutcomeExample[]; val: OutcomeExample[] } {
-  const order = rows.map((_, i) => i);
-  const rand = seededRandom(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const nVal = Math.min(rows.length - 1, Math.max(1, Math.round(rows.length * fraction)));
-  return { val: order.slice(0, nVal).map((i) => rows[i]!), train: order.slice(nVal).map((i) => rows[i]!) };
-}
-
-/**
- * The fidelity protocol on held-out designs: `tasks` random tasks of the project's range; the
- * true cost and capture from each design's stored outcome, the learned ones from the model.
- */
-export function outcomeFidelity(env: Environment, model: OutcomeModel, heldOut: readonly { design: Float32Array; outcome: Float32Array }[], tasks: number, seed: number): CostFidelity {
-  const rand = seededRandom(seed ^ 0x6a09e667);
-  const predicted = heldOut.map((h) => model.predict(h.design));
-  const perTask: ScoredDesign[][] = Array.from({ length: tasks }, () => {
-    const task = env.sampleTask(rand);
-    return heldOut.map((h, i) => {
-      const truth = env.evaluateOutcome(h.outcome, task);
-      const learned = env.evaluateOutcome(predicted[i]!, task);
-      return { trueCost: truth.cost, learnedCost: learned.cost, trueCapture: truth.capture, learnedCapture: learned.capture };
-    });
-  });
-  return costFidelity(perTask);
-}
-
-/** New random designs rolled out on the ground truth, stored with their outcomes; returns how many. */
-async function generateRollouts(ctx: JobContext, params: OutcomeTrainParams, share: number): Promise<number> {
-  const { projectId, db, project, env } = openProjectTask(ctx, undefined, 'An outcome model');
-  const simulator = new GroundTruthSimulator(project, ctx.compute(), new QueryStore(db), (id, count) => ctx.emit('queries.added', { projectId: id, count }));
-  const rand = seededRandom(params.seed ^ 0x3c6ef372);
-  const chunk = Math.max(8, 4 * ctx.compute().size);
-  let done = 0;
-  while (done < params.generate) {
-    ctx.throwIfCancelled();
-    const n = Math.min(chunk, params.generate - done);
-    const designs = Array.from({ length: n }, () => env.sampleDesign(rand));
-    // the task only sets the stored cost and capture: the outcome is the same for every task
-    await simulator.evaluate(designs, env.sampleTask(rand), { projectId, method: 'outcome.data', run: `outcome-data-${ctx.jobId}` });
-    done += n;
-    ctx.progress((share * done) / params.generate, `ground-truth rollouts ${done}/${params.generate}`);
-  }
-  return done;
-}
-
-/**
- * Refinement after a run (Adam, sampling): a fine-tune of the outcome model the run used on all
- * the project's ground-truth outcomes, the run's new checks weighed more, as a new model named
- * after it. Runs inside the calling job; its progress maps into [from, 1).
- */
-export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts: { steps: number; seed: number; from: number }): Promise<{ modelId: number; spearmanMean: number }> {
-  const trained = (model.config as Partial<OutcomeConfig>).training;
-  const inner: JobContext = {
-    jobId: ctx.jobId,
-    projectId: ctx.projectId,
-    dataDir: ctx.dataDir,
-    signal: ctx.signal,
-    progress: (f, message) => ctx.progress(opts.from + (1 - opts.from) * 0.99 * f, `refining the outcome model: ${message ?? ''}`),
-    throwIfCancelled: () => ctx.throwIfCancelled(),
-    database: () => ctx.database(),
-    compute: () => ctx.compute(),
-    emit: (event, payload) => ctx.emit(event, payload),
-  };
-  const base = model.name.replace(/ · refined( \d+)?$/, '');
-  const round = Number(/ · refined (\d+)$/.exec(model.name)?.[1] ?? (model.name.endsWith(' · refined') ? 1 : 0)) + 1;
-  const params: OutcomeTrainParams = {
-    name: `${base} · refined${round > 1 ? ` ${round}` : ''}`.slice(0, 100),
-    generate: 0,
-    useStored: true,
-    hidden: trained?.hidden ?? [128, 128],
-    learningRate: (trained?.learningRate ?? 2e-3) / 4,
-    batchSize: trained?.batchSize ?? 128,
-    steps: opts.steps,
-    evalEvery: Math.max(10, Math.round(opts.steps / 8)),
-    patience: 4,
-    validationFraction: trained?.validationFraction ?? 0.1,
-    densityWeight: trained?.densityWeight ?? 0.1,
-    fidelityTasks: trained?.fidelityTasks ?? 8,
-    seed: opts.seed,
-    initModelId: model.id,
-  };
-  const result = (await outcomeTrain(params, inner)) as { modelId: number; fidelity: { spearmanMean: number } };
-  return { modelId: result.modelId, spearmanMean: result.fidelity.spearmanMean };
 }
 
 /**
@@ -205,9 +47,6 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
   let start: OutcomeModel | null = null;
   if (requested.resumeModelId !== undefined) {
     model = models.get(requested.resumeModelId);
-    if (model.projectId !== projectId || model.kind !== 'outcome') throw new Error(`Model ${model.id} is not an outcome model of this project.`);
-    if (model.status === 'training') throw new Error(`Model ${model.id} is already training.`);
-    if (!models.hasFile(model, CHECKPOINT_JSON)) throw new Error(`Model ${model.id} has no checkpoint to resume from.`);
     const before = model.config as unknown as OutcomeConfig;
     config = { ...before, training: { ...before.training, steps: Math.max(requested.steps, before.training.steps) } };
     // a fine-tune's anchors come from its starting model: it must still be there
@@ -221,96 +60,41 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       const startConfig = ready.info.config as Partial<OutcomeConfig> & { shipped?: boolean };
       startUpToId = startConfig.shipped ? 0 : (startConfig.data?.upToId ?? 0);
     }
-    const firstId = requested.useStored ? 0 : queries.lastId(projectId);
-    const share = requested.generate > 0 ? 0.5 : 0;
-    if (requested.generate > 0) await generateRollouts(ctx, requested, share);
-    const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
-    const upToId = queries.lastId(projectId);
-    const count = queries.countOutcomeExamples(projectId, spec.dim, { afterId: firstId, upToId });
     const least = start ? MIN_FINE_TUNE_EXAMPLES : MIN_OUTCOME_EXAMPLES;
-    if (count < least) {
-      throw new Error(
-        `An outcome model ${start ? 'fine-tune ' : ''}needs at least ${least} ground-truth queries with outcomes; ${requested.useStored ? 'this project has' : 'this training made'} ${count}. ` +
-          'Generate rollouts (a few thousand for a good model); queries stored before outcomes were recorded have none.',
-      );
-    }
-    const { tf: _tf, backend } = await loadTf();
-    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data: { fromId: firstId, upToId }, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId, startUpToId };
+    const data = await collectOutcomes(ctx, queries, { projectId, outcomeDim: spec.dim, least, fineTune: start !== null }, requested, 0.5);
+    const outcome: OutcomeModelConfig = start?.file.config ?? { designDim: d, outcomeDim: spec.dim, costEntries: spec.costEntries, hidden: requested.hidden, outcomeVersion: spec.version };
+    const { backend } = await loadTf();
+    config = { outcome, norm: start?.file.norm ?? { mean: [], std: [] }, training: requested, data, physics: physicsSettings(project.settings), backend, initModelId: requested.initModelId, startUpToId };
     model = models.create({ projectId, kind: 'outcome', name: requested.name ?? `Outcome ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, config, datasetId: null, jobId: ctx.jobId, status: 'training' });
   }
   const { tf } = await loadTf();
   const params = config.training;
-  // atomically: two processes resuming one model must not both write its files
-  if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);
-  model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
-  const changed = (): void => ctx.emit('models.changed', { projectId, modelId: model.id });
-  changed();
+  const training = ModelTraining.start(ctx, models, model, requested.resumeModelId !== undefined);
 
-  let finished = false;
-  try {
+  return training.run(async () => {
     const share = requested.resumeModelId === undefined && requested.generate > 0 ? 0.5 : 0;
     ctx.progress(share, 'Loading outcomes');
     const rows = queries.outcomeExamples(projectId, spec.dim, { afterId: config.data.fromId, upToId: config.data.upToId });
-    const { train, val } = split(rows, params.validationFraction, params.seed);
-    if (!config.norm.mean.length) {
-      const flat = new Float32Array(train.length * spec.dim);
-      train.forEach((r, i) => flat.set(r.outcome, i * spec.dim));
-      config = { ...config, norm: outcomeNormalization(flat, train.length, config.outcome) };
-      model = models.update(model.id, { config });
+    const { norm, val, valData, trainData, real, anchors, focus } = outcomeTrainingSet(rows, config, params, env, start);
+    // a new model's normalization comes from its training outcomes: kept with it
+    if (norm !== config.norm) {
+      config = { ...config, norm };
+      training.update({ config });
     }
-    const real = toExamples(train, d, config.norm);
-    const anchors = start ? Math.max(0, ANCHORS - train.length) : 0;
-    const trainData = anchors ? joinExamples(real, anchorExamples(start!, env, anchors, params.seed, config.norm)) : real;
-    // a fine-tune weighs the outcomes its starting model never saw: a share of every batch
-    const focus = config.startUpToId === undefined ? [] : train.flatMap((r, i) => (r.queryId > config.startUpToId! ? [i] : []));
-    const valData = toExamples(val, d, config.norm);
 
-    let weights: OutcomeWeights;
-    let bestWeights: OutcomeWeights;
-    let checkpoint: CheckpointJson | null = null;
-    let bin: Float32Array | null = null;
-    if (requested.resumeModelId !== undefined) {
-      checkpoint = JSON.parse(models.readFile(model, CHECKPOINT_JSON).toString('utf8')) as CheckpointJson;
-      bin = bytesToFloats(models.readFile(model, CHECKPOINT_BIN));
-      weights = unflattenOutcomeWeights(config.outcome, bin.subarray(0, checkpoint.weightsSize));
-      bestWeights = unflattenOutcomeWeights(config.outcome, bin.subarray(checkpoint.weightsSize, 2 * checkpoint.weightsSize));
-    } else {
-      weights = start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed));
-      bestWeights = weights;
-    }
+    const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<{ weightsSize: number }>((json) => json.weightsSize) : null;
+    const weights: OutcomeWeights = checkpoint ? unflattenOutcomeWeights(config.outcome, checkpoint.weights) : (start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed)));
+    let bestWeights: OutcomeWeights = checkpoint ? unflattenOutcomeWeights(config.outcome, checkpoint.best) : weights;
     const network = new OutcomeNetwork(tf, config.outcome, weights);
     const trainer = new OutcomeTrainer(tf, network, { learningRate: params.learningRate, decaySteps: params.decaySteps, restWeight: params.densityWeight });
-    if (checkpoint && bin) {
-      const o = 2 * checkpoint.weightsSize;
-      trainer.restoreOptimizerState({ version: 1, step: checkpoint.step, m: bin.slice(o, o + checkpoint.optimizerSize), v: bin.slice(o + checkpoint.optimizerSize, o + 2 * checkpoint.optimizerSize) });
-    }
-    const state: TrainingState = checkpoint
-      ? { step: checkpoint.step, curves: checkpoint.curves, best: checkpoint.best, evalsSinceBest: checkpoint.evalsSinceBest, trainingSeconds: checkpoint.trainingSeconds }
-      : freshTrainingState();
-
-    const saveCheckpoint = (): void => {
-      const w = flattenOutcomeWeights(network.weights());
-      const adam = trainer.optimizerState();
-      const out = new Float32Array(2 * w.length + 2 * adam.m.length);
-      out.set(w, 0);
-      out.set(flattenOutcomeWeights(bestWeights), w.length);
-      out.set(adam.m, 2 * w.length);
-      out.set(adam.v, 2 * w.length + adam.m.length);
-      // the binary first, then the JSON pointing at its step: a crash between them resumes the older step
-      models.writeFile(model, CHECKPOINT_BIN, floatBytes(out));
-      models.writeFile(model, CHECKPOINT_JSON, JSON.stringify({ version: 1, ...state, weightsSize: w.length, optimizerSize: adam.m.length } satisfies CheckpointJson));
-    };
+    if (checkpoint) trainer.restoreOptimizerState(checkpoint.optimizer);
+    const state = checkpoint?.state ?? freshTrainingState();
     let costLoss: number | null = null;
-    const publish = (phase: string, extra: Record<string, unknown> = {}): void => {
-      model = models.update(model.id, {
-        metrics: { ...model.metrics, phase, ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real.n, val: valData.n, anchors }, ...extra },
-        files: models.existingFiles(model, [...model.files, CHECKPOINT_JSON, CHECKPOINT_BIN]),
-      });
-      changed();
-    };
+    const publish = (phase: string, extra: Record<string, unknown> = {}): void =>
+      training.publish(phase, { ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real, val: valData.n, anchors }, ...extra });
     publish('training');
 
-    const { stoppedEarly } = await runTrainingLoop(ctx, state, {
+    const { stoppedEarly } = await training.loop(state, {
       steps: params.steps,
       evalEvery: params.evalEvery,
       patience: params.patience,
@@ -323,11 +107,11 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
       onBest: () => {
         bestWeights = network.weights();
       },
-      onEvaluated: () => {
-        models.assertTraining(model.id, ctx.jobId);
-        saveCheckpoint();
-        publish('training');
+      checkpoint: () => {
+        const w = flattenOutcomeWeights(network.weights());
+        return { weights: w, best: flattenOutcomeWeights(bestWeights), optimizer: trainer.optimizerState(), layout: { weightsSize: w.length } };
       },
+      publish: () => publish('training'),
       progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
       progressEvery: 20,
       memoryAdvice: 'train again with narrower hidden layers or a smaller batch.',
@@ -337,24 +121,17 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
 
     ctx.progress(0.96, `Fidelity on ${val.length} held-out designs`);
     const file: OutcomeModelFile = { version: 1, kind: 'outcome', config: config.outcome, norm: config.norm, physics: config.physics };
-    const trained = new OutcomeModel(file, bestWeights);
-    const fidelity = outcomeFidelity(env, trained, val, params.fidelityTasks, params.seed);
-    models.assertTraining(model.id, ctx.jobId);
-    models.writeFile(model, 'weights.bin', floatBytes(flattenOutcomeWeights(bestWeights)));
-    models.writeFile(model, 'model.json', JSON.stringify(file));
-    models.writeFile(model, 'model.onnx', exportOutcomeOnnx(config.outcome, bestWeights, config.norm, { model: String(model.id), project: String(projectId) }));
-    model = models.update(model.id, { files: [...new Set([...model.files, 'model.json', 'weights.bin', 'model.onnx'])] });
+    const fidelity = outcomeFidelity(env, new OutcomeModel(file, bestWeights), val, params.fidelityTasks, params.seed);
+    models.assertTraining(training.model.id, ctx.jobId);
+    training.writeModelFiles([
+      ['model.json', JSON.stringify(file)],
+      ['weights.bin', floatBytes(flattenOutcomeWeights(bestWeights))],
+      ['model.onnx', exportOutcomeOnnx(config.outcome, bestWeights, config.norm, { model: String(training.model.id), project: String(projectId) })],
+    ]);
     publish('done', { fidelity, stoppedEarly, spearman: fidelity.spearmanPooled, spearmanPerTask: fidelity.spearmanMean, fidelityDesigns: fidelity.designs });
-    model = models.update(model.id, { status: 'ready' });
-    finished = true;
-    changed();
+    training.finish();
     ctx.progress(1, `ρ ${fidelity.spearmanMean.toFixed(3)} within task (worst ${fidelity.spearmanWorst.toFixed(3)}) on ${fidelity.designs} held-out designs`);
-    return { modelId: model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: rows.length, fidelity: { spearmanMean: fidelity.spearmanMean, spearmanWorst: fidelity.spearmanWorst, bestQuarterMean: fidelity.bestQuarterMean, pickRankWorst: fidelity.pickRankWorst, designs: fidelity.designs, tasks: fidelity.tasks } };
-  } finally {
-    // a model another job has taken meanwhile is left to it
-    if (!finished && models.trainedBy(model.id, ctx.jobId)) {
-      models.update(model.id, { status: models.hasFile(model, CHECKPOINT_JSON) ? 'interrupted' : 'failed', files: models.existingFiles(model, models.get(model.id).files) });
-      changed();
-    }
-  }
+    const { spearmanMean, spearmanWorst, bestQuarterMean, pickRankWorst, designs, tasks } = fidelity;
+    return { modelId: training.model.id, steps: state.step, bestValLoss: state.best?.valLoss ?? null, stoppedEarly, examples: rows.length, fidelity: { spearmanMean, spearmanWorst, bestQuarterMean, pickRankWorst, designs, tasks } };
+  });
 };

@@ -1,27 +1,12 @@
-import type { z } from 'zod';
-import type { JobParams, ProjectSummary } from '../../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../../src-shared/environments';
-import { ApiError } from '../../../../src-shared/errors';
 import { PhysicsDatasets } from '../../datasets/physics';
 import { createEnvironment } from '../../environments';
 import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import '../../compute/rollout'; // registers the rollout with the compute pool
-
-export type PhysicsDatasetParams = z.output<(typeof JobParams)['dataset.physics']>;
-
-/** What the schema cannot see: the states per frame must divide the project's substeps. Checked before a job row or dataset exists. */
-export function checkPhysicsDatasetParams(project: ProjectSummary, params: PhysicsDatasetParams): void {
-  const substeps = project.settings.substeps;
-  if (substeps % params.stepsPerFrame !== 0) {
-    const divisors = Array.from({ length: substeps }, (_, i) => i + 1).filter((k) => substeps % k === 0 && k <= 40);
-    throw new ApiError('invalid_argument', `${params.stepsPerFrame} states per frame do not divide project "${project.name}"'s ${substeps} substeps per frame: choose one of ${divisors.join(', ')}.`, [
-      { path: 'params.stepsPerFrame', message: `must divide ${substeps}` },
-    ]);
-  }
-}
+import type { PhysicsDatasetParams } from './physics-dataset.check';
 
 /**
  * Generates a physics dataset: N random designs, each with a random task, one ground-truth
@@ -33,7 +18,6 @@ export const physicsDataset: JobRunner<PhysicsDatasetParams> = async (params, ct
   const projectId = ctx.projectId;
   const db = ctx.database();
   const project = new ProjectStore(db).get(projectId);
-  checkPhysicsDatasetParams(project, params);
   const env = createEnvironment(project.environment, project.settings);
   const datasets = new PhysicsDatasets(db);
   const queries = new QueryStore(db);

@@ -5,8 +5,9 @@ import type { ModelInfo, ProjectSummary, Refinement, RefinementResult } from '..
 import type { Environment } from '../../environments';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore } from '../../storage/queries';
-import { JobCancelled, type JobContext } from '../kind';
-import { refineOutcomeModel } from './outcome-train';
+import { JobCancelled, type JobContext } from '../job-context';
+import { outcomeTrain, type OutcomeConfig } from './outcome-train';
+import type { OutcomeTrainParams } from './outcome-train.check';
 
 export interface RefinementInput {
   projectId: number;
@@ -68,4 +69,44 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
     if (err instanceof JobCancelled) throw err;
     return { checks, best: checkedBest, refinedModelId: null, skipped: `the fine-tune failed: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Refinement after a run (Adam, sampling): a fine-tune of the outcome model the run used on all
+ * the project's ground-truth outcomes, the run's new checks weighed more, as a new model named
+ * after it. Runs inside the calling job; its progress maps into [from, 1).
+ */
+export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts: { steps: number; seed: number; from: number }): Promise<{ modelId: number; spearmanMean: number }> {
+  const trained = (model.config as Partial<OutcomeConfig>).training;
+  const inner: JobContext = {
+    jobId: ctx.jobId,
+    projectId: ctx.projectId,
+    dataDir: ctx.dataDir,
+    signal: ctx.signal,
+    progress: (f, message) => ctx.progress(opts.from + (1 - opts.from) * 0.99 * f, `refining the outcome model: ${message ?? ''}`),
+    throwIfCancelled: () => ctx.throwIfCancelled(),
+    database: () => ctx.database(),
+    compute: () => ctx.compute(),
+    emit: (event, payload) => ctx.emit(event, payload),
+  };
+  const base = model.name.replace(/ · refined( \d+)?$/, '');
+  const round = Number(/ · refined (\d+)$/.exec(model.name)?.[1] ?? (model.name.endsWith(' · refined') ? 1 : 0)) + 1;
+  const params: OutcomeTrainParams = {
+    name: `${base} · refined${round > 1 ? ` ${round}` : ''}`.slice(0, 100),
+    generate: 0,
+    useStored: true,
+    hidden: trained?.hidden ?? [128, 128],
+    learningRate: (trained?.learningRate ?? 2e-3) / 4,
+    batchSize: trained?.batchSize ?? 128,
+    steps: opts.steps,
+    evalEvery: Math.max(10, Math.round(opts.steps / 8)),
+    patience: 4,
+    validationFraction: trained?.validationFraction ?? 0.1,
+    densityWeight: trained?.densityWeight ?? 0.1,
+    fidelityTasks: trained?.fidelityTasks ?? 8,
+    seed: opts.seed,
+    initModelId: model.id,
+  };
+  const result = (await outcomeTrain(params, inner)) as { modelId: number; fidelity: { spearmanMean: number } };
+  return { modelId: result.modelId, spearmanMean: result.fidelity.spearmanMean };
 }

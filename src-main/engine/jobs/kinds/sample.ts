@@ -1,59 +1,21 @@
-import type { z } from 'zod';
-import type { JobParams, ModelInfo, RefinementResult, SampledDesign, SampleResult } from '../../../../src-shared/api';
-import { ApiError } from '../../../../src-shared/errors';
-import { costAtQuantile, normalizeCondition } from '../../diffusion/data';
-import { readDiffusionModel, readyDiffusionModel } from '../../diffusion/model-file';
+import type { RefinementResult, SampledDesign, SampleResult } from '../../../../src-shared/api';
+import { costAtQuantile, normalizeCondition } from '../../diffusion/training-data';
+import { readDiffusionModel } from '../../diffusion/model-file';
 import { OnnxDenoiser } from '../../diffusion/onnx-denoiser';
 import { sampleDesigns, samplingMethod, type SampleSettings } from '../../diffusion/samplers/pipeline';
-import { createEnvironment } from '../../environments';
-import { ModelStore } from '../../models/store';
 import { gaussian } from '../../random';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from '../../simulators/learned';
-import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, resolveLearnedModel, type LearnedEnergy } from '../../simulators/learned-energy';
+import { loadLearnedEnergy, OutcomeSimulator, readOutcomeModel, type LearnedEnergy } from '../../simulators/learned-energy';
 import type { QueryOutcome, Simulator } from '../../simulators/simulator';
-import type { Db } from '../../storage/database';
 import { DesignStore } from '../../storage/designs';
-import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { refineOnGroundTruth } from './refinement';
+import { resolveSampleModels, type SampleParams } from './sample.check';
 
-export type SampleParams = z.output<(typeof JobParams)['sample']>;
-
-/**
- * The models a sampling run needs, checked before a job row or query is written and again in the
- * job: the diffusion model, and a learned simulator when it scores designs or guides by energy.
- */
-export function resolveSampleModels(db: Db, models: ModelStore, projectId: number, params: SampleParams): { diffusion: ModelInfo; simulator: ModelInfo | null } {
-  const diffusion = readyDiffusionModel(models, projectId, params.modelId);
-  const config = diffusion.config as { denoiser?: { conditional?: boolean; dim?: number } };
-  if (params.conditional.enabled && !config.denoiser?.conditional) {
-    throw new ApiError('invalid_argument', `Diffusion model "${diffusion.name}" was trained without a condition, so conditional guidance cannot steer it: turn conditional guidance off or train a conditional model.`, [
-      { path: 'params.conditional.enabled', message: 'the model is unconditional' },
-    ]);
-  }
-  const project = new ProjectStore(db).get(projectId);
-  const env = createEnvironment(project.environment, project.settings);
-  const dim = env.designSpace.dim;
-  if (config.denoiser?.dim !== undefined && config.denoiser.dim !== dim) {
-    throw new ApiError('invalid_argument', `Diffusion model "${diffusion.name}" makes ${config.denoiser.dim}-dimensional designs; this project's have ${dim}.`, [{ path: 'params.modelId', message: 'wrong design dimension' }]);
-  }
-  const learned = params.simulator === 'learned';
-  const simulator =
-    learned || params.energy.enabled
-      ? resolveLearnedModel(models, projectId, params.simulatorModelId, { env, settings: project.settings }, {
-          gradient: params.energy.enabled,
-          rollouts: learned,
-          why: params.energy.enabled ? 'energy guidance follows the gradient of a learned model' : 'a learned model was chosen to score designs',
-          user: params.energy.enabled ? 'energy guidance' : 'the learned simulator',
-          path: 'params.simulatorModelId',
-        })
-      : null;
-  return { diffusion, simulator };
-}
 
 /**
  * Samples designs from a diffusion prior for one task (docs/method.md §2-4): guided as asked,
@@ -63,7 +25,7 @@ export function resolveSampleModels(db: Db, models: ModelStore, projectId: numbe
  */
 export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
   const { projectId, db, project, env, task, models } = openProjectTask(ctx, params.task, 'Sampling');
-  const resolved = resolveSampleModels(db, models, projectId, params);
+  const resolved = resolveSampleModels({ project, env, models }, params);
   const diffusion = readDiffusionModel(models, resolved.diffusion);
   const method = samplingMethod(params);
   const run = `${method}-${ctx.jobId}`;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { JobParams } from '../../../../src-shared/api';
 import { quickCheck } from '../../storage/database';
 import { loadTf } from '../../tf';
-import type { JobRunner } from '../kind';
+import type { JobRunner } from '../job-context';
 
 /**
  * Checks that a worker can reach the database and the numeric backend, and times a matrix

@@ -1,6 +1,9 @@
 // The diffusion prior's training examples (docs/method.md §2, §6): designs visited by optimizers,
 // chosen per run (all iterates, the last fraction, or the best), each with its condition
 // y = (task c, cost level e), both normalized.
+import { OptimizationDatasets } from '../datasets/trajectories';
+import { seededRandom } from '../random';
+import type { Db } from '../storage/database';
 
 export interface IterateRecord {
   /** runs are told apart by dataset and name */
@@ -117,4 +120,49 @@ export function toExamples(records: readonly IterateRecord[], dim: number, scale
     conditions.set(normalizeCondition(scale, r.task, r.cost), i * k);
   });
   return { n: records.length, dim, designs, conditions };
+}
+
+/** What the split reads of a training request. */
+export interface ExampleSelection {
+  datasetIds: number[];
+  iterates: 'all' | 'last' | 'best';
+  lastFraction: number;
+  validationFraction: number;
+  seed: number;
+}
+
+/**
+ * The chosen optimization datasets' iterates as training and validation examples, split by run
+ * (whole runs held out, so validation designs are not near-copies of training ones). The datasets
+ * were checked before the job started (checkDiffusionTrain).
+ */
+export function loadDiffusionExamples(db: Db, params: ExampleSelection, dim: number, taskLower: number[], taskUpper: number[]): { scale: ConditionScale; train: DiffusionExamples; val: DiffusionExamples; runs: number } {
+  const datasets = new OptimizationDatasets(db);
+  const records: IterateRecord[] = [];
+  for (const id of params.datasetIds) {
+    for (const r of datasets.records(id)) records.push({ datasetId: id, run: r.run, iteration: r.iteration, task: r.task, design: r.design, cost: r.cost });
+  }
+  const runs = selectIterates(records, params.iterates === 'last' ? { iterates: 'last', lastFraction: params.lastFraction } : { iterates: params.iterates });
+  const total = runs.reduce((a, r) => a + r.length, 0);
+  if (total < 2) throw new Error(`The chosen datasets give ${total} training designs with iterates "${params.iterates}"; training needs at least 2.`);
+  const order = runs.map((_, i) => i);
+  const shuffle = seededRandom(params.seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(shuffle() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  let train: IterateRecord[];
+  let val: IterateRecord[];
+  if (runs.length >= 2) {
+    const nVal = Math.min(runs.length - 1, Math.max(1, Math.round(runs.length * params.validationFraction)));
+    val = order.slice(0, nVal).flatMap((i) => runs[i]!);
+    train = order.slice(nVal).flatMap((i) => runs[i]!);
+  } else {
+    const all = runs[0]!;
+    const nVal = Math.max(1, Math.round(all.length * params.validationFraction));
+    val = all.slice(0, nVal);
+    train = all.slice(nVal);
+  }
+  const scale = conditionScale(train, taskLower, taskUpper);
+  return { scale, train: toExamples(train, dim, scale), val: toExamples(val, dim, scale), runs: runs.length };
 }
