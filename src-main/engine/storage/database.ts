@@ -17,9 +17,16 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
+    // WAL with synchronous=NORMAL: a commit is in the WAL file when it returns, so a killed
+    // process (kill -9, a crash) loses nothing committed and the file is never corrupt; only a
+    // power loss or OS crash can drop the last commits before the next checkpoint's fsync.
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    // checkpoint the WAL into the database every 16,384 pages (64 MiB) rather than SQLite's
+    // 1,000: a batch of queries dirties many pages of the (project_id, cost) index, and frequent
+    // checkpoints rewrote them again and again (inserts in batches of 1,000: about 1.7x faster)
+    db.pragma('wal_autocheckpoint = 16384');
     db.pragma('busy_timeout = 10000');
     // 64 MiB page cache: the (project_id, cost) index of a million queries stays in memory
     db.pragma('cache_size = -65536');
