@@ -148,7 +148,7 @@ describe('migrations', () => {
     design(2, { jobId: 4, queryId: 11 }); // a query of another project: not linked
     design(3, { jobId: 4, queryId: 999 }); // a query that is gone
     design(4, { jobId: 4 }); // an optimizer's best: no query
-    expect(migrate(db)).toEqual([6]);
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version > 5).map((m) => m.version));
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('foreign_key_check')).toEqual([]);
     const rows = db.prepare('SELECT id, query_id, provenance, model_id, cost, capture, run, created_at FROM designs ORDER BY id').all() as { id: number; query_id: number | null; provenance: string }[];
@@ -176,6 +176,16 @@ describe('migrations', () => {
     expect(db.prepare('SELECT query_id FROM designs WHERE id = 1').get()).toEqual({ query_id: null });
     db.prepare('DELETE FROM projects WHERE id = 1').run();
     expect((db.prepare('SELECT COUNT(*) AS n FROM designs').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+
+  it('migration 7 indexes optimization records by dataset alone, and reading a dataset in order uses it without a sort', () => {
+    const db = openDatabase(dbPath());
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'optimization_records'").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes).toEqual(['optimization_records_dataset']);
+    const plan = (db.prepare('EXPLAIN QUERY PLAN SELECT id, run, optimizer, task, iteration, design, cost FROM optimization_records WHERE dataset_id = ? ORDER BY id').all(1) as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan).toMatch(/USING INDEX optimization_records_dataset/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
     db.close();
   });
 });

@@ -4,6 +4,7 @@ import modelStatus from './003_model_status';
 import outcomes from './004_outcomes';
 import ownership from './005_ownership';
 import designQueries from './006_design_queries';
+import recordIndex from './007_record_index';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'outcomes', sql: outcomes },
   { version: 5, name: 'ownership', sql: ownership },
   { version: 6, name: 'design_queries', sql: designQueries },
+  { version: 7, name: 'record_index', sql: recordIndex },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
