@@ -482,21 +482,8 @@ export interface ProjectSummary {
   designCount: number;
 }
 
-export interface JobInfo {
-  id: number;
-  projectId: number | null;
-  kind: JobKind;
-  params: Record<string, unknown>;
-  status: JobStatus;
-  /** 0..1 */
-  progress: number;
-  message: string | null;
-  error: string | null;
-  result: unknown;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+export type { JobInfo, JobOfKind, JobResult, JobResults, SelfcheckResult, PhysicsDatasetResult, OptimizationDatasetResult, TrainingResult, GnsTrainResult, OutcomeTrainResult, DiffusionTrainResult, OptimizeResult } from './jobs';
+import type { JobInfo } from './jobs';
 
 export interface ComponentStatus {
   available: boolean;
@@ -609,28 +596,29 @@ export interface DatasetInfo {
 }
 
 export type ModelStatus = 'training' | 'ready' | 'interrupted' | 'failed';
-export interface ModelInfo {
-  id: number;
-  projectId: number;
-  kind: ModelKind;
-  name: string;
-  status: ModelStatus;
-  /** simulator: the GnsConfig and training parameters */
-  config: Record<string, unknown>;
-  /**
-   * simulator: trainLoss and valLoss as [step, loss] pairs, step, bestValLoss, secondsPerStep,
-   * positionError {frame: mean distance}, spearman (over random designs and tasks),
-   * spearmanPerTask (mean over a few tasks of the ranking of designs), fidelity
-   * [groundTruthCost, learnedCost][] with fidelityGroups (the task group of each pair)
-   */
-  metrics: Record<string, unknown>;
-  /** file names in the model's folder */
-  files: string[];
-  datasetId: number | null;
-  jobId: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
+export type {
+  ModelInfo,
+  ModelOfKind,
+  SimulatorModelInfo,
+  OutcomeModelInfo,
+  DiffusionModelInfo,
+  SimulatorModelConfig,
+  SimulatorModelMetrics,
+  OutcomeModelConfig,
+  OutcomeModelMetrics,
+  OutcomeFidelity,
+  DiffusionModelConfig,
+  DiffusionModelMetrics,
+  TrainingProgress,
+  ModelConfigBase,
+  GnsNetworkConfig,
+  OutcomeNetworkConfig,
+  DenoiserNetworkConfig,
+  CostLevels,
+  NumberPair,
+  StoredTraining,
+} from './models';
+import type { ModelInfo } from './models';
 
 /** One design of a sampling run, as stored in the designs table (with its query). */
 export interface SampledDesign {

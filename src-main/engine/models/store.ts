@@ -72,7 +72,7 @@ export class ModelStore {
     return (rows as ModelRow[]).map(toInfo);
   }
 
-  update(id: number, fields: { status?: ModelStatus; metrics?: Record<string, unknown>; files?: string[]; jobId?: number | null; config?: unknown }): ModelInfo {
+  update(id: number, fields: { status?: ModelStatus; metrics?: ModelInfo['metrics'] | Record<string, unknown>; files?: string[]; jobId?: number | null; config?: unknown }): ModelInfo {
     const current = this.get(id);
     this.db
       .prepare('UPDATE models SET status = ?, metrics = ?, files = ?, job_id = ?, config = ?, updated_at = ? WHERE id = ?')

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobParams, ModelInfo } from '../../../../src-shared/api';
+import type { DiffusionModelConfig, JobParams, ModelInfo } from '../../../../src-shared/api';
 import { OptimizationDatasets } from '../../datasets/trajectories';
 import { conditionScale, selectIterates, toExamples, type IterateRecord } from '../../diffusion/data';
 import { DenoiserNetwork, flattenWeights, TIME_EMBEDDING_DEFAULT, unflattenWeights, type DenoiserConfig, type DenoiserWeights } from '../../diffusion/denoiser';
@@ -101,8 +101,8 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
       status: 'training',
     });
   }
-  const denoiser = model.config.denoiser as DenoiserConfig;
-  const scheduleConfig = model.config.schedule as DiffusionModelFile['schedule'];
+  const denoiser = (model.config as DiffusionModelConfig).denoiser as DenoiserConfig;
+  const scheduleConfig = (model.config as DiffusionModelConfig).schedule as DiffusionModelFile['schedule'];
   const schedule = makeSchedule(scheduleConfig.kind, scheduleConfig.timesteps);
   // atomically: two processes resuming one model must not both write its files
   if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);

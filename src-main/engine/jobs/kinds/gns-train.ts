@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobParams, ModelInfo } from '../../../../src-shared/api';
+import type { JobParams, ModelInfo, SimulatorModelConfig } from '../../../../src-shared/api';
 import { PARTICLE_TYPE } from '../../../../src-shared/fluidtool2d';
 import { PhysicsDatasets, type StoredTrajectory } from '../../datasets/physics';
 import type { FluidTool2DSettings } from '../../../../src-shared/environments';
@@ -126,7 +126,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       status: 'training',
     });
   }
-  const gns = (model.config.gns as GnsConfig) ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
+  const gns = ((model.config as SimulatorModelConfig).gns as GnsConfig | undefined) ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
   // atomically: two processes resuming one model must not both write its files
   if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);
   model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
