@@ -650,9 +650,10 @@ export interface SampleResult {
   curve: [number, number][];
   /** queries of the scoring simulator (particle weights and final scores) */
   queries: number;
-  /** learned-model evaluations with gradient made by energy guidance (counted apart from queries) */
-  energyEvaluations: number;
-  refinement: RefinementResult | null;
+  /** learned-model evaluations with gradient made by energy guidance (counted apart from queries; absent in older rows) */
+  energyEvaluations?: number;
+  /** absent in rows older than refinement */
+  refinement?: RefinementResult | null;
   /** the final designs, cheapest first */
   designs: SampledDesign[];
   best: SampledDesign | null;

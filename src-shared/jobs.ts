@@ -60,13 +60,13 @@ export interface DiffusionTrainResult extends TrainingResult {
 export interface OptimizeResult {
   /** [cumulative queries, best cost so far] */
   curve: [number, number][];
-  /** designId: the best design's row in the designs table (absent in older rows) */
-  best: { design: number[]; cost: number; capture: number | null; run: string; designId?: number } | null;
+  /** designId: the best design's row in the designs table */
+  best: { design: number[]; cost: number; capture: number | null; run: string; designId: number } | null;
   queries: number;
   datasetId: number;
   /** the runs' names (one per Adam restart) */
-  runs?: string[];
-  /** Adam through an outcome model: its best proposals checked on the ground truth, the model refined */
+  runs: string[];
+  /** Adam through an outcome model: its best proposals checked on the ground truth, the model refined (absent in rows older than refinement) */
   refinement?: RefinementResult | null;
 }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobParams, ModelInfo, RefinementResult } from '../../../../src-shared/api';
+import type { JobParams, ModelInfo, OptimizeResult, RefinementResult } from '../../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../../src-shared/environments';
 import { ApiError } from '../../../../src-shared/errors';
 import type { Environment } from '../../environments';
@@ -21,15 +21,7 @@ import { refineOnGroundTruth } from './refinement';
 export type OptimizeParams = z.output<(typeof JobParams)['optimize']>;
 
 /** What an optimize job returns: the curve of best cost against queries, and the best design. */
-export interface OptimizeResult {
-  curve: [number, number][];
-  best: { design: number[]; cost: number; capture: number | null; run: string; designId: number } | null;
-  queries: number;
-  datasetId: number;
-  runs: string[];
-  /** Adam through an outcome model: its best proposals checked on the ground truth, the model refined */
-  refinement: RefinementResult | null;
-}
+export type { OptimizeResult };
 
 /**
  * The learned model an optimize job uses: the given one, else the project's newest ready outcome
