@@ -482,7 +482,7 @@ export interface ProjectSummary {
   designCount: number;
 }
 
-export type { JobInfo, JobOfKind, JobResult, JobResults, SelfcheckResult, PhysicsDatasetResult, OptimizationDatasetResult, TrainingResult, GnsTrainResult, OutcomeTrainResult, DiffusionTrainResult, OptimizeResult } from './jobs';
+export type { JobInfo, JobOfKind, StoredJobParams, JobResult, JobResults, SelfcheckResult, PhysicsDatasetResult, OptimizationDatasetResult, TrainingResult, GnsTrainResult, OutcomeTrainResult, DiffusionTrainResult, OptimizeResult } from './jobs';
 import type { JobInfo } from './jobs';
 
 export interface ComponentStatus {
@@ -590,7 +590,7 @@ export interface DatasetInfo {
   /** "generated", or "imported:<file name>" */
   source: string;
   status: DatasetStatus;
-  stats: PhysicsDatasetStats & Partial<OptimizationDatasetStats> & Record<string, unknown>;
+  stats: PhysicsDatasetStats & Partial<OptimizationDatasetStats>;
   jobId: number | null;
   createdAt: number;
 }

@@ -1,4 +1,5 @@
-import type { JobKind, JobStatus, OptimizationDatasetStats, PhysicsDatasetStats, RefinementResult, SampleResult } from './api';
+import type { z } from 'zod';
+import type { JobKind, JobParams, JobStatus, OptimizationDatasetStats, PhysicsDatasetStats, RefinementResult, SampleResult } from './api';
 import type { OutcomeFidelity } from './models';
 
 // What each job kind returns (its row's `result`), as the runners in src-main/engine/jobs/kinds
@@ -82,11 +83,12 @@ export interface JobResults {
 }
 export type JobResult<K extends JobKind = JobKind> = JobResults[K];
 
+/** A job's parameters as stored: validated (defaults filled in) when it was started; older rows may lack newer ones. */
+export type StoredJobParams<K extends JobKind> = Partial<z.output<(typeof JobParams)[K]>>;
+
 interface JobInfoBase {
   id: number;
   projectId: number | null;
-  /** the parameters as validated when the job was started */
-  params: Record<string, unknown>;
   status: JobStatus;
   /** 0..1 */
   progress: number;
@@ -98,5 +100,5 @@ interface JobInfoBase {
 }
 
 /** A job of one kind: its result is that kind's, once it has succeeded (null before). */
-export type JobOfKind<K extends JobKind> = JobInfoBase & { kind: K; result: JobResults[K] | null };
+export type JobOfKind<K extends JobKind> = JobInfoBase & { kind: K; params: StoredJobParams<K>; result: JobResults[K] | null };
 export type JobInfo = { [K in JobKind]: JobOfKind<K> }[JobKind];
