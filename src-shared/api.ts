@@ -482,6 +482,8 @@ export interface ProjectSummary {
   designCount: number;
 }
 
+export { jobResult } from './jobs';
+export { asKind, isKind } from './models';
 export type { JobInfo, JobOfKind, StoredJobParams, JobResult, JobResults, SelfcheckResult, PhysicsDatasetResult, OptimizationDatasetResult, TrainingResult, GnsTrainResult, OutcomeTrainResult, DiffusionTrainResult, OptimizeResult } from './jobs';
 import type { JobInfo } from './jobs';
 

@@ -102,3 +102,9 @@ interface JobInfoBase {
 /** A job of one kind: its result is that kind's, once it has succeeded (null before). */
 export type JobOfKind<K extends JobKind> = JobInfoBase & { kind: K; params: StoredJobParams<K>; result: JobResults[K] | null };
 export type JobInfo = { [K in JobKind]: JobOfKind<K> }[JobKind];
+
+/** A finished job's result, typed by its kind: throws when the job is of another kind or has no result. */
+export function jobResult<K extends JobKind>(job: JobInfo, kind: K): JobResults[K] {
+  if (job.kind !== kind || job.result === null) throw new Error(`Job ${job.id} (${job.kind}, ${job.status}) has no ${kind} result.`);
+  return job.result as JobResults[K];
+}

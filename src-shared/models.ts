@@ -207,3 +207,14 @@ export interface DiffusionModelInfo extends ModelInfoBase {
 export type ModelInfo = SimulatorModelInfo | OutcomeModelInfo | DiffusionModelInfo;
 /** The model of one kind. */
 export type ModelOfKind<K extends ModelInfo['kind']> = Extract<ModelInfo, { kind: K }>;
+
+/** whether a model is of this kind (the union narrowed) */
+export function isKind<K extends ModelInfo['kind']>(model: ModelInfo, kind: K): model is ModelOfKind<K> {
+  return model.kind === kind;
+}
+
+/** the model as one of this kind: throws when it is of another */
+export function asKind<K extends ModelInfo['kind']>(model: ModelInfo, kind: K): ModelOfKind<K> {
+  if (!isKind(model, kind)) throw new Error(`Model ${model.id} is a ${model.kind} model, not a ${kind} model.`);
+  return model;
+}
