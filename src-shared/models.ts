@@ -40,16 +40,26 @@ export interface ModelConfigBase {
   command?: string;
 }
 
-/** The GNS network (src-main/engine/gns/spec.ts GnsConfig). */
+/** The GNS network (src-main/engine/gns/spec.ts names it GnsConfig). */
 export interface GnsNetworkConfig {
+  /** latent size of nodes and edges */
   latent: number;
+  /** hidden layers per MLP (each of width `latent`, ReLU) */
   mlpLayers: number;
+  /** message-passing steps M */
   messagePassingSteps: number;
+  /** connectivity radius R (box units) */
   radius: number;
+  /** velocities in the node features (C = history length) */
   historyLength: number;
+  /** size of the learned particle-type embedding */
   typeEmbedding: number;
+  /** number of particle types the embedding has rows for (type ids 0..numTypes-1) */
   numTypes: number;
+  /** std of the random-walk noise on input positions at the last step, in box units */
   noiseStd: number;
+  /** box walls for the distance features: [xMin, xMax, yMin, yMax] */
+  bounds: [number, number, number, number];
 }
 
 export interface SimulatorModelConfig extends ModelConfigBase {
@@ -81,13 +91,18 @@ export interface SimulatorModelMetrics extends TrainingProgress {
   learnedRolloutMs?: number;
 }
 
-/** The outcome network (src-main/engine/outcome/network.ts OutcomeModelConfig). */
+/** The outcome network (src-main/engine/outcome/spec.ts names it OutcomeModelConfig). */
 export interface OutcomeNetworkConfig {
+  /** design entries d */
   designDim: number;
+  /** outcome entries D (Environment.outcomeSpec.dim) */
   outcomeDim: number;
+  /** leading outcome entries the cost depends on: weighted apart in the loss */
   costEntries: number;
+  /** hidden layer widths, tanh after each */
   hidden: number[];
-  outcomeVersion?: number;
+  /** Environment.outcomeSpec.version the model was trained on */
+  outcomeVersion: string;
 }
 
 export interface OutcomeModelConfig extends ModelConfigBase {
@@ -105,25 +120,25 @@ export interface OutcomeModelConfig extends ModelConfigBase {
   startUpToId?: number;
 }
 
-/** The outcome model's cost fidelity on held-out designs (src-main/engine/outcome/fidelity.ts CostFidelity). */
+/** The outcome model's cost fidelity on held-out designs (src-main/engine/outcome/fidelity.ts names it CostFidelity). */
 export interface OutcomeFidelity {
   designs: number;
   tasks: number;
-  /** mean over tasks of the within-task Spearman, the worst task, each task */
+  /** mean over tasks of the within-task Spearman */
   spearmanMean: number;
   spearmanWorst: number;
   spearmanPerTask: number[];
-  /** within-task Spearman among each task's best quarter of designs, mean over tasks */
+  /** within-task Spearman among the task's best quarter of designs, mean over tasks */
   bestQuarterMean: number;
-  /** 1-based true rank of the model's pick per task, and the worst */
+  /** 1-based true rank of the model's pick (its lowest predicted cost), per task, and the worst */
   pickRanks: number[];
   pickRankWorst: number;
   /** Spearman over every (design, task) pair pooled */
   spearmanPooled: number;
-  /** mean |learned − true| capture */
+  /** mean |learned - true| capture */
   captureError: number;
-  /** a sample of [true cost, learned cost] pairs, and the task index of each */
-  pairs: NumberPair[];
+  /** a sample of [true cost, learned cost] pairs and the task index of each, for a scatter plot */
+  pairs: [number, number][];
   pairTasks: number[];
 }
 
@@ -140,12 +155,15 @@ export interface OutcomeModelMetrics extends TrainingProgress {
   fidelityDesigns?: number;
 }
 
-/** The denoiser (src-main/engine/diffusion/denoiser.ts DenoiserConfig). */
+/** The denoiser (src-main/engine/diffusion/denoiser.ts names it DenoiserConfig). */
 export interface DenoiserNetworkConfig {
+  /** design dimension d */
   dim: number;
+  /** task dimension; the condition is [task, cost level]: taskDim + 1 entries */
   taskDim: number;
   width: number;
   blocks: number;
+  /** sinusoidal time features (even) */
   timeEmbedding: number;
   conditional: boolean;
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, type Ref } from 'vue';
-import { JobParams, type JobInfo, type ModelInfo, type ModelOfKind } from '@shared/api';
+import { JobParams, isKind, type JobInfo, type ModelInfo, type ModelOfKind } from '@shared/api';
 import { ApiError } from '@shared/errors';
 import type { z } from 'zod';
 import { useConnection } from '../api/connection';
@@ -25,11 +25,6 @@ interface ModelKind<K extends ModelInfo['kind'], J extends TrainKind> {
   trainJob: J;
   /** the parameters that continue an interrupted model from its last checkpoint */
   resumeParams(model: ModelOfKind<K>): TrainParams<J>;
-}
-
-/** a model of this kind (the union narrowed) */
-export function isKind<K extends ModelInfo['kind']>(model: ModelInfo, kind: K): model is ModelOfKind<K> {
-  return model.kind === kind;
 }
 
 /** the server's order for models.list: newest first */

@@ -126,7 +126,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       status: 'training',
     });
   }
-  const gns = ((model.config as SimulatorModelConfig).gns as GnsConfig | undefined) ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
+  const gns = (model.config as SimulatorModelConfig).gns ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
   // atomically: two processes resuming one model must not both write its files
   if (requested.resumeModelId !== undefined && !models.claimForTraining(model.id, ctx.jobId)) throw new Error(`Model ${model.id} is already training.`);
   model = models.update(model.id, { status: 'training', jobId: ctx.jobId });
