@@ -32,12 +32,12 @@ export interface DiffusionConfig extends TrainingConfig {
   training: StoredTraining<'diffusion.train'>;
 }
 
-export function diffusionMetrics(model: Pick<DiffusionModelInfo, 'metrics'>): DiffusionMetrics {
+export function diffusionMetrics(model: Pick<DiffusionModelInfo, 'kind' | 'metrics'>): DiffusionMetrics {
   const m = model.metrics;
   return { ...trainingMetrics(m), examples: m.examples ?? null };
 }
 
-export function diffusionConfig(model: Pick<DiffusionModelInfo, 'config' | 'datasetId'>): DiffusionConfig {
+export function diffusionConfig(model: Pick<DiffusionModelInfo, 'kind' | 'config' | 'datasetId'>): DiffusionConfig {
   const { denoiser, schedule } = model.config;
   const training = model.config.training ?? {};
   // the network's own config wins: a resumed model keeps it whatever the request said

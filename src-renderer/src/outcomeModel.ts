@@ -41,7 +41,7 @@ export interface OutcomeConfig extends TrainingConfig {
   training: StoredTraining<'outcome.train'>;
 }
 
-export function outcomeMetrics(model: Pick<OutcomeModelInfo, 'metrics'>): OutcomeMetrics {
+export function outcomeMetrics(model: Pick<OutcomeModelInfo, 'kind' | 'metrics'>): OutcomeMetrics {
   const m = model.metrics;
   return {
     ...trainingMetrics(m),
@@ -51,7 +51,7 @@ export function outcomeMetrics(model: Pick<OutcomeModelInfo, 'metrics'>): Outcom
   };
 }
 
-export function outcomeConfig(model: Pick<OutcomeModelInfo, 'config' | 'datasetId'>): OutcomeConfig {
+export function outcomeConfig(model: Pick<OutcomeModelInfo, 'kind' | 'config' | 'datasetId'>): OutcomeConfig {
   const config = model.config;
   const training = config.training ?? {};
   // the network's own config wins: a fine-tuned model keeps its starting model's

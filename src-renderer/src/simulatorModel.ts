@@ -39,7 +39,7 @@ export interface SimulatorConfig extends TrainingConfig {
   initModelId: number | null;
 }
 
-export function simulatorMetrics(model: Pick<SimulatorModelInfo, 'metrics'>): SimulatorMetrics {
+export function simulatorMetrics(model: Pick<SimulatorModelInfo, 'kind' | 'metrics'>): SimulatorMetrics {
   const m = model.metrics;
   const positionError = Object.entries(m.positionError ?? {})
     .map(([frame, error]) => ({ frame: Number(frame), error }))
@@ -58,7 +58,7 @@ export function simulatorMetrics(model: Pick<SimulatorModelInfo, 'metrics'>): Si
   };
 }
 
-export function simulatorConfig(model: Pick<SimulatorModelInfo, 'config' | 'datasetId'>): SimulatorConfig {
+export function simulatorConfig(model: Pick<SimulatorModelInfo, 'kind' | 'config' | 'datasetId'>): SimulatorConfig {
   const { gns } = model.config;
   const training = model.config.training ?? {};
   // the network's own config wins: a resumed model keeps it whatever the request said

@@ -3,7 +3,7 @@ import type { SimulatorModelMetrics } from '../../src-shared/api';
 import { FIDELITY_MIN_DESIGNS, fidelityVerdict, simulatorMetrics } from '../../src-renderer/src/simulatorModel';
 
 // The cost-fidelity badge of a learned simulator, read from the metrics its training stored.
-const verdictOf = (metrics: SimulatorModelMetrics) => fidelityVerdict(simulatorMetrics({ metrics }));
+const verdictOf = (metrics: SimulatorModelMetrics) => fidelityVerdict(simulatorMetrics({ kind: 'simulator', metrics }));
 
 describe('cost-fidelity verdict', () => {
   it('is ok only for ρ at target on at least 100 designs', () => {
