@@ -16,7 +16,7 @@ import { denoisingBatch, DiffusionTrainer, stepRandom } from '../src-main/engine
 import { gaussian } from '../src-main/engine/random';
 import { seededRandom } from '../src-main/engine/random';
 import { loadTf } from '../src-main/engine/tf';
-import type { JobInfo, SampleResult } from '../src-shared/api';
+import { jobResult, type JobInfo } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { benchWorkbench, ok } from './harness';
 import { summarize, writeResults } from './report';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const done = await wb.jobs.whenFinished(job.id);
     if (done.status !== 'succeeded') throw new Error(`sampling ${done.status}: ${done.error}`);
     const seconds = (performance.now() - t0) / 1000;
-    const result = done.result as SampleResult;
+    const result = jobResult(done, 'sample');
     const simulatorMs = (wb.db.prepare('SELECT SUM(wall_ms) AS ms FROM simulator_queries WHERE run = ?').get(result.run) as { ms: number }).ms;
     particle = { N: 64, k: 3, estimatorSteps: 3, finalDesigns: 64, queries: result.queries, wallSeconds: Number(seconds.toFixed(2)), simulatorSecondsSummedOverWorkers: Number((simulatorMs / 1000).toFixed(2)), workers: wb.compute.size };
     console.log(`particle sampling N 64, k 3 + 64 final designs on the ground truth: ${seconds.toFixed(1)} s wall, ${result.queries} queries`);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
+import type { SimulatorModelMetrics } from '../src-shared/api';
 import { FluidTool2D } from '../src-main/engine/environments/fluidtool2d';
 import { buildStepInputs } from '../src-main/engine/gns/features';
 import { GnsNetwork } from '../src-main/engine/gns/network';
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
         spearman: spearman(gt, learned),
         spearmanPerTask: perTask,
         spearmanPerTaskMean: perTask.reduce((a, b) => a + b, 0) / perTask.length,
-        positionErrorAtTraining: shipped.manifest.metrics.positionError,
+        positionErrorAtTraining: (shipped.manifest.metrics as SimulatorModelMetrics).positionError,
         trainedBy: shipped.manifest.command,
       };
       console.log(`default  Spearman cost fidelity ${(fidelity.spearman as number).toFixed(3)} over 100 random designs on 4 tasks; within a task ${perTask.map((x) => x.toFixed(2)).join(', ')} (target ≥ 0.9)`);

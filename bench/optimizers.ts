@@ -4,7 +4,7 @@
 // trains a small learned simulator (a few hundred steps on a small physics dataset) and runs Adam
 // through it; its best designs are then re-scored on the ground truth. Writes bench/results/optimizers.json.
 import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
-import type { JobInfo } from '../src-shared/api';
+import { jobResult, type JobInfo } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { benchWorkbench, ok } from './harness';
 import { band, writeResults } from './report';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       const started = ok<JobInfo>(await call('jobs.start', { kind: 'optimize', projectId, params }));
       const job = await wb.jobs.whenFinished(started.id);
       if (job.status !== 'succeeded') throw new Error(`optimize job ${job.id} ${job.status}: ${job.error}`);
-      return { result: job.result as OptimizeResult, seconds: (performance.now() - t0) / 1000 };
+      return { result: jobResult(job, 'optimize'), seconds: (performance.now() - t0) / 1000 };
     };
 
     const figures: Record<string, unknown> = { settings: FLUIDTOOL2D_DEFAULTS, task, budget: BUDGET, seeds: SEEDS };
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     if (withAdam) {
       // a small learned simulator: 24 trajectories, 300 steps; Adam's costs are the model's, so its best designs are re-scored on the ground truth
       const data = ok<JobInfo>(await call('jobs.start', { kind: 'dataset.physics', projectId, params: { count: 24, seed: 11 } }));
-      const datasetId = ((await wb.jobs.whenFinished(data.id)).result as { datasetId: number }).datasetId;
+      const datasetId = jobResult(await wb.jobs.whenFinished(data.id), 'dataset.physics').datasetId;
       const t0 = performance.now();
       const train = ok<JobInfo>(await call('jobs.start', { kind: 'gns.train', projectId, params: { datasetIds: [datasetId], steps: 300, evalEvery: 50, fidelityDesigns: 0, seed: 3 } }));
       const trained = await wb.jobs.whenFinished(train.id);

@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       const t = Date.now();
       const r = (await job('sample', projectId, { count: SAMPLES, ddimSteps: 25, simulator: SIMULATOR, simulatorModelId: outcome.id, refine: NO_REFINE, ...params, task, seed })).result as SampleResult;
       const best = r.curve.at(-1)![1];
-      record({ method, task, seed, curve: r.curve, queries: r.queries, finalCost: best, bestDesign: r.best!.design, seconds: (Date.now() - t) / 1000, learnedEvaluations: r.energyEvaluations });
+      record({ method, task, seed, curve: r.curve, queries: r.queries, finalCost: best, bestDesign: r.best!.design, seconds: (Date.now() - t) / 1000, learnedEvaluations: r.energyEvaluations ?? 0 });
     };
 
     console.log(`Main comparison, diffusion model: ${mainModelName}`);

@@ -9,11 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
 import { installDefaultOutcome } from '../src-main/engine/models/default-model';
 import { OutcomeModel } from '../src-main/engine/outcome/model-file';
 import { seededRandom } from '../src-main/engine/random';
-import type { JobInfo } from '../src-shared/api';
+import { jobResult, type JobInfo } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { benchWorkbench, ok } from './harness';
 import { quantile, writeResults } from './report';
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
           const started = ok<JobInfo>(await call('jobs.start', { kind: 'optimize', projectId: project.id, params: { optimizer: 'adam', modelId, task, seed: r + 1, refine, ...ADAM } }));
           const done = await wb.jobs.whenFinished(started.id);
           if (done.status !== 'succeeded') throw new Error(`${done.error}`);
-          const result = done.result as OptimizeResult;
+          const result = jobResult(done, 'optimize');
           const info = wb.models.get(modelId);
           const model = OutcomeModel.fromBytes(readFileSync(join(wb.models.dir(info), 'model.json')), readFileSync(join(wb.models.dir(info), 'weights.bin')));
           const checks = wb.db.prepare("SELECT design, cost FROM simulator_queries WHERE project_id = ? AND run = ? AND simulator = 'ground_truth'").all(project.id, `adam-${done.id}`) as { design: Buffer; cost: number }[];

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
 import { installDefaultDiffusion, installDefaultOutcome } from '../src-main/engine/models/default-model';
 import { seededRandom } from '../src-main/engine/random';
-import type { JobInfo, SampleResult } from '../src-shared/api';
+import { jobResult, type JobInfo } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { benchWorkbench, ok } from './harness';
 import { quantile, writeResults } from './report';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       const started = ok<JobInfo>(await call('jobs.start', { kind: 'sample', projectId: project.id, params: { count: 16, ddimSteps: 25, seed: 5, ...params, task } }));
       const done = await wb.jobs.whenFinished(started.id);
       if (done.status !== 'succeeded') throw new Error(`${done.error}`);
-      return (done.result as SampleResult).curve.at(-1)![1];
+      return jobResult(done, 'sample').curve.at(-1)![1];
     };
     const rows: { settings: Record<string, unknown>; medianCost: number; costs: number[] }[] = [];
     const grid: Record<string, unknown>[] = [];

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { JobParams } from '../src-shared/api';
+import { JobParams, asKind, jobResult } from '../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FILES } from '../src-main/engine/models/default-model';
 import { Workbench } from '../src-main/engine/workbench';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     }
     console.log(`Generating ${trajectories} ground-truth trajectories…`);
     const data = await waitForJob(wb, wb.jobs.start('dataset.physics', { count: trajectories, seed, stepsPerFrame, name: 'default training data' }, project.id), 'data');
-    const datasetId = (data.result as { datasetId: number }).datasetId;
+    const datasetId = jobResult(data, 'dataset.physics').datasetId;
     const params = JobParams['gns.train'].parse({
       name: 'FluidTool-2D default GNS',
       datasetIds: [datasetId],
@@ -107,11 +107,11 @@ async function main(): Promise<void> {
     });
     console.log(`Training: ${JSON.stringify(params)}`);
     const trained = await waitForJob(wb, wb.jobs.start('gns.train', params, project.id), 'train');
-    const model = wb.models.get((trained.result as { modelId: number }).modelId);
+    const model = asKind(wb.models.get(jobResult(trained, 'gns.train').modelId), 'simulator');
     const out = values.out ?? join(root, DEFAULT_MODEL_DIR);
     const command = `npm run train:default -- --gns --trajectories ${trajectories} --steps ${steps} --seed ${seed} --steps-per-frame ${stepsPerFrame}${extraFlags}`;
     const manifest = shipModel(wb, model, out, DEFAULT_MODEL_FILES, command, t0);
-    const m = model.metrics as { spearman?: number; positionError?: Record<string, number>; bestValLoss?: number; step?: number; stoppedEarly?: boolean };
+    const m = model.metrics;
     console.log(`\nDefault model written to ${out}`);
     console.log(`  steps ${m.step}${m.stoppedEarly ? ' (stopped early)' : ''}, best validation loss ${m.bestValLoss?.toPrecision(4)}`);
     console.log(`  held-out position error ${JSON.stringify(m.positionError)}`);

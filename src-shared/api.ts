@@ -501,21 +501,10 @@ export interface ProjectSummary {
   designCount: number;
 }
 
-export interface JobInfo {
-  id: number;
-  projectId: number | null;
-  kind: JobKind;
-  params: Record<string, unknown>;
-  status: JobStatus;
-  /** 0..1 */
-  progress: number;
-  message: string | null;
-  error: string | null;
-  result: unknown;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+export { jobResult } from './jobs';
+export { asKind, isKind } from './models';
+export type { JobInfo, JobOfKind, StoredJobParams, JobResult, JobResults, SelfcheckResult, PhysicsDatasetResult, OptimizationDatasetResult, TrainingResult, GnsTrainResult, OutcomeTrainResult, DiffusionTrainResult, OptimizeResult } from './jobs';
+import type { JobInfo } from './jobs';
 
 export interface ComponentStatus {
   available: boolean;
@@ -622,34 +611,35 @@ export interface DatasetInfo {
   /** "generated", or "imported:<file name>" */
   source: string;
   status: DatasetStatus;
-  stats: PhysicsDatasetStats & Partial<OptimizationDatasetStats> & Record<string, unknown>;
+  stats: PhysicsDatasetStats & Partial<OptimizationDatasetStats>;
   jobId: number | null;
   createdAt: number;
 }
 
 export type ModelStatus = 'training' | 'ready' | 'interrupted' | 'failed';
-export interface ModelInfo {
-  id: number;
-  projectId: number;
-  kind: ModelKind;
-  name: string;
-  status: ModelStatus;
-  /** simulator: the GnsConfig and training parameters */
-  config: Record<string, unknown>;
-  /**
-   * simulator: trainLoss and valLoss as [step, loss] pairs, step, bestValLoss, secondsPerStep,
-   * positionError {frame: mean distance}, spearman (over random designs and tasks),
-   * spearmanPerTask (mean over a few tasks of the ranking of designs), fidelity
-   * [groundTruthCost, learnedCost][] with fidelityGroups (the task group of each pair)
-   */
-  metrics: Record<string, unknown>;
-  /** file names in the model's folder */
-  files: string[];
-  datasetId: number | null;
-  jobId: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
+export type {
+  ModelInfo,
+  ModelOfKind,
+  SimulatorModelInfo,
+  OutcomeModelInfo,
+  DiffusionModelInfo,
+  SimulatorModelConfig,
+  SimulatorModelMetrics,
+  OutcomeModelConfig,
+  OutcomeModelMetrics,
+  OutcomeFidelity,
+  DiffusionModelConfig,
+  DiffusionModelMetrics,
+  TrainingProgress,
+  ModelConfigBase,
+  GnsNetworkConfig,
+  OutcomeNetworkConfig,
+  DenoiserNetworkConfig,
+  CostLevels,
+  NumberPair,
+  StoredTraining,
+} from './models';
+import type { ModelInfo } from './models';
 
 /** A row of the designs table: a design a run kept, how it was found, and the query that scored it. */
 export interface StoredDesign {
@@ -703,9 +693,10 @@ export interface SampleResult {
   curve: [number, number][];
   /** queries of the scoring simulator (particle weights and final scores) */
   queries: number;
-  /** learned-model evaluations with gradient made by energy guidance (counted apart from queries) */
-  energyEvaluations: number;
-  refinement: RefinementResult | null;
+  /** learned-model evaluations with gradient made by energy guidance (counted apart from queries; absent in older rows) */
+  energyEvaluations?: number;
+  /** absent in rows older than refinement */
+  refinement?: RefinementResult | null;
   /** the final designs, cheapest first */
   designs: SampledDesign[];
   best: SampledDesign | null;

@@ -4,7 +4,7 @@
 // where new workbenches install them into the built-in project.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { JobParams } from '../../src-shared/api';
+import { JobParams, asKind, jobResult } from '../../src-shared/api';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import { DEFAULT_DIFFUSION_DIR, DEFAULT_DIFFUSION_FILES, DEFAULT_TRAJECTORIES_FILE } from '../../src-main/engine/models/default-model';
 import type { Workbench } from '../../src-main/engine/workbench';
@@ -29,11 +29,11 @@ export async function makeDefaultDiffusion(wb: Workbench, projectId: number, roo
   console.log(`Generating ${opts.runs} CEM runs of ${opts.budget} ground-truth queries…`);
   const dataParams = JobParams['dataset.optimization'].parse({ name: 'default trajectories', runs: opts.runs, optimizers: ['cem'], budget: opts.budget, seed: opts.seed, cem: { population: opts.population } });
   const data = await waitForJob(wb, wb.jobs.start('dataset.optimization', dataParams, projectId), 'trajectories');
-  const datasetId = (data.result as { datasetId: number }).datasetId;
+  const datasetId = jobResult(data, 'dataset.optimization').datasetId;
   const params = JobParams['diffusion.train'].parse({ name: 'FluidTool-2D default diffusion prior', datasetIds: [datasetId], steps: opts.steps, evalEvery: 100, patience: 10, seed: opts.seed });
   console.log(`Training the diffusion prior: ${JSON.stringify(params)}`);
   const trained = await waitForJob(wb, wb.jobs.start('diffusion.train', params, projectId), 'diffusion');
-  const model = wb.models.get((trained.result as { modelId: number }).modelId);
+  const model = asKind(wb.models.get(jobResult(trained, 'diffusion.train').modelId), 'diffusion');
 
   const records = [...new OptimizationDatasets(wb.db).records(datasetId)].map((r) => ({ run: r.run, optimizer: r.optimizer, iteration: r.iteration, task: Array.from(r.task), design: Array.from(r.design), cost: r.cost }));
   const trajectories = join(root, DEFAULT_TRAJECTORIES_FILE);
@@ -41,7 +41,7 @@ export async function makeDefaultDiffusion(wb: Workbench, projectId: number, roo
   writeFileSync(trajectories, JSON.stringify(records) + '\n');
   const out = join(root, DEFAULT_DIFFUSION_DIR);
   shipModel(wb, model, out, DEFAULT_DIFFUSION_FILES, command, t0);
-  const m = model.metrics as { step?: number; bestValLoss?: number; examples?: { train: number; val: number } };
+  const m = model.metrics;
   console.log(`Default diffusion model written to ${out} (${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, ${m.examples?.train} + ${m.examples?.val} designs)`);
   console.log(`Default trajectories written to ${trajectories} (${records.length} iterates)`);
 }

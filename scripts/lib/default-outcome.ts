@@ -3,7 +3,7 @@
 // model (with its fidelity) copied to resources/.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobParams } from '../../src-shared/api';
+import { JobParams, asKind, jobResult } from '../../src-shared/api';
 import { DEFAULT_OUTCOME_DIR, DEFAULT_TRAJECTORIES_FILE } from '../../src-main/engine/models/default-model';
 import { OUTCOME_MODEL_FILES } from '../../src-main/engine/outcome/model-file';
 import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
@@ -43,7 +43,7 @@ export async function makeDefaultOutcome(wb: Workbench, projectId: number, root:
   const params = JobParams['outcome.train'].parse({ name: 'FluidTool-2D default outcome model', generate: opts.rollouts, useStored: true, steps: opts.steps, seed: opts.seed, decaySteps: opts.steps });
   console.log(`Rolling out ${opts.rollouts} random designs and training the outcome model: ${JSON.stringify(params)}`);
   const done = await waitForJob(wb, wb.jobs.start('outcome.train', params, projectId), 'outcome');
-  const model = wb.models.get((done.result as { modelId: number }).modelId);
+  const model = asKind(wb.models.get(jobResult(done, 'outcome.train').modelId), 'outcome');
   const out = join(root, DEFAULT_OUTCOME_DIR);
   shipModel(wb, model, out, OUTCOME_MODEL_FILES, command, t0);
   const f = model.metrics.fidelity as CostFidelity;

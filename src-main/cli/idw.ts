@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import type { ProjectSummary, SimulationResult } from '../../src-shared/api';
+import { asKind, jobResult, type ProjectSummary, type SimulationResult, type SimulatorModelMetrics } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { createHandlers } from '../api/handlers';
@@ -210,7 +210,7 @@ dataset
       const p = await findProject(wb, o.project);
       const job = await call(wb, 'jobs.start', { kind: 'dataset.physics', projectId: p.id, params: { count: o.count, seed: o.seed, name: o.name } });
       const done = await runJob(wb, job);
-      const ds = wb.datasets.get((done.result as { datasetId: number }).datasetId);
+      const ds = wb.datasets.get(jobResult(done, 'dataset.physics').datasetId);
       print(`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories, mean cost ${describeDataset(ds)[7]}`, ds);
     })().finally(() => wb.close());
   });
@@ -282,7 +282,7 @@ modelCmd
           ? table(
               ['ID', 'NAME', 'KIND', 'STATUS', 'STEPS', 'BEST VAL', 'SPEARMAN', 'WITHIN TASK', 'POS ERR (last)', 'CREATED'],
               list.map((m) => {
-                const x = m.metrics as { step?: number; bestValLoss?: number; spearman?: number; spearmanPerTask?: number; positionError?: Record<string, number> };
+                const x: Pick<SimulatorModelMetrics, 'step' | 'bestValLoss' | 'spearman' | 'spearmanPerTask' | 'positionError'> = m.metrics;
                 const pe = x.positionError ? Object.values(x.positionError).pop() : undefined;
                 return [m.id, m.name, m.kind, m.status, x.step ?? '—', fmt(x.bestValLoss, 4), fmt(x.spearman), fmt(x.spearmanPerTask), fmt(pe, 4), formatTime(m.createdAt)];
               }),
@@ -318,8 +318,8 @@ modelCmd
       );
       const job = await call(wb, 'jobs.start', { kind: 'gns.train', projectId: p.id, params });
       const done = await runJob(wb, job);
-      const model = wb.models.get((done.result as { modelId: number }).modelId);
-      const m = model.metrics as { step?: number; bestValLoss?: number; spearman?: number; fidelityDesigns?: number; positionError?: Record<string, number> };
+      const model = asKind(wb.models.get(jobResult(done, 'gns.train').modelId), 'simulator');
+      const m = model.metrics;
       print(
         `Model ${model.id} "${model.name}" is ready: ${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, Spearman cost fidelity ${m.spearman?.toFixed(3) ?? '—'}${m.fidelityDesigns === undefined ? '' : ` on ${m.fidelityDesigns} held-out designs`}, position error ${JSON.stringify(m.positionError)}`,
         model,

@@ -1,7 +1,8 @@
 import type { DatasetInfo } from '@shared/api';
+import { framesOf, particleCountOf, particlesOf } from '@shared/datasetStats';
 
-// The statistics a physics dataset carries in DatasetInfo.stats, read defensively: every figure
-// may be missing (a dataset still building, an import without designs) and then reads as null.
+// The statistics a dataset carries in DatasetInfo.stats (typed in src-shared/api.ts): every
+// figure may be missing (a dataset still building, an import without designs) and then reads as null.
 
 export interface PhysicsDatasetStats {
   trajectories: number | null;
@@ -17,39 +18,25 @@ export interface PhysicsDatasetStats {
   bytes: number | null;
 }
 
-/** "50", or "40–50" where the trajectories differ */
-function countOrRange(stats: DatasetInfo['stats'], key: string, minKey: string, maxKey: string): string | null {
-  const single = figure(stats, key);
-  const min = figure(stats, minKey);
-  const max = figure(stats, maxKey);
-  if (min !== null && max !== null && min !== max) return `${min}–${max}`;
-  return single === null ? null : String(single);
-}
-
-function figure(stats: DatasetInfo['stats'], key: string): number | null {
-  const value = stats[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
 export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
   const s = dataset.stats;
   return {
-    trajectories: figure(s, 'trajectories'),
-    frames: countOrRange(s, 'frames', 'framesMin', 'framesMax'),
-    particles: countOrRange(s, 'particles', 'particlesMin', 'particlesMax'),
-    waterParticles: figure(s, 'waterParticles'),
-    toolParticles: figure(s, 'toolParticles'),
-    costMean: figure(s, 'meanCost'),
-    costMin: figure(s, 'minCost'),
-    costMax: figure(s, 'maxCost'),
-    captureMean: figure(s, 'meanCapture'),
-    bytes: figure(s, 'bytes'),
+    trajectories: s.trajectories ?? null,
+    frames: framesOf(s),
+    particles: particlesOf(s),
+    waterParticles: s.waterParticles ?? null,
+    toolParticles: s.toolParticles ?? null,
+    costMean: s.meanCost ?? null,
+    costMin: s.minCost ?? null,
+    costMax: s.maxCost ?? null,
+    captureMean: s.meanCapture ?? null,
+    bytes: s.bytes ?? null,
   };
 }
 
 /** Particles per trajectory (water and tool), the largest where trajectories differ; null when unknown. */
 export function particleCount(dataset: DatasetInfo): number | null {
-  return figure(dataset.stats, 'particlesMax') ?? figure(dataset.stats, 'particles');
+  return particleCountOf(dataset.stats);
 }
 
 /** The statistics an optimization dataset carries (src-main/engine/datasets/trajectories.ts OptimizationDatasetStats). */
@@ -65,23 +52,16 @@ export interface OptimizationStats {
   histogram: { edges: number[]; counts: number[] } | null;
 }
 
-function histogram(value: unknown): OptimizationStats['histogram'] {
-  if (!value || typeof value !== 'object') return null;
-  const { edges, counts } = value as { edges?: unknown; counts?: unknown };
-  if (!Array.isArray(edges) || !Array.isArray(counts) || edges.length !== counts.length + 1) return null;
-  return { edges: edges.map(Number), counts: counts.map(Number) };
-}
-
 export function optimizationStats(dataset: DatasetInfo): OptimizationStats {
   const s = dataset.stats;
   return {
-    rows: figure(s, 'rows'),
-    runs: figure(s, 'runs'),
-    tasks: figure(s, 'tasks'),
-    optimizers: figure(s, 'optimizers'),
-    costMin: figure(s, 'minCost'),
-    costMean: figure(s, 'meanCost'),
-    costMax: figure(s, 'maxCost'),
-    histogram: histogram((s as Record<string, unknown>).costHistogram),
+    rows: s.rows ?? null,
+    runs: s.runs ?? null,
+    tasks: s.tasks ?? null,
+    optimizers: s.optimizers ?? null,
+    costMin: s.minCost ?? null,
+    costMean: s.meanCost ?? null,
+    costMax: s.maxCost ?? null,
+    histogram: s.costHistogram ?? null,
   };
 }

@@ -29,6 +29,7 @@ export function learnedFidelity(model: ModelInfo): { phrase: string | null; verd
     const { fidelity } = outcomeMetrics(model);
     return { phrase: outcomeFidelityPhrase(fidelity), verdict: outcomeVerdict(fidelity) };
   }
+  if (model.kind !== 'simulator') return { phrase: null, verdict: null };
   const metrics = simulatorMetrics(model);
   return { phrase: metrics.spearman === null ? null : `ρ ${formatSigned(metrics.spearman)}`, verdict: fidelityVerdict(metrics) };
 }
@@ -56,7 +57,7 @@ export function followLearnedModel(models: readonly ModelInfo[], current: number
   if (current === null || !ready.some((m) => m.id === current)) return defaultLearnedModel(ready)?.id ?? null;
   let id = current;
   for (const seen = new Set([id]); ; ) {
-    const next = ready.filter((m) => (m.config as { initModelId?: unknown }).initModelId === id && !seen.has(m.id)).sort((a, b) => b.id - a.id)[0];
+    const next = ready.filter((m) => m.kind === 'outcome' && m.config.initModelId === id && !seen.has(m.id)).sort((a, b) => b.id - a.id)[0];
     if (!next) return id;
     id = next.id;
     seen.add(id);

@@ -1,9 +1,9 @@
-import type { DatasetInfo, JobInfo, ModelInfo } from '@shared/api';
-import { figure, integers, pairs, record } from './metricsReading';
+import type { DatasetInfo, JobInfo, ModelConfigBase, ModelInfo, TrainingProgress } from '@shared/api';
 import { formatDate, formatDuration, formatLoss, formatNumber } from './format';
 
-// What every trained model (learned simulator or diffusion prior) reports of its training, read
-// defensively, and how its figures and parameters read in the model tables and details.
+// What every trained model (learned simulator, outcome model or diffusion prior) reports of its
+// training, with null for a figure not written yet, and how its figures and parameters read in
+// the model tables and details.
 
 /** [step, loss] */
 export type CurvePoint = [number, number];
@@ -42,37 +42,47 @@ export interface TrainingConfig {
 }
 
 /** the figures of `metrics` every training writes; a model that has just started has none */
-export function trainingMetrics(metrics: unknown): TrainingMetrics {
-  const m = record(metrics);
+export function trainingMetrics(m: TrainingProgress): TrainingMetrics {
   return {
-    phase: typeof m.phase === 'string' ? m.phase : null,
-    step: figure(m.step),
-    steps: figure(m.steps),
-    trainLoss: pairs(m.trainLoss),
-    valLoss: pairs(m.valLoss),
-    bestStep: figure(m.bestStep),
-    bestValLoss: figure(m.bestValLoss),
-    secondsPerStep: figure(m.secondsPerStep),
-    trainingSeconds: figure(m.trainingSeconds),
-    stoppedEarly: typeof m.stoppedEarly === 'boolean' ? m.stoppedEarly : null,
+    phase: m.phase ?? null,
+    step: m.step ?? null,
+    steps: m.steps ?? null,
+    trainLoss: m.trainLoss ?? [],
+    valLoss: m.valLoss ?? [],
+    bestStep: m.bestStep ?? null,
+    bestValLoss: m.bestValLoss ?? null,
+    secondsPerStep: m.secondsPerStep ?? null,
+    trainingSeconds: m.trainingSeconds ?? null,
+    stoppedEarly: m.stoppedEarly ?? null,
   };
 }
 
+/** The training parameters every kind of model stores in `config.training` (each optional in older rows). */
+interface StoredTrainingCommon {
+  learningRate?: number;
+  batchSize?: number;
+  steps?: number;
+  evalEvery?: number;
+  patience?: number;
+  validationFraction?: number;
+  seed?: number;
+  datasetIds?: number[];
+}
+
 /** the training parameters of a model's config; its datasets fall back to the one it names itself */
-export function trainingConfig(model: ModelInfo): TrainingConfig {
-  const config = record(model.config);
-  const training = record(config.training);
-  const datasetIds = integers(training.datasetIds);
+export function trainingConfig(model: { config: ModelConfigBase & { training?: StoredTrainingCommon }; datasetId: number | null }): TrainingConfig {
+  const training = model.config.training ?? {};
+  const datasetIds = training.datasetIds ?? [];
   return {
-    learningRate: figure(training.learningRate),
-    batchSize: figure(training.batchSize),
-    steps: figure(training.steps),
-    evalEvery: figure(training.evalEvery),
-    patience: figure(training.patience),
-    validationFraction: figure(training.validationFraction),
-    seed: figure(training.seed),
+    learningRate: training.learningRate ?? null,
+    batchSize: training.batchSize ?? null,
+    steps: training.steps ?? null,
+    evalEvery: training.evalEvery ?? null,
+    patience: training.patience ?? null,
+    validationFraction: training.validationFraction ?? null,
+    seed: training.seed ?? null,
     datasetIds: datasetIds.length ? datasetIds : model.datasetId === null ? [] : [model.datasetId],
-    backend: typeof config.backend === 'string' ? config.backend : null,
+    backend: model.config.backend ?? null,
   };
 }
 

@@ -1,35 +1,14 @@
-import type { ModelInfo } from '@shared/api';
-import { figure, pairs, record } from './metricsReading';
+import type { OutcomeFidelity, OutcomeModelInfo, StoredTraining } from '@shared/api';
 import { trainingConfig, trainingMetrics, type TrainingConfig, type TrainingMetrics } from './modelTraining';
 import type { FidelityVerdict } from './simulatorModel';
 import { formatSigned } from './format';
 
-// What a learned outcome model's ModelInfo carries in `metrics` and `config` (the outcome.train
-// job writes them: src-main/engine/jobs/kinds/outcome-train.ts), read defensively: a model that
-// has just started training has none of the figures, and every one then reads as null. The one
-// place the renderer reads the engine's CostFidelity object (src-main/engine/outcome/fidelity.ts).
+// A learned outcome model's `metrics` and `config` (typed in src-shared/models.ts; the outcome.train
+// job writes them: src-main/engine/jobs/kinds/outcome-train.ts) as its table and details read
+// them: a model that has just started training has none of the figures, and every one then reads
+// as null.
 
-/** The fidelity protocol's figures on held-out designs, each ranked for several random tasks. */
-export interface OutcomeFidelity {
-  designs: number;
-  tasks: number;
-  /** within-task Spearman of learned against true cost: mean over the tasks, the worst task, each task */
-  spearmanMean: number;
-  spearmanWorst: number;
-  spearmanPerTask: number[];
-  /** within-task Spearman among each task's best quarter of designs (by true cost), mean over tasks */
-  bestQuarterMean: number | null;
-  /** 1-based true rank of the design the model ranks first, per task, and the worst */
-  pickRanks: number[];
-  pickRankWorst: number | null;
-  /** Spearman over every (design, task) pair pooled */
-  spearmanPooled: number | null;
-  /** mean |learned − true| capture */
-  captureError: number | null;
-  /** a sample of [true cost, learned cost] pairs, and the task of each */
-  pairs: [number, number][];
-  pairTasks: number[];
-}
+export type { OutcomeFidelity };
 
 export interface OutcomeMetrics extends TrainingMetrics {
   /** designs learned from, and those held out for validation and the fidelity check */
@@ -59,69 +38,37 @@ export interface OutcomeConfig extends TrainingConfig {
   /** the default model shipped with the app */
   shipped: boolean;
   /** the training parameters as stored */
-  training: Record<string, unknown>;
+  training: StoredTraining<'outcome.train'>;
 }
 
-const numbers = (value: unknown): number[] => (Array.isArray(value) ? value.map(figure).filter((v): v is number => v !== null) : []);
-
-function outcomeFidelity(value: unknown): OutcomeFidelity | null {
-  const f = record(value);
-  const designs = figure(f.designs);
-  const tasks = figure(f.tasks);
-  const spearmanMean = figure(f.spearmanMean);
-  const spearmanWorst = figure(f.spearmanWorst);
-  if (designs === null || tasks === null || spearmanMean === null || spearmanWorst === null) return null;
-  return {
-    designs,
-    tasks,
-    spearmanMean,
-    spearmanWorst,
-    spearmanPerTask: numbers(f.spearmanPerTask),
-    bestQuarterMean: figure(f.bestQuarterMean),
-    pickRanks: numbers(f.pickRanks),
-    pickRankWorst: figure(f.pickRankWorst),
-    spearmanPooled: figure(f.spearmanPooled),
-    captureError: figure(f.captureError),
-    pairs: pairs(f.pairs),
-    pairTasks: numbers(f.pairTasks),
-  };
-}
-
-export function outcomeMetrics(model: ModelInfo): OutcomeMetrics {
-  const m = record(model.metrics);
-  const examples = record(m.examples);
-  const train = figure(examples.train);
-  const val = figure(examples.val);
+export function outcomeMetrics(model: Pick<OutcomeModelInfo, 'kind' | 'metrics'>): OutcomeMetrics {
+  const m = model.metrics;
   return {
     ...trainingMetrics(m),
-    examples: train === null || val === null ? null : { train, val },
-    valCostLoss: figure(m.valCostLoss),
-    fidelity: outcomeFidelity(m.fidelity),
+    examples: m.examples ? { train: m.examples.train, val: m.examples.val } : null,
+    valCostLoss: m.valCostLoss ?? null,
+    fidelity: m.fidelity ?? null,
   };
 }
 
-export function outcomeConfig(model: ModelInfo): OutcomeConfig {
-  const config = record(model.config);
-  const network = record(config.outcome);
-  const training = record(config.training);
-  const data = record(config.data);
-  const fromId = figure(data.fromId);
-  const upToId = figure(data.upToId);
+export function outcomeConfig(model: Pick<OutcomeModelInfo, 'kind' | 'config' | 'datasetId'>): OutcomeConfig {
+  const config = model.config;
+  const training = config.training ?? {};
   // the network's own config wins: a fine-tuned model keeps its starting model's
-  const hidden = numbers(network.hidden);
+  const hidden = config.outcome?.hidden ?? [];
   return {
     ...trainingConfig(model),
-    designDim: figure(network.designDim),
-    outcomeDim: figure(network.outcomeDim),
-    costEntries: figure(network.costEntries),
-    hidden: hidden.length ? hidden : numbers(training.hidden),
-    generate: figure(training.generate),
-    useStored: typeof training.useStored === 'boolean' ? training.useStored : null,
-    densityWeight: figure(training.densityWeight),
-    decaySteps: figure(training.decaySteps),
-    fidelityTasks: figure(training.fidelityTasks),
-    initModelId: figure(config.initModelId) ?? figure(training.initModelId),
-    data: fromId === null || upToId === null ? null : { fromId, upToId },
+    designDim: config.outcome?.designDim ?? null,
+    outcomeDim: config.outcome?.outcomeDim ?? null,
+    costEntries: config.outcome?.costEntries ?? null,
+    hidden: hidden.length ? hidden : (training.hidden ?? []),
+    generate: training.generate ?? null,
+    useStored: training.useStored ?? null,
+    densityWeight: training.densityWeight ?? null,
+    decaySteps: training.decaySteps ?? null,
+    fidelityTasks: training.fidelityTasks ?? null,
+    initModelId: config.initModelId ?? training.initModelId ?? null,
+    data: config.data ?? null,
     shipped: config.shipped === true,
     training,
   };

@@ -1,10 +1,10 @@
-import type { ModelInfo } from '@shared/api';
+import type { SimulatorModelInfo } from '@shared/api';
 import { formatSigned } from './format';
-import { figure, pairs, record } from './metricsReading';
 import { trainingConfig, trainingMetrics, type TrainingConfig, type TrainingMetrics } from './modelTraining';
 
-// What a learned simulator's ModelInfo carries in `metrics` and `config`, read defensively: a
-// model that has just started training has none of the figures, and every one then reads as null.
+// A learned simulator's `metrics` and `config` (typed in src-shared/models.ts) as its table and
+// details read them: a model that has just started training has none of the figures, and every
+// one then reads as null.
 
 /** Spearman ρ between ground-truth and learned costs that a simulator should reach to rank designs well. */
 export const SPEARMAN_TARGET = 0.9;
@@ -39,49 +39,44 @@ export interface SimulatorConfig extends TrainingConfig {
   initModelId: number | null;
 }
 
-export function simulatorMetrics(model: ModelInfo): SimulatorMetrics {
-  const m = record(model.metrics);
-  const trajectories = record(m.trajectories);
-  const train = figure(trajectories.train);
-  const heldOut = figure(trajectories.heldOut);
-  const positionError = Object.entries(record(m.positionError))
-    .map(([frame, error]) => ({ frame: Number(frame), error: figure(error) }))
+export function simulatorMetrics(model: Pick<SimulatorModelInfo, 'kind' | 'metrics'>): SimulatorMetrics {
+  const m = model.metrics;
+  const positionError = Object.entries(m.positionError ?? {})
+    .map(([frame, error]) => ({ frame: Number(frame), error }))
     .filter((e): e is { frame: number; error: number } => Number.isInteger(e.frame) && e.error !== null)
     .sort((a, b) => a.frame - b.frame);
   return {
     ...trainingMetrics(m),
-    trajectories: train === null || heldOut === null ? null : { train, heldOut },
+    trajectories: m.trajectories ?? null,
     positionError,
-    heldOutTrajectories: figure(m.heldOutTrajectories),
-    spearman: figure(m.spearman),
-    fidelityDesigns: figure(m.fidelityDesigns),
-    fidelity: pairs(m.fidelity),
-    learnedRolloutMs: figure(m.learnedRolloutMs),
-    trainingThreads: figure(m.trainingThreads),
+    heldOutTrajectories: m.heldOutTrajectories ?? null,
+    spearman: m.spearman ?? null,
+    fidelityDesigns: m.fidelityDesigns ?? null,
+    fidelity: m.fidelity ?? [],
+    learnedRolloutMs: m.learnedRolloutMs ?? null,
+    trainingThreads: m.trainingThreads ?? null,
   };
 }
 
-export function simulatorConfig(model: ModelInfo): SimulatorConfig {
-  const config = record(model.config);
-  const gns = record(config.gns);
-  const training = record(config.training);
+export function simulatorConfig(model: Pick<SimulatorModelInfo, 'kind' | 'config' | 'datasetId'>): SimulatorConfig {
+  const { gns } = model.config;
+  const training = model.config.training ?? {};
   // the network's own config wins: a resumed model keeps it whatever the request said
-  const pick = (key: string): number | null => figure(gns[key]) ?? figure(training[key]);
   return {
     ...trainingConfig(model),
-    latent: pick('latent'),
-    messagePassingSteps: pick('messagePassingSteps'),
-    mlpLayers: pick('mlpLayers'),
-    radius: pick('radius'),
-    noiseStd: pick('noiseStd'),
-    historyLength: figure(gns.historyLength),
-    fidelityDesigns: figure(training.fidelityDesigns),
-    initModelId: figure(training.initModelId),
+    latent: gns?.latent ?? training.latent ?? null,
+    messagePassingSteps: gns?.messagePassingSteps ?? training.messagePassingSteps ?? null,
+    mlpLayers: gns?.mlpLayers ?? training.mlpLayers ?? null,
+    radius: gns?.radius ?? training.radius ?? null,
+    noiseStd: gns?.noiseStd ?? training.noiseStd ?? null,
+    historyLength: gns?.historyLength ?? null,
+    fidelityDesigns: training.fidelityDesigns ?? null,
+    initModelId: training.initModelId ?? null,
   };
 }
 
 /** " · ρ 0.943" for a model's entry in a list of simulators to choose from; "" before it is measured. */
-export function fidelitySuffix(model: ModelInfo): string {
+export function fidelitySuffix(model: SimulatorModelInfo): string {
   const spearman = simulatorMetrics(model).spearman;
   return spearman === null ? '' : ` · ρ ${formatSigned(spearman)}`;
 }

@@ -56,7 +56,7 @@ describe('diffusion training and sampling jobs', () => {
     const metrics = model.metrics as { trainLoss: [number, number][]; valLoss: [number, number][]; examples: { train: number; val: number } };
     expect(metrics.trainLoss.map((p) => p[0])).toEqual([10, 20, 30, 40]);
     expect(metrics.examples.train + metrics.examples.val).toBe(120);
-    expect((model.config.costLevels as { quantiles: number[] }).quantiles).toHaveLength(21);
+    expect((model.config as { costLevels: { quantiles: number[] } }).costLevels.quantiles).toHaveLength(21);
 
     // the same training in two parts: 20 steps, then resumed to 40
     const first = await run('diffusion.train', { ...SMALL_NET, datasetIds: [datasetId], steps: 20, name: 'parts' });

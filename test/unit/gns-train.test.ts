@@ -95,7 +95,7 @@ describe('GNS training job', () => {
     expect(done.error).toBeNull();
     const tuned = t.wb.models.list(projectId, 'simulator').find((m) => m.name === 'tuned')!;
     expect(tuned.id).not.toBe(base.model.id);
-    expect((tuned.config.gns as { latent: number }).latent).toBe(16);
+    expect((tuned.config as { gns: { latent: number } }).gns.latent).toBe(16);
     expect((tuned.config.training as { initModelId: number }).initModelId).toBe(base.model.id);
     const tunedFile = JSON.parse(t.wb.models.readFile(tuned, 'model.json').toString('utf8')) as { norm: unknown };
     expect(tunedFile.norm).toEqual(baseFile.norm);
@@ -146,7 +146,7 @@ describe('GNS training job', () => {
     expect(countRows(t.wb, 'models')).toBe(0);
     const { job: trained, model } = await train({ datasetIds: [fine.id], steps: 10, ...SMALL_NET, fidelityDesigns: 4, name: 'fine model' });
     expect(trained.error).toBeNull();
-    expect(model.config.stepsPerFrame).toBe(4);
+    expect((model.config as { stepsPerFrame?: number }).stepsPerFrame).toBe(4);
     const r = ok<SimulationResult>(await call('simulate.run', { projectId, design: [0, 0, 0, 0], simulator: 'learned', modelId: model.id }));
     expect(r.rollout.frames).toBe(14);
   });

@@ -97,7 +97,7 @@ describe('outcome model jobs', () => {
     expect(refined.kind).toBe('outcome');
     expect(refined.status).toBe('ready');
     expect(refined.name).toMatch(/ · refined$/);
-    expect(refined.config.initModelId).toBe(modelId);
+    expect((refined.config as { initModelId?: number }).initModelId).toBe(modelId);
     // few real outcomes: the fine-tune also learns its start's predictions at random designs, so it keeps what it knew
     const examples = (refined.metrics as { examples: { train: number; val: number; anchors: number } }).examples;
     expect(examples.anchors).toBe(2000 - examples.train);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelInfo } from '../../src-shared/api';
+import type { SimulatorModelMetrics } from '../../src-shared/api';
 import { FIDELITY_MIN_DESIGNS, fidelityVerdict, simulatorMetrics } from '../../src-renderer/src/simulatorModel';
 
 // The cost-fidelity badge of a learned simulator, read from the metrics its training stored.
-const model = (metrics: Record<string, unknown>) => ({ metrics }) as unknown as ModelInfo;
-const verdictOf = (metrics: Record<string, unknown>) => fidelityVerdict(simulatorMetrics(model(metrics)));
+const verdictOf = (metrics: SimulatorModelMetrics) => fidelityVerdict(simulatorMetrics({ kind: 'simulator', metrics }));
 
 describe('cost-fidelity verdict', () => {
   it('is ok only for ρ at target on at least 100 designs', () => {
@@ -24,7 +23,7 @@ describe('cost-fidelity verdict', () => {
   });
 
   it('counts the stored fidelity points when the design count was not recorded, and is null before measuring', () => {
-    const points = Array.from({ length: 40 }, (_, i) => [i, i]);
+    const points = Array.from({ length: 40 }, (_, i): [number, number] => [i, i]);
     expect(verdictOf({ spearman: 1, fidelity: points })).toMatchObject({ kind: 'few', designs: 40 });
     expect(verdictOf({})).toBeNull();
   });

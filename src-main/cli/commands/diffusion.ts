@@ -1,4 +1,4 @@
-import type { SampleResult } from '../../../src-shared/api';
+import { jobResult, type DiffusionModelConfig, type StoredTraining } from '../../../src-shared/api';
 import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 import { ApiError } from '../../../src-shared/errors';
@@ -72,7 +72,7 @@ export function diffusionTrainParams(wb: Workbench, o: Omit<TrainOptions, 'proje
     return given;
   }
   const model = wb.models.get(o.resume);
-  const stored = ((model.config as { training?: Record<string, unknown> }).training ?? {}) as Record<string, unknown>;
+  const stored: StoredTraining<'diffusion.train'> = (model.config as DiffusionModelConfig).training ?? {};
   const { name: _name, resumeModelId: _resume, ...training } = stored;
   return { ...training, ...given, resumeModelId: o.resume };
 }
@@ -105,7 +105,7 @@ export function registerDiffusionCommands(): void {
         const params = diffusionTrainParams(wb, o);
         const job = await call(wb, 'jobs.start', { kind: 'diffusion.train', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
-        const r = done.result as { modelId: number; steps: number; bestValLoss: number | null; stoppedEarly: boolean; examples: number };
+        const r = jobResult(done, 'diffusion.train');
         print(`diffusion model ${r.modelId}: ${r.steps} steps${r.stoppedEarly ? ' (stopped early)' : ''} on ${r.examples} designs, best validation loss ${r.bestValLoss?.toPrecision(4) ?? '—'}`, r);
       })().finally(() => wb.close());
     });
@@ -150,7 +150,7 @@ export function registerDiffusionCommands(): void {
         });
         const job = await call(wb, 'jobs.start', { kind: 'sample', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
-        const r = done.result as SampleResult;
+        const r = jobResult(done, 'sample');
         const lines = [
           `${r.run}: ${r.designs.length} designs, ${r.queries} queries${r.energyEvaluations ? ` (and ${r.energyEvaluations} learned-model evaluations for energy guidance)` : ''}`,
           `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture == null ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, design ${r.best?.designId ?? '—'}`,

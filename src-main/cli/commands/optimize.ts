@@ -1,5 +1,4 @@
-import type { OptimizeResult } from '../../engine/jobs/kinds/optimize';
-import type { RefinementResult } from '../../../src-shared/api';
+import { jobResult, type RefinementResult } from '../../../src-shared/api';
 import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 
@@ -71,7 +70,7 @@ export function registerOptimizeCommands(): void {
         });
         const job = await call(wb, 'jobs.start', { kind: 'optimize', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
-        const r = done.result as OptimizeResult;
+        const r = jobResult(done, 'optimize');
         const lines = [
           `${o.optimizer} used ${r.queries} queries; iterates in optimization dataset ${r.datasetId} (runs ${r.runs.join(', ')})`,
           `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture === null || !r.best ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, stored as design ${r.best?.designId ?? '—'} (run ${r.best?.run ?? '—'})`,
@@ -121,7 +120,7 @@ export function registerTrajectoryGeneration(): void {
         );
         const job = await call(wb, 'jobs.start', { kind: 'dataset.optimization', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
-        const r = done.result as { datasetId: number; runs: { run: number; optimizer: string; bestCost: number | null }[] };
+        const r = jobResult(done, 'dataset.optimization');
         const ds = wb.datasets.get(r.datasetId);
         print(
           [`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.rows} records from ${r.runs.length} runs`, ...r.runs.map((x) => `  run ${x.run} ${x.optimizer.padEnd(6)} best ${formatCost(x.bestCost)}`)].join('\n'),

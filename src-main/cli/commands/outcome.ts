@@ -1,4 +1,5 @@
 import type { CostFidelity } from '../../engine/outcome/fidelity';
+import { asKind, jobResult } from '../../../src-shared/api';
 import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 
 interface OutcomeTrainOptions {
@@ -63,8 +64,8 @@ export function registerOutcomeCommands(): void {
         );
         const job = await call(wb, 'jobs.start', { kind: 'outcome.train', projectId: p.id, params });
         const done = await runJob(wb, job);
-        const model = wb.models.get((done.result as { modelId: number }).modelId);
-        const m = model.metrics as { step?: number; bestValLoss?: number; fidelity?: CostFidelity; examples?: { train: number; val: number } };
+        const model = asKind(wb.models.get(jobResult(done, 'outcome.train').modelId), 'outcome');
+        const m = model.metrics;
         print(
           `Outcome model ${model.id} "${model.name}" is ready: ${m.step} steps on ${m.examples?.train} designs, best validation loss ${m.bestValLoss?.toPrecision(4)}; ${m.fidelity ? describeFidelity(m.fidelity) : 'no fidelity'}`,
           model,

@@ -3,6 +3,7 @@
 // embedding of y = (task c, cost level e) that a learned null token replaces (condition dropout).
 // The network only (diffusers' model): schedules live in schedule.ts, sampling in samplers/.
 import type * as TfModule from '@tensorflow/tfjs';
+import type { DenoiserNetworkConfig } from '../../../src-shared/models';
 import { graphOps, type GraphOps } from '../nn/ops';
 import { seededRandom, standardNormal } from '../random';
 
@@ -10,17 +11,8 @@ type Tf = typeof TfModule;
 type Tensor2D = TfModule.Tensor2D;
 type Variable = TfModule.Variable;
 
-export interface DenoiserConfig {
-  /** design dimension d */
-  dim: number;
-  /** task dimension; the condition is [task, cost level]: taskDim + 1 entries */
-  taskDim: number;
-  width: number;
-  blocks: number;
-  /** sinusoidal time features (even) */
-  timeEmbedding: number;
-  conditional: boolean;
-}
+/** The denoiser (declared in src-shared/models.ts, where a model row's config holds it). */
+export type DenoiserConfig = DenoiserNetworkConfig;
 
 export const TIME_EMBEDDING_DEFAULT = 64;
 

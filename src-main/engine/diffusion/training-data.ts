@@ -5,6 +5,8 @@ import { OptimizationDatasets } from '../datasets/trajectories';
 import { seededRandom } from '../random';
 import type { Db } from '../storage/database';
 
+import { costAtQuantile as costAtQuantileOf, quantileSorted } from '../../../src-shared/sampling';
+
 export interface IterateRecord {
   /** runs are told apart by dataset and name */
   datasetId: number;
@@ -72,19 +74,9 @@ export function conditionScale(examples: readonly IterateRecord[], taskLower: re
   };
 }
 
-/** Linear interpolation between order statistics of sorted values. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const at = Math.min(1, Math.max(0, q)) * (n - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
-}
-
 /** The cost at quantile q of the training costs (from the 21 stored quantiles). */
 export function costAtQuantile(scale: ConditionScale, q: number): number {
-  return quantileSorted(scale.costQuantiles, q);
+  return costAtQuantileOf(scale.costQuantiles, q);
 }
 
 /** y = [(task - centre) / halfRange..., (cost - mean) / std] */

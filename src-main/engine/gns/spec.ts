@@ -2,26 +2,10 @@
 // training, the ONNX export and the reference forward pass all read this one layout, so a
 // model can be stored, resumed, exported and compared without any framework in between.
 
-export interface GnsConfig {
-  /** latent size of nodes and edges */
-  latent: number;
-  /** hidden layers per MLP (each of width `latent`, ReLU) */
-  mlpLayers: number;
-  /** message-passing steps M */
-  messagePassingSteps: number;
-  /** connectivity radius R (box units) */
-  radius: number;
-  /** velocities in the node features (C = history length) */
-  historyLength: number;
-  /** size of the learned particle-type embedding */
-  typeEmbedding: number;
-  /** number of particle types the embedding has rows for (type ids 0..numTypes-1) */
-  numTypes: number;
-  /** std of the random-walk noise on input positions at the last step, in box units */
-  noiseStd: number;
-  /** box walls for the distance features: [xMin, xMax, yMin, yMax] */
-  bounds: [number, number, number, number];
-}
+import type { GnsNetworkConfig } from '../../../src-shared/models';
+
+/** The network (declared in src-shared/models.ts, where a model row's config holds it). */
+export type GnsConfig = GnsNetworkConfig;
 
 // Smaller than the reference (latent 128, M = 10) so a 50-frame learned rollout of the default
 // FluidTool-2D takes about 0.3 s on one CPU core (bench:gns); configurable per model.

@@ -19,8 +19,8 @@ export interface DefaultModelManifest {
   environment: 'fluidtool-2d';
   /** the environment settings it was trained for: only projects with these use it */
   settings: FluidTool2DSettings;
-  config: Record<string, unknown>;
-  metrics: Record<string, unknown>;
+  config: ModelInfo['config'];
+  metrics: ModelInfo['metrics'];
   trainedAt: string;
   command: string;
   wallSeconds: number;

@@ -39,7 +39,7 @@ export class ModelStore {
     return this.rows.list(projectId, kind);
   }
 
-  update(id: number, fields: { status?: ModelStatus; metrics?: Record<string, unknown>; files?: string[]; jobId?: number | null; config?: unknown }): ModelInfo {
+  update(id: number, fields: { status?: ModelStatus; metrics?: ModelInfo['metrics'] | Record<string, unknown>; files?: string[]; jobId?: number | null; config?: unknown }): ModelInfo {
     const current = this.get(id);
     this.rows.update(id, {
       status: fields.status ?? current.status,

@@ -5,29 +5,12 @@
 // every task is scored without a new rollout.
 import type { Environment } from '../environments';
 import { seededRandom } from '../random';
+import type { OutcomeFidelity } from '../../../src-shared/models';
 import { spearman } from '../stats';
 import type { OutcomeModel } from './model-file';
 
-export interface CostFidelity {
-  designs: number;
-  tasks: number;
-  /** mean over tasks of the within-task Spearman */
-  spearmanMean: number;
-  spearmanWorst: number;
-  spearmanPerTask: number[];
-  /** within-task Spearman among the task's best quarter of designs, mean over tasks */
-  bestQuarterMean: number;
-  /** 1-based true rank of the model's pick (its lowest predicted cost), per task, and the worst */
-  pickRanks: number[];
-  pickRankWorst: number;
-  /** Spearman over every (design, task) pair pooled */
-  spearmanPooled: number;
-  /** mean |learned - true| capture */
-  captureError: number;
-  /** a sample of [true cost, learned cost] pairs and the task index of each, for a scatter plot */
-  pairs: [number, number][];
-  pairTasks: number[];
-}
+/** The protocol's figures (declared in src-shared/models.ts, where a model row's metrics hold them). */
+export type CostFidelity = OutcomeFidelity;
 
 export interface ScoredDesign {
   trueCost: number;

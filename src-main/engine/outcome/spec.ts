@@ -1,18 +1,10 @@
 // The learned outcome model's configuration, normalization and weights (docs/method.md §8b in the
 // README): an MLP from a design to the environment's outcome vector, cost by exact algebra.
 
-export interface OutcomeModelConfig {
-  /** design entries d */
-  designDim: number;
-  /** outcome entries D (Environment.outcomeSpec.dim) */
-  outcomeDim: number;
-  /** leading outcome entries the cost depends on: weighted apart in the loss */
-  costEntries: number;
-  /** hidden layer widths, tanh after each */
-  hidden: number[];
-  /** Environment.outcomeSpec.version the model was trained on */
-  outcomeVersion: string;
-}
+import type { OutcomeNetworkConfig } from '../../../src-shared/models';
+
+/** The network (declared in src-shared/models.ts, where a model row's config holds it). */
+export type OutcomeModelConfig = OutcomeNetworkConfig;
 
 /** outcome = normalized output * std + mean, entry by entry: [D] each */
 export interface OutcomeNormalization {

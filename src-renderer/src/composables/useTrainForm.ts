@@ -22,6 +22,19 @@ export interface SettingField<K extends string> {
   about: string;
 }
 
+type OptimisationKey = 'learningRate' | 'batchSize' | 'steps' | 'evalEvery' | 'patience';
+
+/** The optimisation settings every training has: Adam's learning rate, the batch (of what: `batchAbout`), the step budget, the evaluations and the patience. */
+export function optimisationFields(batchAbout: string): SettingField<OptimisationKey>[] {
+  return [
+    { key: 'learningRate', label: 'Learning rate', about: 'Adam' },
+    { key: 'batchSize', label: 'Batch size', about: batchAbout },
+    { key: 'steps', label: 'Steps', about: 'at most; may stop early' },
+    { key: 'evalEvery', label: 'Evaluate every', about: 'steps per curve point' },
+    { key: 'patience', label: 'Patience', about: 'evaluations without gain' },
+  ];
+}
+
 /**
  * What a train dialog's form holds, checked against its job's schema as it is typed: an optional
  * name, the datasets chosen (those still being generated left out; none for a job that learns

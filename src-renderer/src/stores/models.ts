@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
-import { JobParams, type JobInfo, type ModelInfo } from '@shared/api';
+import { computed, ref, type Ref } from 'vue';
+import { JobParams, isKind, type JobInfo, type ModelInfo, type ModelOfKind } from '@shared/api';
 import { ApiError } from '@shared/errors';
 import type { z } from 'zod';
 import { useConnection } from '../api/connection';
@@ -20,20 +20,20 @@ type TrainKind = 'gns.train' | 'outcome.train' | 'diffusion.train';
 type TrainParams<J extends TrainKind> = z.input<(typeof JobParams)[J]>;
 
 /** What sets the model stores apart: the kind of model listed and the job that trains one. */
-interface ModelKind<J extends TrainKind> {
-  kind: ModelInfo['kind'];
+interface ModelKind<K extends ModelInfo['kind'], J extends TrainKind> {
+  kind: K;
   trainJob: J;
   /** the parameters that continue an interrupted model from its last checkpoint */
-  resumeParams(model: ModelInfo): TrainParams<J>;
+  resumeParams(model: ModelOfKind<K>): TrainParams<J>;
 }
 
 /** the server's order for models.list: newest first */
-function newestFirst(a: ModelInfo, b: ModelInfo): number {
+function newestFirst(a: { id: number }, b: { id: number }): number {
   return b.id - a.id;
 }
 
 /** of two copies of a model, the one written last (a reply may overtake a later event's) */
-function newer(known: ModelInfo | undefined, incoming: ModelInfo): ModelInfo {
+function newer<M extends ModelInfo>(known: M | undefined, incoming: M): M {
   return known && known.updatedAt > incoming.updatedAt ? known : incoming;
 }
 
@@ -41,12 +41,12 @@ function newer(known: ModelInfo | undefined, incoming: ModelInfo): ModelInfo {
  * One project's models of one kind, live: `models.changed` comes at every training evaluation,
  * and then only that model is fetched again (with its curves). Training runs as a job.
  */
-function modelStore<J extends TrainKind>(spec: ModelKind<J>) {
+function modelStore<K extends ModelInfo['kind'], J extends TrainKind>(spec: ModelKind<K, J>) {
   return () => {
     const { client, onResync } = useConnection();
     const jobs = useJobsStore();
     const projectId = ref<number | null>(null);
-    const models = ref<ModelInfo[]>([]);
+    const models = ref([]) as Ref<ModelOfKind<K>[]>;
     const { loaded, loading, loadError, load, reset } = useLatestLoad();
 
     const ready = computed(() => models.value.filter((m) => m.status === 'ready'));
@@ -58,7 +58,10 @@ function modelStore<J extends TrainKind>(spec: ModelKind<J>) {
         () => client.call('models.list', { projectId: id, kind: spec.kind }),
         (list) => {
           const byId = new Map(models.value.map((m) => [m.id, m]));
-          models.value = list.map((m) => newer(byId.get(m.id), m)).sort(newestFirst);
+          models.value = list
+            .filter((m): m is ModelOfKind<K> => isKind(m, spec.kind))
+            .map((m) => newer(byId.get(m.id), m))
+            .sort(newestFirst);
         },
       );
     }
@@ -73,7 +76,7 @@ function modelStore<J extends TrainKind>(spec: ModelKind<J>) {
     }
 
     function upsert(model: ModelInfo): void {
-      if (model.projectId !== projectId.value || model.kind !== spec.kind) return;
+      if (model.projectId !== projectId.value || !isKind(model, spec.kind)) return;
       const known = models.value.find((m) => m.id === model.id);
       models.value = [newer(known, model), ...models.value.filter((m) => m.id !== model.id)].sort(newestFirst);
     }
@@ -106,7 +109,7 @@ function modelStore<J extends TrainKind>(spec: ModelKind<J>) {
     }
 
     /** Continues an interrupted model from its last checkpoint. */
-    function resume(model: ModelInfo): Promise<JobInfo> {
+    function resume(model: ModelOfKind<K>): Promise<JobInfo> {
       return jobs.start({ kind: spec.trainJob, projectId: model.projectId, params: spec.resumeParams(model) });
     }
 

@@ -1,19 +1,22 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobInfo, RefinementResult, SampledDesign } from '@shared/api';
+import type { JobInfo, JobOfKind, RefinementResult, SampledDesign } from '@shared/api';
 import { useConnection } from '../api/connection';
 import { useJobsStore } from './jobs';
 
 /** The jobs whose runs are drawn as best cost against queries: optimizers and diffusion sampling. */
 export const RUN_KINDS: readonly JobInfo['kind'][] = ['optimize', 'sample'];
 
-export function isRunJob(job: JobInfo): boolean {
+/** An optimize or sample job. */
+export type RunJob = JobOfKind<'optimize'> | JobOfKind<'sample'>;
+
+export function isRunJob(job: JobInfo): job is RunJob {
   return RUN_KINDS.includes(job.kind);
 }
 
 /**
- * A finished run's result, read defensively: an optimize job's (src-main/engine/jobs/kinds/optimize.ts
- * OptimizeResult) or a sample job's (SampleResult), which adds every final design, cheapest first.
+ * A finished run's result as the runs table and gallery read it: an optimize job's
+ * (OptimizeResult) or a sample job's (SampleResult), which adds every final design, cheapest first.
  */
 export interface RunResult {
   curve: [number, number][];
@@ -28,41 +31,18 @@ export interface RunResult {
   refinement: RefinementResult | null;
 }
 
-function refinementOf(value: unknown): RefinementResult | null {
-  const r = value as Partial<RefinementResult> | null;
-  if (!r || typeof r !== 'object' || typeof r.checks !== 'number') return null;
-  const b = r.best as Partial<NonNullable<RefinementResult['best']>> | null | undefined;
-  const best =
-    b && Array.isArray(b.design) && typeof b.cost === 'number' && typeof b.queryId === 'number'
-      ? { design: b.design, cost: b.cost, capture: typeof b.capture === 'number' ? b.capture : 0, queryId: b.queryId, learnedCost: typeof b.learnedCost === 'number' ? b.learnedCost : null }
-      : null;
-  return { checks: r.checks, best, refinedModelId: typeof r.refinedModelId === 'number' ? r.refinedModelId : null, skipped: typeof r.skipped === 'string' ? r.skipped : null };
-}
-
-function sampledDesign(value: unknown): SampledDesign | null {
-  const d = value as Partial<SampledDesign> | null;
-  if (!d || typeof d !== 'object' || !Array.isArray(d.design) || typeof d.cost !== 'number' || typeof d.queryId !== 'number') return null;
-  return { designId: typeof d.designId === 'number' ? d.designId : 0, queryId: d.queryId, design: d.design, cost: d.cost, capture: typeof d.capture === 'number' ? d.capture : null };
-}
-
-export function runResult(job: JobInfo): RunResult | null {
-  const r = job.result as { curve?: unknown; best?: unknown; queries?: unknown; datasetId?: unknown; designs?: unknown; run?: unknown; energyEvaluations?: unknown; refinement?: unknown } | null;
-  if (!r || typeof r !== 'object' || !Array.isArray(r.curve)) return null;
-  const best = (r.best ?? null) as { design?: unknown; cost?: unknown; capture?: unknown; run?: unknown } | null;
-  // an optimizer's best names its run; a sampling run names it once, for all its designs
-  const run = typeof best?.run === 'string' ? best.run : typeof r.run === 'string' ? r.run : '';
-  return {
-    curve: r.curve.filter((p): p is [number, number] => Array.isArray(p) && p.length === 2),
-    best:
-      best && Array.isArray(best.design) && typeof best.cost === 'number'
-        ? { design: best.design as number[], cost: best.cost, capture: typeof best.capture === 'number' ? best.capture : null, run }
-        : null,
-    queries: typeof r.queries === 'number' ? r.queries : 0,
-    datasetId: typeof r.datasetId === 'number' ? r.datasetId : null,
-    designs: Array.isArray(r.designs) ? r.designs.map(sampledDesign).filter((d): d is SampledDesign => d !== null) : [],
-    energyEvaluations: typeof r.energyEvaluations === 'number' ? r.energyEvaluations : 0,
-    refinement: refinementOf(r.refinement),
-  };
+export function runResult(job: RunJob): RunResult | null {
+  if (job.kind === 'sample') {
+    const r = job.result;
+    if (!r) return null;
+    // a sampling run names its run once, for all its designs
+    const best = r.best ? { design: r.best.design, cost: r.best.cost, capture: r.best.capture, run: r.run } : null;
+    return { curve: r.curve, best, queries: r.queries, datasetId: null, designs: r.designs, energyEvaluations: r.energyEvaluations ?? 0, refinement: r.refinement ?? null };
+  }
+  const r = job.result;
+  if (!r) return null;
+  const best = r.best ? { design: r.best.design, cost: r.best.cost, capture: r.best.capture, run: r.best.run } : null;
+  return { curve: r.curve, best, queries: r.queries, datasetId: r.datasetId, designs: [], energyEvaluations: 0, refinement: r.refinement ?? null };
 }
 
 /** "queries 12/16 · best 0.3124": the optimize job's progress message, until run.progress is emitted */
@@ -96,7 +76,7 @@ export const useOptimizeRunsStore = defineStore('optimizeRuns', () => {
   });
 
   /** a job's curve: its result's once finished, else the points seen so far */
-  function curve(job: JobInfo): [number, number][] {
+  function curve(job: RunJob): [number, number][] {
     const result = runResult(job);
     if (result && result.curve.length) return result.curve;
     const points = live.value.get(job.id) ?? [];
@@ -105,9 +85,9 @@ export const useOptimizeRunsStore = defineStore('optimizeRuns', () => {
     return match ? [[Number(match[1]), Number(match[2])]] : [];
   }
 
-  const optimizeJobs = computed(() => (projectId: number) => jobs.jobs.filter((j) => j.kind === 'optimize' && j.projectId === projectId));
+  const optimizeJobs = computed(() => (projectId: number) => jobs.jobs.filter((j): j is JobOfKind<'optimize'> => j.kind === 'optimize' && j.projectId === projectId));
   /** the project's optimize and sample jobs, newest first */
-  const runJobs = computed(() => (projectId: number) => jobs.jobs.filter((j) => isRunJob(j) && j.projectId === projectId));
+  const runJobs = computed(() => (projectId: number) => jobs.jobs.filter((j): j is RunJob => isRunJob(j) && j.projectId === projectId));
 
   return { live, curve, optimizeJobs, runJobs };
 });

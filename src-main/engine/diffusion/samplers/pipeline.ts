@@ -20,10 +20,8 @@ export interface SampleSettings {
   particles: { enabled: boolean; count: number; rounds: number; temperature: number; sigma: number; estimatorSteps: number };
 }
 
-/** The method a run's queries and designs are recorded under: ddm[+energy][+cond][+ps]. */
-export function samplingMethod(s: Pick<SampleSettings, 'conditional' | 'energy' | 'particles'>): string {
-  return ['ddm', s.energy.enabled ? '+energy' : '', s.conditional.enabled ? '+cond' : '', s.particles.enabled ? '+ps' : ''].join('');
-}
+/** The method a run's queries and designs are recorded under: ddm[+energy][+cond][+ps] (one copy, shared with the renderer). */
+export { samplingMethod } from '../../../../src-shared/sampling';
 
 export interface SampleDeps {
   model: EpsilonModel;

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../../../../src-shared/api';
+import type { DiffusionModelConfig, ModelInfo } from '../../../../src-shared/api';
 import { DenoiserNetwork, flattenWeights, TIME_EMBEDDING_DEFAULT, unflattenWeights, type DenoiserConfig, type DenoiserWeights } from '../../diffusion/denoiser';
 import type { DiffusionModelFile } from '../../diffusion/model-file';
 import { exportDenoiserOnnx } from '../../diffusion/onnx-export';
@@ -40,8 +40,8 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     const config = { denoiser, schedule: { kind: params.schedule, timesteps: params.timesteps }, training: params, backend };
     model = models.create({ projectId, kind: 'diffusion', name, config, datasetId: params.datasetIds[0]!, jobId: ctx.jobId, status: 'training' });
   }
-  const denoiser = model.config.denoiser as DenoiserConfig;
-  const scheduleConfig = model.config.schedule as DiffusionModelFile['schedule'];
+  const denoiser = (model.config as DiffusionModelConfig).denoiser as DenoiserConfig;
+  const scheduleConfig = (model.config as DiffusionModelConfig).schedule as DiffusionModelFile['schedule'];
   const schedule = makeSchedule(scheduleConfig.kind, scheduleConfig.timesteps);
   const training = ModelTraining.start(ctx, models, model, requested.resumeModelId !== undefined);
 

@@ -1,11 +1,11 @@
-import type { ModelInfo } from '../../../../src-shared/api';
+import type { ModelInfo, SimulatorModelConfig } from '../../../../src-shared/api';
 import { createEnvironment } from '../../environments';
 import { evaluateGns } from '../../gns/fidelity';
 import { GnsNetwork } from '../../gns/network';
 import { computeNormalization } from '../../gns/normalization';
 import { exportGnsOnnx } from '../../gns/onnx-export';
 import { deserializeWeights, serializeWeights, type GnsModelFile, type WeightsLayout } from '../../gns/serialize';
-import { GNS_DEFAULTS, type GnsConfig, type GnsNormalization, type GnsWeights } from '../../gns/spec';
+import { GNS_DEFAULTS, type GnsNormalization, type GnsWeights } from '../../gns/spec';
 import { GnsTrainer, sampleWindows, type PartGradientArgs } from '../../gns/train';
 import { gnsConfigOf, loadGnsTrainingData, mixSeed, readGnsModel } from '../../gns/training-data';
 import { ModelStore } from '../../models/store';
@@ -56,7 +56,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     const name = params.name ?? `GNS ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
     model = models.create({ projectId, kind: 'simulator', name, config: { gns, training: params, backend }, datasetId: params.datasetIds[0]!, jobId: ctx.jobId, status: 'training' });
   }
-  const gns = (model.config.gns as GnsConfig) ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
+  const gns = (model.config as SimulatorModelConfig).gns ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
   const training = ModelTraining.start(ctx, models, model, requested.resumeModelId !== undefined);
 
   return training.run(async () => {

@@ -1,4 +1,4 @@
-import type { ModelInfo, RefinementResult } from '../../../../src-shared/api';
+import type { ModelInfo, OptimizeResult, RefinementResult } from '../../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../../src-shared/environments';
 import type { Environment } from '../../environments';
 import { ModelStore } from '../../models/store';
@@ -24,15 +24,7 @@ export type { OptimizeParams } from './optimize.check';
 
 
 /** What an optimize job returns: the curve of best cost against queries, and the best design. */
-export interface OptimizeResult {
-  curve: [number, number][];
-  best: { design: number[]; cost: number; capture: number | null; run: string; designId: number } | null;
-  queries: number;
-  datasetId: number;
-  runs: string[];
-  /** Adam through an outcome model: its best proposals checked on the ground truth, the model refined */
-  refinement: RefinementResult | null;
-}
+export type { OptimizeResult };
 
 /**
  * Every query the job's simulator records also writes its iterate as an optimization record, in

@@ -1,0 +1,35 @@
+import type { JobParams } from './api';
+import type { z } from 'zod';
+
+// Pure functions of diffusion sampling that the engine and the renderer both need: one copy.
+
+type Switch = { enabled?: boolean } | undefined;
+
+/**
+ * The method a sampling run records for its designs and queries ("ddm", "ddm+energy+cond+ps", …),
+ * from the sample job's parameters: what a method filter finds them by.
+ */
+export function samplingMethod(s: { conditional?: Switch; energy?: Switch; particles?: Switch }): string {
+  return ['ddm', s.energy?.enabled ? '+energy' : '', s.conditional?.enabled ? '+cond' : '', s.particles?.enabled ? '+ps' : ''].join('');
+}
+
+/** A sample job's parameters as its form gives them (defaults still to fill in). */
+export type SampleParamsInput = z.input<(typeof JobParams)['sample']>;
+
+/** Linear interpolation between order statistics of sorted values; NaN when there are none. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const at = Math.min(1, Math.max(0, q)) * (n - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+/**
+ * The training cost at quantile q, linearly between a diffusion model's stored cost quantiles
+ * (0, 0.05, …, 1): what "cost quantile 0.05" asks a conditional model for.
+ */
+export function costAtQuantile(quantiles: ArrayLike<number>, q: number): number {
+  return quantileSorted(quantiles, q);
+}
