@@ -210,9 +210,10 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect(page.getByTestId('task-x')).toHaveValue('0.4');
   await expect(page.getByTestId('sample-particles-enabled')).not.toBeChecked();
   await page.getByTestId('sample-particles-enabled').check();
-  // 50 rounds of 64 particles: minutes of ground-truth queries, so the cancel always lands on a running job
+  // 50 rounds of 512 particles: minutes of ground-truth queries even with the WebAssembly MPM
+  // (about 15 ms a rollout), so the cancel always lands on a running job
   await page.getByTestId('sample-ps-rounds').fill('50');
-  await page.getByTestId('sample-ps-count').fill('64');
+  await page.getByTestId('sample-ps-count').fill('512');
   await page.getByTestId('start-sample').click();
   const progress = page.getByTestId('diffusion-sampling').getByTestId('inline-job');
   await expect(progress).toHaveAttribute('data-job-status', /queued|running/);
