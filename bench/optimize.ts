@@ -50,7 +50,7 @@ async function child(csv: string, dataDir: string): Promise<void> {
     const baselineRssMB = process.memoryUsage().rss / 2 ** 20;
     const store = new OptimizationDatasets(wb.db);
     const t0 = performance.now();
-    const ds = await store.importFile(project.id, 'bench', { path: csv }, { bounds: { designDim: DIM, taskRange: project.settings.taskRange } });
+    const ds = await store.importFile(project.id, 'bench', { path: csv }, { bounds: { designDim: DIM, taskRange: project.settings.taskRange }, owner: wb.ownership.token });
     const seconds = (performance.now() - t0) / 1000;
     const rows = Number(ds.stats.rows);
     // maxRSS is in kilobytes

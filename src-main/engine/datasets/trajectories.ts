@@ -184,18 +184,20 @@ export class OptimizationDatasets {
    * spans the stream's awaits, so other writes of the workbench go on meanwhile); the first
    * problem (an ApiError naming row and column) deletes the dataset and every row written, and
    * a crash mid-import is cleaned up by the next workbench that finds its owner gone (opts.owner,
-   * this process's token: another process leaves a live import alone): all or nothing.
+   * this process's token: another process leaves a live import alone): all or nothing. The owner
+   * is required: an import without one is an orphan to every heartbeat, this process's included,
+   * and would be removed while it runs.
    */
   async importFile(
     projectId: number,
     name: string,
     source: TrajectorySource,
-    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds; owner?: string | null },
+    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds; owner: string | null },
   ): Promise<DatasetInfo> {
     const src = openSource(source, opts.format);
     let info: DatasetInfo | null = null;
     try {
-      info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building', opts.owner ?? null);
+      info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building', opts.owner);
       const writer = new RecordWriter(this.db, info.id, opts.bounds.designDim);
       const totals = new RunningStats();
       let reader: RecordReader | null = null;
