@@ -670,6 +670,11 @@ export interface SampledDesign {
   design: number[];
   cost: number;
   capture: number | null;
+  /**
+   * 'final': a design of the final reverse pass; 'particles': the cheapest clean estimate of
+   * particle sampling, kept when it beat every final design. Absent in results stored before it.
+   */
+  phase?: 'final' | 'particles';
 }
 
 /** A run's proposals checked on the ground truth, and the outcome model refined on them. */

@@ -85,12 +85,16 @@ describe('diffusion training and sampling jobs', () => {
     expect(countRows(t.wb, 'simulator_queries') - before).toBe(result.queries);
     const stored = t.wb.db.prepare('SELECT method, run, COUNT(*) AS n FROM simulator_queries WHERE run = ? GROUP BY method, run').all(result.run) as { method: string; n: number }[];
     expect(stored).toEqual([{ method: 'ddm+cond+ps', run: result.run, n: 16 }]);
-    expect(result.designs).toHaveLength(6);
+    // the 6 final designs, and the cheapest particle estimate when it beat them: the run's best is
+    // the cheapest design the run queried, whatever phase queried it
+    expect(result.designs.filter((d) => d.phase === 'final')).toHaveLength(6);
+    const cheapest = t.wb.db.prepare('SELECT MIN(cost) AS c FROM simulator_queries WHERE run = ?').get(result.run) as { c: number };
+    expect(result.best!.cost).toBe(cheapest.c);
     expect(result.designs.map((d) => d.cost)).toEqual(result.designs.map((d) => d.cost).sort((x, y) => x - y));
     expect(result.designs.every((d) => d.design.every((v) => v >= -1 && v <= 1))).toBe(true);
     expect(result.curve.at(-1)).toEqual([16, Math.min(...result.curve.map((p) => p[1]))]);
     const rows = t.wb.db.prepare('SELECT method, model_id, provenance FROM designs WHERE run = ?').all(result.run) as { method: string; model_id: number; provenance: string }[];
-    expect(rows).toHaveLength(6);
+    expect(rows).toHaveLength(result.designs.length);
     const provenance = JSON.parse(rows[0]!.provenance) as { seed: number; particles: { rounds: number }; diffusionModelId: number };
     expect(provenance.seed).toBe(4);
     expect(provenance.particles.rounds).toBe(2);
@@ -99,6 +103,21 @@ describe('diffusion training and sampling jobs', () => {
     const kept = new DesignStore(t.wb.db).list(job.projectId!, { jobId: job.id });
     expect(kept.map((d) => [d.id, d.queryId, d.cost, d.run])).toEqual(result.designs.map((d) => [d.designId, d.queryId, d.cost, result.run]));
     expect(kept.every((d) => !('queryId' in d.provenance))).toBe(true);
+    // a run whose particle round found a design cheaper than its final ones keeps it, marked, as
+    // its best: 2 final designs against 16 particle estimates (the seeds are fixed, so is which run)
+    let withParticle: SampleResult | null = null;
+    for (let seed = 1; seed <= 12 && !withParticle; seed++) {
+      const r = (await run('sample', { count: 2, ddimSteps: 8, conditional: { enabled: true, weight: 2 }, particles: { enabled: true, count: 8, rounds: 2, estimatorSteps: 2 }, task: [0.4, 0.07], seed })).result as SampleResult;
+      if (r.designs.some((d) => d.phase === 'particles')) withParticle = r;
+    }
+    expect(withParticle).not.toBeNull();
+    const p = withParticle!;
+    expect(p.best!.phase).toBe('particles');
+    expect(p.best!.cost).toBe((t.wb.db.prepare('SELECT MIN(cost) AS c FROM simulator_queries WHERE run = ?').get(p.run) as { c: number }).c);
+    expect(p.best!.cost).toBe(p.curve.at(-1)![1]);
+    expect(p.designs.filter((d) => d.phase === 'final')).toHaveLength(2);
+    const particleRow = new DesignStore(t.wb.db).list(job.projectId!, { run: p.run }).find((d) => d.queryId === p.best!.queryId)!;
+    expect(particleRow.provenance).toMatchObject({ phase: 'particles' });
     // the same seed gives the same designs
     const again = (await run('sample', { count: 6, ddimSteps: 8, conditional: { enabled: true, weight: 2 }, particles: { enabled: true, count: 5, rounds: 2, estimatorSteps: 2 }, task: [0.4, 0.07], seed: 4 })).result as SampleResult;
     expect(again.designs.map((d) => d.design)).toEqual(result.designs.map((d) => d.design));

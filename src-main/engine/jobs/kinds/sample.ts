@@ -61,7 +61,7 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       curve.push([used, best]);
       ctx.emit('run.progress', { projectId, jobId: ctx.jobId, queries: used, bestCost: best });
     };
-    const scored: { design: Float32Array; cost: number; capture: number; queryId: number }[] = [];
+    const scored: { design: Float32Array; cost: number; capture: number; queryId: number; phase: 'particles' | 'final' }[] = [];
     let finalOutcomes: { queryId: number; cost: number; capture: number }[] = [];
 
     const settings: SampleSettings = {
@@ -89,7 +89,7 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
             ctx.throwIfCancelled();
             const part = await simulator.evaluate(designs.slice(i, i + chunk), task, { projectId, method, run });
             counted(part.map((o) => o.cost));
-            part.forEach((o, k) => scored.push({ design: designs[i + k]!, cost: o.cost, capture: o.capture, queryId: o.queryId }));
+            part.forEach((o, k) => scored.push({ design: designs[i + k]!, cost: o.cost, capture: o.capture, queryId: o.queryId, phase }));
             outcomes.push(...part);
           }
           if (phase === 'final') finalOutcomes = outcomes;
@@ -126,13 +126,16 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
       queries: used,
       energyEvaluations,
     };
+    // the run's designs: the final ones, and the cheapest particle estimate when it beat them all,
+    // so the run's best is the cheapest design it queried, whatever phase queried it
+    const kept: { design: Float32Array; cost: number; capture: number; queryId: number; phase: 'particles' | 'final' }[] = outcome.designs.map((design, i) => ({ design, ...finalOutcomes[i]!, phase: 'final' }));
+    const finalBest = Math.min(...kept.map((k) => k.cost));
+    const particleBest = scored.filter((q) => q.phase === 'particles').reduce<(typeof scored)[number] | null>((b, q) => (!b || q.cost < b.cost ? q : b), null);
+    if (particleBest && particleBest.cost < finalBest) kept.push(particleBest);
     const designIds = new DesignStore(db).insert(
-      outcome.designs.map((design, i) => ({ projectId, method, run, design, task, cost: finalOutcomes[i]!.cost, capture: finalOutcomes[i]!.capture, modelId: resolved.diffusion.id, queryId: finalOutcomes[i]!.queryId, provenance })),
+      kept.map((k) => ({ projectId, method, run, design: k.design, task, cost: k.cost, capture: k.capture, modelId: resolved.diffusion.id, queryId: k.queryId, provenance: { ...provenance, phase: k.phase } })),
     );
-    const stored: SampledDesign[] = outcome.designs.map((design, i) => {
-      const o = finalOutcomes[i]!;
-      return { designId: designIds[i]!, queryId: o.queryId, design: Array.from(design), cost: o.cost, capture: o.capture };
-    });
+    const stored: SampledDesign[] = kept.map((k, i) => ({ designId: designIds[i]!, queryId: k.queryId, design: Array.from(k.design), cost: k.cost, capture: k.capture, phase: k.phase }));
     stored.sort((a, b) => a.cost - b.cost);
     let refinement: RefinementResult | null = null;
     if (refining) {
