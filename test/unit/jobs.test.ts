@@ -37,6 +37,32 @@ describe('job runner', () => {
     expect(t.wb.jobStore.get(job.id).status).toBe('succeeded');
   });
 
+  it('coalesces a burst of live events to about one per progress interval, the counts summed and the last point delivered before the job ends', async () => {
+    t = testWorkbench();
+    const points: number[] = [];
+    let added = 0;
+    let endedBeforeLast = false;
+    let ended = false;
+    t.wb.events.on((event, payload) => {
+      if (event === 'run.progress') {
+        points.push((payload as { queries: number }).queries);
+        if (ended) endedBeforeLast = true;
+      }
+      if (event === 'queries.added') added += (payload as { count: number }).count;
+      if (event === 'job.updated' && (payload as JobInfo).status === 'succeeded') ended = true;
+    });
+    const t0 = Date.now();
+    const job = t.wb.jobs.start(kind('burst'), { events: 3000, projectId: 1 }, null);
+    await t.wb.jobs.whenFinished(job.id);
+    const seconds = (Date.now() - t0) / 1000;
+    expect(added).toBe(6000);
+    expect(points.at(-1)).toBe(3000);
+    expect(endedBeforeLast).toBe(false);
+    // 3,000 points made in well under a second arrive as about one per 100 ms
+    expect(points.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 2);
+    expect([...points].sort((a, b) => a - b)).toEqual(points);
+  });
+
   it('survives a jobs-table write that fails: the error is logged and the job goes on', async () => {
     t = testWorkbench();
     const store = t.wb.jobStore;

@@ -50,6 +50,12 @@ export class JobService {
   private readonly queue: number[] = [];
   private readonly cancelling = new Map<number, NodeJS.Timeout>();
   private readonly lastProgress = new Map<number, number>();
+  /**
+   * A job's frequent events, coalesced to one per progress interval: its latest run.progress
+   * (a curve point) and the queries.added counts summed per project. A fast simulator makes
+   * thousands a second, which the windows would spend their time redrawing.
+   */
+  private readonly coalesced = new Map<number, { at: number; timer: NodeJS.Timeout | null; progress: unknown; queries: Map<number, number> }>();
   private readonly entry: WorkerEntry;
   private readonly waiters = new Map<number, Array<(job: JobInfo) => void>>();
   private closed = false;
@@ -190,7 +196,8 @@ export class JobService {
     if (m.type === 'ready' || m.jobId !== slot.jobId) return;
     switch (m.type) {
       case 'event':
-        this.opts.onEvent?.(m.event, m.payload);
+        if (m.event === 'run.progress' || m.event === 'queries.added') this.coalesce(m.jobId, m.event, m.payload);
+        else this.opts.onEvent?.(m.event, m.payload);
         return;
       case 'progress': {
         const now = Date.now();
@@ -214,7 +221,40 @@ export class JobService {
     this.pump();
   }
 
+  private coalesce(jobId: number, event: 'run.progress' | 'queries.added', payload: unknown): void {
+    let c = this.coalesced.get(jobId);
+    if (!c) this.coalesced.set(jobId, (c = { at: 0, timer: null, progress: null, queries: new Map() }));
+    if (event === 'run.progress') c.progress = payload;
+    else {
+      const { projectId, count } = payload as { projectId: number; count: number };
+      c.queries.set(projectId, (c.queries.get(projectId) ?? 0) + count);
+    }
+    const interval = this.opts.progressIntervalMs ?? 100;
+    const wait = c.at + interval - Date.now();
+    if (wait <= 0) this.flushEvents(jobId);
+    else if (!c.timer) {
+      c.timer = setTimeout(() => this.flushEvents(jobId), wait);
+      c.timer.unref();
+    }
+  }
+
+  /** Sends what a job's coalesced events hold now (its last curve point, the queries it added). */
+  private flushEvents(jobId: number): void {
+    const c = this.coalesced.get(jobId);
+    if (!c) return;
+    if (c.timer) clearTimeout(c.timer);
+    c.timer = null;
+    c.at = Date.now();
+    for (const [projectId, count] of c.queries) this.opts.onEvent?.('queries.added', { projectId, count });
+    c.queries.clear();
+    if (c.progress !== null) this.opts.onEvent?.('run.progress', c.progress);
+    c.progress = null;
+  }
+
   private finish(id: number, status: 'succeeded' | 'failed' | 'cancelled', fields: { error?: string; result?: unknown; message?: string }): void {
+    // what the job said last arrives before its end
+    this.flushEvents(id);
+    this.coalesced.delete(id);
     const timer = this.cancelling.get(id);
     if (timer) clearTimeout(timer);
     this.cancelling.delete(id);
