@@ -429,18 +429,21 @@ for (let i = 0; i < 2; i++) {
   addPhysics('unknown array', npzOf(f), [/velocity: unexpected array/]);
 }
 
+/** A workbench with one project of D joints and a scratch folder, calling the API as the CLI does (paths allowed). */
+function importBench(name: string): { t: ReturnType<typeof testWorkbench>; dir: ReturnType<typeof tempDir>; call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>; projectId: number } {
+  const t = testWorkbench();
+  const dir = tempDir();
+  const handlers = createHandlers(t.wb, { filePaths: true });
+  const projectId = t.wb.projects.create({ name, environment: 'fluidtool-2d', settings: { joints: D } }).id;
+  return { t, dir, call: (m, a) => dispatch(handlers, m, a), projectId };
+}
+
 describe('import fuzz: malformed files are refused by name, leaving nothing behind', () => {
   let t: ReturnType<typeof testWorkbench>;
   let dir: ReturnType<typeof tempDir>;
   let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
   let projectId: number;
-  beforeAll(() => {
-    t = testWorkbench();
-    dir = tempDir();
-    const handlers = createHandlers(t.wb, { filePaths: true }); // paths, as the CLI sends them
-    call = (m, a) => dispatch(handlers, m, a);
-    projectId = t.wb.projects.create({ name: 'Fuzz', environment: 'fluidtool-2d', settings: { joints: D } }).id;
-  });
+  beforeAll(() => void ({ t, dir, call, projectId } = importBench('Fuzz')));
   afterAll(async () => {
     await t.dispose();
     dir.remove();
@@ -483,13 +486,7 @@ describe('import edge files that must import', () => {
   let dir: ReturnType<typeof tempDir>;
   let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
   let projectId: number;
-  beforeAll(() => {
-    t = testWorkbench();
-    dir = tempDir();
-    const handlers = createHandlers(t.wb, { filePaths: true }); // paths, as the CLI sends them
-    call = (m, a) => dispatch(handlers, m, a);
-    projectId = t.wb.projects.create({ name: 'Edges', environment: 'fluidtool-2d', settings: { joints: D } }).id;
-  });
+  beforeAll(() => void ({ t, dir, call, projectId } = importBench('Edges')));
   afterAll(async () => {
     await t.dispose();
     dir.remove();
