@@ -386,6 +386,11 @@ export const methods = {
       run: z.string().trim().min(1).max(100).optional(),
     })
     .strict(),
+  /**
+   * The rollout of a stored query, to play it: the same simulator runs the same design and task
+   * again (both are deterministic) and nothing new is stored; the result names the stored query
+   */
+  'simulate.replay': z.object({ projectId: Id, queryId: Id }).strict(),
   /** the project's simulator queries (every evaluated design), newest first or cheapest first, filtered */
   'queries.list': z
     .object({
@@ -720,6 +725,7 @@ export interface MethodResults {
   'jobs.start': JobInfo;
   'jobs.cancel': JobInfo;
   'simulate.run': SimulationResult;
+  'simulate.replay': SimulationResult;
   'queries.list': { total: number; rows: QueryInfo[] };
   'queries.methods': { method: string; count: number }[];
   'datasets.list': DatasetInfo[];

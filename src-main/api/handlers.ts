@@ -112,6 +112,29 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
         },
       };
     },
+    'simulate.replay': async ({ projectId, queryId }) => {
+      wb.projects.get(projectId);
+      const q = wb.queries.get(queryId);
+      if (!q || q.projectId !== projectId) throw new ApiError('not_found', `Project ${projectId} has no simulator query ${queryId}.`, [{ path: 'queryId', message: 'no such query in this project' }]);
+      if (q.simulator === 'learned' && q.modelId === null) throw new ApiError('invalid_argument', `Query ${queryId} was made by a learned model that has since been deleted: play its design on the ground truth instead.`, [{ path: 'queryId', message: 'its model is gone' }]);
+      const sim = q.simulator === 'learned' ? await wb.learnedSimulator(projectId, q.modelId!) : wb.simulator(projectId);
+      const r = await sim.replay(q.design, q.task);
+      return {
+        queryId: q.id,
+        cost: r.cost,
+        capture: r.capture,
+        wallMs: r.wallMs,
+        design: Array.from(q.design),
+        task: Array.from(q.task),
+        rollout: {
+          frames: r.rollout.frames,
+          particles: r.rollout.particles,
+          particleTypes: Array.from(r.rollout.particleTypes),
+          positions: base64(r.rollout.positions),
+          frameDt: r.rollout.frameDt,
+        },
+      };
+    },
     'queries.list': ({ projectId, limit, offset, ...filter }) => {
       wb.projects.get(projectId);
       return { total: wb.queries.count(projectId, filter), rows: wb.queries.list(projectId, limit, offset, filter).map(toQueryInfo) };

@@ -27,7 +27,7 @@ function ascending(values: number[]): boolean {
   return values.every((v, i) => i === 0 || values[i - 1]! <= v);
 }
 
-test('a project goes from imported trajectories to a trained diffusion model, particle-sampled designs and their export', async ({ page }) => {
+test('a project goes from imported trajectories to a trained diffusion model, particle-sampled designs and their export', async ({ page, request }) => {
   test.setTimeout(600_000);
   const errors = watchForPageErrors(page);
   const fixture = test.info().outputPath('trajectories.csv');
@@ -153,9 +153,13 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await shot(page, '65-runs-on-target', page.locator('section[aria-labelledby="runs-heading"]'));
 
   // a click plays the design's rollout on the ground truth
+  // playing a design the run scored on the ground truth replays its query: nothing new is stored
+  const stored = async (): Promise<number> => (await call<{ total: number }>(request, 'queries.list', { projectId, limit: 1 })).total;
+  const queriesBefore = await stored();
   await designs.first().getByTestId('gallery-play').click();
   await expect(page.getByTestId('replay-caption')).toContainText('cost', { timeout: 60_000 });
   await expect(page.getByTestId('diffusion-sampling').getByTestId('player-view')).toHaveAttribute('data-view', 'replay');
+  expect(await stored()).toBe(queriesBefore);
 
   await shot(page, '66-replay', page.getByTestId('diffusion-sampling'));
 

@@ -48,6 +48,7 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
       kinds: { projectId: 'id', limit: 'int', offset: 'int', sort: 'enum', method: 'string', simulator: 'enum', costMax: 'number', hasOutcome: 'bool', task: 'object' },
       required: ['projectId'],
     },
+    'simulate.replay': { args: { projectId, queryId: 1 }, kinds: { projectId: 'id', queryId: 'id' }, required: ['projectId', 'queryId'] },
     'queries.methods': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     'datasets.list': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     'datasets.delete': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },

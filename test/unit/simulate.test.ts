@@ -23,6 +23,21 @@ describe('simulator interface and simulate.run', () => {
   });
   afterEach(() => t.dispose());
 
+  it('replays a stored query: the same rollout, cost and capture, and no new query; refuses a query of another project or of an outcome model', async () => {
+    const design = Array.from({ length: 6 }, (_, i) => Math.cos(i) * 0.7);
+    const first = ok<SimulationResult>(await call('simulate.run', { projectId, design, task: [0.5, 0.07] }));
+    const rows = countRows(t.wb, 'simulator_queries');
+    const again = ok<SimulationResult>(await call('simulate.replay', { projectId, queryId: first.queryId }));
+    expect(countRows(t.wb, 'simulator_queries')).toBe(rows);
+    expect(again.queryId).toBe(first.queryId);
+    expect([again.cost, again.capture, again.design, again.task]).toEqual([first.cost, first.capture, first.design, first.task]);
+    expect(again.rollout.positions).toBe(first.rollout.positions);
+    const other = t.wb.projects.create({ name: 'Other', environment: 'fluidtool-2d', settings: SMALL }).id;
+    expect(err(await call('simulate.replay', { projectId: other, queryId: first.queryId }))).toMatchObject({ code: 'not_found', message: expect.stringMatching(new RegExp(`no simulator query ${first.queryId}`)) });
+    expect(err(await call('simulate.replay', { projectId, queryId: 987_654 })).code).toBe('not_found');
+    expect(countRows(t.wb, 'simulator_queries')).toBe(rows);
+  });
+
   it('evaluates a batch over the workers: one stored query per design, costs equal to a single-thread run', async () => {
     const env = t.wb.environment(projectId);
     const designs = [0, 1, 2, 3, 4].map((k) => Float32Array.from({ length: 6 }, (_, i) => Math.sin(k + i)));

@@ -33,6 +33,11 @@ export class GroundTruthSimulator implements Simulator {
     return { ...recorded!, rollout: outcome.rollout! };
   }
 
+  async replay(design: Float32Array, task: Float32Array): Promise<Omit<QueryOutcome, 'queryId'> & { rollout: Rollout }> {
+    const o = await this.pool.run('rollout', { environment: this.project.environment, settings: this.project.settings, design, task, keepRollout: true });
+    return { cost: o.cost, capture: o.capture, wallMs: o.wallMs, rollout: o.rollout! };
+  }
+
   private record(designs: readonly Float32Array[], task: Float32Array, outcomes: RolloutOutcome[], ctx: QueryContext): QueryOutcome[] {
     const first = this.queries.record(
       outcomes.map((o, i) => ({

@@ -100,6 +100,10 @@ export class OutcomeSimulator implements Simulator {
   rollout(): Promise<QueryOutcome & { rollout: Rollout }> {
     return Promise.reject(new ApiError('invalid_argument', 'An outcome model predicts the final state, not a trajectory: play the design on the ground truth or a GNS.', [{ path: 'modelId', message: 'outcome models have no rollout' }]));
   }
+
+  replay(): Promise<Omit<QueryOutcome, 'queryId'> & { rollout: Rollout }> {
+    return this.rollout();
+  }
 }
 
 /** The project a learned model must fit: its environment and settings. */

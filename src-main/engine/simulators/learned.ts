@@ -125,6 +125,10 @@ export class LearnedSimulator implements Simulator {
     return { ...recorded!, rollout: r.rollout };
   }
 
+  replay(design: Float32Array, task: Float32Array): Promise<Omit<QueryOutcome, 'queryId'> & { rollout: Rollout }> {
+    return this.one(design, task);
+  }
+
   private async one(design: Float32Array, task: Float32Array): Promise<{ cost: number; capture: number; wallMs: number; rollout: Rollout }> {
     const rollout = await this.runner.rollout(this.env, design);
     const { cost, capture } = this.env.evaluate(rollout, task);

@@ -25,4 +25,9 @@ export interface Simulator {
   evaluate(designs: readonly Float32Array[], task: Float32Array, ctx: QueryContext): Promise<QueryOutcome[]>;
   /** one query that also returns the trajectory, for playback */
   rollout(design: Float32Array, task: Float32Array, ctx: QueryContext): Promise<QueryOutcome & { rollout: Rollout }>;
+  /**
+   * The trajectory of a design this simulator already queried, for playback, stored nowhere:
+   * the simulators are deterministic, so it is the rollout of that stored query.
+   */
+  replay(design: Float32Array, task: Float32Array): Promise<Omit<QueryOutcome, 'queryId'> & { rollout: Rollout }>;
 }

@@ -159,6 +159,12 @@ export class QueryStore {
     return first;
   }
 
+  /** One stored query, or null. */
+  get(id: number): StoredQuery | null {
+    const row = statement(this.db, 'SELECT * FROM simulator_queries WHERE id = ?').get(id) as QueryRow | undefined;
+    return row ? toStored(row) : null;
+  }
+
   /** The project's lowest-cost queries, cheapest first (served by the (project_id, cost) index). */
   bestByCost(projectId: number, limit = 100): StoredQuery[] {
     return (this.best.all(projectId, limit) as QueryRow[]).map(toStored);

@@ -20,6 +20,8 @@ export interface SimulationRequest {
   design: number[];
   task: [number, number];
   simulator: SimulatorChoice;
+  /** a stored query of this design, task and simulator: replayed (nothing new stored) instead of run again */
+  queryId?: number;
 }
 
 export interface Simulation {
@@ -35,7 +37,7 @@ export interface Simulation {
   clear(): void;
 }
 
-/** One rollout at a time through `simulate.run`, ground truth or learned; a newer run supersedes an older one. */
+/** One rollout at a time through `simulate.run` (or `simulate.replay` of a stored query), ground truth or learned; a newer run supersedes an older one. */
 export function useSimulation(): Simulation {
   const { client } = useConnection();
   const running = ref(false);
@@ -51,13 +53,16 @@ export function useSimulation(): Simulation {
     error.value = null;
     const { design, task, simulator } = asked;
     try {
-      const answer = await client.call('simulate.run', {
-        projectId,
-        design,
-        task,
-        simulator: simulator.simulator,
-        modelId: simulator.simulator === 'learned' ? simulator.modelId : undefined,
-      });
+      const answer =
+        asked.queryId !== undefined
+          ? await client.call('simulate.replay', { projectId, queryId: asked.queryId })
+          : await client.call('simulate.run', {
+              projectId,
+              design,
+              task,
+              simulator: simulator.simulator,
+              modelId: simulator.simulator === 'learned' ? simulator.modelId : undefined,
+            });
       if (request !== latestRequest) return false;
       const decoded = decodeRollout(answer.rollout);
       rollout.value = decoded;
