@@ -44,6 +44,9 @@ interface Slot {
 }
 
 /** A bounded pool of worker threads running jobs; the jobs table is kept current. */
+/** Events a job may send many times a second; coalesced per progress interval (see JobService). */
+const COALESCED_EVENTS: ReadonlySet<string> = new Set(['run.progress', 'queries.added', 'models.changed', 'datasets.changed']);
+
 export class JobService {
   readonly size: number;
   private readonly slots: Slot[] = [];
@@ -52,10 +55,11 @@ export class JobService {
   private readonly lastProgress = new Map<number, number>();
   /**
    * A job's frequent events, coalesced to one per progress interval: its latest run.progress
-   * (a curve point) and the queries.added counts summed per project. A fast simulator makes
-   * thousands a second, which the windows would spend their time redrawing.
+   * (a curve point), the latest models.changed of each model and datasets.changed of each
+   * project, and the queries.added counts summed per project. A fast simulator or a small
+   * training makes thousands a second, which the windows would spend their time redrawing.
    */
-  private readonly coalesced = new Map<number, { at: number; timer: NodeJS.Timeout | null; progress: unknown; queries: Map<number, number> }>();
+  private readonly coalesced = new Map<number, { at: number; timer: NodeJS.Timeout | null; latest: Map<string, { event: string; payload: unknown }>; queries: Map<number, number> }>();
   private readonly entry: WorkerEntry;
   private readonly waiters = new Map<number, Array<(job: JobInfo) => void>>();
   private closed = false;
@@ -196,7 +200,7 @@ export class JobService {
     if (m.type === 'ready' || m.jobId !== slot.jobId) return;
     switch (m.type) {
       case 'event':
-        if (m.event === 'run.progress' || m.event === 'queries.added') this.coalesce(m.jobId, m.event, m.payload);
+        if (COALESCED_EVENTS.has(m.event)) this.coalesce(m.jobId, m.event, m.payload);
         else this.opts.onEvent?.(m.event, m.payload);
         return;
       case 'progress': {
@@ -221,13 +225,16 @@ export class JobService {
     this.pump();
   }
 
-  private coalesce(jobId: number, event: 'run.progress' | 'queries.added', payload: unknown): void {
+  private coalesce(jobId: number, event: string, payload: unknown): void {
     let c = this.coalesced.get(jobId);
-    if (!c) this.coalesced.set(jobId, (c = { at: 0, timer: null, progress: null, queries: new Map() }));
-    if (event === 'run.progress') c.progress = payload;
-    else {
+    if (!c) this.coalesced.set(jobId, (c = { at: 0, timer: null, latest: new Map(), queries: new Map() }));
+    if (event === 'queries.added') {
       const { projectId, count } = payload as { projectId: number; count: number };
       c.queries.set(projectId, (c.queries.get(projectId) ?? 0) + count);
+    } else {
+      // one per subject: a model's latest change, a project's datasets, the run's curve point
+      const p = payload as { projectId?: number; modelId?: number };
+      c.latest.set(`${event}:${p.modelId ?? ''}:${p.projectId ?? ''}`, { event, payload });
     }
     const interval = this.opts.progressIntervalMs ?? 100;
     const wait = c.at + interval - Date.now();
@@ -247,8 +254,8 @@ export class JobService {
     c.at = Date.now();
     for (const [projectId, count] of c.queries) this.opts.onEvent?.('queries.added', { projectId, count });
     c.queries.clear();
-    if (c.progress !== null) this.opts.onEvent?.('run.progress', c.progress);
-    c.progress = null;
+    for (const { event, payload } of c.latest.values()) this.opts.onEvent?.(event, payload);
+    c.latest.clear();
   }
 
   private finish(id: number, status: 'succeeded' | 'failed' | 'cancelled', fields: { error?: string; result?: unknown; message?: string }): void {
