@@ -166,11 +166,20 @@ export function useStartFrom<M extends { id: number; status: string; files: stri
   return { startFrom, readyModels, startModel, startHint };
 }
 
-/** The calibration of a training estimate: `read` of the newest model that was timed (models newest first), else the built-in figure. */
-export function newestCalibration<M, C>(models: readonly M[], read: (model: M) => C | null, builtin: C): C {
+/**
+ * The calibration of a training estimate: the seconds per step and the `factors` (null: not known)
+ * of the newest model that was timed (models newest first), else the built-in figure.
+ */
+export function newestCalibration<M extends { name: string }, F>(
+  models: readonly M[],
+  timed: (model: M) => number | null,
+  factors: (model: M) => F | null,
+  builtin: { secondsPerStep: number; factors: F; modelName: string | null },
+): { secondsPerStep: number; factors: F; modelName: string | null } {
   for (const model of models) {
-    const calibration = read(model);
-    if (calibration) return calibration;
+    const secondsPerStep = timed(model);
+    const known = secondsPerStep === null ? null : factors(model);
+    if (secondsPerStep !== null && known !== null) return { secondsPerStep, factors: known, modelName: model.name };
   }
   return builtin;
 }
