@@ -20,7 +20,10 @@ program
   .description('Inverse Design Workbench: diffusion generative inverse design, offline.')
   .option('--data-dir <dir>', 'workbench data directory (default: IDW_DATA_DIR, else the desktop app\'s folder)')
   .option('--json', 'print machine-readable JSON')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // parse errors (a bad number, a missing option, an unknown command) come back to idw.ts, which
+  // exits 2 as for any other bad input; commander itself would exit 1
+  .exitOverride();
 
 export function globals(): GlobalOptions {
   return program.opts<GlobalOptions>();

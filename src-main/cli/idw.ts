@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError } from 'commander';
 import { asKind, jobResult, type ProjectSummary, type SimulationResult, type SimulatorModelMetrics } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
@@ -384,6 +384,10 @@ registerTrajectoryCommands();
 registerTrajectoryGeneration();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // commander has printed its message (or the help); help and --version end well, the rest is bad input
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
   if (err instanceof ApiError) {
     if (globals().json) console.error(JSON.stringify(err.toPayload()));
     else {

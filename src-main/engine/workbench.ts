@@ -236,7 +236,7 @@ export class Workbench {
   async learnedSimulator(projectId: number, modelId?: number): Promise<Simulator> {
     const ready = this.models.list(projectId, 'simulator').filter((m) => m.status === 'ready');
     const model = modelId === undefined ? ready[0] : this.models.get(modelId);
-    if (!model) throw new ApiError('invalid_argument', 'This project has no trained learned simulator yet: train one on the Simulator tab, or choose the ground truth.', [{ path: 'modelId', message: 'no ready model' }]);
+    if (!model) throw new ApiError('invalid_argument', 'This project has no trained learned simulator yet: train one (the Simulator tab, or `idw model train`), or choose the ground truth.', [{ path: 'modelId', message: 'no ready model' }]);
     if (model.projectId === projectId && model.kind === 'outcome') {
       throw new ApiError('invalid_argument', `"${model.name}" is an outcome model: it predicts the final state, not a trajectory to play. Play the design on the ground truth or a GNS.`, [{ path: 'modelId', message: 'outcome models have no rollout' }]);
     }

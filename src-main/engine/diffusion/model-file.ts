@@ -21,7 +21,7 @@ export const DIFFUSION_MODEL_FILES = ['model.json', 'weights.bin', 'model.onnx']
 /** A diffusion model of the project that can be sampled from, or a clear error. */
 export function readyDiffusionModel(models: ModelStore, projectId: number, modelId: number | undefined, path = 'params.modelId'): ModelInfo {
   const model = modelId === undefined ? models.list(projectId, 'diffusion').find((m) => m.status === 'ready') : models.get(modelId);
-  if (!model) throw new ApiError('invalid_argument', 'This project has no trained diffusion model yet: train one on the Diffusion tab first.', [{ path, message: 'no ready diffusion model' }]);
+  if (!model) throw new ApiError('invalid_argument', 'This project has no trained diffusion model yet: train one first (the Diffusion tab, or `idw diffusion train`).', [{ path, message: 'no ready diffusion model' }]);
   if (model.projectId !== projectId || model.kind !== 'diffusion') throw new ApiError('invalid_argument', `Model ${model.id} is not a diffusion model of this project.`, [{ path, message: 'wrong model' }]);
   if (model.status !== 'ready') throw new ApiError('invalid_argument', `Diffusion model "${model.name}" is ${model.status}, not ready.`, [{ path, message: `model is ${model.status}` }]);
   for (const f of DIFFUSION_MODEL_FILES) {

@@ -140,7 +140,7 @@ export function resolveLearnedModel(
     const gns = models.list(projectId, 'simulator').find((m) => m.status === 'ready' && gnsFiles.every((f) => models.hasFile(m, f)));
     const found = outcome ?? gns;
     if (!found) {
-      throw new ApiError('invalid_argument', `This project has no ready learned model yet, and ${needs.why}: train an outcome model (or a GNS) on the Simulator tab first.`, [{ path, message: 'no ready learned model' }]);
+      throw new ApiError('invalid_argument', `This project has no ready learned model yet, and ${needs.why}: train an outcome model (or a GNS) first (the Simulator tab, or "idw outcome train").`, [{ path, message: 'no ready learned model' }]);
     }
     return found;
   }
