@@ -1,6 +1,7 @@
-import { JobParams, type MethodArgs, type TrajectorySource, type MethodName, type MethodResult, type QueryInfo } from '../../src-shared/api';
+import { JobParams, type MethodArgs, type TrajectorySource, type MethodName, type MethodResult, type QueryInfo, type SimulationResult } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { issuesFromZod } from '../engine/validation';
+import type { Rollout } from '../engine/environments';
 import type { StoredQuery } from '../engine/storage/queries';
 import { DesignStore } from '../engine/storage/designs';
 import { JOB_CHECKS } from '../engine/jobs/kinds/checks';
@@ -27,6 +28,25 @@ function toQueryInfo(q: StoredQuery): QueryInfo {
 
 function base64(a: Float32Array | Uint8Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+/** A rollout as the API returns it: the query, its figures and the trajectory to play (positions base64). */
+function simulationResult(queryId: number, design: Float32Array, task: Float32Array, r: { cost: number; capture: number; wallMs: number; rollout: Rollout }): SimulationResult {
+  return {
+    queryId,
+    cost: r.cost,
+    capture: r.capture,
+    wallMs: r.wallMs,
+    design: Array.from(design),
+    task: Array.from(task),
+    rollout: {
+      frames: r.rollout.frames,
+      particles: r.rollout.particles,
+      particleTypes: Array.from(r.rollout.particleTypes),
+      positions: base64(r.rollout.positions),
+      frameDt: r.rollout.frameDt,
+    },
+  };
 }
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
@@ -96,21 +116,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       const c = task ? env.checkTask(task) : env.defaultTask();
       const sim = simulator === 'learned' ? await wb.learnedSimulator(projectId, modelId) : wb.simulator(projectId);
       const r = await sim.rollout(x, c, { projectId, method, run: run ?? null });
-      return {
-        queryId: r.queryId,
-        cost: r.cost,
-        capture: r.capture,
-        wallMs: r.wallMs,
-        design: Array.from(x),
-        task: Array.from(c),
-        rollout: {
-          frames: r.rollout.frames,
-          particles: r.rollout.particles,
-          particleTypes: Array.from(r.rollout.particleTypes),
-          positions: base64(r.rollout.positions),
-          frameDt: r.rollout.frameDt,
-        },
-      };
+      return simulationResult(r.queryId, x, c, r);
     },
     'simulate.replay': async ({ projectId, queryId }) => {
       wb.projects.get(projectId);
@@ -119,21 +125,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       if (q.simulator === 'learned' && q.modelId === null) throw new ApiError('invalid_argument', `Query ${queryId} was made by a learned model that has since been deleted: play its design on the ground truth instead.`, [{ path: 'queryId', message: 'its model is gone' }]);
       const sim = q.simulator === 'learned' ? await wb.learnedSimulator(projectId, q.modelId!) : wb.simulator(projectId);
       const r = await sim.replay(q.design, q.task);
-      return {
-        queryId: q.id,
-        cost: r.cost,
-        capture: r.capture,
-        wallMs: r.wallMs,
-        design: Array.from(q.design),
-        task: Array.from(q.task),
-        rollout: {
-          frames: r.rollout.frames,
-          particles: r.rollout.particles,
-          particleTypes: Array.from(r.rollout.particleTypes),
-          positions: base64(r.rollout.positions),
-          frameDt: r.rollout.frameDt,
-        },
-      };
+      return simulationResult(q.id, q.design, q.task, r);
     },
     'queries.list': ({ projectId, limit, offset, ...filter }) => {
       wb.projects.get(projectId);

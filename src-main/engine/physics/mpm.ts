@@ -164,6 +164,23 @@ export function guardStep(config: Pick<MpmConfig, 'grid' | 'wallCells'>, tool: F
 }
 
 /**
+ * The tool as both kernels use it: its segments, the grid nodes of its boundary, and the box
+ * around every segment's box (x0, y0, x1, y1), outside which a step cannot touch it.
+ */
+function toolOf(scene: MpmScene, grid: number): { seg: ToolSegments | null; boundary: ReturnType<typeof toolBoundaryNodes> | null; toolBox: Float64Array } {
+  const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * (1 / grid)) : null;
+  const toolBox = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
+  for (let sIdx = 0; seg && sIdx < seg.count; sIdx++) {
+    const o = sIdx * SEG_STRIDE;
+    toolBox[0] = Math.min(toolBox[0]!, seg.data[o + 7]!);
+    toolBox[1] = Math.min(toolBox[1]!, seg.data[o + 8]!);
+    toolBox[2] = Math.max(toolBox[2]!, seg.data[o + 9]!);
+    toolBox[3] = Math.max(toolBox[3]!, seg.data[o + 10]!);
+  }
+  return { seg, boundary: seg ? toolBoundaryNodes(seg, grid) : null, toolBox };
+}
+
+/**
  * The reference kernel in TypeScript. simulateMpm runs the same loop compiled to WebAssembly
  * (wasm/mpm.ts) when the runtime has WebAssembly; the two give bit-identical positions.
  */
@@ -190,18 +207,8 @@ export function simulateMpmTs(config: MpmConfig, scene: MpmScene, opts: { record
   const g = new Float64Array(side * side * 3);
   const row3 = 3 * side;
 
-  const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * dx) : null;
-  const boundary = seg ? toolBoundaryNodes(seg, grid) : null;
+  const { seg, boundary, toolBox } = toolOf(scene, grid);
   const gap = TOOL_GAP_CELLS * dx;
-  // the box around every segment's box (x0, y0, x1, y1)
-  const toolBox = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
-  for (let sIdx = 0; seg && sIdx < seg.count; sIdx++) {
-    const o = sIdx * SEG_STRIDE;
-    toolBox[0] = Math.min(toolBox[0]!, seg.data[o + 7]!);
-    toolBox[1] = Math.min(toolBox[1]!, seg.data[o + 8]!);
-    toolBox[2] = Math.max(toolBox[2]!, seg.data[o + 9]!);
-    toolBox[3] = Math.max(toolBox[3]!, seg.data[o + 10]!);
-  }
 
   const positions = new Float32Array(frames * n * 2);
   const substepCount = (frames - 1) * substeps + 1;
@@ -525,16 +532,7 @@ export function simulateMpmWasm(k: Kernel, config: MpmConfig, scene: MpmScene, o
   const pVol = (dx * 0.5) ** 2;
   const pMass = pVol;
   const side = grid + 1;
-  const seg = scene.tool ? toolSegments(scene.tool, TOOL_GAP_CELLS * dx) : null;
-  const boundary = seg ? toolBoundaryNodes(seg, grid) : null;
-  const toolBox = [Infinity, Infinity, -Infinity, -Infinity];
-  for (let sIdx = 0; seg && sIdx < seg.count; sIdx++) {
-    const o = sIdx * SEG_STRIDE;
-    toolBox[0] = Math.min(toolBox[0]!, seg.data[o + 7]!);
-    toolBox[1] = Math.min(toolBox[1]!, seg.data[o + 8]!);
-    toolBox[2] = Math.max(toolBox[2]!, seg.data[o + 9]!);
-    toolBox[3] = Math.max(toolBox[3]!, seg.data[o + 10]!);
-  }
+  const { seg, boundary, toolBox } = toolOf(scene, grid);
   const record = Boolean(opts.recordSubsteps);
   const nb = boundary?.nodes.length ?? 0;
   const segCount = seg?.count ?? 0;
