@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_SOURCE = 'src-main/engine/physics/wasm/mpm.ts';
 export const WASM_GENERATED = 'src-main/engine/physics/mpm-wasm.generated.ts';
-export const ASC_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1'];
+export const ASC_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--enable', 'simd'];
 
 export function compileKernel() {
   const dir = mkdtempSync(join(tmpdir(), 'idw-wasm-'));

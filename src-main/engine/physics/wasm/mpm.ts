@@ -1,8 +1,13 @@
-// AssemblyScript: the MPM substep loop of ../mpm.ts compiled to WebAssembly (npm run build:wasm
-// writes ../mpm-wasm.generated.ts). Every operation is the TypeScript kernel's, in the same order,
-// in float64, so the two give bit-identical positions (test/unit/mpm-wasm.test.ts); only the
-// machine code differs. The caller lays out linear memory and passes byte offsets:
-//   x, v [n*2] f64, C [n*4] f64, J [n] f64, base [n] i32, sw [n*8] f64, g [side*side*3] f64,
+// AssemblyScript: the MPM substep loop of ../mpm.ts compiled to WebAssembly with SIMD (npm run
+// build:wasm writes ../mpm-wasm.generated.ts). Every operation is the TypeScript kernel's, in the
+// same order, in float64, so the two give bit-identical positions (test/unit/mpm-wasm.test.ts);
+// only the machine code differs. SIMD pairs the x and y axes of one particle (or grid node) in the
+// two lanes of an f64x2: each lane does exactly the scalar kernel's multiply and add (WebAssembly
+// SIMD has no fused multiply-add, and no sum crosses lanes), so pairing changes no result.
+// The caller lays out linear memory and passes byte offsets:
+//   x, v [n*2] f64, C [n*4] f64 (by columns: c00, c10, c01, c11), J [n] f64, base [n] i32,
+//   sw [n*8] f64 (fx, fy, then the x and y weights of the three stencil rows in pairs),
+//   g [side*side*3] f64,
 //   seg [segCount*11] f64, bnodes [nb] i32, bnx, bny [nb] f64, out [(frames-1)*n*2] f32 (frames
 //   1..) or, with recordSubsteps, [(frames-1)*substeps*n*2] f32 (every substep).
 
@@ -50,6 +55,14 @@ export function simulate(
   const invDx: f64 = <f64>grid;
   const side: i32 = grid + 1;
   const row3: i32 = 3 * side;
+  const vInvDx: v128 = f64x2.splat(invDx);
+  const vHalf: v128 = f64x2.splat(0.5);
+  const vOne: v128 = f64x2.splat(1);
+  const vOneHalf: v128 = f64x2.splat(1.5);
+  const vThreeQuarters: v128 = f64x2.splat(0.75);
+  const vMass: v128 = f64x2.splat(pMass);
+  // x - 0 is x for every x (-0 included), so lane 0 is the scalar kernel's gx / m
+  const vGravity: v128 = f64x2(0, dt * gravity);
   let recorded: i32 = 0;
   for (let f: i32 = 1; f < frames; f++) {
     for (let s: i32 = 0; s < substeps; s++) {
@@ -58,29 +71,20 @@ export function simulate(
       let jMin: i32 = side;
       let jMax: i32 = 0;
       for (let p: i32 = 0; p < n; p++) {
-        const xp: f64 = ld(x, 2 * p) * invDx;
-        const yp: f64 = ld(x, 2 * p + 1) * invDx;
-        const bif: f64 = Math.floor(xp - 0.5);
-        const bjf: f64 = Math.floor(yp - 0.5);
-        const fx: f64 = xp - bif;
-        const fy: f64 = yp - bjf;
-        const bi: i32 = <i32>bif;
-        const bj: i32 = <i32>bjf;
-        const o: i32 = 8 * p;
-        const ax: f64 = 1.5 - fx;
-        const bx: f64 = fx - 1;
-        const cx: f64 = fx - 0.5;
-        const ay: f64 = 1.5 - fy;
-        const by: f64 = fy - 1;
-        const cy: f64 = fy - 0.5;
-        st(sw, o, fx);
-        st(sw, o + 1, 0.5 * (ax * ax));
-        st(sw, o + 2, 0.75 - bx * bx);
-        st(sw, o + 3, 0.5 * (cx * cx));
-        st(sw, o + 4, fy);
-        st(sw, o + 5, 0.5 * (ay * ay));
-        st(sw, o + 6, 0.75 - by * by);
-        st(sw, o + 7, 0.5 * (cy * cy));
+        // both axes at once: lane 0 is x, lane 1 is y (each lane the scalar kernel's operations)
+        const xy: v128 = f64x2.mul(v128.load(x + (<usize>p << 4)), vInvDx);
+        const bf: v128 = f64x2.floor(f64x2.sub(xy, vHalf));
+        const fxy: v128 = f64x2.sub(xy, bf);
+        const bi: i32 = <i32>f64x2.extract_lane(bf, 0);
+        const bj: i32 = <i32>f64x2.extract_lane(bf, 1);
+        const a: v128 = f64x2.sub(vOneHalf, fxy);
+        const b: v128 = f64x2.sub(fxy, vOne);
+        const c: v128 = f64x2.sub(fxy, vHalf);
+        const o: usize = sw + (<usize>p << 6);
+        v128.store(o, fxy);
+        v128.store(o, f64x2.mul(vHalf, f64x2.mul(a, a)), 16);
+        v128.store(o, f64x2.sub(vThreeQuarters, f64x2.mul(b, b)), 32);
+        v128.store(o, f64x2.mul(vHalf, f64x2.mul(c, c)), 48);
         store<i32>(base + (<usize>p << 2), bi + bj * side);
         if (bi < iMin) iMin = bi;
         if (bi + 2 > iMax) iMax = bi + 2;
@@ -91,51 +95,41 @@ export function simulate(
         const row: i32 = j * side;
         memory.fill(g + (<usize>(3 * (row + iMin)) << 3), 0, <usize>(3 * (iMax - iMin + 1)) << 3);
       }
-      // particle to grid
+      // particle to grid: (x, y) momentum pairs in the two lanes, mass apart
       for (let p: i32 = 0; p < n; p++) {
-        const o: i32 = 8 * p;
-        const fx: f64 = ld(sw, o);
-        const fy: f64 = ld(sw, o + 4);
-        const wy0: f64 = ld(sw, o + 5);
-        const wy1: f64 = ld(sw, o + 6);
-        const wy2: f64 = ld(sw, o + 7);
+        const o: usize = sw + (<usize>p << 6);
+        const fx: f64 = load<f64>(o);
+        const fy: f64 = load<f64>(o, 8);
+        const wy0: f64 = load<f64>(o, 24);
+        const wy1: f64 = load<f64>(o, 40);
+        const wy2: f64 = load<f64>(o, 56);
         const stress: f64 = stressScale * (ld(J, p) - 1);
-        const a00: f64 = stress + pMass * ld(C, 4 * p);
-        const a01: f64 = pMass * ld(C, 4 * p + 1);
-        const a10: f64 = pMass * ld(C, 4 * p + 2);
-        const a11: f64 = stress + pMass * ld(C, 4 * p + 3);
-        const mvx: f64 = pMass * ld(v, 2 * p);
-        const mvy: f64 = pMass * ld(v, 2 * p + 1);
-        const dpy0: f64 = (0 - fy) * dx;
-        const dpy1: f64 = (1 - fy) * dx;
-        const dpy2: f64 = (2 - fy) * dx;
-        const ux0: f64 = a01 * dpy0;
-        const ux1: f64 = a01 * dpy1;
-        const ux2: f64 = a01 * dpy2;
-        const uy0: f64 = a11 * dpy0;
-        const uy1: f64 = a11 * dpy1;
-        const uy2: f64 = a11 * dpy2;
-        const b: i32 = load<i32>(base + (<usize>p << 2));
+        // C is kept by columns: (c00, c10), (c01, c11)
+        const cp: usize = C + (<usize>p << 5);
+        let col0: v128 = f64x2.mul(vMass, v128.load(cp));
+        col0 = f64x2.replace_lane(col0, 0, stress + f64x2.extract_lane(col0, 0));
+        let col1: v128 = f64x2.mul(vMass, v128.load(cp, 16));
+        col1 = f64x2.replace_lane(col1, 1, stress + f64x2.extract_lane(col1, 1));
+        const mv: v128 = f64x2.mul(vMass, v128.load(v + (<usize>p << 4)));
+        const u0: v128 = f64x2.mul(col1, f64x2.splat((0 - fy) * dx));
+        const u1: v128 = f64x2.mul(col1, f64x2.splat((1 - fy) * dx));
+        const u2: v128 = f64x2.mul(col1, f64x2.splat((2 - fy) * dx));
+        const bnode: i32 = load<i32>(base + (<usize>p << 2));
         for (let i: i32 = 0; i < 3; i++) {
-          const wx: f64 = ld(sw, o + 1 + i);
-          const dpx: f64 = (<f64>i - fx) * dx;
-          const px: f64 = mvx + a00 * dpx;
-          const py: f64 = mvy + a10 * dpx;
-          const n0: i32 = 3 * (b + i);
-          const n1: i32 = n0 + row3;
-          const n2: i32 = n1 + row3;
+          const wx: f64 = load<f64>(o + (<usize>(1 + i) << 4));
+          const pxy: v128 = f64x2.add(mv, f64x2.mul(col0, f64x2.splat((<f64>i - fx) * dx)));
+          const n0: usize = g + (<usize>(3 * (bnode + i)) << 3);
+          const n1: usize = n0 + (<usize>row3 << 3);
+          const n2: usize = n1 + (<usize>row3 << 3);
           let w: f64 = wx * wy0;
-          st(g, n0, ld(g, n0) + w * (px + ux0));
-          st(g, n0 + 1, ld(g, n0 + 1) + w * (py + uy0));
-          st(g, n0 + 2, ld(g, n0 + 2) + w * pMass);
+          v128.store(n0, f64x2.add(v128.load(n0), f64x2.mul(f64x2.splat(w), f64x2.add(pxy, u0))));
+          store<f64>(n0, load<f64>(n0, 16) + w * pMass, 16);
           w = wx * wy1;
-          st(g, n1, ld(g, n1) + w * (px + ux1));
-          st(g, n1 + 1, ld(g, n1 + 1) + w * (py + uy1));
-          st(g, n1 + 2, ld(g, n1 + 2) + w * pMass);
+          v128.store(n1, f64x2.add(v128.load(n1), f64x2.mul(f64x2.splat(w), f64x2.add(pxy, u1))));
+          store<f64>(n1, load<f64>(n1, 16) + w * pMass, 16);
           w = wx * wy2;
-          st(g, n2, ld(g, n2) + w * (px + ux2));
-          st(g, n2 + 1, ld(g, n2 + 1) + w * (py + uy2));
-          st(g, n2 + 2, ld(g, n2 + 2) + w * pMass);
+          v128.store(n2, f64x2.add(v128.load(n2), f64x2.mul(f64x2.splat(w), f64x2.add(pxy, u2))));
+          store<f64>(n2, load<f64>(n2, 16) + w * pMass, 16);
         }
       }
       // grid update: momentum to velocity, gravity, walls
@@ -144,8 +138,9 @@ export function simulate(
           const node: i32 = 3 * (i + j * side);
           const m: f64 = ld(g, node + 2);
           if (m <= 0) continue;
-          let vx: f64 = ld(g, node) / m;
-          let vy: f64 = ld(g, node + 1) / m - dt * gravity;
+          const vel: v128 = f64x2.sub(f64x2.div(v128.load(g + (<usize>node << 3)), f64x2.splat(m)), vGravity);
+          let vx: f64 = f64x2.extract_lane(vel, 0);
+          let vy: f64 = f64x2.extract_lane(vel, 1);
           if ((i < bound && vx < 0) || (i > grid - bound && vx > 0)) vx = 0;
           if ((j < bound && vy < 0) || (j > grid - bound && vy > 0)) vy = 0;
           st(g, node, vx);
@@ -169,59 +164,48 @@ export function simulate(
           st(g, node + 1, ld(g, node + 1) - vn * ny);
         }
       }
-      // grid to particle, advection
+      // grid to particle, advection: (vx, vy), (c00, c10) and (c01, c11) accumulate in lane pairs
       for (let p: i32 = 0; p < n; p++) {
-        const o: i32 = 8 * p;
-        const fx: f64 = ld(sw, o);
-        const fy: f64 = ld(sw, o + 4);
-        const wy0: f64 = ld(sw, o + 5);
-        const wy1: f64 = ld(sw, o + 6);
-        const wy2: f64 = ld(sw, o + 7);
-        const dpy0: f64 = 0 - fy;
-        const dpy1: f64 = 1 - fy;
-        const dpy2: f64 = 2 - fy;
-        const b: i32 = load<i32>(base + (<usize>p << 2));
-        let vx: f64 = 0;
-        let vy: f64 = 0;
-        let c00: f64 = 0;
-        let c01: f64 = 0;
-        let c10: f64 = 0;
-        let c11: f64 = 0;
+        const o: usize = sw + (<usize>p << 6);
+        const fx: f64 = load<f64>(o);
+        const fy: f64 = load<f64>(o, 8);
+        const wy0: f64 = load<f64>(o, 24);
+        const wy1: f64 = load<f64>(o, 40);
+        const wy2: f64 = load<f64>(o, 56);
+        const dpy0: v128 = f64x2.splat(0 - fy);
+        const dpy1: v128 = f64x2.splat(1 - fy);
+        const dpy2: v128 = f64x2.splat(2 - fy);
+        const bnode: i32 = load<i32>(base + (<usize>p << 2));
+        let vxy: v128 = f64x2.splat(0);
+        let cA: v128 = f64x2.splat(0);
+        let cB: v128 = f64x2.splat(0);
         for (let i: i32 = 0; i < 3; i++) {
-          const wx: f64 = ld(sw, o + 1 + i);
-          const dpx: f64 = <f64>i - fx;
-          const n0: i32 = 3 * (b + i);
+          const wx: f64 = load<f64>(o + (<usize>(1 + i) << 4));
+          const dpx: v128 = f64x2.splat(<f64>i - fx);
+          const n0: usize = g + (<usize>(3 * (bnode + i)) << 3);
           let w: f64 = wx * wy0;
-          let gx: f64 = ld(g, n0);
-          let gy: f64 = ld(g, n0 + 1);
-          vx += w * gx;
-          vy += w * gy;
-          let k: f64 = 4 * w * invDx;
-          c00 += k * gx * dpx;
-          c01 += k * gx * dpy0;
-          c10 += k * gy * dpx;
-          c11 += k * gy * dpy0;
+          let gxy: v128 = v128.load(n0);
+          vxy = f64x2.add(vxy, f64x2.mul(f64x2.splat(w), gxy));
+          let kg: v128 = f64x2.mul(f64x2.splat(4 * w * invDx), gxy);
+          cA = f64x2.add(cA, f64x2.mul(kg, dpx));
+          cB = f64x2.add(cB, f64x2.mul(kg, dpy0));
           w = wx * wy1;
-          gx = ld(g, n0 + row3);
-          gy = ld(g, n0 + row3 + 1);
-          vx += w * gx;
-          vy += w * gy;
-          k = 4 * w * invDx;
-          c00 += k * gx * dpx;
-          c01 += k * gx * dpy1;
-          c10 += k * gy * dpx;
-          c11 += k * gy * dpy1;
+          gxy = v128.load(n0 + (<usize>row3 << 3));
+          vxy = f64x2.add(vxy, f64x2.mul(f64x2.splat(w), gxy));
+          kg = f64x2.mul(f64x2.splat(4 * w * invDx), gxy);
+          cA = f64x2.add(cA, f64x2.mul(kg, dpx));
+          cB = f64x2.add(cB, f64x2.mul(kg, dpy1));
           w = wx * wy2;
-          gx = ld(g, n0 + 2 * row3);
-          gy = ld(g, n0 + 2 * row3 + 1);
-          vx += w * gx;
-          vy += w * gy;
-          k = 4 * w * invDx;
-          c00 += k * gx * dpx;
-          c01 += k * gx * dpy2;
-          c10 += k * gy * dpx;
-          c11 += k * gy * dpy2;
+          gxy = v128.load(n0 + (<usize>(2 * row3) << 3));
+          vxy = f64x2.add(vxy, f64x2.mul(f64x2.splat(w), gxy));
+          kg = f64x2.mul(f64x2.splat(4 * w * invDx), gxy);
+          cA = f64x2.add(cA, f64x2.mul(kg, dpx));
+          cB = f64x2.add(cB, f64x2.mul(kg, dpy2));
         }
+        let vx: f64 = f64x2.extract_lane(vxy, 0);
+        let vy: f64 = f64x2.extract_lane(vxy, 1);
+        const c00: f64 = f64x2.extract_lane(cA, 0);
+        const c11: f64 = f64x2.extract_lane(cB, 1);
         const ox: f64 = ld(x, 2 * p);
         const oy: f64 = ld(x, 2 * p + 1);
         let nx: f64 = ox + dt * vx;
@@ -286,10 +270,8 @@ export function simulate(
         st(x, 2 * p + 1, ny);
         st(v, 2 * p, vx);
         st(v, 2 * p + 1, vy);
-        st(C, 4 * p, c00);
-        st(C, 4 * p + 1, c01);
-        st(C, 4 * p + 2, c10);
-        st(C, 4 * p + 3, c11);
+        v128.store(C + (<usize>p << 5), cA);
+        v128.store(C + (<usize>p << 5), cB, 16);
         st(J, p, ld(J, p) * (1 + dt * (c00 + c11)));
       }
       if (recordSubsteps) {
