@@ -338,16 +338,8 @@ class RecordWriter {
   /** Writes what is pending in one transaction, synchronously: it never spans an await. */
   flush(): void {
     if (!this.count) return;
-    const d = this.designDim * 4;
-    this.db
-      .transaction(() => {
-        for (let k = 0; k < this.count; k++) {
-          const design = Buffer.from(this.designs.buffer, k * d, d);
-          const task = Buffer.from(this.tasks.buffer, k * 8, 8);
-          this.records.insert(this.datasetId, this.runs[k]!, this.optimizers[k]!, task, this.iterations[k]!, design, this.costs[k]!);
-        }
-      })
-      .immediate();
+    const rows = { count: this.count, runs: this.runs, optimizers: this.optimizers, iterations: this.iterations, costs: this.costs, tasks: this.tasks, designs: this.designs, designBytes: this.designDim * 4 };
+    this.db.transaction(() => this.records.insertMany(this.datasetId, rows)).immediate();
     this.count = 0;
   }
 }
