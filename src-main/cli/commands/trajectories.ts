@@ -123,8 +123,13 @@ export function registerTrajectoryCommands(): void {
             format,
           });
         }
+        // a selection that matches nothing writes no file (a header alone reads as a finished export) and exits 3
+        if (!r.rows) {
+          const filters = [o.method !== undefined ? `method "${o.method}"` : null, o.job !== undefined ? `job ${o.job}` : null, o.run !== undefined ? `run "${o.run}"` : null, o.dataset !== undefined ? `dataset ${o.dataset}` : null].filter(Boolean);
+          throw new ApiError('not_found', `Nothing to export: no ${o.all ? 'records' : 'designs'} of project "${p.name}" match${filters.length ? ` (${filters.join(', ')})` : ''}; ${o.out} was not written.`);
+        }
         writeFileSync(o.out, r.content);
-        print(r.rows ? `Wrote ${r.rows} ${o.all ? 'records' : 'designs'} to ${o.out}` : `Nothing to export: no designs match; wrote only the header to ${o.out}`, { out: o.out, rows: r.rows });
+        print(`Wrote ${r.rows} ${o.all ? 'records' : 'designs'} to ${o.out}`, { out: o.out, rows: r.rows });
       }),
     );
 }
