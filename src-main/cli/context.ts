@@ -128,3 +128,12 @@ export function describeParticles(total: number, types: readonly number[]): stri
   const water = types.filter((t) => t === PARTICLE_TYPE.water).length;
   return water === total ? `${total} particles (water)` : `${total} particles (${water} water + ${total - water} tool)`;
 }
+
+/**
+ * A kept design's two ids, labelled: the simulator query that scored it (exports' query_id, what
+ * `idw export --ids` takes) and its row in the designs table (exports' design_id).
+ */
+export function describeIds(best: { queryId?: number | null; designId: number } | null): string {
+  if (!best) return 'query —';
+  return `query ${best.queryId ?? '—'} (kept as design ${best.designId})`;
+}

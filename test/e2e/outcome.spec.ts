@@ -264,7 +264,10 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   const adamRows = await call<{ total: number; rows: { simulator: string; modelId: number | null }[] }>(request, 'queries.list', { projectId, method: 'adam', limit: 500 });
   expect(adamRows.total).toBe(33);
   expect(adamRows.rows.filter((r) => r.simulator === 'ground_truth')).toHaveLength(3);
-  for (const r of top.rows) expect(r.simulator === 'ground_truth' ? r.model_id === '' : r.model_id === String(refined.id)).toBe(true);
+  // every row names the learned model the Adam run followed: its learned queries and its ground-truth checks alike
+  for (const r of top.rows) expect(r.learned_model_id).toBe(String(refined.id));
+  expect(new Set(top.rows.map((r) => r.job_id)).size).toBeGreaterThan(0);
+  expect(top.rows.every((r) => Number(r.job_id) > 0 && /^optimizer=adam;/.test(r.settings!))).toBe(true);
   for (const r of top.rows) {
     const design = Array.from({ length: JOINTS }, (_, j) => Number(r[`x${j}`]));
     expect(design.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
