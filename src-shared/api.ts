@@ -337,8 +337,8 @@ export interface TrajectoryPreview {
   rows: (string | number | null)[][];
   /** the mapping detected from the names; null when it could not be */
   mapping: TrajectoryMapping | null;
-  /** problems found in what was read, each naming the row and column */
-  problems: { row: number | null; column: string | null; message: string }[];
+  /** problems found in what was read, each naming the row and column; field: the mapping field a detection problem is about */
+  problems: { row: number | null; column: string | null; message: string; field?: 'cost' | 'task' | 'design' }[];
 }
 
 export const methods = {
