@@ -483,6 +483,16 @@ export const methods = {
   'models.exportOnnx': z.object({ id: Id }).strict(),
   /** a benchmark's stored results (bench/results/<name>.json) and its plot (SVG), when it has been run */
   'benchmarks.get': z.object({ name: z.enum(['paper', 'diffusion']) }).strict(),
+  /** a few timed training steps of a denoiser of these sizes on this machine (the Diffusion tab's estimate when no diffusion model was trained here) */
+  'diffusion.calibrate': z
+    .object({
+      projectId: Id,
+      width: z.number().int().min(8).max(1024),
+      blocks: z.number().int().min(1).max(8),
+      batchSize: z.number().int().min(8).max(4096),
+      conditional: z.boolean().default(true),
+    })
+    .strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -742,6 +752,8 @@ export interface MethodResults {
   'models.delete': { id: number; deleted: true };
   'models.exportOnnx': { fileName: string; onnxBase64: string };
   'benchmarks.get': { name: string; results: unknown; svg: string | null; measuredAt: string | null };
+  /** measuredAt: when (ms since the epoch); a calibration is measured once per size and process */
+  'diffusion.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 

@@ -9,6 +9,7 @@ import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
 import { assertProjectJob, exportDesigns } from '../engine/export/designs';
 import { readBenchmark } from '../engine/benchmarks';
+import '../engine/diffusion/calibrate';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
   return {
@@ -211,5 +212,23 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       return { fileName: `${safe}.onnx`, onnxBase64: wb.models.readFile(model, 'model.onnx').toString('base64') };
     },
     'benchmarks.get': ({ name }) => readBenchmark(name, wb.resources),
+    'diffusion.calibrate': ({ projectId, width, blocks, batchSize, conditional }) => {
+      const project = wb.projects.get(projectId);
+      const args = { dim: project.designSpace.dim, taskDim: project.taskSpace.dim, width, blocks, batchSize, conditional, steps: CALIBRATION_STEPS };
+      const key = JSON.stringify(args);
+      let measured = calibrations.get(key);
+      if (!measured) {
+        measured = wb.compute.run('denoiserStepTime', args).then((r) => ({ ...r, measuredAt: Date.now() }));
+        calibrations.set(key, measured);
+        // a failed calibration is not kept: the next call tries again
+        measured.catch(() => calibrations.delete(key));
+      }
+      return measured;
+    },
   };
 }
+
+/** timed steps of a denoiser calibration (after one warm-up step) */
+const CALIBRATION_STEPS = 5;
+/** one calibration per size and process: the machine does not change while it runs */
+const calibrations = new Map<string, Promise<MethodResult<'diffusion.calibrate'>>>();

@@ -83,6 +83,11 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await dialog.getByTestId('diffusion-steps').fill('150');
   await dialog.getByTestId('diffusion-evalEvery').fill('25');
   await expect(dialog.getByTestId('diffusion-estimate')).toContainText('150 steps');
+  // no diffusion model trained here yet: the step time is measured on this machine, and the dialog says so
+  const source = dialog.getByTestId('diffusion-estimate-source');
+  await expect(source).toHaveAttribute('data-source', 'calibration', { timeout: 60_000 });
+  await expect(source).toContainText('Measured on this machine just now');
+  await expect(source).toContainText('width 32, 2 blocks, batch 32');
   await shot(page, '61-diffusion-train-dialog', dialog);
   await dialog.getByTestId('start-diffusion-training').click();
   await expect(dialog).toBeHidden();
@@ -93,6 +98,12 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
   await expect(model).toHaveAttribute('data-model-status', 'ready', { timeout: 300_000 });
   await expect(model.getByTestId('model-conditional')).toHaveText('conditional');
+  // once a model was trained here, its measured step time is the estimate's
+  await page.getByTestId('open-diffusion-train').click();
+  await expect(dialog.getByTestId('diffusion-estimate-source')).toHaveAttribute('data-source', 'training');
+  await expect(dialog.getByTestId('diffusion-estimate-source')).toContainText('Measured on this machine: “Small prior”, the newest diffusion model trained here');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
   await expect(model.getByTestId('model-best-loss')).not.toHaveText('—');
   await expect.poll(() => drawnPixels(loss)).toBeGreaterThan(500);
   await pageShot(page, '62-diffusion-model');

@@ -165,7 +165,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await section.getByTestId('open-outcome-train').click();
   await expect(dialog.getByTestId('outcome-stored-count')).toContainText(`this project has ${ROLLOUTS} ground-truth queries`);
   await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText(`median wall time of this project's ${ROLLOUTS} newest`);
-  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('calibrated from “Small outcome”');
+  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('A step, measured on this machine: “Small outcome”, the newest outcome model trained here');
   await dialog.getByTestId('outcome-start-from').selectOption({ label: `Fine-tune “Small outcome” (#${modelId})` });
   await expect(dialog.getByTestId('outcome-hidden')).toHaveCount(0);
   await expect(dialog).toContainText('its network stays: hidden 64 × 64');
