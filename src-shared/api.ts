@@ -475,6 +475,8 @@ export const methods = {
     .strict(),
   /** a whole optimization dataset, every record, as CSV or JSON (the import's own layout) */
   'datasets.exportTrajectories': z.object({ id: Id, format: z.enum(['csv', 'json']).default('csv') }).strict(),
+  /** an optimization dataset's runs, each as its cost against iteration (the cheapest record of each iteration) */
+  'datasets.runCurves': z.object({ id: Id, maxRuns: z.number().int().min(1).max(500).default(24) }).strict(),
 
   'models.list': z.object({ projectId: Id, kind: ModelKind.optional() }).strict(),
   'models.get': z.object({ id: Id }).strict(),
@@ -747,6 +749,8 @@ export interface MethodResults {
   'designs.list': StoredDesign[];
   'designs.export': { fileName: string; content: string; rows: number };
   'datasets.exportTrajectories': { fileName: string; content: string; rows: number };
+  /** points: [iteration, the cheapest cost of that iteration], thinned to at most 400 a run; iterations: how many the run has */
+  'datasets.runCurves': { totalRuns: number; runs: { run: string; optimizer: string; records: number; best: number; iterations: number; points: [number, number][] }[] };
   'models.list': ModelInfo[];
   'models.get': ModelInfo;
   'models.delete': { id: number; deleted: true };

@@ -187,6 +187,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     },
     'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),
     'datasets.exportTrajectories': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),
+    'datasets.runCurves': ({ id, maxRuns }) => new OptimizationDatasets(wb.db).runCurves(id, maxRuns),
 
     'models.list': ({ projectId, kind }) => {
       wb.projects.get(projectId);

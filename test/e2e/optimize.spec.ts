@@ -79,7 +79,13 @@ test('optimization trajectories are imported from a CSV with the detected mappin
   const histogram = details.getByTestId('cost-histogram');
   await expect(histogram).toHaveAttribute('data-points', '20');
   await expect.poll(() => drawnPixels(histogram)).toBeGreaterThan(500);
+  // each run's cost against iteration: 3 runs of 10 iterations, one line each
+  await expect(details.getByTestId('run-curves-caption')).toContainText('3 runs');
+  const curves = details.getByTestId('run-curves');
+  await expect(curves).toHaveAttribute('data-points', '30');
+  await expect.poll(() => drawnPixels(curves)).toBeGreaterThan(500);
   await shot(page, '32-trajectory-dataset', page.locator('section[aria-labelledby="datasets-heading"]'));
+  await shot(page, '33-run-curves', details);
 
   // the whole dataset as CSV: the same 30 costs come back
   const downloading = page.waitForEvent('download');

@@ -63,6 +63,7 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
       required: ['projectId'],
     },
     'datasets.exportTrajectories': { args: { id: 1, format: 'csv' }, kinds: { id: 'id', format: 'enum' }, required: ['id'] },
+    'datasets.runCurves': { args: { id: 1, maxRuns: 5 }, kinds: { id: 'id', maxRuns: 'int' }, required: ['id'] },
     'models.list': { args: { projectId, kind: 'diffusion' }, kinds: { projectId: 'id', kind: 'enum' }, required: ['projectId'] },
     'models.get': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'models.delete': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
