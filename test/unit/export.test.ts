@@ -7,7 +7,8 @@ import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { DesignStore } from '../../src-main/engine/storage/designs';
-import type { DatasetInfo, StoredDesign } from '../../src-shared/api';
+import type { DatasetInfo, JobInfo, StoredDesign } from '../../src-shared/api';
+import { jobOfRun } from '../../src-main/engine/export/provenance';
 import { toolPolyline } from '../../src-shared/fluidtool2d';
 import { ok, tempDir, testWorkbench } from './helpers';
 
@@ -197,13 +198,13 @@ describe('designs export', () => {
     const job = t.wb.jobStore.create('sample', sampleParams, projectId).id;
     t.wb.jobStore.finish(job, 'succeeded', { result: { modelId: 4, simulatorModelId: 9 } });
     const cem = t.wb.jobStore.create('optimize', { optimizer: 'cem', budget: 64, simulator: 'ground_truth', seed: 5, cem: { population: 8 } }, projectId).id;
-    const run = `ddm+cond+energy+ps-${job}`;
+    const run = `ddm+energy+cond+ps-${job}`;
     const q = (cost: number, method: string, r: string) => ({ projectId, design: [cost, 0, 0, 0], task: [0.5, 0.07], simulator: 'ground_truth' as const, cost, capture: 0.5, wallMs: 1, method, run: r });
-    const first = t.wb.queries.record([q(0.01, 'ddm+cond+energy+ps', run), q(0.02, 'ddm+cond+energy+ps', run), q(0.03, 'cem', `cem-${cem}`), q(0.04, 'cem', `cem-${cem + 50}`)]);
+    const first = t.wb.queries.record([q(0.01, 'ddm+energy+cond+ps', run), q(0.02, 'ddm+energy+cond+ps', run), q(0.03, 'cem', `cem-${cem}`), q(0.04, 'cem', `cem-${cem + 50}`)]);
     const [particle, final] = [first, first + 1];
     const designs = new DesignStore(t.wb.db);
     const [keptParticle] = designs.insert([
-      { projectId, method: 'ddm+cond+energy+ps', run, design: [0.01, 0, 0, 0], task: [0.5, 0.07], cost: 0.01, capture: 0.5, modelId: null, queryId: particle, provenance: { jobId: job, diffusionModelId: 4, simulatorModelId: 9, seed: 7, sampler: { sampler: 'ddim', ddimSteps: 25 }, phase: 'particles' } },
+      { projectId, method: 'ddm+energy+cond+ps', run, design: [0.01, 0, 0, 0], task: [0.5, 0.07], cost: 0.01, capture: 0.5, modelId: null, queryId: particle, provenance: { jobId: job, diffusionModelId: 4, simulatorModelId: 9, seed: 7, sampler: { sampler: 'ddim', ddimSteps: 25 }, phase: 'particles' } },
     ]);
 
     const exported = (ids: number[]): Promise<Record<string, unknown>[]> =>
@@ -235,5 +236,34 @@ describe('designs export', () => {
     ]);
     const kept = JSON.parse(ok<Exported>(await call('designs.export', { projectId, from: 'designs', run, format: 'json' })).content) as Record<string, unknown>[];
     expect(kept.map((r) => [r.design_id, r.query_id, r.job_id, r.diffusion_model_id, r.learned_model_id, r.seed, r.phase])).toEqual([[keptParticle, particle, job, 4, 9, 7, 'particles']]);
+  });
+});
+
+describe('jobOfRun', () => {
+  const jobs = new Map<number, JobInfo>([
+    [12, { id: 12, projectId: 1, kind: 'sample', params: { conditional: { enabled: true }, particles: { enabled: true } } } as JobInfo],
+    [13, { id: 13, projectId: 1, kind: 'optimize', params: { optimizer: 'cem' } } as JobInfo],
+    [17, { id: 17, projectId: 1, kind: 'optimize', params: { optimizer: 'adam' } } as JobInfo],
+    [14, { id: 14, projectId: 1, kind: 'dataset.optimization', params: { optimizers: ['cem', 'adam'] } } as JobInfo],
+    [15, { id: 15, projectId: 1, kind: 'outcome.train', params: {} } as JobInfo],
+    [16, { id: 16, projectId: 2, kind: 'sample', params: {} } as JobInfo],
+  ]);
+  const find = (id: number): JobInfo | null => jobs.get(id) ?? null;
+  it.each([
+    ['ddm+cond+ps', 'ddm+cond+ps-12', 12],
+    ['cem', 'cem-13', 13],
+    ['adam', 'adam-17-restart-2', 17],
+    ['adam', 'adam-13', null], // job 13 ran CEM
+    ['cem', 'cem-14-3', 14],
+    ['adam', 'adam-14-3-restart-2', 14],
+    ['outcome.data', 'outcome-data-15', 15],
+    ['ddm', 'ddm+cond-12', null], // another method's name
+    ['cem', 'cem-12', null], // a sampling job cannot have run CEM
+    ['ddm', 'ddm-16', null], // another project's job
+    ['cem', 'cem-99', null], // no such job
+    ['manual', null, null],
+    ['cem', 'run-1', null],
+  ] as const)('%s queries of run %s belong to job %s', (method, run, job) => {
+    expect(jobOfRun(find, 1, method, run)?.id ?? null).toBe(job);
   });
 });

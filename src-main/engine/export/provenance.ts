@@ -3,6 +3,7 @@
 // from the job's stored parameters and result when the job row is still there, else from the
 // provenance the kept design carries (designs outlive the job list), else from the query alone.
 import type { JobInfo } from '../../../src-shared/api';
+import { samplingMethod } from '../../../src-shared/sampling';
 import type { Db } from '../storage/database';
 import { firstDesignOfJob } from '../storage/design-export';
 import { JobStore } from '../storage/jobs';
@@ -37,24 +38,26 @@ const KINDS_WITH_RUNS = new Set(['sample', 'optimize', 'dataset.optimization', '
 /**
  * The job a run name belongs to, by the names the job kinds give their runs: `<method>-<job>`
  * (sample, optimize), `<optimizer>-<job>-restart-<k>` (Adam restarts), `<optimizer>-<job>-<r>`
- * (dataset.optimization), `outcome-data-<job>` (outcome.train). Null when the run is none of
+ * and `<optimizer>-<job>-<r>-restart-<k>` (dataset.optimization), `outcome-data-<job>` (outcome.train). Null when the run is none of
  * these or the job is not the project's.
  */
 export function jobOfRun(jobs: (id: number) => JobInfo | null, projectId: number, method: string, run: string | null): JobInfo | null {
   if (!run) return null;
-  const m = /^(.*?)-(\d+)(-restart-\d+|-\d+)?$/.exec(run);
+  const m = /^(.*?)-(\d+)(-\d+)?(-restart-\d+)?$/.exec(run);
   if (!m) return null;
   const job = jobs(Number(m[2]));
   if (!job || job.projectId !== projectId || !KINDS_WITH_RUNS.has(job.kind)) return null;
-  const [, prefix, , tail] = m;
+  const [, prefix, , runNumber, restart] = m;
+  // and the job ran that method: its sampler, its optimizer, one of its optimizers
+  const p = obj(job.params);
   const ok =
     job.kind === 'sample'
-      ? prefix === method && !tail
+      ? prefix === method && !runNumber && !restart && samplingMethod(p as Parameters<typeof samplingMethod>[0]) === method
       : job.kind === 'optimize'
-        ? prefix === method && (!tail || tail.startsWith('-restart-'))
+        ? prefix === method && !runNumber && p.optimizer === method
         : job.kind === 'dataset.optimization'
-          ? prefix === method && !!tail && !tail.startsWith('-restart-')
-          : prefix === 'outcome-data' && !tail;
+          ? prefix === method && !!runNumber && Array.isArray(p.optimizers) && p.optimizers.includes(method)
+          : prefix === 'outcome-data' && !runNumber && !restart;
   return ok ? job : null;
 }
 
