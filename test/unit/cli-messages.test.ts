@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/engine/storage/migrations';
-import { describeParticles } from '../../src-main/cli/context';
+import { describeIds, describeParticles } from '../../src-main/cli/context';
 import { tempDir, testWorkbench } from './helpers';
 
 const root = join(__dirname, '..', '..');
@@ -49,6 +49,12 @@ describe('idw messages', () => {
   it('describeParticles says water and tool apart', () => {
     expect(describeParticles(585, [...Array(512).fill(5), ...Array(73).fill(3)])).toBe('585 particles (512 water + 73 tool)');
     expect(describeParticles(3, [5, 5, 5])).toBe('3 particles (water)');
+  });
+
+  it('a kept design is printed with both its ids, each named', () => {
+    expect(describeIds({ queryId: 812, designId: 70 })).toBe('query 812 (kept as design 70)');
+    expect(describeIds({ queryId: null, designId: 70 })).toBe('query — (kept as design 70)');
+    expect(describeIds(null)).toBe('query —');
   });
 
   it("the README's idw doctor sample shows the current schema version", () => {
