@@ -224,6 +224,18 @@ describe('designs export', () => {
     expect(csv.fileName).not.toMatch(/\s/);
     const cells = parseCsv(csv.content);
     expect(cells[0]!.settings).toMatch(/^sampler=ddim;ddimSteps=25;eta=0;count=2;simulator=ground_truth;conditional\.enabled=true;conditional\.weight=2;/);
+    // the provenance columns do not stand in the way of importing the file back (CSV and JSON)
+    const dir = tempDir();
+    try {
+      for (const format of ['csv', 'json'] as const) {
+        const path = join(dir.path, `provenance.${format}`);
+        writeFileSync(path, ok<Exported>(await call('designs.export', { projectId, ids: [particle, final, first + 2], format })).content);
+        const back = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: `provenance ${format}`, source: { path } }));
+        expect(back.stats.rows).toBe(3);
+      }
+    } finally {
+      dir.remove();
+    }
 
     // the job row gone (a database edited by hand, or rows older than the job): the kept design's provenance still names it all
     t.wb.db.pragma('foreign_keys = OFF');
