@@ -3,7 +3,7 @@
 // file and exits non-zero, and the README's `idw doctor` sample shows the current schema version.
 // Runs the CLI's source with tsx in a child process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/engine/storage/migrations';
@@ -45,6 +45,18 @@ describe('idw messages', () => {
     expect(one.out).toMatch(/Wrote 1 designs/);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
   }, 240_000);
+
+  it('idw dataset import --map takes the design columns as a range', () => {
+    expect(idw('project', 'create', '--name', 'Map', '--joints', '4').code).toBe(0);
+    const file = join(dir.path, 'odd.csv');
+    writeFileSync(file, 'seed,gx,gy,score,j1,j2,j3,j4,j5\n1,0.5,0.07,0.3,0,0.1,0.2,0.3,9\n1,0.5,0.07,0.2,0.1,0.1,0.2,0.3,9\n');
+    const bad = idw('dataset', 'import', file, '--project', 'Map', '--map', 'cost=score,task=gx+gy,design=j1..j9');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/--map design: there is no column "j6" \(from the range j1…j9/);
+    const good = idw('dataset', 'import', file, '--project', 'Map', '--map', 'cost=score,run=seed,task=gx+gy,design=j1..j4');
+    expect(good.code, good.out).toBe(0);
+    expect(good.out).toMatch(/Imported dataset \d+ "odd": 2 records, 1 runs/);
+  }, 120_000);
 
   it('describeParticles says water and tool apart', () => {
     expect(describeParticles(585, [...Array(512).fill(5), ...Array(73).fill(3)])).toBe('585 particles (512 water + 73 tool)');
