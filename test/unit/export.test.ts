@@ -237,6 +237,14 @@ describe('designs export', () => {
       dir.remove();
     }
 
+    // a guidance that was off is one entry, without its unused settings
+    const plain = t.wb.jobStore.create('sample', { ...sampleParams, energy: { enabled: false, scale: 1, clip: 1, lastSteps: 12 } }, projectId).id;
+    const plainQuery = t.wb.queries.record([q(0.05, 'ddm+cond+ps', `ddm+cond+ps-${plain}`)]);
+    const [plainRow] = await exported([plainQuery]);
+    expect(plainRow!.job_id).toBe(plain);
+    expect(plainRow!.settings).toMatchObject({ energy: { enabled: false }, particles: { enabled: true, count: 4 } });
+    expect((plainRow!.settings as { energy: object }).energy).toEqual({ enabled: false });
+
     // the job row gone (a database edited by hand, or rows older than the job): the kept design's provenance still names it all
     t.wb.db.pragma('foreign_keys = OFF');
     t.wb.db.prepare('DELETE FROM jobs WHERE id = ?').run(job);

@@ -67,7 +67,9 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
 /** The settings a job ran with, as they bear on its designs. */
 function jobSettings(job: JobInfo): Record<string, unknown> | null {
   const p = obj(job.params);
-  if (job.kind === 'sample') return { sampler: p.sampler, ddimSteps: p.ddimSteps, eta: p.eta, count: p.count, simulator: p.simulator, conditional: p.conditional, energy: p.energy, particles: p.particles };
+  // a guidance that was off is said in one entry, not with its unused settings
+  const part = (v: unknown): unknown => (obj(v).enabled === true ? v : { enabled: false });
+  if (job.kind === 'sample') return { sampler: p.sampler, ddimSteps: p.ddimSteps, eta: p.eta, count: p.count, simulator: p.simulator, conditional: part(p.conditional), energy: part(p.energy), particles: part(p.particles) };
   if (job.kind === 'optimize') {
     const optimizer = p.optimizer as string;
     return { optimizer, budget: p.budget, simulator: p.simulator, ...(optimizer === 'adam' || optimizer === 'cem' || optimizer === 'cmaes' ? { [optimizer]: p[optimizer] } : {}) };
