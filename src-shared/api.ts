@@ -495,6 +495,14 @@ export const methods = {
       conditional: z.boolean().default(true),
     })
     .strict(),
+  /** a few timed training steps of an outcome model of these sizes on this machine (the outcome dialog's estimate when no outcome model was trained here) */
+  'outcome.calibrate': z
+    .object({
+      projectId: Id,
+      hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
+      batchSize: z.number().int().min(8).max(4096),
+    })
+    .strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -758,6 +766,7 @@ export interface MethodResults {
   'benchmarks.get': { name: string; results: unknown; svg: string | null; measuredAt: string | null };
   /** measuredAt: when (ms since the epoch); a calibration is measured once per size and process */
   'diffusion.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
+  'outcome.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 

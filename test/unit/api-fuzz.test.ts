@@ -69,6 +69,7 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
     'models.delete': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'models.exportOnnx': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'benchmarks.get': { args: { name: 'paper' }, kinds: { name: 'enum' }, required: ['name'] },
+    'outcome.calibrate': { args: { projectId, hidden: [16], batchSize: 8 }, kinds: { projectId: 'id', hidden: 'designs', batchSize: 'int' }, required: ['projectId', 'hidden', 'batchSize'] },
     'diffusion.calibrate': { args: { projectId, width: 16, blocks: 1, batchSize: 8, conditional: true }, kinds: { projectId: 'id', width: 'int', blocks: 'int', batchSize: 'int', conditional: 'bool' }, required: ['projectId', 'width', 'blocks', 'batchSize'] },
   };
 }

@@ -1,12 +1,12 @@
-// The Diffusion tab's estimate on this machine: diffusion.calibrate times a few training steps
-// of a denoiser of the requested sizes on a compute worker, once per size and process.
+// Training estimates on this machine: diffusion.calibrate and outcome.calibrate time a few
+// training steps of a network of the requested sizes on a compute worker, once per size and process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import type { MethodResult } from '../../src-shared/api';
 import { ok, testWorkbench } from './helpers';
 
-describe('diffusion.calibrate', () => {
+describe('diffusion.calibrate and outcome.calibrate', () => {
   let t: ReturnType<typeof testWorkbench>;
   let projectId: number;
   let call: (m: string, a: unknown) => ReturnType<typeof dispatch>;
@@ -30,5 +30,16 @@ describe('diffusion.calibrate', () => {
     expect(large.secondsPerStep).toBeGreaterThan(small.secondsPerStep);
     const bad = await call('diffusion.calibrate', { projectId, width: 0, blocks: 1, batchSize: 16 });
     expect(bad.ok).toBe(false);
+  }, 120_000);
+
+  it('times training steps of the requested outcome model, larger ones slower, each size measured once', async () => {
+    type R = MethodResult<'outcome.calibrate'>;
+    const small = ok<R>(await call('outcome.calibrate', { projectId, hidden: [8], batchSize: 8 }));
+    expect(small.steps).toBe(5);
+    expect(small.secondsPerStep).toBeGreaterThan(0);
+    expect(ok<R>(await call('outcome.calibrate', { projectId, hidden: [8], batchSize: 8 })).measuredAt).toBe(small.measuredAt);
+    const large = ok<R>(await call('outcome.calibrate', { projectId, hidden: [256, 256], batchSize: 512 }));
+    expect(large.secondsPerStep).toBeGreaterThan(small.secondsPerStep);
+    expect((await call('outcome.calibrate', { projectId, hidden: [], batchSize: 8 })).ok).toBe(false);
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { computeEntry } from './registry';
 import './rollout';
 import '../gns/train';
 import '../diffusion/calibrate';
+import '../outcome/calibrate';
 
 // A compute worker: runs one pure function call at a time for a ComputePool.
 const port = parentPort!;
