@@ -4,11 +4,15 @@ import vue from '@vitejs/plugin-vue';
 
 // Three builds, as electron-vite lays them out: main (Node: Electron main, CLI, browser-mode
 // server, job worker), preload (sandboxed, CommonJS, forwards only) and renderer (Vue).
+// Rolldown's plugin-timing report (a warning block on every build) is turned off: it says only
+// how long plugins took, not what to fix.
+const checks = { bundlerTimings: false };
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
       rolldownOptions: {
+        checks,
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/idw.ts'),
@@ -22,6 +26,7 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rolldownOptions: {
+        checks,
         input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
       },
     },
@@ -33,7 +38,7 @@ export default defineConfig({
     build: {
       minify: true,
       outDir: resolve(__dirname, 'out/renderer'),
-      rolldownOptions: { input: resolve(__dirname, 'src-renderer/index.html') },
+      rolldownOptions: { checks, input: resolve(__dirname, 'src-renderer/index.html') },
     },
   },
 });

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm start: build, then open the desktop app when Electron's binary is installed; otherwise say
+// npm start: build (only when the sources changed), then open the desktop app when Electron's binary is installed; otherwise say
 // why and serve the same workbench to a browser on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsCurrent } from './build-stamp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -16,9 +17,14 @@ function run(cmd, argv, opts = {}) {
   return r.status === 0;
 }
 
-if (!args.includes('--no-build')) {
-  console.log('[start] building the workbench…');
-  if (!run(process.execPath, [join(root, 'scripts', 'build.mjs')])) process.exit(1);
+// build only when the sources changed since the last build (scripts/build-stamp.mjs); --build forces it
+if (args.includes('--build') || (!args.includes('--no-build') && !buildIsCurrent(root))) {
+  console.log('[start] sources changed since the last build: building the workbench…');
+  const started = Date.now();
+  if (!run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'])) process.exit(1);
+  console.log(`[start] built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+} else if (!args.includes('--no-build')) {
+  console.log('[start] the build is up to date with the sources.');
 }
 
 function electronBinary() {
@@ -82,11 +88,11 @@ if (electron.path && !args.includes('--browser')) {
 }
 if (electron.path && !args.includes('--browser')) {
   console.log('[start] opening the desktop app (Electron)…');
-  const child = spawn(electron.path, [root, ...args.filter((a) => a !== '--no-build')], { cwd: root, stdio: 'inherit' });
+  const child = spawn(electron.path, [root, ...args.filter((a) => a !== '--no-build' && a !== '--build')], { cwd: root, stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   if (!args.includes('--browser')) console.log(`[start] Electron is not available: ${electron.why}.\n[start] Starting browser mode instead (the same workbench, served to your browser on 127.0.0.1).`);
-  const serveArgs = args.filter((a) => a !== '--no-build' && a !== '--browser');
+  const serveArgs = args.filter((a) => a !== '--no-build' && a !== '--build' && a !== '--browser');
   const child = spawn(process.execPath, [join(root, 'bin', 'idw.mjs'), ...serveArgs.filter((a) => a.startsWith('--data-dir')), 'serve', ...serveArgs.filter((a) => !a.startsWith('--data-dir'))], { cwd: root, stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));

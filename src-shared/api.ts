@@ -337,8 +337,8 @@ export interface TrajectoryPreview {
   rows: (string | number | null)[][];
   /** the mapping detected from the names; null when it could not be */
   mapping: TrajectoryMapping | null;
-  /** problems found in what was read, each naming the row and column */
-  problems: { row: number | null; column: string | null; message: string }[];
+  /** problems found in what was read, each naming the row and column; field: the mapping field a detection problem is about */
+  problems: { row: number | null; column: string | null; message: string; field?: 'cost' | 'task' | 'design' }[];
 }
 
 export const methods = {
@@ -475,6 +475,8 @@ export const methods = {
     .strict(),
   /** a whole optimization dataset, every record, as CSV or JSON (the import's own layout) */
   'datasets.exportTrajectories': z.object({ id: Id, format: z.enum(['csv', 'json']).default('csv') }).strict(),
+  /** an optimization dataset's runs, each as its cost against iteration (the cheapest record of each iteration) */
+  'datasets.runCurves': z.object({ id: Id, maxRuns: z.number().int().min(1).max(500).default(24) }).strict(),
 
   'models.list': z.object({ projectId: Id, kind: ModelKind.optional() }).strict(),
   'models.get': z.object({ id: Id }).strict(),
@@ -483,6 +485,24 @@ export const methods = {
   'models.exportOnnx': z.object({ id: Id }).strict(),
   /** a benchmark's stored results (bench/results/<name>.json) and its plot (SVG), when it has been run */
   'benchmarks.get': z.object({ name: z.enum(['paper', 'diffusion']) }).strict(),
+  /** a few timed training steps of a denoiser of these sizes on this machine (the Diffusion tab's estimate when no diffusion model was trained here) */
+  'diffusion.calibrate': z
+    .object({
+      projectId: Id,
+      width: z.number().int().min(8).max(1024),
+      blocks: z.number().int().min(1).max(8),
+      batchSize: z.number().int().min(8).max(4096),
+      conditional: z.boolean().default(true),
+    })
+    .strict(),
+  /** a few timed training steps of an outcome model of these sizes on this machine (the outcome dialog's estimate when no outcome model was trained here) */
+  'outcome.calibrate': z
+    .object({
+      projectId: Id,
+      hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
+      batchSize: z.number().int().min(8).max(4096),
+    })
+    .strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -737,11 +757,16 @@ export interface MethodResults {
   'designs.list': StoredDesign[];
   'designs.export': { fileName: string; content: string; rows: number };
   'datasets.exportTrajectories': { fileName: string; content: string; rows: number };
+  /** points: [iteration, the cheapest cost of that iteration], thinned to at most 400 a run; iterations: how many the run has */
+  'datasets.runCurves': { totalRuns: number; runs: { run: string; optimizer: string; records: number; best: number; iterations: number; points: [number, number][] }[] };
   'models.list': ModelInfo[];
   'models.get': ModelInfo;
   'models.delete': { id: number; deleted: true };
   'models.exportOnnx': { fileName: string; onnxBase64: string };
   'benchmarks.get': { name: string; results: unknown; svg: string | null; measuredAt: string | null };
+  /** measuredAt: when (ms since the epoch); a calibration is measured once per size and process */
+  'diffusion.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
+  'outcome.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 

@@ -61,8 +61,8 @@ export interface DiffusionTrainResult extends TrainingResult {
 export interface OptimizeResult {
   /** [cumulative queries, best cost so far] */
   curve: [number, number][];
-  /** designId: the best design's row in the designs table */
-  best: { design: number[]; cost: number; capture: number | null; run: string; designId: number } | null;
+  /** designId: the best design's row in the designs table; queryId: the simulator query that found it (what exports call query_id) */
+  best: { design: number[]; cost: number; capture: number | null; run: string; designId: number; queryId: number | null } | null;
   queries: number;
   datasetId: number;
   /** the runs' names (one per Adam restart) */

@@ -236,3 +236,18 @@ export function asKind<K extends ModelInfo['kind']>(model: ModelInfo, kind: K): 
   if (!isKind(model, kind)) throw new Error(`Model ${model.id} is a ${model.kind} model, not a ${kind} model.`);
   return model;
 }
+
+/**
+ * A training job's live message, `step 140/600 · loss 0.215`: written by the training jobs every
+ * step, read back by the model tables, so the step they show while training is this one (the
+ * model's metrics move only at evaluations).
+ */
+export function trainingMessage(step: number, steps: number, loss: number): string {
+  return `step ${step}/${steps} · loss ${loss.toPrecision(3)}`;
+}
+
+/** The step and budget a training job's message names, and the rest of it; null when it names none. */
+export function trainingStepOf(message: string | null | undefined): { step: number; steps: number; rest: string } | null {
+  const m = message ? /^step (\d+)\/(\d+)(?: · (.*))?$/.exec(message) : null;
+  return m ? { step: Number(m[1]), steps: Number(m[2]), rest: m[3] ?? '' } : null;
+}

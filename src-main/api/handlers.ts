@@ -9,6 +9,8 @@ import type { Workbench } from '../engine/workbench';
 import { OptimizationDatasets } from '../engine/datasets/trajectories';
 import { assertProjectJob, exportDesigns } from '../engine/export/designs';
 import { readBenchmark } from '../engine/benchmarks';
+import '../engine/diffusion/calibrate';
+import '../engine/outcome/calibrate';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
   return {
@@ -186,6 +188,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     },
     'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),
     'datasets.exportTrajectories': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),
+    'datasets.runCurves': ({ id, maxRuns }) => new OptimizationDatasets(wb.db).runCurves(id, maxRuns),
 
     'models.list': ({ projectId, kind }) => {
       wb.projects.get(projectId);
@@ -211,5 +214,35 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       return { fileName: `${safe}.onnx`, onnxBase64: wb.models.readFile(model, 'model.onnx').toString('base64') };
     },
     'benchmarks.get': ({ name }) => readBenchmark(name, wb.resources),
+    'diffusion.calibrate': ({ projectId, width, blocks, batchSize, conditional }) => {
+      const project = wb.projects.get(projectId);
+      const args = { dim: project.designSpace.dim, taskDim: project.taskSpace.dim, width, blocks, batchSize, conditional, steps: CALIBRATION_STEPS };
+      const key = `diffusion ${JSON.stringify(args)}`;
+      let measured = calibrations.get(key);
+      if (!measured) {
+        measured = wb.compute.run('denoiserStepTime', args).then((r) => ({ ...r, measuredAt: Date.now() }));
+        calibrations.set(key, measured);
+        // a failed calibration is not kept: the next call tries again
+        measured.catch(() => calibrations.delete(key));
+      }
+      return measured;
+    },
+    'outcome.calibrate': ({ projectId, hidden, batchSize }) => {
+      const env = wb.environment(projectId);
+      const args = { designDim: env.designSpace.dim, outcomeDim: env.outcomeSpec.dim, costEntries: env.outcomeSpec.costEntries, hidden, batchSize, steps: CALIBRATION_STEPS };
+      const key = `outcome ${JSON.stringify(args)}`;
+      let measured = calibrations.get(key);
+      if (!measured) {
+        measured = wb.compute.run('outcomeStepTime', args).then((r) => ({ ...r, measuredAt: Date.now() }));
+        calibrations.set(key, measured);
+        measured.catch(() => calibrations.delete(key));
+      }
+      return measured;
+    },
   };
 }
+
+/** timed steps of a denoiser calibration (after one warm-up step) */
+const CALIBRATION_STEPS = 5;
+/** one calibration per size and process: the machine does not change while it runs */
+const calibrations = new Map<string, Promise<MethodResult<'diffusion.calibrate' | 'outcome.calibrate'>>>();

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { DatasetInfo, JobInfo, MethodInput, MethodName, MethodResult, ProjectSummary } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
+import { PARTICLE_TYPE } from '../../src-shared/fluidtool2d';
 import { createHandlers } from '../api/handlers';
 import { dispatch } from '../api/dispatch';
 import { Workbench } from '../engine/workbench';
@@ -114,5 +115,25 @@ export function describeDataset(d: DatasetInfo): (string | number)[] {
   // physics: trajectories of frames × particles; optimization: records of runs
   const size = d.kind === 'optimization' ? `${s.rows ?? 0} rows` : (s.trajectories ?? 0);
   const frames = d.kind === 'optimization' ? `${s.runs ?? 0} runs` : (s.frames ?? '—');
-  return [d.id, d.name, d.kind, d.status, size as string | number, frames as string | number, s.particles ?? '—', cost, d.source, formatTime(d.createdAt)];
+  // all particles of a trajectory: the water and the tool's (kinematic) particles, said apart
+  const particles = s.particles == null ? '—' : s.waterParticles != null && s.toolParticles != null ? `${s.particles} (${s.waterParticles} water + ${s.toolParticles} tool)` : s.particles;
+  return [d.id, d.name, d.kind, d.status, size as string | number, frames as string | number, particles, cost, d.source, formatTime(d.createdAt)];
+}
+
+/**
+ * "585 particles (512 water + 73 tool)": a rollout holds the project's water and the particles
+ * that draw the tool, so its particle count is more than the project's setting.
+ */
+export function describeParticles(total: number, types: readonly number[]): string {
+  const water = types.filter((t) => t === PARTICLE_TYPE.water).length;
+  return water === total ? `${total} particles (water)` : `${total} particles (${water} water + ${total - water} tool)`;
+}
+
+/**
+ * A kept design's two ids, labelled: the simulator query that scored it (exports' query_id, what
+ * `idw export --ids` takes) and its row in the designs table (exports' design_id).
+ */
+export function describeIds(best: { queryId?: number | null; designId: number } | null): string {
+  if (!best) return 'query —';
+  return `query ${best.queryId ?? '—'} (kept as design ${best.designId})`;
 }

@@ -12,7 +12,7 @@ import { dispatch } from '../api/dispatch';
 import { startBrowserServer } from '../server/browser-server';
 import { formatCost, formatTime, table } from './format';
 import { registerTrajectoryCommands } from './commands/trajectories';
-import { call, describeDataset, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
+import { call, describeDataset, describeParticles, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
 import { registerDiffusionCommands } from './commands/diffusion';
 import { registerOutcomeCommands } from './commands/outcome';
 import { registerOptimizeCommands, registerTrajectoryGeneration } from './commands/optimize';
@@ -24,7 +24,7 @@ function describeProject(p: ProjectSummary): string {
   return [
     `Project ${p.id}: ${p.name}`,
     `  environment   ${p.environment}`,
-    `  particles     ${s.particles}`,
+    `  particles     ${s.particles} water (a rollout also holds the tool's particles)`,
     `  joints        ${s.joints} (design dimension ${p.designSpace.dim}, bounds [${p.designSpace.lower}, ${p.designSpace.upper}])`,
     `  frames        ${s.frames} × ${s.substeps} substeps, grid ${s.grid}²`,
     `  theta max     ${s.thetaMax.toFixed(4)} rad`,
@@ -187,7 +187,7 @@ program
           `cost     ${r.cost.toPrecision(6)}  (mean squared distance of the water to the target)`,
           `capture  ${(r.capture * 100).toFixed(1)}%  (water inside the target disc of radius ${p.settings.targetRadius})`,
           `task     (${r.task.map((v) => v.toFixed(3)).join(', ')})`,
-          `wall     ${r.wallMs.toFixed(1)} ms for ${rollout.frames} frames of ${rollout.particles} particles; stored as query ${r.queryId}`,
+          `wall     ${r.wallMs.toFixed(1)} ms for ${rollout.frames} frames of ${describeParticles(rollout.particles, rollout.particleTypes)}; stored as query ${r.queryId}`,
           ...(o.out ? [`rollout  written to ${o.out}`] : []),
         ].join('\n'),
         { ...summary, out: o.out ?? null },

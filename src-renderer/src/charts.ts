@@ -31,4 +31,7 @@ export type XYDataset = XYChartConfig['data']['datasets'][number];
 export type HistogramChartConfig = ChartConfiguration<'bar', ScatterDataPoint[]>;
 export type ChartCanvasConfig = XYChartConfig | HistogramChartConfig;
 
+/** Colours of series drawn side by side (runs on one plot), in turn. */
+export const SERIES_COLOURS = ['#2f6fde', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0c8599', '#c2255c', '#5c7cfa'];
+
 export { Chart };

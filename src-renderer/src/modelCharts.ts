@@ -56,7 +56,7 @@ export function lossChart(m: LossCurves): XYChartConfig {
     },
     options: {
       plugins: {
-        title: title(m.steps ? `Loss · step ${m.step ?? 0} of ${m.steps}` : 'Loss'),
+        title: title(m.steps ? `Loss · evaluated to step ${m.step ?? 0} of ${m.steps}` : 'Loss'),
         legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8 } },
       },
       scales: {

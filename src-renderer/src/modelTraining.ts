@@ -143,7 +143,8 @@ export function trainingFacts(m: TrainingMetrics, configuredSteps: number | null
   return {
     progress: [
       { label: 'Phase', value: m.phase ?? '—' },
-      { label: 'Steps', value: `${m.step ?? 0} / ${m.steps ?? configuredSteps ?? '?'}${m.stoppedEarly ? ' (stopped early)' : ''}` },
+      // while training, the model's step is its last evaluation's; the live step is the job's (the model table shows it)
+      { label: m.phase === 'training' ? 'Steps, at the last evaluation' : 'Steps', value: `${m.step ?? 0} / ${m.steps ?? configuredSteps ?? '?'}${m.stoppedEarly ? ' (stopped early)' : ''}` },
       { label: 'Best validation loss', value: m.bestValLoss === null ? '—' : `${formatLoss(m.bestValLoss)} at step ${m.bestStep}` },
     ],
     timing: [

@@ -83,6 +83,11 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await dialog.getByTestId('diffusion-steps').fill('150');
   await dialog.getByTestId('diffusion-evalEvery').fill('25');
   await expect(dialog.getByTestId('diffusion-estimate')).toContainText('150 steps');
+  // no diffusion model trained here yet: the step time is measured on this machine, and the dialog says so
+  const source = dialog.getByTestId('diffusion-estimate-source');
+  await expect(source).toHaveAttribute('data-source', 'calibration', { timeout: 60_000 });
+  await expect(source).toContainText('Measured on this machine just now');
+  await expect(source).toContainText('width 32, 2 blocks, batch 32');
   await shot(page, '61-diffusion-train-dialog', dialog);
   await dialog.getByTestId('start-diffusion-training').click();
   await expect(dialog).toBeHidden();
@@ -93,6 +98,12 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await expect.poll(async () => Number(await loss.getAttribute('data-points')), { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
   await expect(model).toHaveAttribute('data-model-status', 'ready', { timeout: 300_000 });
   await expect(model.getByTestId('model-conditional')).toHaveText('conditional');
+  // once a model was trained here, its measured step time is the estimate's
+  await page.getByTestId('open-diffusion-train').click();
+  await expect(dialog.getByTestId('diffusion-estimate-source')).toHaveAttribute('data-source', 'training');
+  await expect(dialog.getByTestId('diffusion-estimate-source')).toContainText('Measured on this machine: “Small prior”, the newest diffusion model trained here');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
   await expect(model.getByTestId('model-best-loss')).not.toHaveText('—');
   await expect.poll(() => drawnPixels(loss)).toBeGreaterThan(500);
   await pageShot(page, '62-diffusion-model');
@@ -169,7 +180,7 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   const csv = (await saved(await csvDownload)).trim().split('\n');
   expect(csv).toHaveLength(1 + 6);
   const header = csv[0]!.split(',');
-  expect(header.slice(0, 10)).toEqual(['id', 'task_x', 'task_y', 'cost', 'capture', 'method', 'run', 'simulator', 'model_id', 'created_at']);
+  expect(header.slice(0, 16)).toEqual(['query_id', 'design_id', 'task_x', 'task_y', 'cost', 'capture', 'method', 'run', 'job_id', 'phase', 'simulator', 'diffusion_model_id', 'learned_model_id', 'settings', 'seed', 'created_at']);
   expect(header.filter((c) => /^x\d+$/.test(c))).toEqual(Array.from({ length: JOINTS }, (_, j) => `x${j}`));
   expect(header.filter((c) => /^angle_\d+_rad$/.test(c))).toHaveLength(JOINTS);
   const rows = csv.slice(1).map((line) => line.split(','));
@@ -179,6 +190,16 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   expect(csvCosts.map((c) => c.toPrecision(4))).toEqual(shownCosts.map((c) => c.toPrecision(4)));
   expect(new Set(column('method'))).toEqual(new Set(['ddm+cond+ps']));
   expect(new Set(column('simulator'))).toEqual(new Set(['ground_truth']));
+  // provenance: the sampling job, the diffusion model, the sampler's settings and the seed on every row; each row a kept design
+  expect(new Set(column('job_id')).size).toBe(1);
+  expect(Number(column('job_id')[0])).toBeGreaterThan(0);
+  expect(column('run').every((r) => r === `ddm+cond+ps-${column('job_id')[0]}`)).toBe(true);
+  expect(new Set(column('diffusion_model_id')).size).toBe(1);
+  expect(Number(column('diffusion_model_id')[0])).toBeGreaterThan(0);
+  expect(column('settings').every((v) => /^sampler=ddim;.*conditional\.enabled=true;.*particles\.enabled=true/.test(v))).toBe(true);
+  expect(column('seed').every((v) => v !== '')).toBe(true);
+  expect(column('design_id').every((v) => Number(v) > 0)).toBe(true);
+  expect(column('phase').every((v) => v === 'final' || v === 'particles')).toBe(true);
   expect(column('task_x').map(Number).every((x) => Math.abs(x - 0.4) < 1e-6)).toBe(true);
   expect(column('task_y').map(Number).every((y) => Math.abs(y - 0.07) < 1e-6)).toBe(true);
   for (const r of rows) {
@@ -188,9 +209,10 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
 
   const jsonDownload = page.waitForEvent('download');
   await page.getByTestId('export-samples-json').click();
-  const json = JSON.parse(await saved(await jsonDownload)) as { id: number; cost: number; method: string; design: number[]; angles: number[] }[];
+  const json = JSON.parse(await saved(await jsonDownload)) as { query_id: number; cost: number; method: string; design: number[]; angles: number[]; settings: { sampler: string } }[];
   expect(json).toHaveLength(6);
-  expect(json.map((d) => d.id)).toEqual(column('id').map(Number));
+  expect(json.map((d) => d.query_id)).toEqual(column('query_id').map(Number));
+  expect(json.every((d) => d.settings.sampler === 'ddim')).toBe(true);
   expect(ascending(json.map((d) => d.cost))).toBe(true);
   expect(json.every((d) => d.method === 'ddm+cond+ps' && d.design.length === JOINTS && d.angles.length === JOINTS)).toBe(true);
 

@@ -132,7 +132,7 @@ test('a tiny learned simulator is trained live, inspected, run, compared with th
 
   // the next estimate is calibrated from this model's measured seconds per step
   await page.getByTestId('open-train-dialog').click();
-  await expect(page.getByTestId('train-estimate-basis')).toContainText(`Calibrated from “${(await row.getByTestId('model-name').textContent())!.trim()}”`);
+  await expect(page.getByTestId('train-estimate-basis')).toContainText(`Measured on this machine: “${(await row.getByTestId('model-name').textContent())!.trim()}”, the newest model trained here`);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
 

@@ -79,7 +79,13 @@ test('optimization trajectories are imported from a CSV with the detected mappin
   const histogram = details.getByTestId('cost-histogram');
   await expect(histogram).toHaveAttribute('data-points', '20');
   await expect.poll(() => drawnPixels(histogram)).toBeGreaterThan(500);
+  // each run's cost against iteration: 3 runs of 10 iterations, one line each
+  await expect(details.getByTestId('run-curves-caption')).toContainText('3 runs');
+  const curves = details.getByTestId('run-curves');
+  await expect(curves).toHaveAttribute('data-points', '30');
+  await expect.poll(() => drawnPixels(curves)).toBeGreaterThan(500);
   await shot(page, '32-trajectory-dataset', page.locator('section[aria-labelledby="datasets-heading"]'));
+  await shot(page, '33-run-curves', details);
 
   // the whole dataset as CSV: the same 30 costs come back
   const downloading = page.waitForEvent('download');
@@ -163,16 +169,16 @@ test('a small CEM run is started from the Sample tab, its curve grows live, and 
   const costAt = header.indexOf('cost');
   expect(costAt).toBeGreaterThanOrEqual(0);
   expect(csv.slice(1).map((l) => Number(l.split(',')[costAt]).toPrecision(4))).toEqual(shownCosts.slice(0, 2));
-  expect(csv.slice(1).map((l) => Number(l.split(',')[header.indexOf('id')]))).toEqual(selectedIds);
+  expect(csv.slice(1).map((l) => Number(l.split(',')[header.indexOf('query_id')]))).toEqual(selectedIds);
   expect(header.filter((c) => /^x\d$/.test(c))).toEqual(['x0', 'x1', 'x2', 'x3']);
 
   const jsonDownload = page.waitForEvent('download');
   await page.getByTestId('export-format').selectOption('json');
   await page.getByTestId('export-selected').click();
-  const json = JSON.parse(await saved(await jsonDownload)) as { id: number; cost: number; design: number[] }[];
+  const json = JSON.parse(await saved(await jsonDownload)) as { query_id: number; cost: number; design: number[] }[];
   expect(json).toHaveLength(2);
   expect(json.map((r) => r.cost.toPrecision(4))).toEqual(shownCosts.slice(0, 2));
-  expect(json.map((r) => r.id)).toEqual(selectedIds);
+  expect(json.map((r) => r.query_id)).toEqual(selectedIds);
   expect(json.every((r) => Array.isArray(r.design) && r.design.length === 4)).toBe(true);
   expect(errors).toEqual([]);
 });

@@ -99,7 +99,10 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(dialog.getByTestId('outcome-learningRate')).toHaveValue(String(defaults.learningRate));
   await expect(dialog.getByTestId('outcome-estimate-rollouts')).toContainText('2,000 × 90 ms');
   await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('built-in figure (bench:physics');
-  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('A step: the built-in figure');
+  // no outcome model trained here yet: a few steps of this network are timed on this machine, and the dialog says so
+  await expect(dialog.getByTestId('outcome-estimate-source')).toHaveAttribute('data-source', 'calibration', { timeout: 60_000 });
+  await expect(dialog.getByTestId('outcome-estimate-source')).toContainText(`A step, measured on this machine just now`);
+  await expect(dialog.getByTestId('outcome-estimate-source')).toContainText(`${JOINTS} → ${defaults.hidden.join(' → ')} →`);
   // no data at all: refused next to the field, before the server is asked
   await dialog.getByTestId('outcome-useStored').uncheck();
   await dialog.getByTestId('outcome-generate').fill('0');
@@ -165,7 +168,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await section.getByTestId('open-outcome-train').click();
   await expect(dialog.getByTestId('outcome-stored-count')).toContainText(`this project has ${ROLLOUTS} ground-truth queries`);
   await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText(`median wall time of this project's ${ROLLOUTS} newest`);
-  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('calibrated from “Small outcome”');
+  await expect(dialog.getByTestId('outcome-estimate-basis')).toContainText('A step, measured on this machine: “Small outcome”, the newest outcome model trained here');
   await dialog.getByTestId('outcome-start-from').selectOption({ label: `Fine-tune “Small outcome” (#${modelId})` });
   await expect(dialog.getByTestId('outcome-hidden')).toHaveCount(0);
   await expect(dialog).toContainText('its network stays: hidden 64 × 64');
@@ -264,7 +267,10 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   const adamRows = await call<{ total: number; rows: { simulator: string; modelId: number | null }[] }>(request, 'queries.list', { projectId, method: 'adam', limit: 500 });
   expect(adamRows.total).toBe(33);
   expect(adamRows.rows.filter((r) => r.simulator === 'ground_truth')).toHaveLength(3);
-  for (const r of top.rows) expect(r.simulator === 'ground_truth' ? r.model_id === '' : r.model_id === String(refined.id)).toBe(true);
+  // every row names the learned model the Adam run followed: its learned queries and its ground-truth checks alike
+  for (const r of top.rows) expect(r.learned_model_id).toBe(String(refined.id));
+  expect(new Set(top.rows.map((r) => r.job_id)).size).toBeGreaterThan(0);
+  expect(top.rows.every((r) => Number(r.job_id) > 0 && /^optimizer=adam;/.test(r.settings!))).toBe(true);
   for (const r of top.rows) {
     const design = Array.from({ length: JOINTS }, (_, j) => Number(r[`x${j}`]));
     expect(design.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);

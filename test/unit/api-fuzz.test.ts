@@ -63,11 +63,14 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
       required: ['projectId'],
     },
     'datasets.exportTrajectories': { args: { id: 1, format: 'csv' }, kinds: { id: 'id', format: 'enum' }, required: ['id'] },
+    'datasets.runCurves': { args: { id: 1, maxRuns: 5 }, kinds: { id: 'id', maxRuns: 'int' }, required: ['id'] },
     'models.list': { args: { projectId, kind: 'diffusion' }, kinds: { projectId: 'id', kind: 'enum' }, required: ['projectId'] },
     'models.get': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'models.delete': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'models.exportOnnx': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'benchmarks.get': { args: { name: 'paper' }, kinds: { name: 'enum' }, required: ['name'] },
+    'outcome.calibrate': { args: { projectId, hidden: [16], batchSize: 8 }, kinds: { projectId: 'id', hidden: 'designs', batchSize: 'int' }, required: ['projectId', 'hidden', 'batchSize'] },
+    'diffusion.calibrate': { args: { projectId, width: 16, blocks: 1, batchSize: 8, conditional: true }, kinds: { projectId: 'id', width: 'int', blocks: 'int', batchSize: 'int', conditional: 'bool' }, required: ['projectId', 'width', 'blocks', 'batchSize'] },
   };
 }
 

@@ -1,3 +1,4 @@
+import { expectedQueries, samplingProgress } from '../../src-main/engine/diffusion/samplers/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
@@ -71,6 +72,10 @@ describe('diffusion training and sampling jobs', () => {
 
   it('samples with particle sampling on the ground truth: every query stored, queries = N k + count, designs kept with provenance', async () => {
     const before = countRows(t.wb, 'simulator_queries');
+    const seen: JobInfo[] = [];
+    const off = t.wb.events.on((event, payload) => {
+      if (event === 'job.updated' && (payload as JobInfo).kind === 'sample') seen.push(payload as JobInfo);
+    });
     const job = await run('sample', {
       count: 6,
       ddimSteps: 8,
@@ -83,6 +88,14 @@ describe('diffusion training and sampling jobs', () => {
     const result = job.result as SampleResult;
     expect(result.queries).toBe(5 * 2 + 6);
     expect(countRows(t.wb, 'simulator_queries') - before).toBe(result.queries);
+    // progress moves by query: it never goes back, and it has moved while the particle rounds queried
+    off();
+    const running = seen.filter((j) => j.id === job.id && j.status === 'running');
+    const fractions = running.map((j) => j.progress);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    const duringRounds = running.filter((j) => /queries (\d+)\/16/.test(j.message ?? '') && Number(/queries (\d+)\//.exec(j.message!)![1]) > 0 && Number(/queries (\d+)\//.exec(j.message!)![1]) <= 10);
+    expect(duringRounds.length).toBeGreaterThan(0);
+    expect(duringRounds.every((j) => j.progress > 0)).toBe(true);
     const stored = t.wb.db.prepare('SELECT method, run, COUNT(*) AS n FROM simulator_queries WHERE run = ? GROUP BY method, run').all(result.run) as { method: string; n: number }[];
     expect(stored).toEqual([{ method: 'ddm+cond+ps', run: result.run, n: 16 }]);
     // the 6 final designs, and the cheapest particle estimate when it beat them: the run's best is
@@ -171,4 +184,21 @@ describe('diffusion training and sampling jobs', () => {
     // no diffusion model in the other project: that is named first, whatever guides the run
     expect(err(await call('jobs.start', { kind: 'sample', projectId: other, params: { energy: { enabled: true } } })).message).toMatch(/no trained diffusion model/);
   }, 60_000);
+});
+
+describe('sampling progress', () => {
+  it('counts N k + count queries and moves with them, never back, with a small share for denoising', () => {
+    const settings = { count: 6, particles: { enabled: true, count: 5, rounds: 2, temperature: 0.01, sigma: 0.5, estimatorSteps: 2 } };
+    expect(expectedQueries(settings)).toBe(16);
+    expect(expectedQueries({ ...settings, particles: { ...settings.particles, enabled: false } })).toBe(6);
+    expect(samplingProgress(0, 16, 0)).toBe(0);
+    expect(samplingProgress(5, 16, 0)).toBeGreaterThan(0.25);
+    expect(samplingProgress(16, 16, 1)).toBe(1);
+    let last = -1;
+    for (const [q, f] of [[0, 0], [5, 0.25], [10, 0.5], [10, 0.7], [16, 0.95], [16, 1]] as const) {
+      const p = samplingProgress(q, 16, f);
+      expect(p).toBeGreaterThanOrEqual(last);
+      last = p;
+    }
+  });
 });

@@ -7,7 +7,8 @@ import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { DesignStore } from '../../src-main/engine/storage/designs';
-import type { DatasetInfo, StoredDesign } from '../../src-shared/api';
+import type { DatasetInfo, JobInfo, StoredDesign } from '../../src-shared/api';
+import { jobOfRun } from '../../src-main/engine/export/provenance';
 import { toolPolyline } from '../../src-shared/fluidtool2d';
 import { ok, tempDir, testWorkbench } from './helpers';
 
@@ -53,11 +54,12 @@ describe('designs export', () => {
   it('exports the top k by cost with task, capture, method, run, time, design and absolute joint angles', async () => {
     const r = ok<Exported>(await call('designs.export', { projectId, topK: 3 }));
     expect(r.rows).toBe(3);
-    expect(r.fileName).toBe('Export me-best-3.csv');
+    expect(r.fileName).toBe('Export-me-queries-best-3.csv');
     const rows = parseCsv(r.content);
-    expect(Object.keys(rows[0]!)).toEqual(['id', 'task_x', 'task_y', 'cost', 'capture', 'method', 'run', 'simulator', 'model_id', 'created_at', 'x0', 'x1', 'x2', 'x3', 'angle_1_rad', 'angle_2_rad', 'angle_3_rad', 'angle_4_rad']);
+    expect(Object.keys(rows[0]!)).toEqual(['query_id', 'design_id', 'task_x', 'task_y', 'cost', 'capture', 'method', 'run', 'job_id', 'phase', 'simulator', 'diffusion_model_id', 'learned_model_id', 'settings', 'seed', 'created_at', 'x0', 'x1', 'x2', 'x3', 'angle_1_rad', 'angle_2_rad', 'angle_3_rad', 'angle_4_rad']);
     expect(rows.map((x) => Number(x.cost))).toEqual([0.1, 0.2, 0.3]);
-    expect(rows[0]).toMatchObject({ id: '5', task_x: '0.5', task_y: '0.2', capture: '0.95', method: 'random', run: 'run-0', simulator: 'ground_truth', model_id: '', created_at: '2026-01-01T12:00:04.000Z' });
+    // a query no job made (run-0 names none): its provenance cells are empty
+    expect(rows[0]).toMatchObject({ query_id: '5', design_id: '', task_x: '0.5', task_y: '0.2', capture: '0.95', method: 'random', run: 'run-0', job_id: '', simulator: 'ground_truth', learned_model_id: '', settings: '', seed: '', created_at: '2026-01-01T12:00:04.000Z' });
     // angle_i_rad is the direction of tool segment i as toolPolyline draws it
     const design = [0, 1, 2, 3].map((k) => Number(rows[0]![`x${k}`]));
     const pts = toolPolyline(design, thetaMax);
@@ -82,8 +84,9 @@ describe('designs export', () => {
       ['0.3', 0.5],
     ]);
     const picked = ok<Exported>(await call('designs.export', { projectId, ids: [7, 2], format: 'json' }));
-    const objects = JSON.parse(picked.content) as { id: number; design: number[]; angles: number[]; x0: number }[];
-    expect(objects.map((o) => o.id)).toEqual([2, 7]); // cheapest first
+    expect(picked.fileName).toBe('Export-me-queries-selected-2.json');
+    const objects = JSON.parse(picked.content) as { query_id: number; design: number[]; angles: number[]; x0: number }[];
+    expect(objects.map((o) => o.query_id)).toEqual([2, 7]); // cheapest first
     expect(objects[0]!.design).toHaveLength(4);
     expect(objects[0]!.design[0]).toBe(objects[0]!.x0);
     expect(objects[0]!.angles).toHaveLength(4);
@@ -173,11 +176,11 @@ describe('designs export', () => {
     if (!noJob.ok) expect(noJob.error).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no job with id 987/) });
 
     const r = ok<Exported>(await call('designs.export', { projectId, from: 'designs', jobId: job, topK: 10 }));
-    expect(r.fileName).toBe(`Export me-designs-job-${job}-best-10.csv`);
+    expect(r.fileName).toBe(`Export-me-designs-job-${job}-best-10.csv`);
     const rows = parseCsv(r.content);
-    expect(rows.map((x) => [Number(x.id), Number(x.cost), x.method, x.run, x.simulator])).toEqual([
-      [kept[1], 0.1, 'sample', `sample-${job}`, 'ground_truth'],
-      [kept[0], 0.3, 'sample', `sample-${job}`, 'ground_truth'],
+    expect(rows.map((x) => [Number(x.design_id), Number(x.query_id), Number(x.job_id), Number(x.cost), x.method, x.run, x.simulator])).toEqual([
+      [kept[1], best[0]!.id, job, 0.1, 'sample', `sample-${job}`, 'ground_truth'],
+      [kept[0], best[2]!.id, job, 0.3, 'sample', `sample-${job}`, 'ground_truth'],
     ]);
     expect(rows[0]).toMatchObject({ x0: '-0.1', x1: '0', task_x: '0.5', task_y: '0.2', capture: '0.75' });
     const byRun = parseCsv(ok<Exported>(await call('designs.export', { projectId, from: 'designs', run: `cem-${other}` })).content);
@@ -188,5 +191,99 @@ describe('designs export', () => {
     const misplaced = await call('designs.export', { projectId, from: 'queries', jobId: job });
     expect(misplaced.ok).toBe(false);
     if (!misplaced.ok) expect(misplaced.error).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/jobId .* from "designs"/) });
+  });
+
+  it('names the job, models, settings, seed and phase of every exported design, from the job row or, once it is gone, the kept design', async () => {
+    const sampleParams = { modelId: 4, count: 2, sampler: 'ddim', ddimSteps: 25, eta: 0, simulator: 'ground_truth', seed: 7, conditional: { enabled: true, weight: 2, costQuantile: 0.05 }, energy: { enabled: true, scale: 1, clip: 1, lastSteps: 12 }, particles: { enabled: true, count: 4, rounds: 2 } };
+    const job = t.wb.jobStore.create('sample', sampleParams, projectId).id;
+    t.wb.jobStore.finish(job, 'succeeded', { result: { modelId: 4, simulatorModelId: 9 } });
+    const cem = t.wb.jobStore.create('optimize', { optimizer: 'cem', budget: 64, simulator: 'ground_truth', seed: 5, cem: { population: 8 } }, projectId).id;
+    const run = `ddm+energy+cond+ps-${job}`;
+    const q = (cost: number, method: string, r: string) => ({ projectId, design: [cost, 0, 0, 0], task: [0.5, 0.07], simulator: 'ground_truth' as const, cost, capture: 0.5, wallMs: 1, method, run: r });
+    const first = t.wb.queries.record([q(0.01, 'ddm+energy+cond+ps', run), q(0.02, 'ddm+energy+cond+ps', run), q(0.03, 'cem', `cem-${cem}`), q(0.04, 'cem', `cem-${cem + 50}`)]);
+    const [particle, final] = [first, first + 1];
+    const designs = new DesignStore(t.wb.db);
+    const [keptParticle] = designs.insert([
+      { projectId, method: 'ddm+energy+cond+ps', run, design: [0.01, 0, 0, 0], task: [0.5, 0.07], cost: 0.01, capture: 0.5, modelId: null, queryId: particle, provenance: { jobId: job, diffusionModelId: 4, simulatorModelId: 9, seed: 7, sampler: { sampler: 'ddim', ddimSteps: 25 }, phase: 'particles' } },
+    ]);
+
+    const exported = (ids: number[]): Promise<Record<string, unknown>[]> =>
+      call('designs.export', { projectId, ids, format: 'json' }).then((r) => JSON.parse(ok<Exported>(r).content) as Record<string, unknown>[]);
+    const rows = await exported([particle, final, first + 2, first + 3]);
+    expect(rows.map((r) => [r.query_id, r.design_id, r.job_id, r.phase, r.diffusion_model_id, r.learned_model_id, r.seed])).toEqual([
+      [particle, keptParticle, job, 'particles', 4, 9, 7],
+      [final, null, job, null, 4, 9, 7], // not kept: provenance from its run's job
+      [first + 2, null, cem, null, null, null, 5],
+      [first + 3, null, null, null, null, null, null], // cem-<n> where job n does not exist
+    ]);
+    expect(rows[0]!.settings).toMatchObject({ sampler: 'ddim', ddimSteps: 25, conditional: { weight: 2 }, energy: { scale: 1 }, particles: { count: 4 } });
+    expect(rows[2]!.settings).toEqual({ optimizer: 'cem', budget: 64, simulator: 'ground_truth', cem: { population: 8 } });
+    // CSV: the settings as one cell without commas; the file named by what it holds (one run's queries)
+    const csv = ok<Exported>(await call('designs.export', { projectId, ids: [particle, final] }));
+    expect(csv.fileName).toBe(`Export-me-queries-${run}-selected-2.csv`);
+    expect(csv.fileName).not.toMatch(/\s/);
+    const cells = parseCsv(csv.content);
+    expect(cells[0]!.settings).toMatch(/^sampler=ddim;ddimSteps=25;eta=0;count=2;simulator=ground_truth;conditional\.enabled=true;conditional\.weight=2;/);
+    // the provenance columns do not stand in the way of importing the file back (CSV and JSON)
+    const dir = tempDir();
+    try {
+      for (const format of ['csv', 'json'] as const) {
+        const path = join(dir.path, `provenance.${format}`);
+        writeFileSync(path, ok<Exported>(await call('designs.export', { projectId, ids: [particle, final, first + 2], format })).content);
+        const back = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: `provenance ${format}`, source: { path } }));
+        expect(back.stats.rows).toBe(3);
+      }
+    } finally {
+      dir.remove();
+    }
+
+    // a guidance that was off is one entry, without its unused settings
+    const plain = t.wb.jobStore.create('sample', { ...sampleParams, energy: { enabled: false, scale: 1, clip: 1, lastSteps: 12 } }, projectId).id;
+    const plainQuery = t.wb.queries.record([q(0.05, 'ddm+cond+ps', `ddm+cond+ps-${plain}`)]);
+    const [plainRow] = await exported([plainQuery]);
+    expect(plainRow!.job_id).toBe(plain);
+    expect(plainRow!.settings).toMatchObject({ energy: { enabled: false }, particles: { enabled: true, count: 4 } });
+    expect((plainRow!.settings as { energy: object }).energy).toEqual({ enabled: false });
+
+    // the job row gone (a database edited by hand, or rows older than the job): the kept design's provenance still names it all
+    t.wb.db.pragma('foreign_keys = OFF');
+    t.wb.db.prepare('DELETE FROM jobs WHERE id = ?').run(job);
+    t.wb.db.pragma('foreign_keys = ON');
+    const after = await exported([particle, final]);
+    expect(after.map((r) => [r.job_id, r.phase, r.diffusion_model_id, r.learned_model_id, r.seed])).toEqual([
+      [job, 'particles', 4, 9, 7],
+      [null, null, null, null, null],
+    ]);
+    const kept = JSON.parse(ok<Exported>(await call('designs.export', { projectId, from: 'designs', run, format: 'json' })).content) as Record<string, unknown>[];
+    expect(kept.map((r) => [r.design_id, r.query_id, r.job_id, r.diffusion_model_id, r.learned_model_id, r.seed, r.phase])).toEqual([[keptParticle, particle, job, 4, 9, 7, 'particles']]);
+  });
+});
+
+describe('jobOfRun', () => {
+  const jobs = new Map<number, JobInfo>([
+    [12, { id: 12, projectId: 1, kind: 'sample', params: { conditional: { enabled: true }, particles: { enabled: true } } } as JobInfo],
+    [13, { id: 13, projectId: 1, kind: 'optimize', params: { optimizer: 'cem' } } as JobInfo],
+    [17, { id: 17, projectId: 1, kind: 'optimize', params: { optimizer: 'adam' } } as JobInfo],
+    [14, { id: 14, projectId: 1, kind: 'dataset.optimization', params: { optimizers: ['cem', 'adam'] } } as JobInfo],
+    [15, { id: 15, projectId: 1, kind: 'outcome.train', params: {} } as JobInfo],
+    [16, { id: 16, projectId: 2, kind: 'sample', params: {} } as JobInfo],
+  ]);
+  const find = (id: number): JobInfo | null => jobs.get(id) ?? null;
+  it.each([
+    ['ddm+cond+ps', 'ddm+cond+ps-12', 12],
+    ['cem', 'cem-13', 13],
+    ['adam', 'adam-17-restart-2', 17],
+    ['adam', 'adam-13', null], // job 13 ran CEM
+    ['cem', 'cem-14-3', 14],
+    ['adam', 'adam-14-3-restart-2', 14],
+    ['outcome.data', 'outcome-data-15', 15],
+    ['ddm', 'ddm+cond-12', null], // another method's name
+    ['cem', 'cem-12', null], // a sampling job cannot have run CEM
+    ['ddm', 'ddm-16', null], // another project's job
+    ['cem', 'cem-99', null], // no such job
+    ['manual', null, null],
+    ['cem', 'run-1', null],
+  ] as const)('%s queries of run %s belong to job %s', (method, run, job) => {
+    expect(jobOfRun(find, 1, method, run)?.id ?? null).toBe(job);
   });
 });

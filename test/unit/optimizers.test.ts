@@ -174,6 +174,11 @@ describe('optimize job', () => {
     expect(best).toMatchObject({ method: 'cem', run, cost: r.best!.cost, model_id: null });
     expect(JSON.parse(best.provenance as string)).toMatchObject({ jobId: job.id, budget: 20, queries: 20 });
     expect(Array.from(fromFloat32Blob(best.design as Buffer))).toEqual(r.best!.design);
+    // the kept best links the query that found it: the same design, cost and run (exports' query_id)
+    expect(r.best!.queryId).not.toBeNull();
+    const found = t.wb.db.prepare('SELECT q.id, q.cost, q.run, q.design FROM designs d JOIN simulator_queries q ON q.id = d.query_id WHERE d.id = ?').get(r.best!.designId) as { id: number; cost: number; run: string; design: Buffer };
+    expect(found).toMatchObject({ id: r.best!.queryId, cost: r.best!.cost, run });
+    expect(Array.from(fromFloat32Blob(found.design))).toEqual(r.best!.design);
     // the live curve as job progress: queries so far and the best cost
     expect(messages.filter((m) => /^queries \d+\/20 · best \d/.test(m)).length).toBeGreaterThan(0);
   });

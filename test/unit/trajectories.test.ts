@@ -57,6 +57,43 @@ describe('optimization trajectory import', () => {
     }
   });
 
+  it('gives each run its cost against iteration: the cheapest record of each iteration, runs in the order written, long runs thinned', async () => {
+    const dir = tempDir();
+    try {
+      // run "b" first, a population of 3 per iteration; run "a" 1,000 iterations of one record
+      const lines = ['run,iteration,tx,ty,x0,x1,x2,x3,cost'];
+      for (let it = 0; it < 4; it++) for (let k = 0; k < 3; k++) lines.push(`b,${it},0.5,0.1,0,0,0,0,${1 - it * 0.1 + k * 0.01}`);
+      for (let it = 0; it < 1000; it++) lines.push(`a,${it},0.5,0.1,0,0,0,0,${it === 777 ? 0.001 : 0.5 + Math.sin(it) / 10}`);
+      writeFileSync(join(dir.path, 'runs.csv'), `${lines.join('\n')}\n`);
+      const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: 'runs', source: { path: join(dir.path, 'runs.csv') } }));
+      type Curves = { totalRuns: number; runs: { run: string; optimizer: string; records: number; best: number; iterations: number; points: [number, number][] }[] };
+      const curves = ok<Curves>(await call('datasets.runCurves', { id: ds.id }));
+      expect(curves.totalRuns).toBe(2);
+      expect(curves.runs.map((r) => [r.run, r.records, r.iterations])).toEqual([
+        ['b', 12, 4],
+        ['a', 1000, 1000],
+      ]);
+      expect(curves.runs[0]!.points.map(([i, c]) => [i, Number(c.toFixed(6))])).toEqual([
+        [0, 1],
+        [1, 0.9],
+        [2, 0.8],
+        [3, 0.7],
+      ]);
+      const a = curves.runs[1]!;
+      expect(a.points.length).toBeLessThanOrEqual(403);
+      expect(a.points[0]![0]).toBe(0);
+      expect(a.points.at(-1)![0]).toBe(999);
+      expect(a.points).toContainEqual([777, expect.closeTo(0.001, 6)]);
+      expect(a.best).toBeCloseTo(0.001, 6);
+      expect(a.points.map((p) => p[0])).toEqual([...a.points.map((p) => p[0])].sort((x, y) => x - y));
+      expect(ok<Curves>(await call('datasets.runCurves', { id: ds.id, maxRuns: 1 })).runs.map((r) => r.run)).toEqual(['b']);
+      const missing = await call('datasets.runCurves', { id: 9999 });
+      expect(missing.ok).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('imports a CSV with every field: records, runs and stats with a cost histogram', async () => {
     const ds = ok<DatasetInfo>(await importFile('good.csv'));
     expect(ds.kind).toBe('optimization');

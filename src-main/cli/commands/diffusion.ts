@@ -1,5 +1,5 @@
 import { jobResult, type DiffusionModelConfig, type StoredTraining } from '../../../src-shared/api';
-import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
+import { call, describeIds, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 import { ApiError } from '../../../src-shared/errors';
 import type { Workbench } from '../../engine/workbench';
@@ -153,7 +153,7 @@ export function registerDiffusionCommands(): void {
         const r = jobResult(done, 'sample');
         const lines = [
           `${r.run}: ${r.designs.length} designs, ${r.queries} queries${r.energyEvaluations ? ` (and ${r.energyEvaluations} learned-model evaluations for energy guidance)` : ''}`,
-          `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture == null ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, design ${r.best?.designId ?? '—'}`,
+          `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture == null ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, ${describeIds(r.best)}`,
           `design    ${r.best ? r.best.design.map((v) => v.toFixed(4)).join(', ') : '—'}`,
           ...describeRefinement(r.refinement),
         ];

@@ -1,5 +1,5 @@
 import { jobResult, type RefinementResult } from '../../../src-shared/api';
-import { call, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
+import { call, describeIds, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 
 interface OptimizeOptions {
@@ -73,7 +73,7 @@ export function registerOptimizeCommands(): void {
         const r = jobResult(done, 'optimize');
         const lines = [
           `${o.optimizer} used ${r.queries} queries; iterates in optimization dataset ${r.datasetId} (runs ${r.runs.join(', ')})`,
-          `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture === null || !r.best ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, stored as design ${r.best?.designId ?? '—'} (run ${r.best?.run ?? '—'})`,
+          `best cost ${formatCost(r.best?.cost ?? null)}, capture ${r.best?.capture === null || !r.best ? '—' : `${(r.best.capture * 100).toFixed(1)}%`}, ${describeIds(r.best)} (run ${r.best?.run ?? '—'})`,
           `design    ${r.best ? r.best.design.map((v) => v.toFixed(4)).join(', ') : '—'}`,
           'best cost against queries:',
           ...curveSummary(r.curve).map(([q, c]) => `  ${String(q).padStart(7)}  ${c.toPrecision(4)}`),

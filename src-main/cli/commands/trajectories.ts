@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { TrajectoryFormat, TrajectoryMapping, TrajectoryPreview } from '../../../src-shared/api';
+import { parseColumnList } from '../../../src-shared/column-list';
 import { ApiError } from '../../../src-shared/errors';
 import { formatFromName } from '../../engine/datasets/trajectory-source';
 import { call, findProject, globals, intOption, print, program, withWorkbench } from '../context';
@@ -13,21 +14,25 @@ import { table } from '../format';
 const FORMATS = ['csv', 'json', 'jsonl', 'npz'] as const;
 const FIELDS = ['run', 'optimizer', 'iteration', 'cost', 'task', 'design'] as const;
 
-/** --map run=seed,cost=loss,task=a+b,design=p0+p1+p2+p3 (vector fields: columns joined by +; "none" unsets run, optimizer or iteration). */
-function parseMap(v: string): Partial<TrajectoryMapping> {
+/** --map run=seed,cost=loss,task=a+b,design=p0+p1+p2+p3 or design=p0..p7 (vector fields: columns joined by +; "none" unsets run, optimizer or iteration). */
+type MapOption = Partial<TrajectoryMapping> & { designList?: string };
+
+function parseMap(v: string): MapOption {
   const out: Record<string, unknown> = {};
   for (const pair of v.split(',')) {
     const eq = pair.indexOf('=');
     const field = pair.slice(0, eq).trim() as (typeof FIELDS)[number];
     const column = pair.slice(eq + 1).trim();
     if (eq < 0 || !FIELDS.includes(field) || !column) throw new InvalidArgumentError(`--map: "${pair}" is not field=column with field one of ${FIELDS.join(', ')}.`);
-    if (field === 'task' || field === 'design') out[field] = column.split('+').map((c) => c.trim());
+    if (field === 'task') out[field] = column.split('+').map((c) => c.trim());
+    // the design: columns joined by + or a range (p0..p7), resolved against the file's columns once read
+    else if (field === 'design') out.designList = column;
     else if (column === 'none') {
       if (field === 'cost') throw new InvalidArgumentError('--map: cost cannot be none.');
       out[field] = null;
     } else out[field] = column;
   }
-  return out as Partial<TrajectoryMapping>;
+  return out as MapOption;
 }
 
 function describePreview(p: TrajectoryPreview): string {
@@ -54,8 +59,8 @@ export function registerTrajectoryCommands(): void {
       if (!(FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--format must be one of ${FORMATS.join(', ')}.`);
       return v as TrajectoryFormat;
     })
-    .option('--map <field=column,...>', 'correct the detected mapping, e.g. cost=loss,run=seed,task=a+b,design=p0+p1+p2+p3 (none unsets run, optimizer, iteration)', parseMap)
-    .action((file: string, o: { project: string; name?: string; format?: TrajectoryFormat; map?: Partial<TrajectoryMapping> }) =>
+    .option('--map <field=column,...>', 'correct the detected mapping, e.g. cost=loss,run=seed,task=a+b,design=p0+p1+p2+p3 or design=p0..p7 (none unsets run, optimizer, iteration)', parseMap)
+    .action((file: string, o: { project: string; name?: string; format?: TrajectoryFormat; map?: MapOption }) =>
       withWorkbench(async (wb) => {
         const p = await findProject(wb, o.project);
         const source = { path: resolve(file) };
@@ -63,7 +68,13 @@ export function registerTrajectoryCommands(): void {
         const preview = await call(wb, 'trajectories.preview', { projectId: p.id, source, format });
         let mapping: TrajectoryMapping | undefined;
         if (o.map) {
-          const merged = { ...preview.mapping, ...o.map };
+          const { designList, ...fields } = o.map;
+          const merged = { ...preview.mapping, ...fields };
+          if (designList !== undefined) {
+            const list = parseColumnList(designList, preview.columns);
+            if ('error' in list) throw new ApiError('invalid_argument', `--map design: ${list.error}.`, [{ path: 'mapping.design', message: list.error }]);
+            merged.design = list.columns;
+          }
           if (!merged.cost || !merged.task || !merged.design) {
             throw new ApiError('invalid_argument', `${describePreview(preview)}\nThe mapping is incomplete: give at least cost, task and design with --map.`);
           }
@@ -123,8 +134,13 @@ export function registerTrajectoryCommands(): void {
             format,
           });
         }
+        // a selection that matches nothing writes no file (a header alone reads as a finished export) and exits 3
+        if (!r.rows) {
+          const filters = [o.method !== undefined ? `method "${o.method}"` : null, o.job !== undefined ? `job ${o.job}` : null, o.run !== undefined ? `run "${o.run}"` : null, o.dataset !== undefined ? `dataset ${o.dataset}` : null].filter(Boolean);
+          throw new ApiError('not_found', `Nothing to export: no ${o.all ? 'records' : 'designs'} of project "${p.name}" match${filters.length ? ` (${filters.join(', ')})` : ''}; ${o.out} was not written.`);
+        }
         writeFileSync(o.out, r.content);
-        print(r.rows ? `Wrote ${r.rows} ${o.all ? 'records' : 'designs'} to ${o.out}` : `Nothing to export: no designs match; wrote only the header to ${o.out}`, { out: o.out, rows: r.rows });
+        print(`Wrote ${r.rows} ${o.all ? 'records' : 'designs'} to ${o.out}`, { out: o.out, rows: r.rows });
       }),
     );
 }

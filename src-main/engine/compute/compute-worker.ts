@@ -3,6 +3,8 @@ import { computeEntry } from './registry';
 // what this worker can run: each module registers its functions when imported
 import './rollout';
 import '../gns/train';
+import '../diffusion/calibrate';
+import '../outcome/calibrate';
 
 // A compute worker: runs one pure function call at a time for a ComputePool.
 const port = parentPort!;

@@ -1,7 +1,7 @@
 // Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
 // iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
-import type { DatasetInfo, DatasetStatus, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
+import type { DatasetInfo, DatasetStatus, MethodResult, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { toFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
@@ -247,6 +247,33 @@ export class OptimizationDatasets {
   }
 
   /** The whole dataset in the import's own layout: CSV run,optimizer,iteration,task_x,task_y,x0…,cost or a JSON array. */
+  /**
+   * Each run's cost against iteration (the cheapest record of each iteration), the first
+   * `maxRuns` runs in the order they were written; a run of more than `maxPoints` iterations is
+   * thinned to that many, always keeping its first, its last and its cheapest iteration.
+   */
+  runCurves(datasetId: number, maxRuns: number, maxPoints = 400): MethodResult<'datasets.runCurves'> {
+    this.optimizationRow(datasetId);
+    const store = new OptimizationRecordStore(this.db);
+    return this.db.transaction(() => {
+      const { runs, total } = store.runs(datasetId, maxRuns);
+      return {
+        totalRuns: total,
+        runs: runs.map((r) => {
+          const costs = store.iterationCosts(datasetId, r.run);
+          let points = costs.map((c): [number, number] => [c.iteration, c.cost]);
+          if (points.length > maxPoints) {
+            const step = points.length / maxPoints;
+            const keep = new Set<number>([0, points.length - 1, points.reduce((b, p, i) => (p[1] < points[b]![1] ? i : b), 0)]);
+            for (let k = 0; k < maxPoints; k++) keep.add(Math.floor(k * step));
+            points = [...keep].sort((a, b) => a - b).map((i) => points[i]!);
+          }
+          return { run: r.run, optimizer: r.optimizer, records: r.records, best: r.best, iterations: costs.length, points };
+        }),
+      };
+    })();
+  }
+
   exportRecords(datasetId: number, format: 'csv' | 'json'): { fileName: string; content: string; rows: number } {
     const ds = this.optimizationRow(datasetId);
     const parts: string[] = [];

@@ -17,6 +17,8 @@ export interface MappingProblem {
   row: number | null;
   column: string | null;
   message: string;
+  /** the mapping field a detection problem is about: the form clears it once that field is chosen by hand */
+  field?: 'cost' | 'task' | 'design';
 }
 
 /** Run name given to every row of a file that has no run column. */
@@ -25,11 +27,16 @@ export const DEFAULT_RUN = '1';
 export const DEFAULT_OPTIMIZER = 'imported';
 
 const NAMES = {
-  run: ['run', 'run_id', 'runid'],
-  optimizer: ['optimizer', 'method'],
-  iteration: ['iteration', 'iter', 'step'],
-  cost: ['cost', 'energy', 'e'],
+  run: ['run', 'run_id', 'runid', 'run_name'],
+  optimizer: ['optimizer', 'method', 'algorithm', 'sampler'],
+  iteration: ['iteration', 'iter', 'step', 'it', 'eval', 'evaluation'],
+  cost: ['cost', 'energy', 'e', 'loss', 'objective', 'value', 'obj'],
 } as const;
+/**
+ * "trial": the iteration when nothing else is (optuna numbers each evaluation as a trial), the
+ * run when an iteration column is already there (repeated trials of an experiment).
+ */
+const TRIAL = 'trial';
 const TASK_PAIRS = [
   ['task_x', 'task_y'],
   ['tx', 'ty'],
@@ -43,9 +50,11 @@ const TASK_PAIRS = [
 ] as const;
 /** one column (JSON key, NPZ array) holding the whole vector */
 const TASK_VECTOR = ['task', 'c', 'target'];
-const DESIGN_VECTOR = ['design', 'x'];
-/** x0, x_1, design_0, design[0], design0 */
-const DESIGN_ENTRY = /^(?:x|design)(?:_|\[)?(\d+)\]?$/;
+const DESIGN_VECTOR = ['design', 'x', 'params'];
+/** x0, x_1, design_0, design[0], design0, p0, param_0, params_3 */
+const DESIGN_ENTRY = /^(?:x|design|p|param|params)(?:_|\[)?(\d+)\]?$/;
+/** param_angle, params_a (optuna's export): named design entries, taken in the file's order */
+const NAMED_PARAM = /^params?_(.+)$/;
 
 /** The mapping the column names suggest; null with problems when cost, task or design is not found. */
 export function detectMapping(columns: readonly string[]): { mapping: TrajectoryMapping | null; problems: MappingProblem[] } {
@@ -66,7 +75,7 @@ export function detectMapping(columns: readonly string[]): { mapping: Trajectory
   };
 
   const cost = find(NAMES.cost);
-  if (!cost) problems.push({ row: null, column: null, message: `no cost column (looked for ${NAMES.cost.join(', ')})` });
+  if (!cost) problems.push({ row: null, column: null, field: 'cost', message: `no cost column (looked for ${NAMES.cost.join(', ')})` });
 
   let task: string[] | null = null;
   for (const [a, b] of TASK_PAIRS) {
@@ -81,7 +90,7 @@ export function detectMapping(columns: readonly string[]): { mapping: Trajectory
     const v = find(TASK_VECTOR);
     if (v) task = [v];
   }
-  if (!task) problems.push({ row: null, column: null, message: 'no task columns (looked for task_x,task_y or tx,ty or c0,c1, or one task column holding [x, y])' });
+  if (!task) problems.push({ row: null, column: null, field: 'task', message: 'no task columns (looked for task_x,task_y or target_x,target_y or tx,ty or c0,c1, or one task column holding [x, y])' });
 
   const entries = new Map<number, string>();
   lower.forEach((c, i) => {
@@ -89,7 +98,7 @@ export function detectMapping(columns: readonly string[]): { mapping: Trajectory
     if (!m) return;
     const k = Number(m[1]);
     const other = entries.get(k);
-    if (other !== undefined) problems.push({ row: null, column: columns[i]!, message: `columns "${other}" and "${columns[i]}" both look like design entry ${k}` });
+    if (other !== undefined) problems.push({ row: null, column: columns[i]!, field: 'design', message: `columns "${other}" and "${columns[i]}" both look like design entry ${k}` });
     else entries.set(k, columns[i]!);
   });
   let design: string[] | null = null;
@@ -97,17 +106,23 @@ export function detectMapping(columns: readonly string[]): { mapping: Trajectory
     const indices = [...entries.keys()].sort((a, b) => a - b);
     const start = indices[0]!;
     const gap = indices.findIndex((k, i) => k !== start + i);
-    if (start > 1) problems.push({ row: null, column: entries.get(start)!, message: `design columns start at index ${start}; expected 0 (x0, x1, …) or 1 (x_1, x_2, …)` });
-    else if (gap >= 0) problems.push({ row: null, column: null, message: `design columns skip index ${start + gap} (found ${indices.map((k) => entries.get(k)).join(', ')})` });
+    if (start > 1) problems.push({ row: null, column: entries.get(start)!, field: 'design', message: `design columns start at index ${start}; expected 0 (x0, x1, …) or 1 (x_1, x_2, …)` });
+    else if (gap >= 0) problems.push({ row: null, column: null, field: 'design', message: `design columns skip index ${start + gap} (found ${indices.map((k) => entries.get(k)).join(', ')})` });
     else design = indices.map((k) => entries.get(k)!);
   } else {
+    const named = columns.filter((_, i) => NAMED_PARAM.test(lower[i]!));
     const v = find(DESIGN_VECTOR);
-    if (v) design = [v];
-    else problems.push({ row: null, column: null, message: 'no design columns (looked for x0, x1, … or design_0, design[0], x_1, …, or one design column holding an array)' });
+    if (named.length) design = named;
+    else if (v) design = [v];
+    else problems.push({ row: null, column: null, field: 'design', message: 'no design columns (looked for x0, x1, … or x_1, design_0, design[0], p0, param_0, param_<name>, or one design column holding an array)' });
   }
 
+  const byName = find(NAMES.iteration);
+  const trial = find([TRIAL]);
+  const run = find(NAMES.run) ?? (byName && trial ? trial : null);
+  const iteration = byName ?? (trial && trial !== run ? trial : null);
   return {
-    mapping: !problems.length && cost && task && design ? { run: find(NAMES.run), optimizer: find(NAMES.optimizer), iteration: find(NAMES.iteration), cost, task, design } : null,
+    mapping: !problems.length && cost && task && design ? { run, optimizer: find(NAMES.optimizer), iteration, cost, task, design } : null,
     problems,
   };
 }

@@ -1,6 +1,7 @@
 // The best designs of a project as CSV or JSON: top k by cost (overall or per task), one method,
-// or exactly the rows selected; each with its task, cost, capture, method, run, simulator,
-// model, time, the normalized design, and the tool's physical joint angles in radians.
+// or exactly the rows selected; each with its ids (query, kept design), task, cost, capture,
+// method, run, provenance (job, phase, simulator, diffusion and learned model, settings, seed),
+// time, the normalized design, and the tool's physical joint angles in radians.
 import type { MethodArgs, ProjectSummary } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { TOOL_BASE_ANGLE } from '../../../src-shared/fluidtool2d';
@@ -9,23 +10,29 @@ import { csvField, float32Text } from '../datasets/trajectories';
 import type { Db } from '../storage/database';
 import { DatasetStore } from '../storage/datasets';
 import { JobStore } from '../storage/jobs';
-import { selectExportRows, type ExportSource } from '../storage/design-export';
+import { keptDesignsOfQueries, selectExportRows, type ExportSource } from '../storage/design-export';
+import { ProvenanceResolver, type DesignProvenance } from './provenance';
 
 export type DesignExportRequest = Omit<MethodArgs<'designs.export'>, 'projectId'>;
 
 export interface ExportedDesign {
+  /** the row's id in its source: a query's, a kept design's, a dataset record's */
   id: number;
+  /** the simulator query (queries: the row itself; designs: the query that scored it) */
+  queryId: number | null;
+  /** the kept design (designs: the row itself; queries: the design a run kept from it) */
+  designId: number | null;
   task: number[];
   cost: number;
   capture: number | null;
   method: string;
   run: string | null;
   simulator: string | null;
-  modelId: number | null;
   createdAt: number;
   design: number[];
   /** absolute angle of each tool segment from the +x axis, radians (docs/method.md §7) */
   angles: number[];
+  provenance: DesignProvenance;
 }
 
 /**
@@ -82,61 +89,134 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     }
   }
   const thetaMax = project.settings.thetaMax;
+  const kept = req.from === 'queries' ? keptDesignsOfQueries(db, rows.map((r) => r.id)) : new Map<number, { designId: number; provenance: string }>();
+  const resolver = new ProvenanceResolver(db);
   return rows.map((r) => {
     const design = float32s(r.design);
+    const keptDesign = req.from === 'designs' ? { designId: r.id, provenance: r.provenance! } : (kept.get(r.id) ?? null);
+    const designProvenance = keptDesign ? (JSON.parse(keptDesign.provenance) as Record<string, unknown>) : null;
+    const provenance: DesignProvenance =
+      req.from === 'dataset'
+        ? { jobId: null, jobKind: null, diffusionModelId: null, learnedModelId: null, settings: null, seed: null, phase: null }
+        : resolver.resolve({
+            projectId: project.id,
+            method: r.method,
+            run: r.run,
+            // the query's own scorer when it was learned; a kept design's model_id is its run's model, read below
+            modelId: req.from === 'queries' ? r.model_id : null,
+            design: designProvenance ? { provenance: designProvenance, modelId: req.from === 'designs' ? r.model_id : null } : null,
+          });
     return {
       id: r.id,
+      queryId: r.query_id,
+      designId: keptDesign?.designId ?? null,
       task: float32s(r.task),
       cost: r.cost,
       capture: r.capture,
       method: r.method,
       run: r.run,
       simulator: r.simulator,
-      modelId: r.model_id,
       createdAt: r.created_at,
       design,
       angles: segmentAngles(design, thetaMax),
+      provenance,
     };
   });
 }
 
-/** Column names: x0… are the normalized design, angle_<i>_rad the absolute angle of tool segment i. */
-export function designColumns(designDim: number): string[] {
+/**
+ * Column names. The ids first, each named for its series: query_id (the simulator query, what
+ * `idw export --ids` and the Designs tab select by), design_id (the designs table, what the
+ * gallery and `idw sample` call a kept design), record_id (a dataset's records). Then where the
+ * design came from: job, phase, simulator, the diffusion and learned model, the settings (JSON)
+ * and the seed. x0… are the normalized design, angle_<i>_rad the absolute angle of tool segment i.
+ */
+export function designColumns(designDim: number, from: DesignExportRequest['from'] = 'queries'): string[] {
   return [
-    'id',
+    ...(from === 'dataset' ? ['record_id', 'dataset_id'] : ['query_id', 'design_id']),
     'task_x',
     'task_y',
     'cost',
     'capture',
     'method',
     'run',
+    'job_id',
+    'phase',
     'simulator',
-    'model_id',
+    'diffusion_model_id',
+    'learned_model_id',
+    'settings',
+    'seed',
     'created_at',
     ...Array.from({ length: designDim }, (_, k) => `x${k}`),
     ...Array.from({ length: designDim }, (_, k) => `angle_${k + 1}_rad`),
   ];
 }
 
+/** A file name part: letters, digits, ".", "_", "+" and "-" only (no spaces), never empty. */
+export function fileNamePart(name: string, fallback: string): string {
+  const s = safeFileName(name, fallback)
+    .replace(/[^A-Za-z0-9._+-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  return s || fallback;
+}
+
+/**
+ * `<project>-<what>-<which>.<format>`: what the file holds (queries, a run's or job's kept designs,
+ * a dataset's records, one method), and which of them (best k, best k per task, n selected).
+ */
+export function exportFileName(project: ProjectSummary, req: DesignExportRequest, designs: readonly ExportedDesign[]): string {
+  const runs = new Set(designs.map((d) => d.run));
+  const oneRun = runs.size === 1 ? [...runs][0] : undefined;
+  const source =
+    req.from === 'dataset'
+      ? [`dataset-${req.datasetId}`, 'records']
+      : req.from === 'designs'
+        ? ['designs', req.jobId !== undefined ? `job-${req.jobId}` : null, req.run !== undefined ? fileNamePart(req.run, 'run') : null]
+        : ['queries', req.ids && oneRun ? fileNamePart(oneRun, 'run') : null];
+  const picked = req.ids ? `selected-${designs.length}` : req.perTask ? `best-${req.topK}-per-task` : `best-${req.topK}`;
+  const parts = [fileNamePart(project.name, `project-${project.id}`), ...source, req.method ? fileNamePart(req.method, 'method') : null, picked].filter(Boolean);
+  return `${parts.join('-')}.${req.format}`;
+}
+
+/**
+ * Settings as one CSV cell without commas or quotes: `key=value` pairs joined by ";", nested
+ * objects as dotted keys, lists joined by "+" (`sampler=ddim;ddimSteps=25;conditional.weight=2`).
+ * JSON exports keep the object.
+ */
+export function settingsText(settings: Record<string, unknown>): string {
+  const pairs: string[] = [];
+  const walk = (prefix: string, v: unknown): void => {
+    if (v === undefined) return;
+    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, x);
+    else pairs.push(`${prefix}=${Array.isArray(v) ? v.map(String).join('+') : String(v)}`);
+  };
+  walk('', settings);
+  return pairs.join(';').replace(/[,"\r\n]/g, ' ');
+}
+
 export function exportDesigns(db: Db, project: ProjectSummary, req: DesignExportRequest): { fileName: string; content: string; rows: number } {
   const designs = selectDesigns(db, project, req);
   const d = project.designSpace.dim;
-  const columns = designColumns(d);
-  const picked = req.ids ? 'selected' : req.perTask ? `best-${req.topK}-per-task` : `best-${req.topK}`;
-  // designs a run kept: named by the job or run they come from
-  const what =
-    req.from === 'designs' ? ['designs', req.jobId !== undefined ? `job-${req.jobId}` : null, req.run !== undefined ? safeFileName(req.run, 'run') : null, picked].filter(Boolean).join('-') : picked;
-  const fileName = `${safeFileName(project.name, `project-${project.id}`)}-${req.method ? `${safeFileName(req.method, 'method')}-` : ''}${what}.${req.format}`;
-  const flat = (x: ExportedDesign): (string | number | null)[] => [
-    x.id,
+  const columns = designColumns(d, req.from);
+  const fileName = exportFileName(project, req, designs);
+  const flat = (x: ExportedDesign, settingsAsText: boolean): (string | number | null | Record<string, unknown>)[] => [
+    req.from === 'dataset' ? x.id : x.queryId,
+    req.from === 'dataset' ? (req.datasetId ?? null) : x.designId,
     Number(float32Text(x.task[0]!)),
     Number(float32Text(x.task[1]!)),
     x.cost,
     x.capture,
     x.method,
     x.run,
+    x.provenance.jobId,
+    x.provenance.phase,
     x.simulator,
-    x.modelId,
+    x.provenance.diffusionModelId,
+    x.provenance.learnedModelId,
+    x.provenance.settings === null ? null : settingsAsText ? settingsText(x.provenance.settings) : x.provenance.settings,
+    x.provenance.seed,
     new Date(x.createdAt).toISOString(),
     ...x.design.map((v) => Number(float32Text(v))),
     ...x.angles,
@@ -144,11 +224,11 @@ export function exportDesigns(db: Db, project: ProjectSummary, req: DesignExport
   let content: string;
   if (req.format === 'csv') {
     const lines = [columns.join(',')];
-    for (const x of designs) lines.push(flat(x).map((v) => (v === null ? '' : typeof v === 'number' ? String(v) : csvField(v))).join(','));
+    for (const x of designs) lines.push(flat(x, true).map((v) => (v === null ? '' : typeof v === 'number' ? String(v) : csvField(v as string))).join(','));
     content = lines.join('\n') + '\n';
   } else {
     const objects = designs.map((x) => ({
-      ...Object.fromEntries(flat(x).map((v, i) => [columns[i]!, v])),
+      ...Object.fromEntries(flat(x, false).map((v, i) => [columns[i]!, v])),
       design: x.design.map((v) => Number(float32Text(v))),
       angles: x.angles,
     }));

@@ -16,6 +16,12 @@ export interface ExportRow {
   simulator: string | null;
   model_id: number | null;
   created_at: number;
+  /** the simulator query: the row itself (queries), the query that scored a kept design (designs), none (records) */
+  query_id: number | null;
+  /** the kept design (designs only; a query's kept design is looked up apart) */
+  design_id: number | null;
+  /** a kept design's provenance JSON (designs only) */
+  provenance: string | null;
 }
 
 export type ExportSource =
@@ -40,13 +46,13 @@ function sourceSql(source: ExportSource, sel: ExportSelection): { sql: string; p
   let method: string;
   let id: string;
   if (source.from === 'dataset') {
-    sql = `SELECT r.id, r.task, r.design, r.cost, NULL AS capture, r.optimizer AS method, r.run, NULL AS simulator, NULL AS model_id, d.created_at
+    sql = `SELECT r.id, r.task, r.design, r.cost, NULL AS capture, r.optimizer AS method, r.run, NULL AS simulator, NULL AS model_id, d.created_at, NULL AS query_id, NULL AS design_id, NULL AS provenance
            FROM optimization_records r JOIN datasets d ON d.id = r.dataset_id WHERE r.dataset_id = ?`;
     params.push(source.datasetId);
     method = 'r.optimizer';
     id = 'r.id';
   } else if (source.from === 'designs') {
-    sql = `SELECT id, task, design, cost, capture, method, run, json_extract(provenance, '$.simulator') AS simulator, model_id, created_at
+    sql = `SELECT id, task, design, cost, capture, method, run, json_extract(provenance, '$.simulator') AS simulator, model_id, created_at, query_id, id AS design_id, provenance
            FROM designs WHERE project_id = ? AND cost IS NOT NULL`;
     params.push(source.projectId);
     if (source.jobId !== undefined) {
@@ -60,7 +66,7 @@ function sourceSql(source: ExportSource, sel: ExportSelection): { sql: string; p
     method = 'method';
     id = 'id';
   } else {
-    sql = 'SELECT id, task, design, cost, capture, method, run, simulator, model_id, created_at FROM simulator_queries WHERE project_id = ?';
+    sql = 'SELECT id, task, design, cost, capture, method, run, simulator, model_id, created_at, id AS query_id, NULL AS design_id, NULL AS provenance FROM simulator_queries WHERE project_id = ?';
     params.push(source.projectId);
     method = 'method';
     id = 'id';
@@ -90,4 +96,26 @@ export function selectExportRows(db: Db, source: ExportSource, sel: ExportSelect
     params.push(sel.topK);
   }
   return statement(db, sql).all(...params) as ExportRow[];
+}
+
+/** The kept design of each of these simulator queries (the first, when a query was kept twice), with its provenance JSON. */
+export function keptDesignsOfQueries(db: Db, queryIds: readonly number[]): Map<number, { designId: number; provenance: string }> {
+  const out = new Map<number, { designId: number; provenance: string }>();
+  if (!queryIds.length) return out;
+  const rows = statement(db, 'SELECT query_id, MIN(id) AS id, provenance FROM designs WHERE query_id IN (SELECT value FROM json_each(?)) GROUP BY query_id').all(JSON.stringify(queryIds)) as {
+    query_id: number;
+    id: number;
+    provenance: string;
+  }[];
+  for (const r of rows) out.set(r.query_id, { designId: r.id, provenance: r.provenance });
+  return out;
+}
+
+/** The id of the first design a job kept, with its model (an optimizer run's learned model), or null. */
+export function firstDesignOfJob(db: Db, projectId: number, jobId: number): { id: number; model_id: number | null } | null {
+  return (
+    (statement(db, "SELECT id, model_id FROM designs WHERE project_id = ? AND json_extract(provenance, '$.jobId') = ? ORDER BY id LIMIT 1").get(projectId, jobId) as
+      | { id: number; model_id: number | null }
+      | undefined) ?? null
+  );
 }

@@ -101,6 +101,24 @@ export class OptimizationRecordStore {
     ).get(datasetId) as RecordAggregate;
   }
 
+  /** The dataset's runs in the order they first appear, at most `limit`, with their optimizer, record count and best cost; and how many runs there are. */
+  runs(datasetId: number, limit: number): { runs: { run: string; optimizer: string; records: number; best: number }[]; total: number } {
+    const runs = statement(
+      this.db,
+      'SELECT run, MIN(optimizer) AS optimizer, COUNT(*) AS records, MIN(cost) AS best, MIN(id) AS first FROM optimization_records WHERE dataset_id = ? GROUP BY run ORDER BY first LIMIT ?',
+    ).all(datasetId, limit) as { run: string; optimizer: string; records: number; best: number }[];
+    const total = (statement(this.db, 'SELECT COUNT(DISTINCT run) AS n FROM optimization_records WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+    return { runs: runs.map(({ run, optimizer, records, best }) => ({ run, optimizer, records, best })), total };
+  }
+
+  /** One run's cost against iteration: the cheapest record of each iteration (a population optimizer evaluates several), in order. */
+  iterationCosts(datasetId: number, run: string): { iteration: number; cost: number; records: number }[] {
+    return statement(this.db, 'SELECT iteration, MIN(cost) AS cost, COUNT(*) AS records FROM optimization_records WHERE dataset_id = ? AND run = ? GROUP BY iteration ORDER BY iteration').all(
+      datasetId,
+      run,
+    ) as { iteration: number; cost: number; records: number }[];
+  }
+
   /** Counts of costs in `bins` bins of `width` from `min` (the last bin takes the rest). */
   costHistogram(datasetId: number, min: number, width: number, bins: number): { bin: number; n: number }[] {
     return statement(this.db, 'SELECT MIN(CAST((cost - ?) / ? AS INTEGER), ?) AS bin, COUNT(*) AS n FROM optimization_records WHERE dataset_id = ? GROUP BY bin').all(

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { DatasetInfo, JobInfo, JobParams, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
+import type { DatasetInfo, JobInfo, JobParams, MethodResult, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
 import type { z } from 'zod';
 import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
@@ -85,6 +85,11 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return client.call('datasets.exportTrajectories', { id, format });
   }
 
+  /** each run's cost against iteration (the cheapest record of each iteration), the first maxRuns runs */
+  function runCurves(id: number, maxRuns = 24): Promise<MethodResult<'datasets.runCurves'>> {
+    return client.call('datasets.runCurves', { id, maxRuns });
+  }
+
   client.on('datasets.changed', (event) => {
     if (event.projectId === projectId.value) void refresh();
   });
@@ -105,5 +110,6 @@ export const useDatasetsStore = defineStore('datasets', () => {
     previewTrajectories,
     importTrajectories,
     exportTrajectories,
+    runCurves,
   };
 });

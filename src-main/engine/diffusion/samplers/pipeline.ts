@@ -63,6 +63,21 @@ function split(x: Float32Array, n: number, d: number): Float32Array[] {
   return Array.from({ length: n }, (_, i) => x.slice(i * d, (i + 1) * d));
 }
 
+/** The scoring simulator's queries a run makes: N particles scored in each of k rounds, then the final designs. */
+export function expectedQueries(settings: Pick<SampleSettings, 'count' | 'particles'>): number {
+  return (settings.particles.enabled ? settings.particles.count * settings.particles.rounds : 0) + settings.count;
+}
+
+/**
+ * A sampling run's progress, moved by its queries (the simulator's rollouts are its time) with
+ * a small share for the denoising between them, so it moves while particle rounds query and
+ * never goes back.
+ */
+export function samplingProgress(queries: number, expected: number, pipelineFraction: number): number {
+  const byQueries = expected > 0 ? Math.min(1, queries / expected) : 0;
+  return 0.85 * byQueries + 0.15 * Math.min(1, Math.max(0, pipelineFraction));
+}
+
 export async function sampleDesigns(deps: SampleDeps, settings: SampleSettings): Promise<SampleOutcome> {
   const d = deps.model.config.dim;
   const n = settings.count;
@@ -73,6 +88,7 @@ export async function sampleDesigns(deps: SampleDeps, settings: SampleSettings):
   const progressShare = p.enabled ? 0.5 : 0;
 
   let xT: Float32Array;
+  deps.progress?.(0, p.enabled ? `particle round 1/${p.rounds}` : 'denoising');
   if (p.enabled) {
     const estimator: ReverseOptions = { sampler: 'ddim', steps: p.estimatorSteps, eta: 0 };
     const estimatorEpsilon = guided(deps, settings, reverseTimesteps(deps.schedule, estimator));
@@ -86,7 +102,7 @@ export async function sampleDesigns(deps: SampleDeps, settings: SampleSettings):
       energy: (designs) => deps.score(designs, 'particles'),
       normal: deps.normal,
       uniform: deps.uniform,
-      onRound: (r) => deps.progress?.((progressShare * r) / p.rounds, `particle round ${r}/${p.rounds}`),
+      onRound: (r) => deps.progress?.((progressShare * r) / p.rounds, r < p.rounds ? `particle round ${r + 1}/${p.rounds}` : 'denoising the survivors'),
     });
     // the final pass starts from the survivors; beyond N, further perturbed copies of them
     xT = new Float32Array(n * d);

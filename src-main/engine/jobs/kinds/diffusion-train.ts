@@ -12,6 +12,7 @@ import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
 import type { DiffusionTrainParams as Params } from './diffusion-train.check';
+import { trainingMessage } from '../../../../src-shared/models';
 
 const VALIDATION_EXAMPLES = 1024;
 
@@ -80,7 +81,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
         return { weights, best: flattenWeights(bestWeights), optimizer: opt.optimizerState(), layout: { weightsSize: weights.length } };
       },
       publish: () => publish('training'),
-      progress: (step, loss) => ctx.progress((0.95 * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
+      progress: (step, loss) => ctx.progress((0.95 * step) / params.steps, trainingMessage(step, params.steps, loss)),
       progressEvery: 10,
       memoryAdvice: 'train again with a smaller batch size or a narrower denoiser.',
     });

@@ -17,6 +17,7 @@ import { loadTf } from '../../tf';
 import type { JobRunner } from '../job-context';
 import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
 import type { GnsTrainParams as Params } from './gns-train.check';
+import { trainingMessage } from '../../../../src-shared/models';
 
 export type { GnsModelFile } from '../../gns/serialize';
 
@@ -100,7 +101,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
         return { weights: weights.data, best: serializeWeights(bestWeights).data, optimizer: trainer.optimizerState(), layout: { norm, layout: weights.layout } };
       },
       publish: () => training.publish('training', metrics()),
-      progress: (step, loss) => ctx.progress((0.8 * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
+      progress: (step, loss) => ctx.progress((0.8 * step) / params.steps, trainingMessage(step, params.steps, loss)),
       progressEvery: 5,
       memoryAdvice: 'train again with a smaller batch size, connectivity radius (fewer edges) or latent size.',
     });

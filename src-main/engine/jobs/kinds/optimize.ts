@@ -33,6 +33,8 @@ export type { OptimizeResult };
 class IterateRecorder extends QueryStore {
   /** the batch being evaluated: who the records belong to */
   current: { run: string; iteration: number } | null = null;
+  /** the id of every query recorded, in order: ids[k - 1] is the run's k-th query */
+  readonly ids: number[] = [];
   private readonly records: OptimizationRecordStore;
 
   constructor(
@@ -49,6 +51,8 @@ class IterateRecorder extends QueryStore {
     if (!at) throw new Error('an optimize query was recorded outside a batch');
     return this.database.transaction(() => {
       const first = super.record(queries);
+      // one transaction's rows get consecutive ids
+      for (let k = 0; k < queries.length; k++) this.ids.push(first + k);
       for (const q of queries) this.records.insert(this.datasetId, at.run, this.optimizer, toFloat32Blob(q.task), at.iteration, toFloat32Blob(q.design), q.cost);
       return first;
     }).immediate();
@@ -152,7 +156,7 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
       },
     );
     sofar = result;
-    const stored = storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName);
+    const stored = storeBest(db, projectId, params, ctx.jobId, model, task, result, captures, runName, recorder.ids);
     finished = true;
     let refinement: RefinementResult | null = null;
     if (params.optimizer === 'adam' && model) {
@@ -161,7 +165,7 @@ export async function runOptimization(params: OptimizeParams, ctx: JobContext, o
     }
     return { ...stored, datasetId, runs: [...runs], refinement };
   } finally {
-    if (!finished && sofar.best) storeBest(db, projectId, params, ctx.jobId, model, task, sofar, captures, runName);
+    if (!finished && sofar.best) storeBest(db, projectId, params, ctx.jobId, model, task, sofar, captures, runName, recorder.ids);
     if (opts.datasetId === undefined) finishDataset(db, datasetId, created ? (finished ? 'ready' : 'incomplete') : null);
     ctx.emit('datasets.changed', { projectId });
     release?.();
@@ -229,6 +233,7 @@ function storeBest(
   result: OptimizationResult,
   captures: number[],
   runName: (restart: number) => string,
+  queryIds: readonly number[],
 ): Omit<OptimizeResult, 'datasetId' | 'runs' | 'refinement'> {
   if (!result.best) return { curve: result.curve, best: null, queries: result.queries };
   const { design, cost, query, restart } = result.best;
@@ -236,8 +241,10 @@ function storeBest(
   const run = runName(restart);
   const settings = params.optimizer === 'adam' ? params.adam : params.optimizer === 'cem' ? params.cem : params.optimizer === 'cmaes' ? params.cmaes : {};
   const provenance = { jobId, budget: params.budget, seed: params.seed, simulator: params.optimizer === 'adam' ? 'learned' : params.simulator, modelKind: model?.kind ?? null, settings, queries: result.queries, foundAtQuery: query };
-  const designId = new DesignStore(db).insert([{ projectId, method: params.optimizer, run, design, task, cost, capture, modelId: model?.id ?? null, queryId: null, provenance }])[0]!;
-  return { curve: result.curve, best: { design: Array.from(design), cost, capture, run, designId }, queries: result.queries };
+  // the query that found it: the run's query number `query`
+  const queryId = queryIds[query - 1] ?? null;
+  const designId = new DesignStore(db).insert([{ projectId, method: params.optimizer, run, design, task, cost, capture, modelId: model?.id ?? null, queryId, provenance }])[0]!;
+  return { curve: result.curve, best: { design: Array.from(design), cost, capture, run, designId, queryId }, queries: result.queries };
 }
 
 /** The ground-truth check of Adam's best proposal into the designs table, with its learned cost. */

@@ -15,6 +15,7 @@ import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
 import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
 import { MIN_FINE_TUNE_EXAMPLES, MIN_OUTCOME_EXAMPLES, readyOutcomeModel, type OutcomeTrainParams } from './outcome-train.check';
+import { trainingMessage } from '../../../../src-shared/models';
 
 /** What the model row's config holds: the network, its normalization and where its data ends. */
 export interface OutcomeConfig {
@@ -112,7 +113,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
         return { weights: w, best: flattenOutcomeWeights(bestWeights), optimizer: trainer.optimizerState(), layout: { weightsSize: w.length } };
       },
       publish: () => publish('training'),
-      progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, `step ${step}/${params.steps} · loss ${loss.toPrecision(3)}`),
+      progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, trainingMessage(step, params.steps, loss)),
       progressEvery: 20,
       memoryAdvice: 'train again with narrower hidden layers or a smaller batch.',
     });

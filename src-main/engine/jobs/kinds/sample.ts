@@ -2,7 +2,7 @@ import type { RefinementResult, SampledDesign, SampleResult } from '../../../../
 import { costAtQuantile, normalizeCondition } from '../../diffusion/training-data';
 import { readDiffusionModel } from '../../diffusion/model-file';
 import { OnnxDenoiser } from '../../diffusion/onnx-denoiser';
-import { sampleDesigns, samplingMethod, type SampleSettings } from '../../diffusion/samplers/pipeline';
+import { expectedQueries, sampleDesigns, samplingMethod, samplingProgress, type SampleSettings } from '../../diffusion/samplers/pipeline';
 import { gaussian } from '../../random';
 import { seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
@@ -55,11 +55,19 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
     let used = 0;
     let energyEvaluations = 0;
     let best = Number.POSITIVE_INFINITY;
+    // progress moves with every chunk of queries, not only between particle rounds
+    const expected = expectedQueries({ count: params.count, particles: params.particles });
+    let stage = { fraction: 0, message: 'starting' };
+    const report = (): void => {
+      const fraction = samplingProgress(used, expected, stage.fraction);
+      ctx.progress(refining ? 0.9 * fraction : fraction, `${stage.message} · queries ${used}/${expected}${energyEvaluations ? ` · energy evaluations ${energyEvaluations}` : ''}${Number.isFinite(best) ? ` · best ${best.toPrecision(4)}` : ''}`);
+    };
     const counted = (costs: number[]): void => {
       used += costs.length;
       for (const c of costs) if (c < best) best = c;
       curve.push([used, best]);
       ctx.emit('run.progress', { projectId, jobId: ctx.jobId, queries: used, bestCost: best });
+      report();
     };
     const scored: { design: Float32Array; cost: number; capture: number; queryId: number; phase: 'particles' | 'final' }[] = [];
     let finalOutcomes: { queryId: number; cost: number; capture: number }[] = [];
@@ -107,7 +115,8 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
           : undefined,
         progress: (fraction, message) => {
           ctx.throwIfCancelled();
-          ctx.progress(refining ? 0.9 * fraction : fraction, `${message} · queries ${used}${energyEvaluations ? ` · energy evaluations ${energyEvaluations}` : ''}${Number.isFinite(best) ? ` · best ${best.toPrecision(4)}` : ''}`);
+          stage = { fraction, message };
+          report();
         },
       },
       settings,
