@@ -409,6 +409,8 @@ export const methods = {
       task: z.object({ x: z.number().finite(), y: z.number().finite(), radius: z.number().positive().default(1e-3) }).strict().optional(),
     })
     .strict(),
+  /** one stored query of the project (a design's link names it) */
+  'queries.get': z.object({ projectId: Id, id: Id }).strict(),
   /** the methods that made the project's queries, with their counts (for filters) */
   'queries.methods': z.object({ projectId: Id }).strict(),
   /**
@@ -775,6 +777,7 @@ export interface MethodResults {
   'queries.list': { total: number; rows: QueryInfo[] };
   'queries.methods': { method: string; count: number }[];
   'queries.points': QueryPoints;
+  'queries.get': QueryInfo;
   'runs.notes': RunNote[];
   'runs.annotate': RunNote;
   'datasets.list': DatasetInfo[];

@@ -147,6 +147,12 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       return wb.queries.methods(projectId);
     },
 
+    'queries.get': ({ projectId, id }) => {
+      wb.projects.get(projectId);
+      const q = wb.queries.get(id);
+      if (!q || q.projectId !== projectId) throw new ApiError('not_found', `Project ${projectId} has no simulator query ${id}.`, [{ path: 'id', message: 'no such query in this project' }]);
+      return toQueryInfo(q);
+    },
     'queries.points': ({ projectId, jobId, limit }) => {
       wb.projects.get(projectId);
       const runs = jobId === undefined ? undefined : runOf(jobId, projectId);

@@ -123,3 +123,94 @@ export function fidelityChart(fidelity: readonly FidelityPoint[], heading: strin
     },
   };
 }
+
+/** How a loss plot is drawn: against steps or (estimated) training time, smoothed, on a log or linear axis. */
+export interface LossPlotOptions {
+  x: 'step' | 'time';
+  /** weight on the past of the EMA, 0 (none) to 0.99 */
+  smoothing: number;
+  y: 'log' | 'linear';
+}
+
+/** One model's curves for a compared loss plot. */
+export interface LossSeries {
+  label: string;
+  color: string;
+  trainLoss: readonly (readonly [number, number])[];
+  valLoss: readonly (readonly [number, number])[];
+  /** mean seconds per step of the training (the time axis is step × this); null: no time axis for it */
+  secondsPerStep: number | null;
+}
+
+/** 1, 2 and 5 times a power of ten: the log axis' labelled gridlines */
+export function logTickLabel(value: number): string {
+  if (!(value > 0)) return '';
+  const exp = Math.floor(Math.log10(value) + 1e-9);
+  const mantissa = Math.round((value / 10 ** exp) * 1000) / 1000;
+  if (![1, 2, 5].includes(mantissa)) return '';
+  return value >= 1e4 || value < 1e-3 ? value.toExponential(0) : String(Number(value.toPrecision(3)));
+}
+
+/**
+ * Training (solid) and validation (dashed) loss of several models on one plot, each model one
+ * colour, smoothed by a debiased EMA (the raw points stay as faint dots), against steps or
+ * training time, with every gridline labelled.
+ */
+export function lossCompareChart(series: readonly LossSeries[], o: LossPlotOptions, smoothFn: (v: readonly number[], a: number) => number[]): XYChartConfig {
+  const xOf = (s: LossSeries, step: number): number => (o.x === 'time' ? step * (s.secondsPerStep ?? Number.NaN) : step);
+  const datasets: XYChartConfig['data']['datasets'] = [];
+  for (const s of series) {
+    for (const [which, curve] of [
+      ['training', s.trainLoss],
+      ['validation', s.valLoss],
+    ] as const) {
+      if (!curve.length) continue;
+      const ys = smoothFn(
+        curve.map((p) => p[1]),
+        o.smoothing,
+      );
+      datasets.push({
+        label: `${s.label} · ${which}`,
+        data: curve.map((p, i) => ({ x: xOf(s, p[0]), y: ys[i]! })),
+        showLine: true,
+        borderColor: s.color,
+        backgroundColor: s.color,
+        borderDash: which === 'validation' ? [5, 4] : [],
+        borderWidth: 1.5,
+        pointRadius: which === 'validation' ? 2 : 0,
+      });
+      if (o.smoothing > 0) {
+        datasets.push({
+          label: `${s.label} · ${which} (raw)`,
+          data: curve.map((p) => ({ x: xOf(s, p[0]), y: p[1] })),
+          borderColor: 'transparent',
+          backgroundColor: `${s.color}40`,
+          pointRadius: 1.5,
+        });
+      }
+    }
+  }
+  return {
+    type: 'scatter',
+    data: { datasets },
+    options: {
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 10, filter: (item) => !item.text.endsWith('(raw)') } },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          min: 0,
+          grid: { display: true },
+          title: { display: true, text: o.x === 'time' ? 'training time (s, step × the run’s mean seconds per step)' : 'step' },
+        },
+        y: {
+          type: o.y === 'log' ? 'logarithmic' : 'linear',
+          grid: { display: true },
+          ticks: o.y === 'log' ? { autoSkip: false, callback: (v) => logTickLabel(Number(v)) } : {},
+          title: { display: true, text: o.y === 'log' ? 'loss (log scale)' : 'loss' },
+        },
+      },
+    },
+  };
+}

@@ -51,6 +51,7 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
     'simulate.replay': { args: { projectId, queryId: 1 }, kinds: { projectId: 'id', queryId: 'id' }, required: ['projectId', 'queryId'] },
     'queries.methods': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     'queries.points': { args: { projectId, jobId: 1, limit: 10 }, kinds: { projectId: 'id', jobId: 'id', limit: 'int' }, required: ['projectId'] },
+    'queries.get': { args: { projectId, id: 1 }, kinds: { projectId: 'id', id: 'id' }, required: ['projectId', 'id'] },
     'runs.notes': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     // name and note are nullable (null clears one), so only their absence and their type are fuzzed here; lengths in runs.test.ts
     'runs.annotate': { args: { jobId: 1, name: 'n', note: 'a note' }, kinds: { jobId: 'id' }, required: ['jobId', 'name', 'note'] },

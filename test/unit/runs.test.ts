@@ -104,6 +104,14 @@ describe('queries.points', () => {
     expect(ok<QueryPoints>(await call('queries.points', { projectId, jobId: job })).costs).toEqual([0.1]);
   });
 
+  it('queries.get returns one query of the project, and refuses one of another project', async () => {
+    record('r', 'manual', 0.25, 0);
+    const [id] = ok<QueryPoints>(await call('queries.points', { projectId })).ids;
+    expect(ok<{ id: number; cost: number }>(await call('queries.get', { projectId, id }))).toMatchObject({ id, cost: 0.25 });
+    const other = t.wb.projects.create({ name: 'Else', environment: 'fluidtool-2d', settings: {} }).id;
+    expect(err(await call('queries.get', { projectId: other, id: id! })).message).toMatch(`Project ${other} has no simulator query ${id}`);
+  });
+
   it('refuses a job of another project or one that is not a run', async () => {
     const otherProject = t.wb.projects.create({ name: 'Other', environment: 'fluidtool-2d', settings: {} }).id;
     const job = t.wb.jobStore.create('optimize', { optimizer: 'cem' }, otherProject).id;
