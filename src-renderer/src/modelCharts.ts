@@ -207,7 +207,16 @@ export function lossCompareChart(series: readonly LossSeries[], o: LossPlotOptio
         y: {
           type: o.y === 'log' ? 'logarithmic' : 'linear',
           grid: { display: true },
-          ticks: o.y === 'log' ? { autoSkip: false, callback: (v) => logTickLabel(Number(v)) } : {},
+          // log axis: gridlines only at 1, 2 and 5 times a power of ten, each labelled (all of
+          // Chart.js's ticks, labelled, where the axis spans too little for three of those)
+          afterBuildTicks:
+            o.y === 'log'
+              ? (scale) => {
+                  const labelled = scale.ticks.filter((t) => logTickLabel(t.value) !== '');
+                  if (labelled.length >= 3) scale.ticks = labelled;
+                }
+              : undefined,
+          ticks: o.y === 'log' ? { autoSkip: false, callback: (v) => logTickLabel(Number(v)) || String(Number(Number(v).toPrecision(2))) } : {},
           title: { display: true, text: o.y === 'log' ? 'loss (log scale)' : 'loss' },
         },
       },

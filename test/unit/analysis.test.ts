@@ -55,6 +55,10 @@ describe('loss plots', async () => {
     expect(steps.data.datasets.map((d) => d.label)).toEqual(['A · training', 'A · validation', 'B · training']);
     expect(steps.data.datasets[0]!.data.map((p) => (p as { x: number }).x)).toEqual([0, 10, 20]);
     expect(steps.options!.scales!.y!.type).toBe('logarithmic');
+    // the log axis keeps only gridlines it labels
+    const scale = { ticks: [0.06, 0.07, 0.1, 0.2, 0.3, 0.5].map((value) => ({ value })) };
+    (steps.options!.scales!.y as unknown as { afterBuildTicks(s: typeof scale): void }).afterBuildTicks(scale);
+    expect(scale.ticks.map((t) => t.value)).toEqual([0.1, 0.2, 0.5]);
     const time = lossCompareChart(series, { x: 'time', smoothing: 0.6, y: 'linear' }, smooth);
     expect(time.data.datasets[0]!.data.map((p) => (p as { x: number }).x)).toEqual([0, 5, 10]);
     // B has no step time: no time axis for it (NaN, not a made-up figure)
