@@ -8,7 +8,7 @@ import type { RouteLocationRaw } from 'vue-router';
  * query that scored it (a ground-truth query), the stored query is replayed: nothing new is stored.
  */
 export function simulatorLocation(projectId: number, design: readonly number[], task: readonly number[], queryId?: number): RouteLocationRaw {
-  if (queryId !== undefined) return { name: 'project-simulator', params: { id: projectId }, query: { query: String(queryId) } };
+  if (queryId !== undefined) return { name: 'project-simulator', params: { id: projectId }, query: { query: String(queryId), play: '1' } };
   const query: Record<string, string> = { design: design.map((v) => String(Number(v.toPrecision(7)))).join(',') };
   if (task.length === 2) query.task = task.map((v) => String(Number(v.toPrecision(7)))).join(',');
   query.play = '1';
