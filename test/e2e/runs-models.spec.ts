@@ -209,6 +209,12 @@ test("a design's link replays its stored query in the Simulator tab without stor
   await expect(page.getByTestId('player-view')).toHaveAttribute('data-view', 'ground_truth');
   await expect(page.getByTestId('sim-query-id')).toHaveText(`#${best.id}`, { timeout: 30_000 });
   await shotsAtBothSizes(page, '17-design-link');
+  // a run's best, from the Runs tab: loaded and played, its stored query replayed
+  await go(page, `/projects/${projectId}/runs/${cemJob}`);
+  await page.getByTestId('run-open-best').click();
+  await expect(page.getByTestId('tab-simulator')).toHaveClass(/tabs__tab--active/);
+  await expect(page).toHaveURL(/query=\d+/);
+  await expect(page.getByTestId('sim-query-id')).toHaveText(/#\d+/, { timeout: 30_000 });
   const after = await call<{ total: number }>(request, 'queries.list', { projectId, limit: 1 });
   expect(after.total).toBe(before.total);
   expect(errors).toEqual([]);

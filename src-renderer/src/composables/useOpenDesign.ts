@@ -16,11 +16,16 @@ export function useOpenDesign() {
   const router = useRouter();
   const { client } = useConnection();
 
-  async function openRunBest(projectId: number, jobId: number, design: readonly number[], task: readonly number[]): Promise<void> {
+  async function openRunBest(projectId: number, jobId: number, design: readonly number[], task: readonly number[], cost: number | null): Promise<void> {
     let queryId: number | undefined;
     try {
       const kept = await client.call('designs.list', { projectId, jobId, limit: 100 });
       queryId = kept.find((d) => d.queryId !== null && close(d.design, design))?.queryId ?? undefined;
+      // designs an optimizer kept without naming their query: the project's query of that cost and design
+      if (queryId === undefined && cost !== null) {
+        const cheap = await client.call('queries.list', { projectId, sort: 'cost', costMax: cost + 1e-9 * Math.max(1, Math.abs(cost)), limit: 100 });
+        queryId = cheap.rows.find((q) => Math.abs(q.cost - cost) <= 1e-9 * Math.max(1, Math.abs(cost)) && close(q.design, design) && close(q.task, task))?.id;
+      }
     } catch {
       // the design still opens and plays, as a new ground-truth query
     }
