@@ -61,7 +61,7 @@ export function lossChart(m: LossCurves): XYChartConfig {
       },
       scales: {
         x: { type: 'linear', min: 0, title: { display: true, text: 'Step' } },
-        y: { type: 'logarithmic', title: { display: true, text: 'Loss (log scale)' } },
+        y: { type: 'logarithmic', ...labelledLogAxis(), title: { display: true, text: 'Loss (log scale)' } },
       },
     },
   };
@@ -152,6 +152,20 @@ export function logTickLabel(value: number): string {
 }
 
 /**
+ * A log axis whose every gridline is labelled: gridlines only at 1, 2 and 5 times a power of ten
+ * (all of Chart.js's ticks, each labelled, where the axis spans too little for three of those).
+ */
+export function labelledLogAxis(): { afterBuildTicks(scale: { ticks: { value: number }[] }): void; ticks: { autoSkip: false; callback(v: number | string): string } } {
+  return {
+    afterBuildTicks(scale) {
+      const labelled = scale.ticks.filter((t) => logTickLabel(t.value) !== '');
+      if (labelled.length >= 3) scale.ticks = labelled;
+    },
+    ticks: { autoSkip: false, callback: (v) => logTickLabel(Number(v)) || String(Number(Number(v).toPrecision(2))) },
+  };
+}
+
+/**
  * Training (solid) and validation (dashed) loss of several models on one plot, each model one
  * colour, smoothed by a debiased EMA (the raw points stay as faint dots), against steps or
  * training time, with every gridline labelled.
@@ -207,16 +221,7 @@ export function lossCompareChart(series: readonly LossSeries[], o: LossPlotOptio
         y: {
           type: o.y === 'log' ? 'logarithmic' : 'linear',
           grid: { display: true },
-          // log axis: gridlines only at 1, 2 and 5 times a power of ten, each labelled (all of
-          // Chart.js's ticks, labelled, where the axis spans too little for three of those)
-          afterBuildTicks:
-            o.y === 'log'
-              ? (scale) => {
-                  const labelled = scale.ticks.filter((t) => logTickLabel(t.value) !== '');
-                  if (labelled.length >= 3) scale.ticks = labelled;
-                }
-              : undefined,
-          ticks: o.y === 'log' ? { autoSkip: false, callback: (v) => logTickLabel(Number(v)) || String(Number(Number(v).toPrecision(2))) } : {},
+          ...(o.y === 'log' ? labelledLogAxis() : {}),
           title: { display: true, text: o.y === 'log' ? 'loss (log scale)' : 'loss' },
         },
       },
