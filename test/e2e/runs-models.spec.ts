@@ -209,6 +209,10 @@ test("a design's link replays its stored query in the Simulator tab without stor
   await expect(page.getByTestId('player-view')).toHaveAttribute('data-view', 'ground_truth');
   await expect(page.getByTestId('sim-query-id')).toHaveText(`#${best.id}`, { timeout: 30_000 });
   await shotsAtBothSizes(page, '17-design-link');
+  // the Designs tab names each design's link
+  await go(page, `/projects/${projectId}/designs`);
+  await expect(page.getByTestId('design-link').first()).toHaveAttribute('href', new RegExp(`#/projects/${projectId}/designs/\\d+$`));
+
   // a run's best, from the Runs tab: loaded and played, its stored query replayed
   await go(page, `/projects/${projectId}/runs/${cemJob}`);
   await page.getByTestId('run-open-best').click();
