@@ -224,8 +224,10 @@ test("a design's link replays its stored query in the Simulator tab without stor
   expect(errors).toEqual([]);
 });
 
-test('the Sample tab keeps its target over a reload; the jobs panel lists the open project only unless asked', async ({ page }) => {
+test('the Sample tab keeps its target over a reload; the jobs panel lists the open project only unless asked', async ({ page, request }) => {
   const errors = watchForPageErrors(page);
+  // a job of no project (the self-check): listed only with All projects
+  const selfcheck = await call<Job>(request, 'jobs.start', { kind: 'selfcheck', params: {} });
   await go(page, `/projects/${projectId}/sample`);
   await page.getByTestId('task-x').fill('0.42');
   await page.getByTestId('task-y').fill('0.08');
@@ -239,8 +241,10 @@ test('the Sample tab keeps its target over a reload; the jobs panel lists the op
   await expect(panel.getByTestId('jobs-summary')).toContainText('in this project');
   const scoped = await panel.getByTestId('job-row').count();
   expect(scoped).toBeGreaterThanOrEqual(4);
+  await expect(panel.locator(`[data-job-id="${selfcheck.id}"]`)).toHaveCount(0);
   await panel.getByTestId('jobs-all-projects').check();
   await expect(panel.getByTestId('jobs-summary')).toContainText('total');
+  await expect(panel.locator(`[data-job-id="${selfcheck.id}"]`)).toHaveCount(1);
   await panel.getByTestId('jobs-all-projects').uncheck();
   expect(errors).toEqual([]);
 });
