@@ -280,6 +280,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** The transfer runs' names in paper.json ("transfer nonMatching + PS") as the figure shows them. */
+const TRANSFER_LABELS: Record<string, string> = {
+  matching: 'matching (left half)',
+  nonMatching: 'non-matching (right half)',
+  mixed: 'mixed (both halves)',
+};
+function transferLabel(method: string): string {
+  const [base = '', ...rest] = method.replace(/^transfer /, '').split(' + ');
+  return [TRANSFER_LABELS[base] ?? base, ...rest].join(' + ');
+}
+
 /** Best cost against queries (median, IQR band) per method, and the transfer comparison: Vega-Lite rendered to SVG. */
 async function plot(summary: Record<string, { relativeCurve: { queries: number; median: number; q25: number; q75: number }[]; relativeFinalCost: { median: number; q25: number; q75: number } }>): Promise<string> {
   const vega = await import('vega');
@@ -290,7 +301,7 @@ async function plot(summary: Record<string, { relativeCurve: { queries: number; 
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
-    config: { legend: { orient: 'bottom', columns: 3, labelLimit: 260 } },
+    config: { legend: { orient: 'bottom', columns: 3, labelLimit: 260 }, axisY: { labelLimit: 260 } },
     hconcat: [
       {
         title: 'Best cost / C* against ground-truth queries (median, IQR over tasks × seeds)',
@@ -304,12 +315,13 @@ async function plot(summary: Record<string, { relativeCurve: { queries: number; 
       },
       {
         title: 'Transfer: final cost / C* (median, IQR)',
-        width: 260,
+        width: 220,
         height: 320,
-        data: { values: transfer.map(([method, s]) => ({ method: method.replace('transfer ', ''), ...s.relativeFinalCost })) },
+        data: { values: transfer.map(([method, s]) => ({ method: transferLabel(method), ...s.relativeFinalCost })) },
+        // horizontal, so the labels read level and no rotated axis pushes the shared legend down
         layer: [
-          { mark: { type: 'point', filled: true, size: 80 }, encoding: { x: { field: 'method', type: 'nominal', title: null, sort: null }, y: { field: 'median', type: 'quantitative', title: 'final cost / C*', scale: { zero: false } } } },
-          { mark: 'rule', encoding: { x: { field: 'method', type: 'nominal', sort: null }, y: { field: 'q25', type: 'quantitative' }, y2: { field: 'q75' } } },
+          { mark: { type: 'point', filled: true, size: 80 }, encoding: { y: { field: 'method', type: 'nominal', title: 'prior trained on', sort: null, axis: { labelLimit: 220 } }, x: { field: 'median', type: 'quantitative', title: 'final cost / C*', scale: { zero: false } } } },
+          { mark: 'rule', encoding: { y: { field: 'method', type: 'nominal', sort: null }, x: { field: 'q25', type: 'quantitative' }, x2: { field: 'q75' } } },
         ],
       },
     ],

@@ -409,8 +409,34 @@ export const methods = {
       task: z.object({ x: z.number().finite(), y: z.number().finite(), radius: z.number().positive().default(1e-3) }).strict().optional(),
     })
     .strict(),
+  /** one stored query of the project (a design's link names it) */
+  'queries.get': z.object({ projectId: Id, id: Id }).strict(),
   /** the methods that made the project's queries, with their counts (for filters) */
   'queries.methods': z.object({ projectId: Id }).strict(),
+  /**
+   * Every query's design and cost in one compact answer, oldest first, for the views across the
+   * design dimensions (parallel coordinates, slices, importance): the project's, or one run's
+   * (an optimize or sample job: the queries its run names, restarts and checks included)
+   */
+  'queries.points': z
+    .object({
+      projectId: Id,
+      jobId: Id.optional(),
+      /** the most recent this many; the answer says how many there are in all */
+      limit: z.number().int().min(1).max(20_000).default(5000),
+    })
+    .strict(),
+
+  /** the user's names and notes on the project's runs */
+  'runs.notes': z.object({ projectId: Id }).strict(),
+  /** names a run (an optimize or sample job) and keeps a note on it; null or blank clears either */
+  'runs.annotate': z
+    .object({
+      jobId: Id,
+      name: z.string().trim().max(100, 'must be at most 100 characters').nullable(),
+      note: z.string().trim().max(4000, 'must be at most 4000 characters').nullable(),
+    })
+    .strict(),
 
   'datasets.list': z.object({ projectId: Id }).strict(),
   'datasets.delete': z.object({ id: Id }).strict(),
@@ -588,6 +614,28 @@ export interface QueryInfo {
   createdAt: number;
 }
 
+/** Queries' designs and costs, column by column (index i is one query), oldest first. */
+export interface QueryPoints {
+  /** queries that match, of which the newest `ids.length` are here */
+  total: number;
+  ids: number[];
+  costs: number[];
+  /** normalized designs, one array per query */
+  designs: number[][];
+  methods: string[];
+  /** the run names the answer was filtered by (a job's), empty for the whole project */
+  runs: string[];
+}
+
+/** A user's name and note on a run (an optimize or sample job). */
+export interface RunNote {
+  jobId: number;
+  projectId: number;
+  name: string | null;
+  note: string | null;
+  updatedAt: number;
+}
+
 export type DatasetStatus = 'building' | 'ready' | 'incomplete';
 
 /** Statistics of a physics dataset, computed when it is finished or imported. */
@@ -748,6 +796,10 @@ export interface MethodResults {
   'simulate.replay': SimulationResult;
   'queries.list': { total: number; rows: QueryInfo[] };
   'queries.methods': { method: string; count: number }[];
+  'queries.points': QueryPoints;
+  'queries.get': QueryInfo;
+  'runs.notes': RunNote[];
+  'runs.annotate': RunNote;
   'datasets.list': DatasetInfo[];
   'datasets.delete': { id: number; deleted: true };
   'datasets.importPhysics': DatasetInfo;

@@ -11,6 +11,8 @@ import { assertProjectJob, exportDesigns } from '../engine/export/designs';
 import { readBenchmark } from '../engine/benchmarks';
 import '../engine/diffusion/calibrate';
 import '../engine/outcome/calibrate';
+import { RunNoteStore } from '../engine/storage/run-notes';
+import { runNamesOf } from '../engine/runs';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
   return {
@@ -73,6 +75,15 @@ function checkSource(source: TrajectorySource, options: HandlerOptions): void {
 
 /** The API implemented once over the engine; IPC, browser mode and the CLI call these. */
 export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Handlers {
+  /** the run names of a project's optimize or sample job; an error naming the problem otherwise */
+  function runOf(jobId: number, projectId: number): { exact: string[]; prefixes: string[] } {
+    const job = wb.jobStore.find(jobId);
+    if (!job || job.projectId !== projectId) throw new ApiError('not_found', `Project ${projectId} has no job ${jobId}.`, [{ path: 'jobId', message: 'no such job in this project' }]);
+    const runs = runNamesOf(job);
+    if (!runs) throw new ApiError('invalid_argument', `Job ${jobId} is a ${job.kind} job, not a run: only optimize and sample jobs have queries of their own.`, [{ path: 'jobId', message: 'is not an optimize or sample job' }]);
+    return runs;
+  }
+
   return {
     'app.ping': () => ({ time: Date.now() }),
     'app.capabilities': () => wb.capabilities(),
@@ -136,6 +147,38 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     'queries.methods': ({ projectId }) => {
       wb.projects.get(projectId);
       return wb.queries.methods(projectId);
+    },
+
+    'queries.get': ({ projectId, id }) => {
+      wb.projects.get(projectId);
+      const q = wb.queries.get(id);
+      if (!q || q.projectId !== projectId) throw new ApiError('not_found', `Project ${projectId} has no simulator query ${id}.`, [{ path: 'id', message: 'no such query in this project' }]);
+      return toQueryInfo(q);
+    },
+    'queries.points': ({ projectId, jobId, limit }) => {
+      wb.projects.get(projectId);
+      const runs = jobId === undefined ? undefined : runOf(jobId, projectId);
+      const { total, rows } = wb.queries.points(projectId, limit, runs);
+      return {
+        total,
+        ids: rows.map((r) => r.id),
+        costs: rows.map((r) => r.cost),
+        designs: rows.map((r) => Array.from(r.design)),
+        methods: rows.map((r) => r.method),
+        runs: runs ? [...runs.exact, ...runs.prefixes.map((p) => `${p}*`)] : [],
+      };
+    },
+
+    'runs.notes': ({ projectId }) => {
+      wb.projects.get(projectId);
+      return new RunNoteStore(wb.db).list(projectId);
+    },
+    'runs.annotate': ({ jobId, name, note }) => {
+      const job = wb.jobStore.get(jobId);
+      if (!runNamesOf(job) || job.projectId === null) {
+        throw new ApiError('invalid_argument', `Job ${jobId} is a ${job.kind} job, not a run: only optimize and sample jobs take a name and a note.`, [{ path: 'jobId', message: 'is not an optimize or sample job' }]);
+      }
+      return new RunNoteStore(wb.db).set(job.projectId, jobId, name || null, note || null);
     },
 
     'datasets.list': ({ projectId }) => {

@@ -61,7 +61,7 @@ export function lossChart(m: LossCurves): XYChartConfig {
       },
       scales: {
         x: { type: 'linear', min: 0, title: { display: true, text: 'Step' } },
-        y: { type: 'logarithmic', title: { display: true, text: 'Loss (log scale)' } },
+        y: { type: 'logarithmic', ...labelledLogAxis(), title: { display: true, text: 'Loss (log scale)' } },
       },
     },
   };
@@ -119,6 +119,111 @@ export function fidelityChart(fidelity: readonly FidelityPoint[], heading: strin
       scales: {
         x: { type: 'linear', ...range, title: { display: true, text: 'Ground-truth cost' } },
         y: { type: 'linear', ...range, title: { display: true, text: 'Learned cost' } },
+      },
+    },
+  };
+}
+
+/** How a loss plot is drawn: against steps or (estimated) training time, smoothed, on a log or linear axis. */
+export interface LossPlotOptions {
+  x: 'step' | 'time';
+  /** weight on the past of the EMA, 0 (none) to 0.99 */
+  smoothing: number;
+  y: 'log' | 'linear';
+}
+
+/** One model's curves for a compared loss plot. */
+export interface LossSeries {
+  label: string;
+  color: string;
+  trainLoss: readonly (readonly [number, number])[];
+  valLoss: readonly (readonly [number, number])[];
+  /** mean seconds per step of the training (the time axis is step × this); null: no time axis for it */
+  secondsPerStep: number | null;
+}
+
+/** 1, 2 and 5 times a power of ten: the log axis' labelled gridlines */
+export function logTickLabel(value: number): string {
+  if (!(value > 0)) return '';
+  const exp = Math.floor(Math.log10(value) + 1e-9);
+  const mantissa = Math.round((value / 10 ** exp) * 1000) / 1000;
+  if (![1, 2, 5].includes(mantissa)) return '';
+  return value >= 1e4 || value < 1e-3 ? value.toExponential(0) : String(Number(value.toPrecision(3)));
+}
+
+/**
+ * A log axis whose every gridline is labelled: gridlines only at 1, 2 and 5 times a power of ten
+ * (all of Chart.js's ticks, each labelled, where the axis spans too little for three of those).
+ */
+export function labelledLogAxis(): { afterBuildTicks(scale: { ticks: { value: number }[] }): void; ticks: { autoSkip: false; callback(v: number | string): string } } {
+  return {
+    afterBuildTicks(scale) {
+      const labelled = scale.ticks.filter((t) => logTickLabel(t.value) !== '');
+      if (labelled.length >= 3) scale.ticks = labelled;
+    },
+    ticks: { autoSkip: false, callback: (v) => logTickLabel(Number(v)) || String(Number(Number(v).toPrecision(2))) },
+  };
+}
+
+/**
+ * Training (solid) and validation (dashed) loss of several models on one plot, each model one
+ * colour, smoothed by a debiased EMA (the raw points stay as faint dots), against steps or
+ * training time, with every gridline labelled.
+ */
+export function lossCompareChart(series: readonly LossSeries[], o: LossPlotOptions, smoothFn: (v: readonly number[], a: number) => number[]): XYChartConfig {
+  const xOf = (s: LossSeries, step: number): number => (o.x === 'time' ? step * (s.secondsPerStep ?? Number.NaN) : step);
+  const datasets: XYChartConfig['data']['datasets'] = [];
+  for (const s of series) {
+    for (const [which, curve] of [
+      ['training', s.trainLoss],
+      ['validation', s.valLoss],
+    ] as const) {
+      if (!curve.length) continue;
+      const ys = smoothFn(
+        curve.map((p) => p[1]),
+        o.smoothing,
+      );
+      datasets.push({
+        label: `${s.label} · ${which}`,
+        data: curve.map((p, i) => ({ x: xOf(s, p[0]), y: ys[i]! })),
+        showLine: true,
+        borderColor: s.color,
+        backgroundColor: s.color,
+        borderDash: which === 'validation' ? [5, 4] : [],
+        borderWidth: 1.5,
+        pointRadius: which === 'validation' ? 2 : 0,
+      });
+      if (o.smoothing > 0) {
+        datasets.push({
+          label: `${s.label} · ${which} (raw)`,
+          data: curve.map((p) => ({ x: xOf(s, p[0]), y: p[1] })),
+          borderColor: 'transparent',
+          backgroundColor: `${s.color}40`,
+          pointRadius: 1.5,
+        });
+      }
+    }
+  }
+  return {
+    type: 'scatter',
+    data: { datasets },
+    options: {
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 10, filter: (item) => !item.text.endsWith('(raw)') } },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          min: 0,
+          grid: { display: true },
+          title: { display: true, text: o.x === 'time' ? 'training time (s, step × the run’s mean seconds per step)' : 'step' },
+        },
+        y: {
+          type: o.y === 'log' ? 'logarithmic' : 'linear',
+          grid: { display: true },
+          ...(o.y === 'log' ? labelledLogAxis() : {}),
+          title: { display: true, text: o.y === 'log' ? 'loss (log scale)' : 'loss' },
+        },
       },
     },
   };

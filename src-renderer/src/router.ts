@@ -21,6 +21,10 @@ export const PROJECT_TABS = [
   { name: 'project-diffusion', path: 'diffusion', label: 'Diffusion', component: () => import('./pages/project/DiffusionTab.vue') },
   { name: 'project-sample', path: 'sample', label: 'Sample', component: () => import('./pages/project/SampleTab.vue') },
   { name: 'project-designs', path: 'designs', label: 'Designs', component: () => import('./pages/project/DesignsTab.vue') },
+  // every run of the project (any target) with names and notes; /runs/<job id> opens one run
+  { name: 'project-runs', path: 'runs', pattern: 'runs/:jobId(\\d+)?', label: 'Runs', component: () => import('./pages/project/RunsTab.vue') },
+  // every trained model; /models/<model id> opens one, ?compare=<ids> overlays several
+  { name: 'project-models', path: 'models', pattern: 'models/:modelId(\\d+)?', label: 'Models', component: () => import('./pages/project/ModelsTab.vue') },
 ] as const;
 
 const routes: RouteRecordRaw[] = [
@@ -31,7 +35,9 @@ const routes: RouteRecordRaw[] = [
     component: ProjectPage,
     children: [
       { path: '', name: 'project', redirect: (to) => ({ name: 'project-data', params: to.params }) },
-      ...PROJECT_TABS.map((tab) => ({ path: tab.path, name: tab.name, component: tab.component })),
+      ...PROJECT_TABS.map((tab) => ({ path: 'pattern' in tab ? tab.pattern : tab.path, name: tab.name, component: tab.component })),
+      // a design, by the id of the simulator query that scored it: the Simulator tab loads and plays it
+      { path: 'designs/:queryId(\\d+)', name: 'project-design', redirect: (to) => ({ name: 'project-simulator', params: { id: to.params.id }, query: { query: String(to.params.queryId) } }) },
     ],
   },
   { path: '/about', name: 'about', component: AboutPage, meta: { title: 'About' } },

@@ -137,10 +137,12 @@ test('a small CEM run is started from the Sample tab, its curve grows live, and 
   const bestCost = (await run.getByTestId('run-best-cost').textContent())!.trim();
   await pageShot(page, '42-optimize-run');
 
-  // the best design opens in the Simulator tab
+  // the best design opens in the Simulator tab and plays: its stored query replayed, nothing new stored (16 below)
   await run.getByTestId('open-best').click();
   await expect(page.getByTestId('tab-simulator')).toHaveClass(/tabs__tab--active/);
   await expect(page).not.toHaveURL(/design=/);
+  await expect(page).toHaveURL(/query=\d+/);
+  await expect(page.getByTestId('sim-cost')).toHaveText(bestCost, { timeout: 30_000 });
 
   // the Designs tab: the 16 queries, cheapest first
   await page.getByTestId('tab-designs').click();

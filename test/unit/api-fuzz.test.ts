@@ -50,6 +50,11 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
     },
     'simulate.replay': { args: { projectId, queryId: 1 }, kinds: { projectId: 'id', queryId: 'id' }, required: ['projectId', 'queryId'] },
     'queries.methods': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
+    'queries.points': { args: { projectId, jobId: 1, limit: 10 }, kinds: { projectId: 'id', jobId: 'id', limit: 'int' }, required: ['projectId'] },
+    'queries.get': { args: { projectId, id: 1 }, kinds: { projectId: 'id', id: 'id' }, required: ['projectId', 'id'] },
+    'runs.notes': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
+    // name and note are nullable (null clears one), so only their absence and their type are fuzzed here; lengths in runs.test.ts
+    'runs.annotate': { args: { jobId: 1, name: 'n', note: 'a note' }, kinds: { jobId: 'id' }, required: ['jobId', 'name', 'note'] },
     'datasets.list': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     'datasets.delete': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'datasets.importPhysics': { args: { projectId, name: 'n', npzBase64: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==', fileName: 'a.npz' }, kinds: { projectId: 'id', name: 'name', npzBase64: 'base64', fileName: 'name' }, required: ['projectId', 'name', 'npzBase64'] },
@@ -130,7 +135,7 @@ function cases(projectId: number): Case[] {
   return out;
 }
 
-const TABLES = ['projects', 'jobs', 'datasets', 'simulator_queries', 'models', 'designs'];
+const TABLES = ['projects', 'jobs', 'datasets', 'simulator_queries', 'models', 'designs', 'run_notes'];
 
 describe('malformed API calls', () => {
   let t: ReturnType<typeof testWorkbench>;

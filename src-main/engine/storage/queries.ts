@@ -206,6 +206,34 @@ export class QueryStore {
     return (statement(this.db, 'SELECT MAX(id) AS id FROM simulator_queries WHERE project_id = ?').get(projectId) as { id: number | null }).id ?? 0;
   }
 
+  /**
+   * The newest `limit` queries' designs and costs, oldest first: the project's, or those whose
+   * run is one of `runs.exact` or starts with one of `runs.prefixes` (a run's restarts). Returns
+   * how many match in all.
+   */
+  points(projectId: number, limit: number, runs?: { exact: readonly string[]; prefixes: readonly string[] }): { total: number; rows: { id: number; cost: number; design: Float32Array; method: string }[] } {
+    const where = ['project_id = ?'];
+    const args: unknown[] = [projectId];
+    if (runs) {
+      const any: string[] = [];
+      for (const r of runs.exact) {
+        any.push('run = ?');
+        args.push(r);
+      }
+      for (const p of runs.prefixes) {
+        // LIKE with the prefix's own % and _ escaped
+        any.push("run LIKE ? ESCAPE '\\'");
+        args.push(`${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      where.push(any.length ? `(${any.join(' OR ')})` : '0');
+    }
+    const w = where.join(' AND ');
+    const total = (statement(this.db, `SELECT COUNT(*) AS n FROM simulator_queries WHERE ${w}`).get(...args) as { n: number }).n;
+    const rows = statement(this.db, `SELECT id, cost, design, method FROM simulator_queries WHERE ${w} ORDER BY id DESC LIMIT ?`).all(...args, limit) as { id: number; cost: number; design: Buffer; method: string }[];
+    rows.reverse();
+    return { total, rows: rows.map((r) => ({ id: r.id, cost: r.cost, design: fromFloat32Blob(r.design), method: r.method })) };
+  }
+
   methods(projectId: number): { method: string; count: number }[] {
     return statement(this.db, 'SELECT method, COUNT(*) AS count FROM simulator_queries WHERE project_id = ? GROUP BY method ORDER BY count DESC, method').all(projectId) as { method: string; count: number }[];
   }

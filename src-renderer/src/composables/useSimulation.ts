@@ -67,7 +67,8 @@ export function useSimulation(): Simulation {
       const decoded = decodeRollout(answer.rollout);
       rollout.value = decoded;
       result.value = { ...answer, rollout: { ...answer.rollout, positions: '' } };
-      sent.value = { design, task, simulator };
+      // a replay answers with the stored query's design and task (what was simulated)
+      sent.value = asked.queryId !== undefined ? { design: answer.design, task: [answer.task[0]!, answer.task[1]!], simulator } : { design, task, simulator };
       return true;
     } catch (e) {
       if (request === latestRequest) error.value = e;
