@@ -179,7 +179,7 @@ export async function* textChunks(path: string, fileName: string, maxLine: numbe
       let text: string;
       const ascii = isAscii(chunk);
       try {
-        text = ascii && lastAscii ? chunk.latin1Slice(0, chunk.length) : decoder.decode(chunk, { stream: true });
+        text = ascii && lastAscii ? chunk.toString('latin1') : decoder.decode(chunk, { stream: true });
         lastAscii = ascii;
       } catch {
         throw fileError(`"${fileName}" is not valid UTF-8 (bad bytes at line ${line + countNewlines(badPrefix(chunk))}, within bytes ${offset}–${offset + chunk.length}); save it as UTF-8.`, 'encoding');
