@@ -61,7 +61,7 @@ async function child(index: number, path: string, dataDir: string): Promise<void
       const bytes = readRegularFile(path, MAX_UNPACKED_BYTES + 2 ** 20, `the import limit of ${formatBytes(MAX_UNPACKED_BYTES)}`);
       result = await dispatch(handlers, 'datasets.importPhysics', { projectId: project.id, name: 'bomb', npzBase64: bytes.toString('base64'), fileName: bomb.file });
     } else {
-      result = await dispatch(handlers, 'trajectories.import', { projectId: project.id, name: 'bomb', source: { path } });
+      result = await dispatch(handlers, 'datasets.importOptimization', { projectId: project.id, name: 'bomb', source: { path } });
     }
     const seconds = (performance.now() - t0) / 1000;
     const figures: ChildFigures = {

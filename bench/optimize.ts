@@ -52,7 +52,7 @@ async function child(csv: string, dataDir: string): Promise<void> {
     const t0 = performance.now();
     const ds = await store.importFile(project.id, 'bench', { path: csv }, { bounds: { designDim: DIM, taskRange: project.settings.taskRange }, owner: wb.ownership.token });
     const seconds = (performance.now() - t0) / 1000;
-    const rows = Number(ds.stats.rows);
+    const rows = Number(ds.stats.rows ?? 0);
     // maxRSS is in kilobytes
     const figures: ChildFigures = { rows, seconds, rowsPerSecond: rows / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, baselineRssMB };
     process.send!(figures);

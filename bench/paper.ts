@@ -247,7 +247,7 @@ async function main(): Promise<void> {
         const e = (outcome.metrics as { examples?: { train: number; val: number } }).examples;
         return e ? e.train + e.val : null;
       })(),
-      diffusionPriorTrajectoryQueries: shippedData?.datasetId ? Number(wb.datasets.get(shippedData.datasetId).stats.rows ?? 0) : null,
+      diffusionPriorTrajectoryQueries: shippedData?.datasetId ? Number(new OptimizationDatasets(wb.db).getOptimization(shippedData.datasetId).stats.rows ?? 0) : null,
     };
     const figures = {
       settings: { tasks, seeds: SEEDS, simulator: SIMULATOR, cemBudget: CEM_BUDGET, cemPopulation: 16, samples: SAMPLES, ddimSteps: 25, particles: PARTICLES, conditional: COND, energy: ENERGY, adam: { budget: ADAM_BUDGET, checks: ADAM_CHECKS.checks, learningRate: 0.1, restarts: 4 }, outcomeModel: outcome.name, transferRuns: TRANSFER_RUNS, trainSteps: TRAIN_STEPS, mainModel: mainModelName, families },

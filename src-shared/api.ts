@@ -454,9 +454,9 @@ export const methods = {
   'datasets.exportPhysics': z.object({ id: Id }).strict(),
 
   /** the first rows of a trajectory file and the detected mapping of its columns, before importing */
-  'trajectories.preview': z.object({ projectId: Id, source: TrajectorySource, format: TrajectoryFormat.optional() }).strict(),
+  'datasets.previewImport': z.object({ projectId: Id, source: TrajectorySource, format: TrajectoryFormat.optional() }).strict(),
   /** an optimization dataset from a CSV, JSON, JSONL or NPZ file: streamed, validated, all or nothing */
-  'trajectories.import': z
+  'datasets.importOptimization': z
     .object({
       projectId: Id,
       name: z.string().trim().min(1).max(100),
@@ -500,7 +500,7 @@ export const methods = {
     })
     .strict(),
   /** a whole optimization dataset, every record, as CSV or JSON (the import's own layout) */
-  'datasets.exportTrajectories': z.object({ id: Id, format: z.enum(['csv', 'json']).default('csv') }).strict(),
+  'datasets.exportOptimization': z.object({ id: Id, format: z.enum(['csv', 'json']).default('csv') }).strict(),
   /** an optimization dataset's runs, each as its cost against iteration (the cheapest record of each iteration) */
   'datasets.runCurves': z.object({ id: Id, maxRuns: z.number().int().min(1).max(500).default(24) }).strict(),
 
@@ -676,17 +676,32 @@ export interface OptimizationDatasetStats {
   costHistogram: { edges: number[]; counts: number[] } | null;
 }
 
-export interface DatasetInfo {
+interface DatasetCommon {
   id: number;
   projectId: number;
   name: string;
-  kind: 'physics' | 'optimization';
   /** "generated", or "imported:<file name>" */
   source: string;
   status: DatasetStatus;
-  stats: PhysicsDatasetStats & Partial<OptimizationDatasetStats>;
   jobId: number | null;
   createdAt: number;
+}
+/** A dataset of physics rollouts (positions over time): what a GNS learns from. */
+export interface PhysicsDatasetInfo extends DatasetCommon {
+  kind: 'physics';
+  stats: PhysicsDatasetStats;
+}
+/** A dataset of optimizer runs (designs and costs by iteration): what the diffusion prior learns from; stats are partial while it is written. */
+export interface OptimizationDatasetInfo extends DatasetCommon {
+  kind: 'optimization';
+  stats: Partial<OptimizationDatasetStats>;
+}
+export type DatasetInfo = PhysicsDatasetInfo | OptimizationDatasetInfo;
+export type DatasetOfKind<K extends DatasetInfo['kind']> = Extract<DatasetInfo, { kind: K }>;
+/** The dataset as its kind, or an error naming both kinds. */
+export function asDatasetKind<K extends DatasetInfo['kind']>(d: DatasetInfo, kind: K): DatasetOfKind<K> {
+  if (d.kind !== kind) throw new Error(`Dataset ${d.id} ("${d.name}") is a ${d.kind} dataset, not a ${kind} dataset.`);
+  return d as DatasetOfKind<K>;
 }
 
 export type ModelStatus = 'training' | 'ready' | 'interrupted' | 'failed';
@@ -802,13 +817,13 @@ export interface MethodResults {
   'runs.annotate': RunNote;
   'datasets.list': DatasetInfo[];
   'datasets.delete': { id: number; deleted: true };
-  'datasets.importPhysics': DatasetInfo;
+  'datasets.importPhysics': PhysicsDatasetInfo;
   'datasets.exportPhysics': { fileName: string; npzBase64: string };
-  'trajectories.preview': TrajectoryPreview;
-  'trajectories.import': DatasetInfo;
+  'datasets.previewImport': TrajectoryPreview;
+  'datasets.importOptimization': OptimizationDatasetInfo;
   'designs.list': StoredDesign[];
   'designs.export': { fileName: string; content: string; rows: number };
-  'datasets.exportTrajectories': { fileName: string; content: string; rows: number };
+  'datasets.exportOptimization': { fileName: string; content: string; rows: number };
   /** points: [iteration, the cheapest cost of that iteration], thinned to at most 400 a run; iterations: how many the run has */
   'datasets.runCurves': { totalRuns: number; runs: { run: string; optimizer: string; records: number; best: number; iterations: number; points: [number, number][] }[] };
   'models.list': ModelInfo[];

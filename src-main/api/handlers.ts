@@ -212,12 +212,12 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       return { fileName, npzBase64: Buffer.from(bytes).toString('base64') };
     },
 
-    'trajectories.preview': ({ projectId, source, format }) => {
+    'datasets.previewImport': ({ projectId, source, format }) => {
       checkSource(source, options);
       const p = wb.projects.get(projectId);
       return new OptimizationDatasets(wb.db).preview(source, format, { designDim: p.designSpace.dim, taskRange: p.settings.taskRange });
     },
-    'trajectories.import': async ({ projectId, name, source, format, mapping }) => {
+    'datasets.importOptimization': async ({ projectId, name, source, format, mapping }) => {
       checkSource(source, options);
       const p = wb.projects.get(projectId);
       const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange }, owner: wb.ownership.token });
@@ -230,7 +230,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
       return new DesignStore(wb.db).list(projectId, { jobId, run, method, limit });
     },
     'designs.export': ({ projectId, ...req }) => exportDesigns(wb.db, wb.projects.get(projectId), req),
-    'datasets.exportTrajectories': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),
+    'datasets.exportOptimization': ({ id, format }) => new OptimizationDatasets(wb.db).exportRecords(id, format),
     'datasets.runCurves': ({ id, maxRuns }) => new OptimizationDatasets(wb.db).runCurves(id, maxRuns),
 
     'models.list': ({ projectId, kind }) => {

@@ -110,13 +110,13 @@ export async function runJob(wb: Workbench, job: JobInfo): Promise<JobInfo> {
 }
 
 export function describeDataset(d: DatasetInfo): (string | number)[] {
-  const s = d.stats;
-  const cost = typeof s.meanCost === 'number' ? s.meanCost.toPrecision(4) : '—';
+  const cost = typeof d.stats.meanCost === 'number' ? d.stats.meanCost.toPrecision(4) : '—';
   // physics: trajectories of frames × particles; optimization: records of runs
-  const size = d.kind === 'optimization' ? `${s.rows ?? 0} rows` : (s.trajectories ?? 0);
-  const frames = d.kind === 'optimization' ? `${s.runs ?? 0} runs` : (s.frames ?? '—');
+  const size = d.kind === 'optimization' ? `${d.stats.rows ?? 0} rows` : (d.stats.trajectories ?? 0);
+  const frames = d.kind === 'optimization' ? `${d.stats.runs ?? 0} runs` : (d.stats.frames ?? '—');
   // all particles of a trajectory: the water and the tool's (kinematic) particles, said apart
-  const particles = s.particles == null ? '—' : s.waterParticles != null && s.toolParticles != null ? `${s.particles} (${s.waterParticles} water + ${s.toolParticles} tool)` : s.particles;
+  const s = d.kind === 'physics' ? d.stats : null;
+  const particles = s?.particles == null ? '—' : s.waterParticles != null && s.toolParticles != null ? `${s.particles} (${s.waterParticles} water + ${s.toolParticles} tool)` : s.particles;
   return [d.id, d.name, d.kind, d.status, size as string | number, frames as string | number, particles, cost, d.source, formatTime(d.createdAt)];
 }
 

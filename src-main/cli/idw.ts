@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { dirname, join, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError } from 'commander';
-import { asKind, jobResult, type ProjectSummary, type SimulationResult, type SimulatorModelMetrics } from '../../src-shared/api';
+import { asDatasetKind, asKind, jobResult, type ProjectSummary, type SimulationResult, type SimulatorModelMetrics } from '../../src-shared/api';
 import { ApiError } from '../../src-shared/errors';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { createHandlers } from '../api/handlers';
@@ -210,7 +210,7 @@ dataset
       const p = await findProject(wb, o.project);
       const job = await call(wb, 'jobs.start', { kind: 'dataset.physics', projectId: p.id, params: { count: o.count, seed: o.seed, name: o.name } });
       const done = await runJob(wb, job);
-      const ds = wb.datasets.get(jobResult(done, 'dataset.physics').datasetId);
+      const ds = asDatasetKind(wb.datasets.get(jobResult(done, 'dataset.physics').datasetId), 'physics');
       print(`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.trajectories} trajectories, mean cost ${describeDataset(ds)[7]}`, ds);
     })().finally(() => wb.close());
   });

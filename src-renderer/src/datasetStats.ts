@@ -1,8 +1,9 @@
 import type { DatasetInfo } from '@shared/api';
 import { framesOf, particleCountOf, particlesOf } from '@shared/datasetStats';
 
-// The statistics a dataset carries in DatasetInfo.stats (typed in src-shared/api.ts): every
-// figure may be missing (a dataset still building, an import without designs) and then reads as null.
+// The statistics a dataset carries in DatasetInfo.stats (typed per kind in src-shared/api.ts), as
+// the tables show them: every figure may be missing (a dataset still building, an import without
+// designs, a figure the other kind has not) and then reads as null.
 
 export interface PhysicsDatasetStats {
   trajectories: number | null;
@@ -18,7 +19,10 @@ export interface PhysicsDatasetStats {
   bytes: number | null;
 }
 
+/** A physics dataset's figures; of an optimization dataset, only its costs. */
 export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
+  const costs = { costMean: dataset.stats.meanCost ?? null, costMin: dataset.stats.minCost ?? null, costMax: dataset.stats.maxCost ?? null };
+  if (dataset.kind !== 'physics') return { trajectories: null, frames: null, particles: null, waterParticles: null, toolParticles: null, ...costs, captureMean: null, bytes: null };
   const s = dataset.stats;
   return {
     trajectories: s.trajectories ?? null,
@@ -26,9 +30,7 @@ export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
     particles: particlesOf(s),
     waterParticles: s.waterParticles ?? null,
     toolParticles: s.toolParticles ?? null,
-    costMean: s.meanCost ?? null,
-    costMin: s.minCost ?? null,
-    costMax: s.maxCost ?? null,
+    ...costs,
     captureMean: s.meanCapture ?? null,
     bytes: s.bytes ?? null,
   };
@@ -36,7 +38,7 @@ export function physicsStats(dataset: DatasetInfo): PhysicsDatasetStats {
 
 /** Particles per trajectory (water and tool), the largest where trajectories differ; null when unknown. */
 export function particleCount(dataset: DatasetInfo): number | null {
-  return particleCountOf(dataset.stats);
+  return dataset.kind === 'physics' ? particleCountOf(dataset.stats) : null;
 }
 
 /** The statistics an optimization dataset carries (src-main/engine/datasets/trajectories.ts OptimizationDatasetStats). */
@@ -52,8 +54,9 @@ export interface OptimizationStats {
   histogram: { edges: number[]; counts: number[] } | null;
 }
 
+/** An optimization dataset's figures; all null for a physics dataset. */
 export function optimizationStats(dataset: DatasetInfo): OptimizationStats {
-  const s = dataset.stats;
+  const s = dataset.kind === 'optimization' ? dataset.stats : {};
   return {
     rows: s.rows ?? null,
     runs: s.runs ?? null,

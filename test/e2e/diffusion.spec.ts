@@ -277,7 +277,7 @@ test('a diffusion training is stopped and resumed to its own step budget', async
   const errors = watchForPageErrors(page);
   const project = await call<{ id: number }>(request, 'projects.create', { name: 'E2E diffusion resume', settings: { particles: 36, frames: 14 } });
   created.push(project.id);
-  await call(request, 'trajectories.import', {
+  await call(request, 'datasets.importOptimization', {
     projectId: project.id,
     name: 'CEM runs',
     source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv(JOINTS, RUNS, ITERATIONS)).toString('base64') },

@@ -28,7 +28,7 @@ interface Job {
  * tab's own flow is diffusion.spec.ts's subject): import the trajectories, start its training.
  */
 async function startDiffusionPrior(request: APIRequestContext, projectId: number): Promise<number> {
-  const dataset = await call<{ id: number }>(request, 'trajectories.import', {
+  const dataset = await call<{ id: number }>(request, 'datasets.importOptimization', {
     projectId,
     name: 'CEM runs',
     source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv(JOINTS)).toString('base64') },

@@ -41,7 +41,7 @@ test.beforeAll(async ({ request }) => {
   cemJob = (await call<Job>(request, 'jobs.start', { kind: 'optimize', projectId, params: { optimizer: 'cem', budget: 24, cem: { population: 8 } } })).id;
   randomJob = (await call<Job>(request, 'jobs.start', { kind: 'optimize', projectId, params: { optimizer: 'random', budget: 12, task: [0.45, 0.06] } })).id;
   // two tiny diffusion priors to compare, different only in their learning rate
-  const dataset = await call<{ id: number }>(request, 'trajectories.import', {
+  const dataset = await call<{ id: number }>(request, 'datasets.importOptimization', {
     projectId,
     name: 'CEM runs',
     source: { fileName: 'trajectories.csv', base64: Buffer.from(trajectoryCsv(JOINTS)).toString('base64') },

@@ -59,15 +59,15 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
     'datasets.delete': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
     'datasets.importPhysics': { args: { projectId, name: 'n', npzBase64: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==', fileName: 'a.npz' }, kinds: { projectId: 'id', name: 'name', npzBase64: 'base64', fileName: 'name' }, required: ['projectId', 'name', 'npzBase64'] },
     'datasets.exportPhysics': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
-    'trajectories.preview': { args: { projectId, source: { fileName: 'a.csv', base64: 'YSxiCjEsMgo=' }, format: 'csv' }, kinds: { projectId: 'id', source: 'object', format: 'enum' }, required: ['projectId', 'source'] },
-    'trajectories.import': { args: { projectId, name: 'n', source: { fileName: 'a.csv', base64: 'YSxiCjEsMgo=' }, format: 'csv' }, kinds: { projectId: 'id', name: 'name', source: 'object', format: 'enum', mapping: 'object' }, required: ['projectId', 'name', 'source'] },
+    'datasets.previewImport': { args: { projectId, source: { fileName: 'a.csv', base64: 'YSxiCjEsMgo=' }, format: 'csv' }, kinds: { projectId: 'id', source: 'object', format: 'enum' }, required: ['projectId', 'source'] },
+    'datasets.importOptimization': { args: { projectId, name: 'n', source: { fileName: 'a.csv', base64: 'YSxiCjEsMgo=' }, format: 'csv' }, kinds: { projectId: 'id', name: 'name', source: 'object', format: 'enum', mapping: 'object' }, required: ['projectId', 'name', 'source'] },
     'designs.list': { args: { projectId, jobId: 1, run: 'r', method: 'cem', limit: 10 }, kinds: { projectId: 'id', jobId: 'id', run: 'string', method: 'string', limit: 'int' }, required: ['projectId'] },
     'designs.export': {
       args: { projectId, from: 'queries', topK: 5, perTask: false, method: 'cem', format: 'csv' },
       kinds: { projectId: 'id', from: 'enum', datasetId: 'id', jobId: 'id', run: 'string', topK: 'int', perTask: 'bool', method: 'string', ids: 'designs', format: 'enum' },
       required: ['projectId'],
     },
-    'datasets.exportTrajectories': { args: { id: 1, format: 'csv' }, kinds: { id: 'id', format: 'enum' }, required: ['id'] },
+    'datasets.exportOptimization': { args: { id: 1, format: 'csv' }, kinds: { id: 'id', format: 'enum' }, required: ['id'] },
     'datasets.runCurves': { args: { id: 1, maxRuns: 5 }, kinds: { id: 'id', maxRuns: 'int' }, required: ['id'] },
     'models.list': { args: { projectId, kind: 'diffusion' }, kinds: { projectId: 'id', kind: 'enum' }, required: ['projectId'] },
     'models.get': { args: { id: 1 }, kinds: { id: 'id' }, required: ['id'] },
@@ -130,8 +130,8 @@ function cases(projectId: number): Case[] {
     out.push({ label: `jobs.start ${kind} with a seed of text`, method: 'jobs.start', args: { kind, projectId, params: { seed: 'one' } }, codes: ['invalid_argument'], names: /params\.(seed|\w+)/ });
   }
   out.push({ label: 'dataset.physics with 3 states per frame', method: 'jobs.start', args: { kind: 'dataset.physics', projectId, params: { count: 4, stepsPerFrame: 3 } }, codes: ['invalid_argument'], names: /stepsPerFrame|states per frame/ });
-  out.push({ label: 'trajectories.preview of a path over the API', method: 'trajectories.preview', args: { projectId, source: { path: '/etc/passwd' }, format: 'csv' }, codes: ['invalid_argument'], names: /source\.path/ });
-  out.push({ label: 'trajectories.import of a path over the API', method: 'trajectories.import', args: { projectId, name: 'x', source: { path: '/etc/hostname' }, format: 'csv' }, codes: ['invalid_argument'], names: /source\.path/ });
+  out.push({ label: 'datasets.previewImport of a path over the API', method: 'datasets.previewImport', args: { projectId, source: { path: '/etc/passwd' }, format: 'csv' }, codes: ['invalid_argument'], names: /source\.path/ });
+  out.push({ label: 'datasets.importOptimization of a path over the API', method: 'datasets.importOptimization', args: { projectId, name: 'x', source: { path: '/etc/hostname' }, format: 'csv' }, codes: ['invalid_argument'], names: /source\.path/ });
   return out;
 }
 
@@ -238,7 +238,7 @@ describe('malformed requests to browser mode', () => {
     const nested = await post('/api/projects.create', deepBody);
     expect(nested.status).toBe(400);
     expect(JSON.parse(nested.body).error.message).toMatch(/deeper than/);
-    const path = await post('/api/trajectories.preview', JSON.stringify({ projectId: 1, source: { path: '/etc/passwd' }, format: 'csv' }));
+    const path = await post('/api/datasets.previewImport', JSON.stringify({ projectId: 1, source: { path: '/etc/passwd' }, format: 'csv' }));
     expect(path.status).toBe(400);
     expect(path.body).not.toMatch(/root:/);
     expect(JSON.parse(path.body).error.message).toMatch(/command line only/);

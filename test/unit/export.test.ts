@@ -7,7 +7,7 @@ import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { DesignStore } from '../../src-main/engine/storage/designs';
-import type { DatasetInfo, JobInfo, StoredDesign } from '../../src-shared/api';
+import type { DatasetInfo, JobInfo, OptimizationDatasetInfo, StoredDesign } from '../../src-shared/api';
 import { jobOfRun } from '../../src-main/engine/export/provenance';
 import { toolPolyline } from '../../src-shared/fluidtool2d';
 import { ok, tempDir, testWorkbench } from './helpers';
@@ -103,7 +103,7 @@ describe('designs export', () => {
         const r = ok<Exported>(await call('designs.export', { projectId, topK: 100, format }));
         const path = join(dir.path, `best.${format}`);
         writeFileSync(path, r.content);
-        const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: `back ${format}`, source: { path } }));
+        const ds = ok<DatasetInfo>(await call('datasets.importOptimization', { projectId, name: `back ${format}`, source: { path } }));
         const back = [...new OptimizationDatasets(t.wb.db).records(ds.id)];
         // -0 is written as 0: the same design
         const values = (a: Float32Array): number[] => Array.from(a, (v) => v + 0);
@@ -139,8 +139,8 @@ describe('designs export', () => {
       // the import trims names, so a leading tab does not survive it
       const kept = hostile.filter((h) => !h.startsWith('\t'));
       writeFileSync(path, JSON.stringify(kept.map((run, i) => ({ run, optimizer: '=1+1', iteration: i, task: [0.4, 0.1], design: [0, 0, 0, 0], cost: 0.5 }))));
-      const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: 'hostile', source: { path } }));
-      const content = ok<Exported>(await call('datasets.exportTrajectories', { id: ds.id, format: 'csv' })).content;
+      const ds = ok<DatasetInfo>(await call('datasets.importOptimization', { projectId, name: 'hostile', source: { path } }));
+      const content = ok<Exported>(await call('datasets.exportOptimization', { id: ds.id, format: 'csv' })).content;
       const out = (Papa.parse as unknown as (s: string, c: object) => { data: { run: string; optimizer: string }[] })(content.trim(), { header: true }).data;
       expect(out).toHaveLength(4);
       for (const r of out) expect([r.run, r.optimizer]).toEqual([expect.stringMatching(/^'[=+\-@\t]/), "'=1+1"]);
@@ -230,7 +230,7 @@ describe('designs export', () => {
       for (const format of ['csv', 'json'] as const) {
         const path = join(dir.path, `provenance.${format}`);
         writeFileSync(path, ok<Exported>(await call('designs.export', { projectId, ids: [particle, final, first + 2], format })).content);
-        const back = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: `provenance ${format}`, source: { path } }));
+        const back = ok<OptimizationDatasetInfo>(await call('datasets.importOptimization', { projectId, name: `provenance ${format}`, source: { path } }));
         expect(back.stats.rows).toBe(3);
       }
     } finally {

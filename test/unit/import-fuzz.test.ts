@@ -12,7 +12,7 @@ import { crc32 } from '../../src-main/engine/datasets/npz';
 import { readRegularFile } from '../../src-main/engine/datasets/trajectory-source';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import { seededRandom } from '../../src-main/engine/random';
-import type { DatasetInfo } from '../../src-shared/api';
+import type { DatasetInfo, OptimizationDatasetInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { bytesOf, npyBytes, npyDict, npzBomb, zipBytes, type ZipMember } from '../fixtures/import-files';
 import { countRows, ok, tempDir, testWorkbench } from './helpers';
@@ -462,7 +462,7 @@ describe('import fuzz: malformed files are refused by name, leaving nothing behi
       mkdirSync(sub);
       const path = join(sub, c.file);
       writeFileSync(path, c.bytes);
-      result = await call('trajectories.import', { projectId, name: 'fuzz', source: { path }, ...(c.format ? { format: c.format } : {}) });
+      result = await call('datasets.importOptimization', { projectId, name: 'fuzz', source: { path }, ...(c.format ? { format: c.format } : {}) });
     } else {
       result = await call('datasets.importPhysics', { projectId, name: 'fuzz', npzBase64: Buffer.from(c.bytes).toString('base64'), fileName: c.file });
     }
@@ -491,10 +491,10 @@ describe('import edge files that must import', () => {
     await t.dispose();
     dir.remove();
   });
-  const importBytes = async (file: string, bytes: Uint8Array | string): Promise<DatasetInfo> => {
+  const importBytes = async (file: string, bytes: Uint8Array | string): Promise<OptimizationDatasetInfo> => {
     const path = join(dir.path, file);
     writeFileSync(path, bytes);
-    return ok<DatasetInfo>(await call('trajectories.import', { projectId, name: file, source: { path } }));
+    return ok<OptimizationDatasetInfo>(await call('datasets.importOptimization', { projectId, name: file, source: { path } }));
   };
   const records = (id: number) => [...new OptimizationDatasets(t.wb.db).records(id)];
 
@@ -565,7 +565,7 @@ describe('import edge files that must import', () => {
     const path = join(dir.path, 'late.json');
     writeFileSync(path, JSON.stringify(list));
     const before = countRows(t.wb, 'datasets');
-    const e = await call('trajectories.import', { projectId, name: 'late', source: { path } });
+    const e = await call('datasets.importOptimization', { projectId, name: 'late', source: { path } });
     expect(e.ok).toBe(false);
     if (!e.ok) expect(e.error.message).toMatch(/^row 23457, column design\[2\]: value "0x10" is a hexadecimal number/);
     expect(countRows(t.wb, 'datasets')).toBe(before);
@@ -589,14 +589,14 @@ describe('import edge files that must import', () => {
   it('refuses what is not a regular file before reading it: a device, a FIFO, a directory', async () => {
     expect(() => readRegularFile('/dev/urandom', 2 ** 20, 'the limit')).toThrow(/it is a device, not a regular file/);
     expect(() => readRegularFile(dir.path, 2 ** 20, 'the limit')).toThrow(/it is a directory, not a regular file/);
-    const e = await call('trajectories.import', { projectId, name: 'dev', source: { path: '/dev/urandom' }, format: 'csv' });
+    const e = await call('datasets.importOptimization', { projectId, name: 'dev', source: { path: '/dev/urandom' }, format: 'csv' });
     expect(e.ok).toBe(false);
     if (!e.ok) expect(e.error.message).toMatch(/Cannot read \/dev\/urandom: it is a device, not a regular file/);
     const fifo = join(dir.path, 'pipe.npz');
     execFileSync('mkfifo', [fifo]);
     // would block forever if it were opened for a blocking read
     expect(() => readRegularFile(fifo, 2 ** 20, 'the limit')).toThrow(/it is a FIFO \(named pipe\), not a regular file/);
-    const f = await call('trajectories.import', { projectId, name: 'fifo', source: { path: fifo } });
+    const f = await call('datasets.importOptimization', { projectId, name: 'fifo', source: { path: fifo } });
     expect(f.ok).toBe(false);
     if (!f.ok) expect(f.error.message).toMatch(/FIFO/);
     const big = join(dir.path, 'big.npz');

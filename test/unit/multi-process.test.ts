@@ -10,7 +10,7 @@ import { diffusionTrainParams } from '../../src-main/cli/commands/diffusion';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import { seededRandom } from '../../src-main/engine/random';
 import { Workbench, type WorkbenchOptions } from '../../src-main/engine/workbench';
-import type { DatasetInfo, JobInfo, ModelInfo, ProjectSummary } from '../../src-shared/api';
+import type { DatasetInfo, JobInfo, OptimizationDatasetInfo, ModelInfo, ProjectSummary } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { COMPUTE_ENTRY, FIXTURE_KINDS, WORKER_ENTRY, deadPid, err, ok, tempDir } from './helpers';
 
@@ -184,11 +184,11 @@ describe('two processes on one data folder', () => {
       opened++;
       await sleep(100);
     }
-    const done = (await c.next('done')).result as ApiEnvelope<DatasetInfo>;
+    const done = (await c.next('done')).result as ApiEnvelope<OptimizationDatasetInfo>;
     expect(await c.exited, c.output()).toBe(0);
     expect(opened).toBeGreaterThan(0);
     expect(building).toBeGreaterThan(0);
-    const imported = ok<DatasetInfo>(done);
+    const imported = ok<OptimizationDatasetInfo>(done);
     expect(imported.status).toBe('ready');
     expect(imported.stats.rows).toBe(rows);
     const after = open(dir);
@@ -353,7 +353,7 @@ describe('an import taken over after a stall', () => {
       const projectId = wb.projects.create({ name: 'S', environment: 'fluidtool-2d', settings: { joints: 4 } }).id;
       const csv = join(d.path, 'big.csv');
       bigCsv(csv, 200_000);
-      const importing = api(wb)('trajectories.import', { projectId, name: 'big', source: { path: csv } });
+      const importing = api(wb)('datasets.importOptimization', { projectId, name: 'big', source: { path: csv } });
       const id = await until(() => (wb.db.prepare("SELECT id FROM datasets WHERE status = 'building'").get() as { id: number } | undefined)?.id, 20_000, 'the import to start');
       await until(() => (wb.db.prepare('SELECT COUNT(*) AS n FROM optimization_records WHERE dataset_id = ?').get(id) as { n: number }).n > 0, 20_000, 'rows');
       // what another process's reclaim does to an import whose owner it took for dead

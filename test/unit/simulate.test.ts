@@ -3,7 +3,7 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { runRollout } from '../../src-main/engine/compute/rollout';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import type { DatasetInfo, JobInfo, SimulationResult } from '../../src-shared/api';
+import { asDatasetKind, type DatasetInfo, type JobInfo, type PhysicsDatasetInfo, type SimulationResult } from '../../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { countRows, err, ok, testWorkbench } from './helpers';
 
@@ -109,7 +109,7 @@ describe('physics dataset job', () => {
     const done = await t.wb.jobs.whenFinished(job.id);
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
-    const [ds] = ok<DatasetInfo[]>(await call('datasets.list', { projectId }));
+    const [ds] = ok<PhysicsDatasetInfo[]>(await call('datasets.list', { projectId }));
     expect(ds).toMatchObject({ name: 'six', kind: 'physics', status: 'ready', source: 'generated', jobId: job.id });
     expect(ds!.stats.trajectories).toBe(6);
     expect(ds!.stats.frames).toBe(20);
@@ -144,7 +144,7 @@ describe('physics dataset job', () => {
     const n = t.wb.datasets.count(ds!.id);
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(400);
-    expect(ds!.stats.trajectories).toBe(n);
+    expect(asDatasetKind(ds!, 'physics').stats.trajectories).toBe(n);
     expect(t.wb.queries.count(projectId)).toBe(n);
   });
 

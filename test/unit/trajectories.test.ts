@@ -31,10 +31,10 @@ describe('optimization trajectory import', () => {
   afterEach(() => t.dispose());
 
   const importFile = (file: string, extra: Record<string, unknown> = {}) =>
-    call('trajectories.import', { projectId, name: file, source: { path: fixture(file) }, ...extra });
+    call('datasets.importOptimization', { projectId, name: file, source: { path: fixture(file) }, ...extra });
 
   it('previews a CSV: columns, first rows and the detected mapping', async () => {
-    const p = ok<TrajectoryPreview>(await call('trajectories.preview', { projectId, source: { path: fixture('good.csv') } }));
+    const p = ok<TrajectoryPreview>(await call('datasets.previewImport', { projectId, source: { path: fixture('good.csv') } }));
     expect(p.format).toBe('csv');
     expect(p.columns).toEqual(['run', 'optimizer', 'iteration', 'task_x', 'task_y', 'x0', 'x1', 'x2', 'x3', 'cost']);
     expect(p.rows).toHaveLength(6);
@@ -44,12 +44,12 @@ describe('optimization trajectory import', () => {
   });
 
   it('preview lists problems with their row and column, and no mapping when a field is missing', async () => {
-    const bad = ok<TrajectoryPreview>(await call('trajectories.preview', { projectId, source: { path: fixture('out-of-bounds.csv') } }));
+    const bad = ok<TrajectoryPreview>(await call('datasets.previewImport', { projectId, source: { path: fixture('out-of-bounds.csv') } }));
     expect(bad.problems).toEqual([{ row: 2, column: 'x2', message: 'value 1.5 is outside [-1, 1] (designs are normalized)' }]);
     const dir = tempDir();
     try {
       writeFileSync(join(dir.path, 'nocost.csv'), 'tx,ty,x0,x1,x2,x3\n0.5,0.2,0,0,0,0\n');
-      const p = ok<TrajectoryPreview>(await call('trajectories.preview', { projectId, source: { path: join(dir.path, 'nocost.csv') } }));
+      const p = ok<TrajectoryPreview>(await call('datasets.previewImport', { projectId, source: { path: join(dir.path, 'nocost.csv') } }));
       expect(p.mapping).toBeNull();
       expect(p.problems.map((x) => x.message).join(' ')).toMatch(/no cost column/);
     } finally {
@@ -65,7 +65,7 @@ describe('optimization trajectory import', () => {
       for (let it = 0; it < 4; it++) for (let k = 0; k < 3; k++) lines.push(`b,${it},0.5,0.1,0,0,0,0,${1 - it * 0.1 + k * 0.01}`);
       for (let it = 0; it < 1000; it++) lines.push(`a,${it},0.5,0.1,0,0,0,0,${it === 777 ? 0.001 : 0.5 + Math.sin(it) / 10}`);
       writeFileSync(join(dir.path, 'runs.csv'), `${lines.join('\n')}\n`);
-      const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: 'runs', source: { path: join(dir.path, 'runs.csv') } }));
+      const ds = ok<DatasetInfo>(await call('datasets.importOptimization', { projectId, name: 'runs', source: { path: join(dir.path, 'runs.csv') } }));
       type Curves = { totalRuns: number; runs: { run: string; optimizer: string; records: number; best: number; iterations: number; points: [number, number][] }[] };
       const curves = ok<Curves>(await call('datasets.runCurves', { id: ds.id }));
       expect(curves.totalRuns).toBe(2);
@@ -128,7 +128,7 @@ describe('optimization trajectory import', () => {
     expect(lines.map((r) => [r.run, r.optimizer, r.iteration])).toEqual(Array.from({ length: 6 }, (_, i) => ['1', 'imported', i]));
     expect(Array.from(lines[3]!.design)).toEqual(Array.from(Float32Array.of(-1, 1, 0, 0.5)));
 
-    const preview = ok<TrajectoryPreview>(await call('trajectories.preview', { projectId, source: { path: fixture('good.npz') } }));
+    const preview = ok<TrajectoryPreview>(await call('datasets.previewImport', { projectId, source: { path: fixture('good.npz') } }));
     expect(preview.mapping).toMatchObject({ run: 'run', iteration: 'iteration', optimizer: null, cost: 'cost', task: ['task'], design: ['design'] });
     expect(preview.problems[0]).toMatchObject({ column: 'optimizer' });
     expect(preview.problems[0]!.message).toMatch(/skipped/);
@@ -142,12 +142,12 @@ describe('optimization trajectory import', () => {
   it('imports uploaded bytes (base64) like a file, and takes a corrected mapping', async () => {
     const csv = 'seed,a,b,p,q,r,s,loss\n7,0.5,0.2,0.1,0.2,0.3,0.4,1.5\n7,0.5,0.2,0.1,0.2,0.3,0.5,1.25\n';
     const source = { fileName: 'odd.csv', base64: Buffer.from(csv).toString('base64') };
-    const p = ok<TrajectoryPreview>(await call('trajectories.preview', { projectId, source }));
+    const p = ok<TrajectoryPreview>(await call('datasets.previewImport', { projectId, source }));
     expect(p.mapping).toBeNull();
     const mapping = { run: 'seed', optimizer: null, iteration: null, cost: 'loss', task: ['a', 'b'], design: ['p', 'q', 'r', 's'] };
-    const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: 'odd', source, mapping }));
+    const ds = ok<DatasetInfo>(await call('datasets.importOptimization', { projectId, name: 'odd', source, mapping }));
     expect([...store.records(ds.id)].map((r) => [r.run, r.iteration, r.cost])).toEqual([['7', 0, 1.5], ['7', 1, 1.25]]);
-    const wrong = err(await call('trajectories.import', { projectId, name: 'odd', source, mapping: { ...mapping, cost: 'nope' } }));
+    const wrong = err(await call('datasets.importOptimization', { projectId, name: 'odd', source, mapping: { ...mapping, cost: 'nope' } }));
     expect(wrong.message).toMatch(/mapping.cost: there is no column "nope"/);
   });
 
@@ -180,7 +180,7 @@ describe('optimization trajectory import', () => {
       const good = Array.from({ length: 50_000 }, (_, i) => `r${i % 7},0.5,0.2,0.1,0.2,0.3,0.4,${i}`);
       writeFileSync(join(dir.path, 'late.csv'), ['run,task_x,task_y,x0,x1,x2,x3,cost', ...good, 'r1,0.5,0.2,0.1,0.2,Infinity,0.4,1'].join('\n'));
       // a write made while the import streams is the workbench's own: the failed import must not take it along
-      const pending = call('trajectories.import', { projectId, name: 'late', source: { path: join(dir.path, 'late.csv') } });
+      const pending = call('datasets.importOptimization', { projectId, name: 'late', source: { path: join(dir.path, 'late.csv') } });
       await new Promise((resolve) => setImmediate(resolve));
       t.wb.queries.record([{ projectId, design: [0, 0, 0, 0], task: [0.5, 0.2], simulator: 'ground_truth', cost: 1, wallMs: 1, method: 'during-import' }]);
       const e = err(await pending);
@@ -204,7 +204,7 @@ describe('optimization trajectory import', () => {
       writeFileSync(join(dir.path, 'huge.csv'), huge);
       writeFileSync(join(dir.path, 'huge.jsonl'), `{"tx": 0.5, "ty": 0.2, "x0": 0, "x1": 0, "x2": 0, "x3": 0, "cost": 1}\n{"run": "${'y'.repeat(3 * 2 ** 20)}"}\n`);
       for (const f of ['huge.csv', 'huge.jsonl']) {
-        const e = err(await call('trajectories.import', { projectId, name: 'huge', source: { path: join(dir.path, f) } }));
+        const e = err(await call('datasets.importOptimization', { projectId, name: 'huge', source: { path: join(dir.path, f) } }));
         expect(e.message).toMatch(/line \d is longer than 1 MB without a line break/);
       }
       expect(countRows(t.wb, 'datasets')).toBe(0);
@@ -220,11 +220,11 @@ describe('optimization trajectory import', () => {
       // a 2-byte character (é) straddling the 256 KiB chunk boundary
       const pad = 'a'.repeat(256 * 1024 - header.length - 1);
       writeFileSync(join(dir.path, 'straddle.csv'), Buffer.concat([Buffer.from(header + pad), Buffer.from('é,0.5,0.2,0,0,0,0,1\n')]));
-      const ds = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: 's', source: { path: join(dir.path, 'straddle.csv') } }));
-      expect(ok<TrajectoryPreview>(await call('trajectories.preview', { projectId, source: { path: join(dir.path, 'straddle.csv') } })).rows[0]![0]).toBe(`${pad}é`);
+      const ds = ok<DatasetInfo>(await call('datasets.importOptimization', { projectId, name: 's', source: { path: join(dir.path, 'straddle.csv') } }));
+      expect(ok<TrajectoryPreview>(await call('datasets.previewImport', { projectId, source: { path: join(dir.path, 'straddle.csv') } })).rows[0]![0]).toBe(`${pad}é`);
       expect(store.count(ds.id)).toBe(1);
       writeFileSync(join(dir.path, 'broken.csv'), Buffer.concat([Buffer.from(header + pad), Buffer.from([0xc3, 0x28]), Buffer.from(',0.5,0.2,0,0,0,0,1\n')]));
-      expect(err(await call('trajectories.import', { projectId, name: 'b', source: { path: join(dir.path, 'broken.csv') } })).message).toMatch(/not valid UTF-8/);
+      expect(err(await call('datasets.importOptimization', { projectId, name: 'b', source: { path: join(dir.path, 'broken.csv') } })).message).toMatch(/not valid UTF-8/);
     } finally {
       dir.remove();
     }
@@ -236,12 +236,12 @@ describe('optimization trajectory import', () => {
     const dir = tempDir();
     try {
       for (const format of ['csv', 'json'] as const) {
-        const out = ok<{ fileName: string; content: string; rows: number }>(await call('datasets.exportTrajectories', { id: ds.id, format }));
+        const out = ok<{ fileName: string; content: string; rows: number }>(await call('datasets.exportOptimization', { id: ds.id, format }));
         expect(out.rows).toBe(6);
         expect(out.fileName).toBe(`good.csv.${format}`);
         const path = join(dir.path, out.fileName);
         writeFileSync(path, out.content);
-        const back = ok<DatasetInfo>(await call('trajectories.import', { projectId, name: `back-${format}`, source: { path } }));
+        const back = ok<DatasetInfo>(await call('datasets.importOptimization', { projectId, name: `back-${format}`, source: { path } }));
         expect([...store.records(back.id)].map(({ id: _, ...r }) => r)).toEqual(before);
       }
       expect(readFileSync(join(dir.path, 'good.csv.csv'), 'utf8').split('\n')[0]).toBe('run,optimizer,iteration,task_x,task_y,x0,x1,x2,x3,cost');

@@ -1,4 +1,4 @@
-import { jobResult, type RefinementResult } from '../../../src-shared/api';
+import { asDatasetKind, jobResult, type RefinementResult } from '../../../src-shared/api';
 import { call, describeIds, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 
@@ -121,7 +121,7 @@ export function registerTrajectoryGeneration(): void {
         const job = await call(wb, 'jobs.start', { kind: 'dataset.optimization', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
         const r = jobResult(done, 'dataset.optimization');
-        const ds = wb.datasets.get(r.datasetId);
+        const ds = asDatasetKind(wb.datasets.get(r.datasetId), 'optimization');
         print(
           [`Generated dataset ${ds.id} "${ds.name}": ${ds.stats.rows} records from ${r.runs.length} runs`, ...r.runs.map((x) => `  run ${x.run} ${x.optimizer.padEnd(6)} best ${formatCost(x.bestCost)}`)].join('\n'),
           { dataset: ds, runs: r.runs },

@@ -65,7 +65,7 @@ export function registerTrajectoryCommands(): void {
         const p = await findProject(wb, o.project);
         const source = { path: resolve(file) };
         const format = o.format ?? formatFromName(file) ?? undefined;
-        const preview = await call(wb, 'trajectories.preview', { projectId: p.id, source, format });
+        const preview = await call(wb, 'datasets.previewImport', { projectId: p.id, source, format });
         let mapping: TrajectoryMapping | undefined;
         if (o.map) {
           const { designList, ...fields } = o.map;
@@ -81,7 +81,7 @@ export function registerTrajectoryCommands(): void {
           mapping = { run: merged.run ?? null, optimizer: merged.optimizer ?? null, iteration: merged.iteration ?? null, cost: merged.cost, task: merged.task, design: merged.design };
         }
         if (!globals().json) console.log(describePreview(preview));
-        const ds = await call(wb, 'trajectories.import', { projectId: p.id, name: o.name ?? basename(file, extname(file)), source, format, mapping });
+        const ds = await call(wb, 'datasets.importOptimization', { projectId: p.id, name: o.name ?? basename(file, extname(file)), source, format, mapping });
         const s = ds.stats;
         print(
           `Imported dataset ${ds.id} "${ds.name}": ${s.rows} records, ${s.runs} runs, ${s.tasks} tasks, ${s.optimizers} optimizers, cost ${Number(s.minCost).toPrecision(4)}–${Number(s.maxCost).toPrecision(4)} (mean ${Number(s.meanCost).toPrecision(4)})`,
@@ -117,7 +117,7 @@ export function registerTrajectoryCommands(): void {
         if (o.all) {
           if (o.dataset === undefined) throw new ApiError('invalid_argument', '--all exports a whole dataset: give --dataset <id>.');
           if (wb.datasets.get(o.dataset).projectId !== p.id) throw new ApiError('not_found', `Project "${p.name}" has no dataset ${o.dataset}.`);
-          r = await call(wb, 'datasets.exportTrajectories', { id: o.dataset, format });
+          r = await call(wb, 'datasets.exportOptimization', { id: o.dataset, format });
         } else {
           const kept = o.job !== undefined || o.run !== undefined;
           if (kept && o.dataset !== undefined) throw new ApiError('invalid_argument', '--job and --run export the designs a run kept; --dataset exports records of a dataset: give one or the other.');

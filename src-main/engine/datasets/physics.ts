@@ -1,7 +1,7 @@
 // Physics datasets: rollouts of the ground-truth simulator (one row of physics_trajectories each),
 // written in batches while a job runs, and read and written as .npz in the GNS layout.
 import { ApiError } from '../../../src-shared/errors';
-import type { DatasetInfo, DatasetStatus } from '../../../src-shared/api';
+import { asDatasetKind, type DatasetInfo, type DatasetStatus, type PhysicsDatasetInfo } from '../../../src-shared/api';
 import { PARTICLE_TYPE } from '../../../src-shared/fluidtool2d';
 import { fromFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
@@ -233,9 +233,9 @@ export class PhysicsDatasets {
   }
 
   /** A new, empty physics dataset; "building" while a job writes it. */
-  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building'): DatasetInfo {
+  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building'): PhysicsDatasetInfo {
     this.assertProject(projectId);
-    return this.get(this.rows.insert({ projectId, name, kind: 'physics', source, status, jobId }));
+    return this.getPhysics(this.rows.insert({ projectId, name, kind: 'physics', source, status, jobId }));
   }
 
   /** Writes a batch of trajectories in one transaction: all or none, checked before anything is written. */
@@ -248,12 +248,17 @@ export class PhysicsDatasets {
   }
 
   /** Computes the dataset's stats and stores them with its final status. */
-  finish(datasetId: number, status: 'ready' | 'incomplete', recorded: { stepsPerFrame?: number } = {}): DatasetInfo {
+  finish(datasetId: number, status: 'ready' | 'incomplete', recorded: { stepsPerFrame?: number } = {}): PhysicsDatasetInfo {
     this.db.transaction(() => {
       this.physicsRow(datasetId);
       this.storeStats(datasetId, status, recorded);
     }).immediate();
-    return this.get(datasetId);
+    return this.getPhysics(datasetId);
+  }
+
+  /** A physics dataset (an error for another kind). */
+  getPhysics(id: number): PhysicsDatasetInfo {
+    return asDatasetKind(this.get(id), 'physics');
   }
 
   get(id: number): DatasetInfo {
@@ -307,7 +312,7 @@ export class PhysicsDatasets {
     expect: { designDim: number; taskRange?: TaskRange },
     /** the environment's cost of a trajectory with a task, so imported data is summarized like generated data */
     evaluate?: (t: PhysicsTrajectory & { task: Float32Array }) => { cost: number; capture: number },
-  ): DatasetInfo {
+  ): PhysicsDatasetInfo {
     this.assertProject(projectId);
     let arrays: Map<string, NpyArray>;
     try {
@@ -335,7 +340,7 @@ export class PhysicsDatasets {
       this.storeStats(info.id, 'ready');
       return info.id;
     }).immediate();
-    return this.get(id);
+    return this.getPhysics(id);
   }
 
   /** The dataset as an .npz in the prefixed GNS layout (traj<i>_positions float32, traj<i>_particle_type int64, …). */

@@ -1,7 +1,7 @@
 // Optimization datasets: one row of optimization_records per iterate (run, optimizer, task,
 // iteration, design, cost). Written by optimizer runs in batches, or imported from CSV, JSON,
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
-import type { DatasetInfo, DatasetStatus, MethodResult, TrajectoryFormat, TrajectoryMapping, TrajectoryPreview, TrajectorySource, OptimizationDatasetStats } from '../../../src-shared/api';
+import { asDatasetKind, type DatasetInfo, type DatasetStatus, type MethodResult, type OptimizationDatasetInfo, type TrajectoryFormat, type TrajectoryMapping, type TrajectoryPreview, type TrajectorySource, type OptimizationDatasetStats } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
 import { toFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
@@ -82,11 +82,11 @@ export class OptimizationDatasets {
 
   /** A new, empty optimization dataset; "building" while a run writes it. */
   /** `owner`: the token of the process writing it outside a job (an import), see ownership.ts */
-  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building', owner: string | null = null): DatasetInfo {
+  create(projectId: number, name: string, source: string, jobId: number | null, status: DatasetStatus = 'building', owner: string | null = null): OptimizationDatasetInfo {
     if (!new ProjectStore(this.db).exists(projectId)) {
       throw new ApiError('not_found', `There is no project with id ${projectId}.`, [{ path: 'projectId', message: 'no such project' }]);
     }
-    return this.get(this.rows.insert({ projectId, name, kind: 'optimization', source, status, jobId, owner }));
+    return this.getOptimization(this.rows.insert({ projectId, name, kind: 'optimization', source, status, jobId, owner }));
   }
 
   /** Writes a batch of records in one transaction: all or none, checked before anything is written. */
@@ -109,14 +109,19 @@ export class OptimizationDatasets {
   }
 
   /** Computes the dataset's stats and stores them with its final status. */
-  finish(datasetId: number, status: 'ready' | 'incomplete'): DatasetInfo {
+  finish(datasetId: number, status: 'ready' | 'incomplete'): OptimizationDatasetInfo {
     this.db
       .transaction(() => {
         this.optimizationRow(datasetId);
         this.storeStats(datasetId, status);
       })
       .immediate();
-    return this.get(datasetId);
+    return this.getOptimization(datasetId);
+  }
+
+  /** An optimization dataset (an error for another kind). */
+  getOptimization(id: number): OptimizationDatasetInfo {
+    return asDatasetKind(this.get(id), 'optimization');
   }
 
   get(id: number): DatasetInfo {
@@ -193,9 +198,9 @@ export class OptimizationDatasets {
     name: string,
     source: TrajectorySource,
     opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds; owner: string | null },
-  ): Promise<DatasetInfo> {
+  ): Promise<OptimizationDatasetInfo> {
     const src = openSource(source, opts.format);
-    let info: DatasetInfo | null = null;
+    let info: OptimizationDatasetInfo | null = null;
     try {
       info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building', opts.owner);
       const writer = new RecordWriter(this.db, info.id, opts.bounds.designDim);
@@ -218,7 +223,7 @@ export class OptimizationDatasets {
       if (!rows) throw fileError(`"${src.fileName}" has a header but no rows.`);
       writer.flush();
       this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
-      return this.get(info.id);
+      return this.getOptimization(info.id);
     } catch (err) {
       if (info && !this.rows.delete(info.id) && !(err instanceof ApiError)) {
         // the row went while we wrote: another process took this one for stopped (a stall past

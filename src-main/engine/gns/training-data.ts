@@ -1,6 +1,7 @@
 // A GNS's training data (as learning_to_simulate's reading and noise steps): the trajectories of
 // the chosen physics datasets, split by trajectory into training and held-out ones, each padded
 // at rest for the history window; and the seeds that make every batch a function of its step.
+import { asDatasetKind } from '../../../src-shared/api';
 import type { ModelStore } from '../models/store';
 import { PhysicsDatasets, type StoredTrajectory } from '../datasets/physics';
 import { bytesToFloats } from '../nn/floats';
@@ -41,7 +42,7 @@ export function loadGnsTrainingData(db: Db, datasetIds: number[], split: { seed:
   const datasets = new PhysicsDatasets(db);
   const all: StoredTrajectory[] = [];
   for (const id of datasetIds) all.push(...datasets.trajectories(id));
-  const stepsPerFrame = datasetIds.length ? (datasets.get(datasetIds[0]!).stats.stepsPerFrame ?? 1) : 1;
+  const stepsPerFrame = datasetIds.length ? (asDatasetKind(datasets.get(datasetIds[0]!), 'physics').stats.stepsPerFrame ?? 1) : 1;
   const order = all.map((_, i) => i);
   const shuffle = seededRandom(split.seed);
   for (let i = order.length - 1; i > 0; i--) {

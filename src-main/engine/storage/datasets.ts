@@ -1,4 +1,4 @@
-import type { DatasetInfo, DatasetStatus } from '../../../src-shared/api';
+import type { DatasetInfo, DatasetStatus, OptimizationDatasetStats, PhysicsDatasetStats } from '../../../src-shared/api';
 import type { Db } from './database';
 import { statement } from './statements';
 
@@ -26,7 +26,9 @@ export const ORPHAN_DATASET = `status = 'building' AND CASE WHEN job_id IS NOT N
     ELSE (owner IS NULL OR owner NOT IN (SELECT token FROM owners)) END`;
 
 export function toDatasetInfo(r: DatasetRow): DatasetInfo {
-  return { id: r.id, projectId: r.project_id, name: r.name, kind: r.kind, source: r.source, status: r.status, stats: JSON.parse(r.stats), jobId: r.job_id, createdAt: r.created_at };
+  const common = { id: r.id, projectId: r.project_id, name: r.name, source: r.source, status: r.status, jobId: r.job_id, createdAt: r.created_at };
+  // stats is the JSON each kind's writer stores (datasets/physics.ts, datasets/trajectories.ts)
+  return r.kind === 'physics' ? { ...common, kind: 'physics', stats: JSON.parse(r.stats) as PhysicsDatasetStats } : { ...common, kind: 'optimization', stats: JSON.parse(r.stats) as Partial<OptimizationDatasetStats> };
 }
 
 export interface NewDataset {

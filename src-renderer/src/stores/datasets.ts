@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { DatasetInfo, JobInfo, JobParams, MethodResult, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
+import type { DatasetInfo, JobInfo, JobParams, MethodResult, OptimizationDatasetInfo, TrajectoryMapping, TrajectoryPreview } from '@shared/api';
 import type { z } from 'zod';
 import { useConnection } from '../api/connection';
 import { useLatestLoad } from '../composables/useLatestLoad';
@@ -65,13 +65,13 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   /** The first rows of a trajectory file and its detected mapping; nothing is stored. */
-  async function previewTrajectories(project: number, fileName: string, bytes: Uint8Array): Promise<TrajectoryPreview> {
-    return client.call('trajectories.preview', { projectId: project, source: { fileName, base64: bytesToBase64(bytes) } });
+  async function previewOptimizationImport(project: number, fileName: string, bytes: Uint8Array): Promise<TrajectoryPreview> {
+    return client.call('datasets.previewImport', { projectId: project, source: { fileName, base64: bytesToBase64(bytes) } });
   }
 
   /** An optimization dataset from a trajectory file; all or nothing, errors name row and column. */
-  async function importTrajectories(project: number, name: string, fileName: string, bytes: Uint8Array, mapping: TrajectoryMapping): Promise<DatasetInfo> {
-    const dataset = await client.call('trajectories.import', {
+  async function importOptimization(project: number, name: string, fileName: string, bytes: Uint8Array, mapping: TrajectoryMapping): Promise<OptimizationDatasetInfo> {
+    const dataset = await client.call('datasets.importOptimization', {
       projectId: project,
       name,
       source: { fileName, base64: bytesToBase64(bytes) },
@@ -81,8 +81,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return dataset;
   }
 
-  function exportTrajectories(id: number, format: 'csv' | 'json'): Promise<{ fileName: string; content: string; rows: number }> {
-    return client.call('datasets.exportTrajectories', { id, format });
+  function exportOptimization(id: number, format: 'csv' | 'json'): Promise<{ fileName: string; content: string; rows: number }> {
+    return client.call('datasets.exportOptimization', { id, format });
   }
 
   /** each run's cost against iteration (the cheapest record of each iteration), the first maxRuns runs */
@@ -107,9 +107,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
     remove,
     importPhysics,
     exportPhysics,
-    previewTrajectories,
-    importTrajectories,
-    exportTrajectories,
+    previewOptimizationImport,
+    importOptimization,
+    exportOptimization,
     runCurves,
   };
 });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobParams } from '../../../../src-shared/api';
+import type { DatasetInfo, JobParams } from '../../../../src-shared/api';
 import { ApiError } from '../../../../src-shared/errors';
 import { PhysicsDatasets } from '../../datasets/physics';
 import type { JobCheck } from '../job-context';
@@ -24,7 +24,7 @@ export const checkGnsTrain: JobCheck<GnsTrainParams> = ({ db, project, models, c
       throw new ApiError('invalid_argument', `Model "${m.name}" has no finished weights to start from (status ${m.status}).`, [{ path: 'params.initModelId', message: 'not ready' }]);
     }
     const modelPerFrame = (m.config.stepsPerFrame as number | undefined) ?? 1;
-    const dataPerFrame = params.datasetIds.map((id) => datasets.get(id).stats.stepsPerFrame ?? 1);
+    const dataPerFrame = params.datasetIds.map((id) => stepsPerFrameOf(datasets.get(id)));
     if (dataPerFrame.some((k) => k !== modelPerFrame)) {
       throw new ApiError('invalid_argument', `Model "${m.name}" takes ${modelPerFrame} steps per frame; fine-tune it on datasets recorded with ${modelPerFrame} states per frame.`, [
         { path: 'params.datasetIds', message: 'states per frame differ from the model' },
@@ -37,7 +37,7 @@ export const checkGnsTrain: JobCheck<GnsTrainParams> = ({ db, project, models, c
     if (ds.kind !== 'physics') throw new ApiError('invalid_argument', `Dataset "${ds.name}" is not a physics dataset.`, [{ path: `params.datasetIds.${i}`, message: 'not a physics dataset' }]);
     if (ds.status === 'building') throw new ApiError('conflict', `Dataset "${ds.name}" is still being generated.`);
   });
-  const perFrame = new Set(params.datasetIds.map((id) => datasets.get(id).stats.stepsPerFrame ?? 1));
+  const perFrame = new Set(params.datasetIds.map((id) => stepsPerFrameOf(datasets.get(id))));
   if (perFrame.size > 1) {
     throw new ApiError('invalid_argument', `The chosen datasets were recorded with different states per frame (${[...perFrame].join(', ')}); train on datasets of one kind.`, [
       { path: 'params.datasetIds', message: 'mixed states per frame' },
@@ -50,3 +50,8 @@ export const checkGnsTrain: JobCheck<GnsTrainParams> = ({ db, project, models, c
     ]);
   }
 };
+
+/** States per frame a dataset was recorded with (1 when absent); an optimization dataset has none of its own (checked apart). */
+function stepsPerFrameOf(ds: DatasetInfo): number {
+  return ds.kind === 'physics' ? (ds.stats.stepsPerFrame ?? 1) : 1;
+}
