@@ -111,3 +111,27 @@ export function flatTensors(ts: readonly TfModule.Tensor[]): Float32Array {
   }
   return out;
 }
+
+/**
+ * What every trainer (diffusion, outcome, GNS) shares: one VariableAdam over its network's
+ * variables, snapshotted into checkpoints, restored on resume, disposed at the end.
+ */
+export abstract class AdamTrainer {
+  protected abstract readonly adam: VariableAdam;
+
+  get stepsTaken(): number {
+    return this.adam.stepsTaken;
+  }
+
+  optimizerState(): AdamSnapshot {
+    return this.adam.snapshot();
+  }
+
+  restoreOptimizerState(state: AdamSnapshot): void {
+    this.adam.restore(state);
+  }
+
+  dispose(): void {
+    this.adam.dispose();
+  }
+}

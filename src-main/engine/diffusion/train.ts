@@ -2,7 +2,7 @@
 // with x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t uniform, the condition y replaced by the
 // null token with probability `conditionDropout`; Adam.
 import type * as TfModule from '@tensorflow/tfjs';
-import { VariableAdam, type AdamSnapshot } from '../adam-state';
+import { AdamTrainer, VariableAdam } from '../adam-state';
 import { gaussian } from '../random';
 import { seededRandom } from '../random';
 import type { DiffusionExamples } from './training-data';
@@ -58,21 +58,18 @@ export function denoisingBatch(examples: DiffusionExamples, schedule: Schedule, 
   return batch;
 }
 
-export class DiffusionTrainer {
+export class DiffusionTrainer extends AdamTrainer {
   learningRate: number;
-  private readonly adam: VariableAdam;
+  protected readonly adam: VariableAdam;
 
   constructor(
     private readonly tf: Tf,
     private readonly network: DenoiserNetwork,
     opts: { learningRate: number },
   ) {
+    super();
     this.learningRate = opts.learningRate;
     this.adam = new VariableAdam(tf, network.variables);
-  }
-
-  get stepsTaken(): number {
-    return this.adam.stepsTaken;
   }
 
   /** One Adam step; returns the batch's loss before the update. */
@@ -89,18 +86,6 @@ export class DiffusionTrainer {
     const loss = value.dataSync()[0]!;
     value.dispose();
     return loss;
-  }
-
-  optimizerState(): AdamSnapshot {
-    return this.adam.snapshot();
-  }
-
-  restoreOptimizerState(state: AdamSnapshot): void {
-    this.adam.restore(state);
-  }
-
-  dispose(): void {
-    this.adam.dispose();
   }
 
   /** mean over batch and dimensions of (eps_theta - eps)^2 */

@@ -2,7 +2,7 @@
 // input noise, MSE on normalized accelerations of the predicted particles, Adam.
 import { registerComputeFunction } from '../compute/registry';
 import type * as TfModule from '@tensorflow/tfjs';
-import { flatTensors, splitFlat, VariableAdam, type AdamSnapshot } from '../adam-state';
+import { AdamTrainer, flatTensors, splitFlat, VariableAdam, type AdamSnapshot } from '../adam-state';
 import { seededRandom } from '../random';
 import type { StepInputs } from './features';
 import { buildStepInputs, isKinematic, nodeFeatureSize } from './features';
@@ -94,9 +94,9 @@ export interface GnsTrainerOptions {
   helper?: PartGradientFn;
 }
 
-export class GnsTrainer {
+export class GnsTrainer extends AdamTrainer {
   learningRate: number;
-  private readonly adam: VariableAdam;
+  protected readonly adam: VariableAdam;
   private readonly seed: number;
 
   constructor(
@@ -106,14 +106,10 @@ export class GnsTrainer {
     private readonly config: GnsConfig,
     private readonly options: GnsTrainerOptions,
   ) {
+    super();
     this.learningRate = options.learningRate;
     this.seed = options.seed;
     this.adam = new VariableAdam(tf, network.variables, options);
-  }
-
-  /** Adam steps taken so far */
-  get stepsTaken(): number {
-    return this.adam.stepsTaken;
   }
 
   /** One Adam step on the noisy batch; returns its loss before the update. */
@@ -174,18 +170,6 @@ export class GnsTrainer {
       value.dispose();
     }
     return sum / predicted;
-  }
-
-  optimizerState(): GnsOptimizerState {
-    return this.adam.snapshot();
-  }
-
-  restoreOptimizerState(state: GnsOptimizerState): void {
-    this.adam.restore(state);
-  }
-
-  dispose(): void {
-    this.adam.dispose();
   }
 
   /** Sum over dims of the squared error, averaged over predicted particles (as the reference). */

@@ -2,7 +2,7 @@
 // as the whole density), Adam with an optional exponential decay, batches drawn per step from a
 // seed so a resumed training draws the same ones.
 import type * as TfModule from '@tensorflow/tfjs';
-import { VariableAdam, type AdamSnapshot } from '../adam-state';
+import { AdamTrainer, VariableAdam } from '../adam-state';
 import type { OutcomeNetwork } from './network';
 import type { OutcomeNormalization } from './spec';
 
@@ -36,8 +36,8 @@ export function drawBatch(n: number, size: number, rand: () => number, focus: re
   return Array.from({ length: size }, () => (focus.length && rand() < focusShare ? focus[Math.min(focus.length - 1, Math.floor(rand() * focus.length))]! : Math.min(n - 1, Math.floor(rand() * n))));
 }
 
-export class OutcomeTrainer {
-  private readonly adam: VariableAdam;
+export class OutcomeTrainer extends AdamTrainer {
+  protected readonly adam: VariableAdam;
   private readonly weights: TfModule.Tensor2D;
 
   constructor(
@@ -45,6 +45,7 @@ export class OutcomeTrainer {
     private readonly network: OutcomeNetwork,
     private readonly opts: { learningRate: number; decaySteps?: number; restWeight: number },
   ) {
+    super();
     this.adam = new VariableAdam(tf, network.variables);
     const c = network.config;
     this.weights = tf.tensor2d(lossWeights(c.outcomeDim, c.costEntries, opts.restWeight), [c.outcomeDim, 1]);
@@ -85,16 +86,8 @@ export class OutcomeTrainer {
     return { loss: loss / data.n, costLoss: costLoss / (data.n * c.costEntries) };
   }
 
-  optimizerState(): AdamSnapshot {
-    return this.adam.snapshot();
-  }
-
-  restoreOptimizerState(state: AdamSnapshot): void {
-    this.adam.restore(state);
-  }
-
-  dispose(): void {
-    this.adam.dispose();
+  override dispose(): void {
+    super.dispose();
     this.weights.dispose();
   }
 
