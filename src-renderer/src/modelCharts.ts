@@ -152,14 +152,24 @@ export function logTickLabel(value: number): string {
 }
 
 /**
- * A log axis whose every gridline is labelled: gridlines only at 1, 2 and 5 times a power of ten
- * (all of Chart.js's ticks, each labelled, where the axis spans too little for three of those).
+ * A log axis whose every gridline is labelled: gridlines only at 1, 2 and 5 times a power of ten;
+ * where the axis spans too little for three of those, Chart.js's ticks thinned to at most about
+ * eight, evenly spaced on the log scale, so their labels never overlap.
  */
 export function labelledLogAxis(): { afterBuildTicks(scale: { ticks: { value: number }[] }): void; ticks: { autoSkip: false; callback(v: number | string): string } } {
   return {
     afterBuildTicks(scale) {
       const labelled = scale.ticks.filter((t) => logTickLabel(t.value) !== '');
-      if (labelled.length >= 3) scale.ticks = labelled;
+      if (labelled.length >= 3) {
+        scale.ticks = labelled;
+        return;
+      }
+      const ticks = scale.ticks.filter((t) => t.value > 0).sort((a, b) => a.value - b.value);
+      if (ticks.length < 3) return;
+      const gap = Math.log10(ticks[ticks.length - 1]!.value / ticks[0]!.value) / 8;
+      const kept = [ticks[0]!];
+      for (const t of ticks.slice(1)) if (Math.log10(t.value / kept[kept.length - 1]!.value) >= gap * 0.999) kept.push(t);
+      scale.ticks = kept;
     },
     ticks: { autoSkip: false, callback: (v) => logTickLabel(Number(v)) || String(Number(Number(v).toPrecision(2))) },
   };

@@ -59,6 +59,13 @@ describe('loss plots', async () => {
     const scale = { ticks: [0.06, 0.07, 0.1, 0.2, 0.3, 0.5].map((value) => ({ value })) };
     (steps.options!.scales!.y as unknown as { afterBuildTicks(s: typeof scale): void }).afterBuildTicks(scale);
     expect(scale.ticks.map((t) => t.value)).toEqual([0.1, 0.2, 0.5]);
+    // a narrow span (0.33 to 0.9: only 0.5 is 1, 2 or 5 × 10^k): Chart.js's ticks, thinned so labels keep apart
+    const narrow = { ticks: [0.33, 0.34, 0.35, 0.36, 0.37, 0.38, 0.39, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9].map((value) => ({ value })) };
+    (steps.options!.scales!.y as unknown as { afterBuildTicks(s: typeof narrow): void }).afterBuildTicks(narrow);
+    const kept = narrow.ticks.map((t) => t.value);
+    expect(kept[0]).toBe(0.33);
+    expect(kept.length).toBeLessThanOrEqual(9);
+    for (let i = 1; i < kept.length; i++) expect(Math.log10(kept[i]! / kept[i - 1]!)).toBeGreaterThanOrEqual(Math.log10(0.9 / 0.33) / 8 - 1e-9);
     const time = lossCompareChart(series, { x: 'time', smoothing: 0.6, y: 'linear' }, smooth);
     expect(time.data.datasets[0]!.data.map((p) => (p as { x: number }).x)).toEqual([0, 5, 10]);
     // B has no step time: no time axis for it (NaN, not a made-up figure)
