@@ -18,6 +18,7 @@ import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
 import { EventBus } from './events';
 import { JobService, type WorkerEntry } from './jobs/service';
+import type { WorkerConfig } from './jobs/protocol';
 import { databasePath, projectDir, resolveDataDir } from './paths';
 import { openDatabase, schemaVersion, sqliteVersion, type Db } from './storage/database';
 import { DatasetStore } from './storage/datasets';
@@ -32,7 +33,9 @@ export interface WorkbenchOptions {
   nativeBinding?: string;
   /** create the built-in FluidTool-2D project once, on a new database */
   seedBuiltin?: boolean;
-  jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number };
+  jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number; computeSize?: number };
+  /** how jobs batch and wait on the ground-truth queue when a Redis URL is set (tests shorten it) */
+  queue?: WorkerConfig['queue'];
   /** compute workers for rollout batches: how many (default: cores) and their file (tests) */
   compute?: { size?: number; entry?: string };
   /** the shipped models, datasets and benchmarks; default: resources/ next to the code */
@@ -169,6 +172,8 @@ export class Workbench {
         nativeBinding: this.opts.nativeBinding,
         extraKindsModule: this.opts.jobs?.extraKindsModule,
         computeEntry: this.opts.compute?.entry,
+        computeSize: this.opts.jobs?.computeSize,
+        queue: this.opts.queue,
       },
       entry: this.opts.jobs?.entry,
       size: this.opts.jobs?.size,

@@ -5,6 +5,7 @@ import outcomes from './004_outcomes';
 import ownership from './005_ownership';
 import designQueries from './006_design_queries';
 import recordIndex from './007_record_index';
+import queryBatches from './008_query_batches';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'ownership', sql: ownership },
   { version: 6, name: 'design_queries', sql: designQueries },
   { version: 7, name: 'record_index', sql: recordIndex },
+  { version: 8, name: 'query_batches', sql: queryBatches },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ComputePool, Compute, MapOptions } from './pool';
+import { batchJobData, decodeOutcome, GROUND_TRUTH_QUEUE, redactRedisUrl, redisConnection, type BatchJobData, type BatchJobResult } from './queue-protocol';
+import type { ComputeArgs as Args, ComputeFunction, ComputeResult as Result } from './registry';
+import type { RolloutOutcome } from './rollout';
+
+// The owning process's side of the ground-truth queue: ground-truth rollouts go to Redis as
+// BullMQ jobs of a few designs each (a batch), `idw worker` processes on any machine run them,
+// and the results come back here, where the caller stores each batch in one transaction (workers
+// never open the project's database). Everything else, and every rollout when Redis cannot be
+// reached at the start of a call, runs on the local pool, with a notice saying so.
+
+export interface QueueComputeOptions {
+  /** redis:// or rediss:// URL (password and TLS as ioredis parses them) */
+  url: string;
+  /** the local pool: the fallback, and what runs every function other than rollouts */
+  local: ComputePool;
+  /** designs per queue batch (default 4) */
+  batchSize?: number;
+  /** how long the first connection may take before the local pool is used (default 3 s) */
+  connectTimeoutMs?: number;
+  /** how long Redis may stay unreachable during a call before it fails (default 30 s) */
+  disconnectGraceMs?: number;
+  /** tries per batch before it fails with the worker's error (default 3) */
+  attempts?: number;
+  /** where the queue says what it does (a job's progress message, a log line) */
+  notice?: (message: string) => void;
+}
+
+/** Redis stayed unreachable longer than the grace period during a call. */
+export class RedisLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisLostError';
+  }
+}
+
+/** Ground-truth rollouts through the Redis queue; the same interface as the local pool. */
+export class QueueCompute implements Compute {
+  private state: 'new' | 'queue' | 'local' = 'new';
+  private connecting: Promise<boolean> | null = null;
+  private connection: Redis | null = null;
+  private eventsConnection: Redis | null = null;
+  private queue: Queue<BatchJobData, BatchJobResult> | null = null;
+  private events: QueueEvents | null = null;
+  /** when Redis went away, while it is away */
+  private downSince: number | null = null;
+  private lastError = '';
+  private readonly lostWaiters = new Set<(err: Error) => void>();
+  private watchdog: NodeJS.Timeout | null = null;
+  /** set when Redis stayed away past the grace period, until it is back */
+  private lost: RedisLostError | null = null;
+  private closed = false;
+  /** batches sent and come back during this object's life (bench, messages) */
+  readonly stats = { batches: 0, designs: 0 };
+
+  constructor(private readonly opts: QueueComputeOptions) {}
+
+  get size(): number {
+    return this.opts.local.size;
+  }
+
+  /** where the rollouts go: 'queue' once connected, 'local' after a fallback */
+  get mode(): 'new' | 'queue' | 'local' {
+    return this.state;
+  }
+
+  private notice(message: string): void {
+    console.warn(`[queue] ${message}`);
+    this.opts.notice?.(message);
+  }
+
+  run<F extends ComputeFunction>(fn: F, args: Args<F>): Promise<Result<F>> {
+    return this.map(fn, [args]).then((r) => r[0]!);
+  }
+
+  async map<F extends ComputeFunction>(fn: F, argsList: readonly Args<F>[], opts: MapOptions<Result<F>> = {}): Promise<Result<F>[]> {
+    if (this.closed) throw new Error('The queue is closed.');
+    if (fn !== 'rollout' || argsList.length === 0 || !(await this.connect())) return this.opts.local.map(fn, argsList, opts);
+    return (await this.rollouts(argsList as readonly Args<'rollout'>[], opts as MapOptions<RolloutOutcome>)) as Result<F>[];
+  }
+
+  /** Connects once; false (and the local pool from then on) when Redis cannot be reached. */
+  private connect(): Promise<boolean> {
+    if (this.state !== 'new') return Promise.resolve(this.state === 'queue');
+    this.connecting ??= this.open().then(
+      () => {
+        this.state = 'queue';
+        return true;
+      },
+      (err: unknown) => {
+        this.state = 'local';
+        void this.dropConnections();
+        this.notice(`Redis at ${redactRedisUrl(this.opts.url)} is unreachable (${err instanceof Error ? err.message : String(err)}): ground-truth rollouts run on the local pool instead.`);
+        return false;
+      },
+    );
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const timeout = this.opts.connectTimeoutMs ?? 3000;
+    const retryStrategy = (times: number): number => Math.min(50 * times, 1000);
+    this.connection = redisConnection(this.opts.url, { connectTimeout: timeout, retryStrategy });
+    this.eventsConnection = redisConnection(this.opts.url, { connectTimeout: timeout, retryStrategy });
+    for (const c of [this.connection, this.eventsConnection]) {
+      c.on('error', (err: Error) => (this.lastError = err.message));
+      c.on('close', () => this.wentDown());
+      c.on('ready', () => this.cameBack());
+    }
+    const conn = this.connection;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        (async () => {
+          await conn.connect();
+          await conn.ping();
+          await this.eventsConnection!.connect();
+        })(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(this.lastError || `no answer within ${timeout} ms`)), timeout);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.queue = new Queue<BatchJobData, BatchJobResult>(GROUND_TRUTH_QUEUE, { connection: conn });
+    this.events = new QueueEvents(GROUND_TRUTH_QUEUE, { connection: this.eventsConnection! });
+    await this.events.waitUntilReady();
+    const workers = await this.queue.getWorkersCount();
+    this.notice(
+      workers
+        ? `Ground-truth rollouts go to the queue at ${redactRedisUrl(this.opts.url)} (${workers} worker${workers === 1 ? '' : 's'} connected).`
+        : `Ground-truth rollouts go to the queue at ${redactRedisUrl(this.opts.url)}; no worker is connected yet: start one with "idw worker --redis <url>".`,
+    );
+  }
+
+  private wentDown(): void {
+    if (this.closed || this.state !== 'queue' || this.downSince !== null) return;
+    this.downSince = Date.now();
+    const grace = this.opts.disconnectGraceMs ?? 30_000;
+    this.notice(`Lost the connection to Redis at ${redactRedisUrl(this.opts.url)}; waiting up to ${(grace / 1000).toFixed(1)} s for it to come back.`);
+    this.watchdog = setTimeout(() => {
+      const err = (this.lost = new RedisLostError(
+        `Redis at ${redactRedisUrl(this.opts.url)} was unreachable for more than ${(grace / 1000).toFixed(1)} s${this.lastError ? ` (${this.lastError})` : ''}: the run stopped waiting for its queued batches. The queries of the batches that came back are stored.`,
+      ));
+      for (const fail of [...this.lostWaiters]) fail(err);
+    }, grace);
+    this.watchdog.unref();
+  }
+
+  private cameBack(): void {
+    if (this.downSince === null) return;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+    this.downSince = null;
+    this.lost = null;
+    this.notice(`Redis at ${redactRedisUrl(this.opts.url)} is back; still waiting for the queued batches.`);
+  }
+
+  /** rejects when Redis stays away longer than the grace period */
+  private whileConnected<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.lost) {
+        reject(this.lost);
+        return;
+      }
+      const fail = (err: Error): void => {
+        this.lostWaiters.delete(fail);
+        reject(err);
+      };
+      this.lostWaiters.add(fail);
+      p.then(
+        (v) => {
+          this.lostWaiters.delete(fail);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.lostWaiters.delete(fail);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  private async rollouts(argsList: readonly Args<'rollout'>[], opts: MapOptions<RolloutOutcome>): Promise<RolloutOutcome[]> {
+    const size = Math.max(1, this.opts.batchSize ?? 4);
+    const results: RolloutOutcome[] = new Array(argsList.length);
+    const parts: Promise<void>[] = [];
+    for (let start = 0; start < argsList.length; start += size) {
+      const slice = argsList.slice(start, start + size);
+      parts.push(
+        this.runBatch(slice).then((outcomes) => {
+          outcomes.forEach((o, i) => (results[start + i] = o.outcome));
+          opts.onBatch?.({ id: outcomes[0]!.batchId, start, results: outcomes.map((o) => o.outcome) });
+        }),
+      );
+    }
+    // every batch settles before the call does: one that failed does not hide the others' writes
+    const settled = await Promise.allSettled(parts);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    return results;
+  }
+
+  private async runBatch(args: readonly Args<'rollout'>[]): Promise<{ batchId: string; outcome: RolloutOutcome }[]> {
+    const batchId = randomUUID();
+    const data = batchJobData(batchId, args);
+    const queue = this.queue!;
+    // the batch id is the BullMQ job id: adding it again (a resumed wait) finds the same job
+    const job = await this.whileConnected(
+      queue.add('rollouts', data, {
+        jobId: batchId,
+        attempts: this.opts.attempts ?? 3,
+        backoff: { type: 'fixed', delay: 200 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 24 * 3600 },
+      }),
+    );
+    let result: BatchJobResult;
+    try {
+      result = (await this.whileConnected(job.waitUntilFinished(this.events!))) as BatchJobResult;
+    } catch (err) {
+      if (err instanceof RedisLostError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      const failed = await Job.fromId<BatchJobData, BatchJobResult>(queue, batchId).catch(() => undefined);
+      throw new Error(`A ground-truth batch failed on the queue after ${failed?.attemptsMade ?? '?'} tr${failed?.attemptsMade === 1 ? 'y' : 'ies'}: ${message}`);
+    }
+    if (!result || !Array.isArray(result.outcomes) || result.outcomes.length !== args.length) {
+      throw new Error(`Queue batch ${batchId} came back with ${result?.outcomes?.length ?? 'no'} outcomes for ${args.length} designs.`);
+    }
+    this.stats.batches++;
+    this.stats.designs += args.length;
+    return result.outcomes.map((o) => ({ batchId, outcome: decodeOutcome(o) }));
+  }
+
+  private async dropConnections(): Promise<void> {
+    for (const c of [this.connection, this.eventsConnection]) c?.disconnect();
+    this.connection = this.eventsConnection = null;
+  }
+
+  /** Closes the queue's connections; the local pool is the caller's. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    await this.connecting?.catch(() => undefined);
+    // a Redis that is gone makes close() wait for nothing: disconnect without waiting then
+    const quick = this.downSince !== null;
+    if (!quick) {
+      await Promise.race([Promise.all([this.events?.close(), this.queue?.close()]), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
+    }
+    await this.dropConnections();
+  }
+}

@@ -1,0 +1,247 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Job, Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src-main/api/handlers';
+import { dispatch } from '../../src-main/api/dispatch';
+import { ComputePool } from '../../src-main/engine/compute/pool';
+import { QueueCompute } from '../../src-main/engine/compute/queue';
+import { checkRedisUrl, GROUND_TRUTH_QUEUE, redactRedisUrl, settingsHash, type BatchJobData } from '../../src-main/engine/compute/queue-protocol';
+import { openDatabase } from '../../src-main/engine/storage/database';
+import { QueryStore } from '../../src-main/engine/storage/queries';
+import { AppSettings } from '../../src-main/engine/storage/app-settings';
+import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
+import type { JobInfo } from '../../src-shared/api';
+import type { ApiEnvelope } from '../../src-shared/errors';
+import { COMPUTE_ENTRY, ok, tempDir, testWorkbench } from './helpers';
+import { redisServerBinary, startRedis, type TestRedis } from './redis-server';
+
+// The ground-truth queue (compute/queue.ts, compute/queue-worker.ts): batches of rollouts sent to
+// Redis through BullMQ, run by worker processes, stored by the owning process once per batch.
+
+const WORKER = join(process.cwd(), 'test/fixtures/queue-worker.ts');
+// a tiny environment, as in optimizers.test.ts: the machine is slow
+const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
+
+describe('queue protocol and storage (no Redis)', () => {
+  it('a batch recorded twice writes its rows once and returns the same first id', () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir.path, 'w.db'));
+    try {
+      db.prepare("INSERT INTO projects (id, name, environment, settings, design_space, task_space, created_at, updated_at) VALUES (1, 'p', 'fluidtool-2d', '{}', '{}', '{}', 0, 0)").run();
+      const store = new QueryStore(db);
+      const rows = [0, 1, 2].map((i) => ({ projectId: 1, design: [i, i], task: [0, 0], simulator: 'ground_truth' as const, cost: i, wallMs: 1, method: 'm' }));
+      const first = store.record(rows, { batchId: 'b-1' });
+      expect(store.record(rows, { batchId: 'b-1' })).toBe(first);
+      expect(store.count(1)).toBe(3);
+      // another batch, and unkeyed rows, are written
+      store.record(rows, { batchId: 'b-2' });
+      store.record(rows);
+      store.record(rows);
+      expect(store.count(1)).toBe(12);
+      // the index itself refuses a duplicate (batch, index), whatever writes it
+      expect(() => db.prepare("INSERT INTO simulator_queries (project_id, design, task, simulator, cost, wall_ms, method, created_at, batch_id, batch_index) VALUES (1, x'00', x'00', 'ground_truth', 0, 0, 'm', 0, 'b-1', 0)").run()).toThrow(/UNIQUE/);
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+
+  it('the settings hash changes with the settings and the environment version, not with key order', () => {
+    const a = settingsHash('fluidtool-2d', FLUIDTOOL2D_DEFAULTS);
+    const reordered = Object.fromEntries(Object.entries(FLUIDTOOL2D_DEFAULTS).reverse()) as typeof FLUIDTOOL2D_DEFAULTS;
+    expect(settingsHash('fluidtool-2d', reordered)).toBe(a);
+    expect(settingsHash('fluidtool-2d', { ...FLUIDTOOL2D_DEFAULTS, particles: FLUIDTOOL2D_DEFAULTS.particles + 1 })).not.toBe(a);
+    expect(settingsHash('fluidtool-2d', FLUIDTOOL2D_DEFAULTS, 'fluidtool-2d/other')).not.toBe(a);
+  });
+
+  it('Redis URLs: redis:// and rediss:// only; passwords never shown; ioredis reads password and TLS from the URL', () => {
+    expect(() => checkRedisUrl('http://x:6379')).toThrow(/redis:\/\/ or rediss:\/\//);
+    expect(() => checkRedisUrl('not a url')).toThrow(/not a Redis URL/);
+    expect(redactRedisUrl('redis://:s3cret@host:6379/2')).toBe('redis://:***@host:6379/2');
+    const tls = new Redis('rediss://user:pw@example.invalid:6380/3', { lazyConnect: true });
+    expect(tls.options).toMatchObject({ host: 'example.invalid', port: 6380, username: 'user', password: 'pw', db: 3 });
+    expect(tls.options.tls).toBeTruthy();
+    tls.disconnect();
+    const plain = new Redis('redis://:pw@example.invalid:6379', { lazyConnect: true });
+    expect(plain.options.tls).toBeFalsy();
+    expect(plain.options.password).toBe('pw');
+    plain.disconnect();
+  });
+
+  it('an unreachable Redis: the rollouts run on the local pool, with a notice naming it', async () => {
+    const notices: string[] = [];
+    const local = new ComputePool({ size: 0 });
+    const q = new QueueCompute({ url: 'redis://127.0.0.1:1', local, connectTimeoutMs: 1000, notice: (m) => notices.push(m) });
+    try {
+      const args = { environment: 'fluidtool-2d' as const, settings: { ...FLUIDTOOL2D_DEFAULTS, ...SMALL_PROJECT }, design: new Float32Array(8).fill(0.1), task: Float32Array.of(0.5, 0.5), keepRollout: false };
+      const [viaFallback] = await q.map('rollout', [args]);
+      const [direct] = await local.map('rollout', [args]);
+      expect(q.mode).toBe('local');
+      expect(viaFallback!.cost).toBe(direct!.cost);
+      expect(notices.join('\n')).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable .*local pool/);
+    } finally {
+      await q.close();
+      await local.close();
+    }
+  });
+});
+
+const redisBinary = redisServerBinary();
+if (!redisBinary.path) console.warn(`[queue.test] ${redisBinary.reason}`);
+
+interface WorkerProc {
+  proc: ChildProcess;
+  pid: number;
+  next(event: string, pred?: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  events: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+function startWorker(url: string, extra: Record<string, unknown> = {}): WorkerProc {
+  const spec = { url, computeFile: COMPUTE_ENTRY, concurrency: 1, lockDurationMs: 2000, stalledIntervalMs: 500, ...extra };
+  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(spec)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: Record<string, unknown>[] = [];
+  const waiting: { event: string; pred?: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  let text = '';
+  let buffer = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    buffer += chunk.toString();
+    let at: number;
+    while ((at = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, at);
+      buffer = buffer.slice(at + 1);
+      let m: Record<string, unknown>;
+      try {
+        m = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      events.push(m);
+      for (const w of waiting.filter((x) => x.event === m.event && (!x.pred || x.pred(m)))) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    proc,
+    pid: proc.pid!,
+    events,
+    exited,
+    output: () => text,
+    next: (event, pred) =>
+      new Promise((resolve, reject) => {
+        const seen = events.find((m) => m.event === event && (!pred || pred(m)));
+        if (seen) return resolve(seen);
+        waiting.push({ event, pred, resolve });
+        void exited.then((code) => reject(new Error(`queue worker exited (${code}) before "${event}": ${text}`)));
+      }),
+  };
+}
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function stopWorker(w: WorkerProc): Promise<void> {
+  if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
+  w.proc.kill('SIGTERM');
+  const timer = setTimeout(() => w.proc.kill('SIGKILL'), 5000);
+  await w.exited;
+  clearTimeout(timer);
+}
+
+/** the stored queries of a run, as comparable rows: design, task and cost (order-free) */
+function storedQueries(wb: ReturnType<typeof testWorkbench>['wb'], projectId: number, method: string): string[] {
+  return wb.queries
+    .list(projectId, 100_000, 0, { method })
+    .map((q) => `${Array.from(q.design).join(',')}|${Array.from(q.task).join(',')}|${q.cost}|${q.capture}`)
+    .sort();
+}
+
+describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker processes', () => {
+  let redis: TestRedis;
+  const workers: WorkerProc[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map(stopWorker));
+    // each test starts from an empty queue
+    const c = new Redis(redis.url);
+    await c.flushall();
+    c.disconnect();
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  async function workbenchOn(url: string | null, queue: Record<string, unknown> = {}) {
+    const t = testWorkbench({ jobs: { computeSize: 2 }, queue: { batchSize: 2, connectTimeoutMs: 2000, ...queue } });
+    if (url) new AppSettings(t.wb.db).setRedisUrl(url);
+    const handlers = createHandlers(t.wb);
+    const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
+    const projectId = t.wb.projects.create({ name: 'Queue', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
+    return { t, call, projectId };
+  }
+
+  async function runJob(w: Awaited<ReturnType<typeof workbenchOn>>, kind: string, params: unknown): Promise<JobInfo> {
+    const started = ok<JobInfo>(await w.call('jobs.start', { kind, projectId: w.projectId, params }));
+    return w.t.wb.jobs.whenFinished(started.id);
+  }
+
+  it('a CEM run and a physics dataset through two workers store the same queries as the local pool', async () => {
+    const local = await workbenchOn(null);
+    const queued = await workbenchOn(redis.url);
+    try {
+      workers.push(startWorker(redis.url), startWorker(redis.url));
+      await Promise.all(workers.map((w) => w.next('ready')));
+      const cem = { optimizer: 'cem', budget: 24, seed: 7, cem: { population: 8 } };
+      const a = await runJob(local, 'optimize', cem);
+      const b = await runJob(queued, 'optimize', cem);
+      expect(a.error).toBeNull();
+      expect(b.error).toBeNull();
+      expect(b.status).toBe('succeeded');
+      const localRows = storedQueries(local.t.wb, local.projectId, 'cem');
+      expect(localRows).toHaveLength(24);
+      expect(storedQueries(queued.t.wb, queued.projectId, 'cem')).toEqual(localRows);
+      // the same best design and the same optimization records
+      const best = (j: JobInfo) => (j.result as { best: { cost: number; design: number[] } }).best;
+      expect(best(b)).toMatchObject({ cost: best(a).cost, design: best(a).design });
+      // every query came through the queue, in batches of 2, by both workers
+      // (a worker reports "completed" just after the owner has its result: wait for the last lines)
+      const designsDone = () => workers.flatMap((w) => w.events.filter((e) => e.event === 'completed')).reduce((s, e) => s + (e.designs as number), 0);
+      await until(() => designsDone() >= 24, 5000);
+      expect(designsDone()).toBe(24);
+      expect(workers.every((w) => w.events.some((e) => e.event === 'completed'))).toBe(true);
+      const batched = queued.t.wb.db.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT batch_id) AS b FROM simulator_queries WHERE method = 'cem'").get() as { n: number; b: number };
+      expect(batched).toEqual({ n: 24, b: 12 });
+
+      const ds = { count: 6, seed: 4, name: 'via queue' };
+      const pa = await runJob(local, 'dataset.physics', ds);
+      const pb = await runJob(queued, 'dataset.physics', ds);
+      expect(pb.error).toBeNull();
+      expect(pa.status).toBe('succeeded');
+      expect(pb.status).toBe('succeeded');
+      const localData = storedQueries(local.t.wb, local.projectId, 'dataset.physics');
+      expect(localData).toHaveLength(6);
+      expect(storedQueries(queued.t.wb, queued.projectId, 'dataset.physics')).toEqual(localData);
+      const traj = (wb: typeof local.t.wb) =>
+        (wb.db.prepare('SELECT design, task, cost, positions FROM physics_trajectories ORDER BY cost').all() as { design: Buffer; task: Buffer; cost: number; positions: Buffer }[]).map(
+          (r) => `${r.design.toString('hex')}|${r.task.toString('hex')}|${r.cost}|${createHash('sha256').update(r.positions).digest('hex')}`,
+        );
+      expect(traj(queued.t.wb)).toEqual(traj(local.t.wb));
+    } finally {
+      await local.t.dispose();
+      await queued.t.dispose();
+    }
+  }, 180_000);
+});
