@@ -81,7 +81,7 @@ describe('queue protocol and storage (no Redis)', () => {
       const [direct] = await local.map('rollout', [args]);
       expect(q.mode).toBe('local');
       expect(viaFallback!.cost).toBe(direct!.cost);
-      expect(notices.join('\n')).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable .*local pool/);
+      expect(notices.join('\n')).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 could not be reached or refused the connection .*local pool/);
     } finally {
       await q.close();
       await local.close();
@@ -171,7 +171,8 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   let redis: TestRedis;
   const workers: WorkerProc[] = [];
   beforeAll(async () => {
-    redis = await startRedis();
+    // append-only: a restarted server keeps its queue (the restart test)
+    redis = await startRedis({ appendOnly: true });
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map(stopWorker));
@@ -183,6 +184,13 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   afterAll(async () => {
     await redis?.dispose();
   });
+
+  /** the same server again, on its port and folder (its append-only file) */
+  async function restartRedis(): Promise<void> {
+    await redis.stop();
+    const again = await startRedis({ appendOnly: true, port: redis.port, dir: redis.dir });
+    redis = again;
+  }
 
   async function workbenchOn(url: string | null, queue: Record<string, unknown> = {}) {
     const t = testWorkbench({ jobs: { computeSize: 2 }, queue: { batchSize: 2, connectTimeoutMs: 2000, ...queue } });
@@ -244,4 +252,159 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       await queued.t.dispose();
     }
   }, 180_000);
+
+  it('a worker killed with SIGKILL mid-batch: its batch runs again on the other worker, nothing lost or duplicated', async () => {
+    const local = await workbenchOn(null);
+    const queued = await workbenchOn(redis.url);
+    try {
+      const victim = startWorker(redis.url);
+      const survivor = startWorker(redis.url);
+      workers.push(victim, survivor);
+      await Promise.all(workers.map((w) => w.next('ready')));
+      const cem = { optimizer: 'cem', budget: 16, seed: 11, cem: { population: 8 } };
+      const started = ok<JobInfo>(await queued.call('jobs.start', { kind: 'optimize', projectId: queued.projectId, params: cem }));
+      const active = await victim.next('active');
+      victim.proc.kill('SIGKILL');
+      await victim.exited;
+      const b = await queued.t.wb.jobs.whenFinished(started.id);
+      expect(b.error).toBeNull();
+      expect(b.status).toBe('succeeded');
+      // the batch the victim held was run by the survivor (BullMQ's stalled-job check)
+      await until(() => survivor.events.some((e) => e.event === 'completed' && e.batchId === active.batchId), 5000);
+      expect(survivor.events.some((e) => e.event === 'completed' && e.batchId === active.batchId)).toBe(true);
+      const a = await runJob(local, 'optimize', cem);
+      const rows = storedQueries(queued.t.wb, queued.projectId, 'cem');
+      expect(rows).toHaveLength(16);
+      expect(rows).toEqual(storedQueries(local.t.wb, local.projectId, 'cem'));
+      const keys = queued.t.wb.db.prepare("SELECT COUNT(DISTINCT batch_id || ':' || batch_index) AS n FROM simulator_queries WHERE method = 'cem'").get() as { n: number };
+      expect(keys.n).toBe(16);
+      expect(a.status).toBe('succeeded');
+    } finally {
+      await local.t.dispose();
+      await queued.t.dispose();
+    }
+  }, 180_000);
+
+  it('Redis restarted mid-run within the grace period: the run waits and completes', async () => {
+    const queued = await workbenchOn(redis.url, { disconnectGraceMs: 20_000 });
+    try {
+      const w = startWorker(redis.url);
+      workers.push(w);
+      await w.next('ready');
+      const started = ok<JobInfo>(await queued.call('jobs.start', { kind: 'dataset.physics', projectId: queued.projectId, params: { count: 12, seed: 5 } }));
+      await w.next('completed');
+      await restartRedis();
+      const job = await queued.t.wb.jobs.whenFinished(started.id);
+      expect(job.error).toBeNull();
+      expect(job.status).toBe('succeeded');
+      expect(storedQueries(queued.t.wb, queued.projectId, 'dataset.physics')).toHaveLength(12);
+    } finally {
+      await queued.t.dispose();
+    }
+  }, 180_000);
+
+  it('Redis stopped mid-run: the job fails saying so and keeps the queries that came back', async () => {
+    const queued = await workbenchOn(redis.url, { disconnectGraceMs: 1500 });
+    try {
+      const w = startWorker(redis.url);
+      workers.push(w);
+      await w.next('ready');
+      const started = ok<JobInfo>(await queued.call('jobs.start', { kind: 'dataset.physics', projectId: queued.projectId, params: { count: 16, seed: 6 } }));
+      await w.next('completed');
+      await redis.stop();
+      const job = await queued.t.wb.jobs.whenFinished(started.id);
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ was unreachable for more than 1\.5 s.*queries of the batches that came back are stored/);
+      const kept = storedQueries(queued.t.wb, queued.projectId, 'dataset.physics').length;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(16);
+      expect(kept % 2).toBe(0); // whole batches of 2
+      const ds = queued.t.wb.db.prepare('SELECT status, (SELECT COUNT(*) FROM physics_trajectories t WHERE t.dataset_id = d.id) AS n FROM datasets d').get() as { status: string; n: number };
+      expect(ds).toEqual({ status: 'incomplete', n: kept });
+    } finally {
+      await queued.t.dispose();
+      await restartRedis();
+    }
+  }, 180_000);
+
+  it('a worker of another environment version refuses the batch: the job fails with its message', async () => {
+    const queued = await workbenchOn(redis.url);
+    try {
+      const w = startWorker(redis.url, { environmentVersion: 'fluidtool-2d/mpm-0' });
+      workers.push(w);
+      await w.next('ready');
+      const job = await runJob(queued, 'optimize', { optimizer: 'cem', budget: 8, seed: 1, cem: { population: 8 } });
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatch(/refused batch .*version fluidtool-2d\/mpm-0 .*the batch's is version fluidtool-2d\/mpm-1/);
+      // refused at once, not retried
+      expect(job.error).toMatch(/after 1 try/);
+      expect(storedQueries(queued.t.wb, queued.projectId, 'cem')).toHaveLength(0);
+    } finally {
+      await queued.t.dispose();
+    }
+  }, 120_000);
+
+  it('a batch that fails on every try fails its call with the worker\'s error after 3 tries', async () => {
+    const w = startWorker(redis.url);
+    workers.push(w);
+    await w.next('ready');
+    const local = new ComputePool({ size: 0 });
+    const q = new QueueCompute({ url: redis.url, local });
+    try {
+      // 7 states per frame do not divide the substeps: the rollout throws in the worker
+      const args = { environment: 'fluidtool-2d' as const, settings: { ...FLUIDTOOL2D_DEFAULTS, ...SMALL_PROJECT }, design: new Float32Array(8).fill(0.1), task: Float32Array.of(0.5, 0.5), keepRollout: true, stepsPerFrame: 7 };
+      await expect(q.map('rollout', [args])).rejects.toThrow(/failed on the queue after 3 tries: 7 steps per frame do not divide/);
+    } finally {
+      await q.close();
+      await local.close();
+    }
+  }, 60_000);
+
+  it('a password-protected Redis: the password in the URL works; a wrong one falls back to the local pool saying so', async () => {
+    const locked = await startRedis({ password: 'p@ss word' });
+    const local = new ComputePool({ size: 0 });
+    try {
+      expect(locked.url).toContain(':p%40ss%20word@');
+      const w = startWorker(locked.url);
+      workers.push(w);
+      await w.next('ready');
+      const args = { environment: 'fluidtool-2d' as const, settings: { ...FLUIDTOOL2D_DEFAULTS, ...SMALL_PROJECT }, design: new Float32Array(8).fill(0.2), task: Float32Array.of(0.5, 0.5), keepRollout: false };
+      const q = new QueueCompute({ url: locked.url, local });
+      const [viaQueue] = await q.map('rollout', [args]);
+      expect(q.mode).toBe('queue');
+      await q.close();
+      const [direct] = await local.map('rollout', [args]);
+      expect(viaQueue!.cost).toBe(direct!.cost);
+      expect(Array.from(viaQueue!.outcome)).toEqual(Array.from(direct!.outcome));
+      const notices: string[] = [];
+      const wrong = new QueueCompute({ url: `redis://:wrong@127.0.0.1:${locked.port}`, local, connectTimeoutMs: 2000, notice: (m) => notices.push(m) });
+      await wrong.map('rollout', [args]);
+      expect(wrong.mode).toBe('local');
+      expect(notices.join('\n')).toMatch(/redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ could not be reached or refused the connection \((WRONGPASS|NOAUTH|ERR)[^)]*\).*local pool/);
+      await wrong.close();
+    } finally {
+      await local.close();
+      await Promise.all(workers.splice(0).map(stopWorker));
+      await locked.dispose();
+    }
+  }, 60_000);
+
+  it('a job with the queue unreachable runs on the local pool and its messages say so', async () => {
+    const queued = await workbenchOn('redis://127.0.0.1:1', { connectTimeoutMs: 1000 });
+    const messages: string[] = [];
+    const off = queued.t.wb.events.on((event, payload) => {
+      if (event === 'job.updated') messages.push((payload as JobInfo).message ?? '');
+    });
+    try {
+      const job = await runJob(queued, 'dataset.physics', { count: 4, seed: 2 });
+      expect(job.status).toBe('succeeded');
+      // the notice, then every progress message, say where the rollouts ran
+      expect(messages.some((m) => /could not be reached or refused the connection \(connect ECONNREFUSED 127\.0\.0\.1:1\).*local pool/.test(m) || /local pool: the Redis queue was unreachable/.test(m))).toBe(true);
+      expect(messages.filter((m) => /^\d+ of 4 rollouts/.test(m)).every((m) => m.endsWith('(local pool: the Redis queue was unreachable)'))).toBe(true);
+      expect(storedQueries(queued.t.wb, queued.projectId, 'dataset.physics')).toHaveLength(4);
+    } finally {
+      off();
+      await queued.t.dispose();
+    }
+  }, 60_000);
 });

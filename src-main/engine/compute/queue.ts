@@ -93,7 +93,7 @@ export class QueueCompute implements Compute {
       (err: unknown) => {
         this.state = 'local';
         void this.dropConnections();
-        this.notice(`Redis at ${redactRedisUrl(this.opts.url)} is unreachable (${err instanceof Error ? err.message : String(err)}): ground-truth rollouts run on the local pool instead.`);
+        this.notice(`Redis at ${redactRedisUrl(this.opts.url)} could not be reached or refused the connection (${err instanceof Error ? err.message : String(err)}): ground-truth rollouts run on the local pool instead.`);
         return false;
       },
     );
@@ -123,6 +123,9 @@ export class QueueCompute implements Compute {
           timer = setTimeout(() => reject(new Error(this.lastError || `no answer within ${timeout} ms`)), timeout);
         }),
       ]);
+    } catch (err) {
+      // the reason the server gave (a refused password, a refused connection), not ioredis's "Connection is closed."
+      throw new Error(this.lastError || (err instanceof Error ? err.message : String(err)));
     } finally {
       clearTimeout(timer);
     }
