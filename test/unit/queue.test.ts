@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Job, Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { ComputePool } from '../../src-main/engine/compute/pool';
 import { QueueCompute } from '../../src-main/engine/compute/queue';
-import { checkRedisUrl, GROUND_TRUTH_QUEUE, redactRedisUrl, settingsHash, type BatchJobData } from '../../src-main/engine/compute/queue-protocol';
+import { checkRedisUrl, redactRedisUrl, settingsHash } from '../../src-main/engine/compute/queue-protocol';
 import { openDatabase } from '../../src-main/engine/storage/database';
 import { QueryStore } from '../../src-main/engine/storage/queries';
 import { AppSettings } from '../../src-main/engine/storage/app-settings';
@@ -407,4 +406,42 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       await queued.t.dispose();
     }
   }, 60_000);
+
+  it('idw queue set / status and idw doctor show the queue, its workers and the designs they ran; bad URLs are refused', async () => {
+    const w = startWorker(redis.url);
+    workers.push(w);
+    const ready = await w.next('ready');
+    const local = new ComputePool({ size: 0 });
+    const q = new QueueCompute({ url: redis.url, local });
+    const dir = tempDir();
+    const idw = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(process.cwd(), 'src-main', 'cli', 'idw.ts'), '--data-dir', dir.path, ...args], { encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+    };
+    try {
+      const args = { environment: 'fluidtool-2d' as const, settings: { ...FLUIDTOOL2D_DEFAULTS, ...SMALL_PROJECT }, design: new Float32Array(8).fill(0.3), task: Float32Array.of(0.5, 0.5), keepRollout: false };
+      await q.map('rollout', [args, args, args]);
+      const set = idw('--json', 'queue', 'set', redis.url);
+      expect(set.code).toBe(0);
+      const status = JSON.parse(set.stdout) as { url: string; reachable: boolean; workers: { name: string; designs: number }[]; counts: { completed: number } };
+      expect(status).toMatchObject({ url: redis.url, reachable: true, workers: [{ name: ready.name, designs: 3 }] });
+      expect(status.counts.completed).toBe(1);
+      const doctor = idw('doctor');
+      expect(doctor.code).toBe(0);
+      expect(doctor.out).toMatch(/ok {2}Queue {10}Ground-truth batches go to the queue at redis:\/\/127\.0\.0\.1:\d+: 1 worker connected/);
+      expect(doctor.out).toContain(`worker         ${ready.name as string}: 3 designs run`);
+      const refused = idw('queue', 'set', 'http://127.0.0.1:6379');
+      expect(refused.code).toBe(2);
+      expect(refused.out).toMatch(/redisUrl.*redis:\/\/ or rediss:\/\//s);
+      const badWorker = idw('worker', '--redis', 'localhost:6379');
+      expect(badWorker.code).toBe(2);
+      expect(badWorker.out).toMatch(/not a Redis URL|must start with redis:\/\//);
+      const off = idw('--json', 'queue', 'disable');
+      expect(JSON.parse(off.stdout)).toMatchObject({ url: null, reachable: false });
+    } finally {
+      await q.close();
+      await local.close();
+      dir.remove();
+    }
+  }, 120_000);
 });

@@ -10,6 +10,9 @@ import type { RolloutArgs, RolloutOutcome } from './rollout';
 /** the BullMQ queue of ground-truth rollout batches */
 export const GROUND_TRUTH_QUEUE = 'idw-ground-truth';
 
+/** the hash where each worker adds the designs it ran (read by readQueueStatus: idw doctor, the About page) */
+export const WORKER_DESIGNS_KEY = `idw:${GROUND_TRUTH_QUEUE}:designs`;
+
 /**
  * The version of each environment's simulation: bump it when a change to the physics, the cost
  * or the outcome changes what a rollout returns for the same design, task and settings. A worker

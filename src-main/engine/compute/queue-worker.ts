@@ -2,13 +2,14 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EnvironmentId } from '../../../src-shared/environments';
-import { ComputePool } from './pool';
+import { ComputePool, defaultComputeEntry } from './pool';
 import {
   decodeFloats,
   encodeOutcome,
   ENVIRONMENT_VERSIONS,
   GROUND_TRUTH_QUEUE,
   redactRedisUrl,
+  WORKER_DESIGNS_KEY,
   redisConnection,
   settingsHash,
   type BatchJobData,
@@ -43,27 +44,36 @@ export interface QueueWorkerHandle {
   close(): Promise<void>;
 }
 
-/** the hash key where each worker adds the designs it ran (idw doctor, the About page) */
-export const WORKER_DESIGNS_KEY = `idw:${GROUND_TRUTH_QUEUE}:designs`;
 
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const name = `${hostname()}:${process.pid}`;
   const log = opts.log ?? ((line: string) => console.log(line));
   const versions = { ...ENVIRONMENT_VERSIONS, ...opts.environmentVersions };
-  const pool = new ComputePool({ size: concurrency, entry: opts.computeEntry });
+  // the compute worker's file is looked for now, so a missing build is said at the start
+  const pool = new ComputePool({ size: concurrency, entry: opts.computeEntry ?? defaultComputeEntry() });
   const stats = { batches: 0, designs: 0, refused: 0 };
   const connection: Redis = redisConnection(opts.url);
   const counter: Redis = redisConnection(opts.url);
   let lastError = '';
+  let ready = false;
   connection.on('error', (err: Error) => {
-    if (err.message !== lastError) log(`[worker ${name}] Redis: ${err.message}`);
+    if (ready && err.message !== lastError) log(`[worker ${name}] Redis: ${err.message}`);
     lastError = err.message;
   });
   counter.on('error', () => undefined);
-  await connection.connect();
-  await connection.ping();
-  await counter.connect();
+  try {
+    await connection.connect();
+    await connection.ping();
+    await counter.connect();
+  } catch (err) {
+    connection.disconnect();
+    counter.disconnect();
+    await pool.close();
+    // the server's reason (refused connection, wrong password), not ioredis's "Connection is closed."
+    throw new Error(`Redis at ${redactRedisUrl(opts.url)}: ${lastError || (err instanceof Error ? err.message : String(err))}`);
+  }
+  ready = true;
 
   const processor = async (job: Job<BatchJobData, BatchJobResult>): Promise<BatchJobResult> => {
     const d = job.data;

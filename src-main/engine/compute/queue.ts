@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { QueueStatus } from '../../../src-shared/api';
 import type { ComputePool, Compute, MapOptions } from './pool';
-import { batchJobData, decodeOutcome, GROUND_TRUTH_QUEUE, redactRedisUrl, redisConnection, type BatchJobData, type BatchJobResult } from './queue-protocol';
+import { batchJobData, decodeOutcome, GROUND_TRUTH_QUEUE, redactRedisUrl, redisConnection, WORKER_DESIGNS_KEY, type BatchJobData, type BatchJobResult } from './queue-protocol';
 import type { ComputeArgs as Args, ComputeFunction, ComputeResult as Result } from './registry';
 import type { RolloutOutcome } from './rollout';
 
@@ -256,5 +257,51 @@ export class QueueCompute implements Compute {
       await Promise.race([Promise.all([this.events?.close(), this.queue?.close()]), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
     }
     await this.dropConnections();
+  }
+}
+
+
+/**
+ * What idw doctor and the About page show: the queue's batches by state, its connected workers
+ * with the designs each has run, and batches completed per minute over the last 15 minutes.
+ */
+export async function readQueueStatus(url: string | null, timeoutMs = 2000): Promise<QueueStatus> {
+  if (!url) return { url: null, reachable: false, detail: 'No Redis URL is set: ground-truth rollouts run on the local pool (idw queue set <url>).', counts: null, workers: [], batchesPerMinute: null };
+  const shown = redactRedisUrl(url);
+  let lastError = '';
+  const connection = redisConnection(url, { connectTimeout: timeoutMs, retryStrategy: () => null });
+  connection.on('error', (err: Error) => (lastError = err.message));
+  let queue: Queue | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      (async (): Promise<QueueStatus> => {
+        await connection.connect();
+        await connection.ping();
+        queue = new Queue(GROUND_TRUTH_QUEUE, { connection });
+        const counts = (await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')) as NonNullable<QueueStatus['counts']>;
+        const clients = await queue.getWorkers();
+        const designs = await connection.hgetall(WORKER_DESIGNS_KEY);
+        // BullMQ names a worker's connections "<prefix>:<queue>:w:<name>" (rawname); one entry per worker
+        const names = [...new Set(clients.map((c) => (c.rawname ?? '').split(':w:')[1] ?? c.addr ?? '?'))];
+        const workers = names.map((name) => ({ name, designs: Number(designs[name] ?? 0) }));
+        const metrics = await queue.getMetrics('completed', 0, 14);
+        const batchesPerMinute = metrics.data.length ? metrics.data.reduce((a, b) => a + b, 0) / 15 : null;
+        const detail = workers.length
+          ? `Ground-truth batches go to the queue at ${shown}: ${workers.length} worker${workers.length === 1 ? '' : 's'} connected.`
+          : `Ground-truth batches go to the queue at ${shown}, but no worker is connected: start one with "idw worker --redis <url>".`;
+        return { url: shown, reachable: true, detail, counts, workers, batchesPerMinute };
+      })(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    const reason = lastError || (err instanceof Error ? err.message : String(err));
+    return { url: shown, reachable: false, detail: `Redis at ${shown} could not be reached or refused the connection (${reason}): jobs fall back to the local pool.`, counts: null, workers: [], batchesPerMinute: null };
+  } finally {
+    clearTimeout(timer);
+    await (queue as Queue | null)?.close().catch(() => undefined);
+    connection.disconnect();
   }
 }
