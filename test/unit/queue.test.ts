@@ -191,12 +191,12 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     redis = again;
   }
 
-  async function workbenchOn(url: string | null, queue: Record<string, unknown> = {}) {
+  async function workbenchOn(url: string | null, queue: Record<string, unknown> = {}, settings: Record<string, number> = SMALL_PROJECT) {
     const t = testWorkbench({ jobs: { computeSize: 2 }, queue: { batchSize: 2, connectTimeoutMs: 2000, ...queue } });
     if (url) new AppSettings(t.wb.db).setRedisUrl(url);
     const handlers = createHandlers(t.wb);
     const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
-    const projectId = t.wb.projects.create({ name: 'Queue', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
+    const projectId = t.wb.projects.create({ name: 'Queue', environment: 'fluidtool-2d', settings }).id;
     return { t, call, projectId };
   }
 
@@ -253,8 +253,10 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   }, 180_000);
 
   it('a worker killed with SIGKILL mid-batch: its batch runs again on the other worker, nothing lost or duplicated', async () => {
-    const local = await workbenchOn(null);
-    const queued = await workbenchOn(redis.url);
+    // the default particles and frames, batches of 8: a batch takes long enough to be killed in
+    const settings = { joints: 4 };
+    const local = await workbenchOn(null, {}, settings);
+    const queued = await workbenchOn(redis.url, { batchSize: 8 }, settings);
     try {
       const victim = startWorker(redis.url);
       const survivor = startWorker(redis.url);
@@ -275,8 +277,8 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       const rows = storedQueries(queued.t.wb, queued.projectId, 'cem');
       expect(rows).toHaveLength(16);
       expect(rows).toEqual(storedQueries(local.t.wb, local.projectId, 'cem'));
-      const keys = queued.t.wb.db.prepare("SELECT COUNT(DISTINCT batch_id || ':' || batch_index) AS n FROM simulator_queries WHERE method = 'cem'").get() as { n: number };
-      expect(keys.n).toBe(16);
+      const keys = queued.t.wb.db.prepare("SELECT COUNT(DISTINCT batch_id || ':' || batch_index) AS n, COUNT(DISTINCT batch_id) AS b FROM simulator_queries WHERE method = 'cem'").get() as { n: number; b: number };
+      expect(keys).toEqual({ n: 16, b: 2 });
       expect(a.status).toBe('succeeded');
     } finally {
       await local.t.dispose();

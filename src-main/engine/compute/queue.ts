@@ -132,6 +132,9 @@ export class QueueCompute implements Compute {
     }
     this.queue = new Queue<BatchJobData, BatchJobResult>(GROUND_TRUTH_QUEUE, { connection: conn });
     this.events = new QueueEvents(GROUND_TRUTH_QUEUE, { connection: this.eventsConnection! });
+    // a lost connection is watched above (wentDown): BullMQ's own error events would only be logged
+    this.queue.on('error', (err: Error) => (this.lastError = err.message));
+    this.events.on('error', (err: Error) => (this.lastError = err.message));
     await this.events.waitUntilReady();
     const workers = await this.queue.getWorkersCount();
     this.notice(
@@ -219,7 +222,9 @@ export class QueueCompute implements Compute {
         jobId: batchId,
         attempts: this.opts.attempts ?? 3,
         backoff: { type: 'fixed', delay: 200 },
-        removeOnComplete: { age: 3600 },
+        // the owner has the result from the completion event: keep only the latest few (a physics
+        // batch carries its trajectories, hundreds of kB), failures a day for a look
+        removeOnComplete: { age: 600, count: 100 },
         removeOnFail: { age: 24 * 3600 },
       }),
     );
