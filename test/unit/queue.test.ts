@@ -410,7 +410,8 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   }, 60_000);
 
   it('idw queue set / status and idw doctor show the queue, its workers and the designs they ran; bad URLs are refused', async () => {
-    const w = startWorker(redis.url);
+    // BullMQ's own lock and stalled-check timings, as idw worker runs
+    const w = startWorker(redis.url, { lockDurationMs: undefined, stalledIntervalMs: undefined });
     workers.push(w);
     const ready = await w.next('ready');
     const local = new ComputePool({ size: 0 });

@@ -113,8 +113,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     connection,
     concurrency,
     name,
-    lockDuration: opts.lockDurationMs,
-    stalledInterval: opts.stalledIntervalMs,
+    // only when given: an undefined option would replace BullMQ's default
+    ...(opts.lockDurationMs !== undefined && { lockDuration: opts.lockDurationMs }),
+    ...(opts.stalledIntervalMs !== undefined && { stalledInterval: opts.stalledIntervalMs }),
     // completed batches per minute, kept a day: idw doctor's throughput
     metrics: { maxDataPoints: 24 * 60 },
   });
