@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -184,11 +185,12 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     await redis?.dispose();
   });
 
-  /** the same server again, on its port and folder (its append-only file) */
-  async function restartRedis(): Promise<void> {
+  /** the same server again, on its port and folder (its append-only file); empty: its data gone */
+  async function restartRedis(opts: { empty?: boolean } = {}): Promise<void> {
     await redis.stop();
-    const again = await startRedis({ appendOnly: true, port: redis.port, dir: redis.dir });
-    redis = again;
+    if (opts.empty) rmSync(redis.dir, { recursive: true, force: true });
+    if (opts.empty) mkdirSync(redis.dir);
+    redis = await startRedis({ appendOnly: true, port: redis.port, dir: redis.dir });
   }
 
   async function workbenchOn(url: string | null, queue: Record<string, unknown> = {}, settings: Record<string, number> = SMALL_PROJECT) {
@@ -299,6 +301,31 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       expect(job.error).toBeNull();
       expect(job.status).toBe('succeeded');
       expect(storedQueries(queued.t.wb, queued.projectId, 'dataset.physics')).toHaveLength(12);
+    } finally {
+      await queued.t.dispose();
+    }
+  }, 180_000);
+
+  it('Redis restarted without its data mid-run: the lost batches are sent again and the run stores each query once', async () => {
+    const queued = await workbenchOn(redis.url, { disconnectGraceMs: 20_000 });
+    try {
+      const w = startWorker(redis.url);
+      workers.push(w);
+      await w.next('ready');
+      const started = ok<JobInfo>(await queued.call('jobs.start', { kind: 'dataset.physics', projectId: queued.projectId, params: { count: 12, seed: 8 } }));
+      await w.next('completed');
+      await restartRedis({ empty: true });
+      const job = await queued.t.wb.jobs.whenFinished(started.id);
+      expect(job.error).toBeNull();
+      expect(job.status).toBe('succeeded');
+      const local = await workbenchOn(null);
+      try {
+        await runJob(local, 'dataset.physics', { count: 12, seed: 8 });
+        expect(storedQueries(queued.t.wb, queued.projectId, 'dataset.physics')).toEqual(storedQueries(local.t.wb, local.projectId, 'dataset.physics'));
+      } finally {
+        await local.t.dispose();
+      }
+      expect(queued.t.wb.db.prepare('SELECT COUNT(*) AS n FROM physics_trajectories').get()).toEqual({ n: 12 });
     } finally {
       await queued.t.dispose();
     }

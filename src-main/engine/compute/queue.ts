@@ -53,6 +53,8 @@ export class QueueCompute implements Compute {
   private watchdog: NodeJS.Timeout | null = null;
   /** set when Redis stayed away past the grace period, until it is back */
   private lost: RedisLostError | null = null;
+  /** batches sent and not come back: sent again if Redis comes back without them */
+  private readonly pending = new Map<string, BatchJobData>();
   private closed = false;
   /** batches sent and come back during this object's life (bench, messages) */
   readonly stats = { batches: 0, designs: 0 };
@@ -165,6 +167,41 @@ export class QueueCompute implements Compute {
     this.downSince = null;
     this.lost = null;
     this.notice(`Redis at ${redactRedisUrl(this.opts.url)} is back; still waiting for the queued batches.`);
+    void this.resendLost();
+  }
+
+  /**
+   * After Redis came back: a batch it no longer has (restarted without its data) is added again
+   * under the same id, so the run completes; its rows are keyed by that id, so a batch that comes
+   * back twice is stored once.
+   */
+  private async resendLost(): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    for (const [id, data] of [...this.pending]) {
+      try {
+        const job = await Job.fromId(queue, id);
+        if (job || !this.pending.has(id)) continue;
+        await queue.add('rollouts', data, this.jobOptions(id));
+        this.notice(`Batch ${id} was lost with Redis's data: sent again.`);
+      } catch (err) {
+        // Redis went away again: the watchdog decides
+        this.lastError = err instanceof Error ? err.message : String(err);
+        return;
+      }
+    }
+  }
+
+  private jobOptions(batchId: string) {
+    return {
+      jobId: batchId,
+      attempts: this.opts.attempts ?? 3,
+      backoff: { type: 'fixed', delay: 200 },
+      // the owner has the result from the completion event: keep only the latest few (a physics
+      // batch carries its trajectories, hundreds of kB), failures a day for a look
+      removeOnComplete: { age: 600, count: 100 },
+      removeOnFail: { age: 24 * 3600 },
+    };
   }
 
   /** rejects when Redis stays away longer than the grace period */
@@ -216,27 +253,20 @@ export class QueueCompute implements Compute {
     const batchId = randomUUID();
     const data = batchJobData(batchId, args);
     const queue = this.queue!;
-    // the batch id is the BullMQ job id: adding it again (a resumed wait) finds the same job
-    const job = await this.whileConnected(
-      queue.add('rollouts', data, {
-        jobId: batchId,
-        attempts: this.opts.attempts ?? 3,
-        backoff: { type: 'fixed', delay: 200 },
-        // the owner has the result from the completion event: keep only the latest few (a physics
-        // batch carries its trajectories, hundreds of kB), failures a day for a look
-        removeOnComplete: { age: 600, count: 100 },
-        removeOnFail: { age: 24 * 3600 },
-      }),
-    );
+    // the batch id is the BullMQ job id: adding it again (resendLost) cannot make a second job
+    this.pending.set(batchId, data);
+    const job = await this.whileConnected(queue.add('rollouts', data, this.jobOptions(batchId)));
     let result: BatchJobResult;
     try {
       result = (await this.whileConnected(job.waitUntilFinished(this.events!))) as BatchJobResult;
     } catch (err) {
+      this.pending.delete(batchId);
       if (err instanceof RedisLostError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       const failed = await Job.fromId<BatchJobData, BatchJobResult>(queue, batchId).catch(() => undefined);
       throw new Error(`A ground-truth batch failed on the queue after ${failed?.attemptsMade ?? '?'} tr${failed?.attemptsMade === 1 ? 'y' : 'ies'}: ${message}`);
     }
+    this.pending.delete(batchId);
     if (!result || !Array.isArray(result.outcomes) || result.outcomes.length !== args.length) {
       throw new Error(`Queue batch ${batchId} came back with ${result?.outcomes?.length ?? 'no'} outcomes for ${args.length} designs.`);
     }
