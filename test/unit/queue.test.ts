@@ -264,7 +264,8 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       const survivor = startWorker(redis.url);
       workers.push(victim, survivor);
       await Promise.all(workers.map((w) => w.next('ready')));
-      const cem = { optimizer: 'cem', budget: 16, seed: 11, cem: { population: 8 } };
+      // two batches of 8 at once per iteration: each idle worker takes one
+      const cem = { optimizer: 'cem', budget: 32, seed: 11, cem: { population: 16 } };
       const started = ok<JobInfo>(await queued.call('jobs.start', { kind: 'optimize', projectId: queued.projectId, params: cem }));
       const active = await victim.next('active');
       victim.proc.kill('SIGKILL');
@@ -277,10 +278,10 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       expect(survivor.events.some((e) => e.event === 'completed' && e.batchId === active.batchId)).toBe(true);
       const a = await runJob(local, 'optimize', cem);
       const rows = storedQueries(queued.t.wb, queued.projectId, 'cem');
-      expect(rows).toHaveLength(16);
+      expect(rows).toHaveLength(32);
       expect(rows).toEqual(storedQueries(local.t.wb, local.projectId, 'cem'));
       const keys = queued.t.wb.db.prepare("SELECT COUNT(DISTINCT batch_id || ':' || batch_index) AS n, COUNT(DISTINCT batch_id) AS b FROM simulator_queries WHERE method = 'cem'").get() as { n: number; b: number };
-      expect(keys).toEqual({ n: 16, b: 2 });
+      expect(keys).toEqual({ n: 32, b: 4 });
       expect(a.status).toBe('succeeded');
     } finally {
       await local.t.dispose();
