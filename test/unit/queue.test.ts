@@ -8,7 +8,7 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { ComputePool } from '../../src-main/engine/compute/pool';
 import { QueueCompute } from '../../src-main/engine/compute/queue';
-import { checkRedisUrl, redactRedisUrl, settingsHash } from '../../src-main/engine/compute/queue-protocol';
+import { checkRedisUrl, GROUND_TRUTH_QUEUE, redactRedisUrl, settingsHash } from '../../src-main/engine/compute/queue-protocol';
 import { openDatabase } from '../../src-main/engine/storage/database';
 import { QueryStore } from '../../src-main/engine/storage/queries';
 import { AppSettings } from '../../src-main/engine/storage/app-settings';
@@ -194,7 +194,8 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   }
 
   async function workbenchOn(url: string | null, queue: Record<string, unknown> = {}, settings: Record<string, number> = SMALL_PROJECT) {
-    const t = testWorkbench({ jobs: { computeSize: 2 }, queue: { batchSize: 2, connectTimeoutMs: 2000, ...queue } });
+    // a cancel is never forced here (10 s): the cancel test sees the queue stop waiting by itself
+    const t = testWorkbench({ jobs: { computeSize: 2, cancelGraceMs: 10_000 }, queue: { batchSize: 2, connectTimeoutMs: 2000, ...queue } });
     if (url) new AppSettings(t.wb.db).setRedisUrl(url);
     const handlers = createHandlers(t.wb);
     const call = (m: string, a: unknown): Promise<ApiEnvelope<unknown>> => dispatch(handlers, m, a);
@@ -355,6 +356,30 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       await restartRedis();
     }
   }, 180_000);
+
+  it('a job cancelled while its batches wait: it stops at once and its batches not started leave the queue', async () => {
+    const queued = await workbenchOn(redis.url);
+    const c = new Redis(redis.url);
+    try {
+      // no worker: the batches wait
+      const started = ok<JobInfo>(await queued.call('jobs.start', { kind: 'dataset.physics', projectId: queued.projectId, params: { count: 8, seed: 3 } }));
+      const waiting = async () => Number(await c.llen(`bull:${GROUND_TRUTH_QUEUE}:wait`));
+      const end = Date.now() + 20_000;
+      while ((await waiting()) < 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(await waiting()).toBe(4);
+      const t0 = Date.now();
+      await queued.call('jobs.cancel', { id: started.id });
+      const job = await queued.t.wb.jobs.whenFinished(started.id);
+      expect(job.status).toBe('cancelled');
+      expect(Date.now() - t0).toBeLessThan(5000); // long before the 10 s forced stop
+      await until(() => false, 300);
+      expect(await waiting()).toBe(0);
+      expect(storedQueries(queued.t.wb, queued.projectId, 'dataset.physics')).toHaveLength(0);
+    } finally {
+      c.disconnect();
+      await queued.t.dispose();
+    }
+  }, 60_000);
 
   it('a worker of another environment version refuses the batch: the job fails with its message', async () => {
     const queued = await workbenchOn(redis.url);

@@ -28,6 +28,8 @@ export interface QueueComputeOptions {
   attempts?: number;
   /** where the queue says what it does (a job's progress message, a log line) */
   notice?: (message: string) => void;
+  /** the job's cancel: stops waiting for its batches (close() then takes back those not started) */
+  signal?: AbortSignal;
 }
 
 /** Redis stayed unreachable longer than the grace period during a call. */
@@ -207,22 +209,27 @@ export class QueueCompute implements Compute {
   /** rejects when Redis stays away longer than the grace period */
   private whileConnected<T>(p: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.lost) {
-        reject(this.lost);
-        return;
-      }
-      const fail = (err: Error): void => {
+      const signal = this.opts.signal;
+      if (this.lost) return reject(this.lost);
+      if (signal?.aborted) return reject(new Error('Cancelled by the user.'));
+      const done = (): void => {
         this.lostWaiters.delete(fail);
+        signal?.removeEventListener('abort', cancelled);
+      };
+      const fail = (err: Error): void => {
+        done();
         reject(err);
       };
+      const cancelled = (): void => fail(new Error('Cancelled by the user.'));
       this.lostWaiters.add(fail);
+      signal?.addEventListener('abort', cancelled);
       p.then(
         (v) => {
-          this.lostWaiters.delete(fail);
+          done();
           resolve(v);
         },
         (e: unknown) => {
-          this.lostWaiters.delete(fail);
+          done();
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       );
@@ -260,6 +267,7 @@ export class QueueCompute implements Compute {
     try {
       result = (await this.whileConnected(job.waitUntilFinished(this.events!))) as BatchJobResult;
     } catch (err) {
+      if (this.opts.signal?.aborted) throw err; // close() takes the batch back
       this.pending.delete(batchId);
       if (err instanceof RedisLostError) throw err;
       const message = err instanceof Error ? err.message : String(err);
@@ -289,6 +297,10 @@ export class QueueCompute implements Compute {
     // a Redis that is gone makes close() wait for nothing: disconnect without waiting then
     const quick = this.downSince !== null;
     if (!quick) {
+      // batches nobody waits for any more (a cancelled job): those not started are taken back;
+      // a running one (locked by its worker) finishes there and its result is dropped
+      for (const id of this.pending.keys()) await this.queue?.remove(id).catch(() => undefined);
+      this.pending.clear();
       await Promise.race([Promise.all([this.events?.close(), this.queue?.close()]), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
     }
     await this.dropConnections();

@@ -44,7 +44,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       if (queue === undefined) {
         // the queue's URL as it is when the job first asks: a job started later sees a change
         const url = new AppSettings(ctx.database()).redisUrl();
-        queue = url ? new QueueCompute({ url, local: pool, ...config.queue, notice: (m) => post({ type: 'progress', jobId: msg.jobId, progress: lastProgress, message: m }) }) : null;
+        queue = url ? new QueueCompute({ url, local: pool, ...config.queue, signal: controller.signal, notice: (m) => post({ type: 'progress', jobId: msg.jobId, progress: lastProgress, message: m }) }) : null;
       }
       return queue ?? pool;
     },
