@@ -398,6 +398,30 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     }
   }, 120_000);
 
+  it('a call of many batches at once: all come back in order, no listener-leak warning', async () => {
+    const w = startWorker(redis.url);
+    workers.push(w);
+    await w.next('ready');
+    const local = new ComputePool({ size: 0 });
+    const q = new QueueCompute({ url: redis.url, local, batchSize: 1 });
+    const warnings: string[] = [];
+    const onWarning = (wng: Error): void => void warnings.push(wng.message);
+    process.on('warning', onWarning);
+    try {
+      const rand = (i: number) => new Float32Array(4).map((_, k) => Math.sin(i * 7 + k) * 0.3);
+      const args = Array.from({ length: 24 }, (_, i) => ({ environment: 'fluidtool-2d' as const, settings: { ...FLUIDTOOL2D_DEFAULTS, ...SMALL_PROJECT }, design: rand(i), task: Float32Array.of(0.5, 0.1), keepRollout: false }));
+      const viaQueue = await q.map('rollout', args);
+      const direct = await local.map('rollout', args);
+      expect(viaQueue.map((o) => o.cost)).toEqual(direct.map((o) => o.cost));
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((m) => /MaxListeners|memory leak/.test(m))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await q.close();
+      await local.close();
+    }
+  }, 60_000);
+
   it('a batch that fails on every try fails its call with the worker\'s error after 3 tries', async () => {
     const w = startWorker(redis.url);
     workers.push(w);

@@ -136,6 +136,9 @@ export class QueueCompute implements Compute {
     }
     this.queue = new Queue<BatchJobData, BatchJobResult>(GROUND_TRUTH_QUEUE, { connection: conn });
     this.events = new QueueEvents(GROUND_TRUTH_QUEUE, { connection: this.eventsConnection! });
+    // every batch waited for adds a "closing" listener to the queue (Job.waitUntilFinished), removed
+    // when it comes back: a call of many batches is not a leak
+    this.queue.setMaxListeners(0);
     // a lost connection is watched above (wentDown): BullMQ's own error events would only be logged
     this.queue.on('error', (err: Error) => (this.lastError = err.message));
     this.events.on('error', (err: Error) => (this.lastError = err.message));
