@@ -529,6 +529,21 @@ export const methods = {
       batchSize: z.number().int().min(8).max(4096),
     })
     .strict(),
+  /** the ground-truth queue: its Redis URL, its workers and throughput */
+  'queue.status': z.object({}).strict(),
+  /** send ground-truth batches to the Redis queue at this URL (redis:// or rediss://, password in the URL) */
+  'queue.configure': z
+    .object({
+      redisUrl: z
+        .string()
+        .trim()
+        .min(1, 'a Redis URL is required')
+        .max(2000)
+        .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL'),
+    })
+    .strict(),
+  /** run ground-truth rollouts on the local pool again */
+  'queue.disable': z.object({}).strict(),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -564,6 +579,21 @@ export interface ComponentStatus {
   detail: string;
 }
 
+/** The ground-truth queue (Redis + BullMQ workers), as the owning process sees it. */
+export interface QueueStatus {
+  /** the Redis URL with its password hidden; null: ground-truth rollouts run on the local pool */
+  url: string | null;
+  reachable: boolean;
+  /** one plain sentence: where rollouts run, or why the queue is not used */
+  detail: string;
+  /** batches by state (null when unreachable) */
+  counts: { waiting: number; active: number; completed: number; failed: number; delayed: number } | null;
+  /** the connected workers (host:pid) and the designs each has run */
+  workers: { name: string; designs: number }[];
+  /** batches completed in the last 15 minutes, per minute (null when no worker records metrics) */
+  batchesPerMinute: number | null;
+}
+
 export interface Capabilities {
   app: { name: string; version: string; mode: 'electron' | 'browser' | 'cli' };
   electron: ComponentStatus;
@@ -577,6 +607,7 @@ export interface Capabilities {
   dataDir: string;
   databasePath: string;
   schemaVersion: number;
+  queue: QueueStatus;
 }
 
 /** A trajectory for playback: positions are base64 of little-endian float32 [frames, particles, 2]. */
@@ -834,6 +865,9 @@ export interface MethodResults {
   /** measuredAt: when (ms since the epoch); a calibration is measured once per size and process */
   'diffusion.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
   'outcome.calibrate': { secondsPerStep: number; steps: number; backend: string; measuredAt: number };
+  'queue.status': QueueStatus;
+  'queue.configure': QueueStatus;
+  'queue.disable': QueueStatus;
 }
 export type MethodResult<M extends MethodName> = MethodResults[M];
 

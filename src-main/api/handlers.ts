@@ -87,6 +87,9 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
   return {
     'app.ping': () => ({ time: Date.now() }),
     'app.capabilities': () => wb.capabilities(),
+    'queue.status': () => wb.queueStatus(),
+    'queue.configure': ({ redisUrl }) => wb.configureQueue(redisUrl),
+    'queue.disable': () => wb.configureQueue(null),
 
     'projects.list': () => wb.projects.list(),
     'projects.get': ({ id }) => wb.projects.get(id),

@@ -15,6 +15,7 @@ import { registerTrajectoryCommands } from './commands/trajectories';
 import { call, describeDataset, describeParticles, findProject, globals, intOption, numberList, numberOption, openWorkbench, print, program, runJob, withWorkbench } from './context';
 import { registerDiffusionCommands } from './commands/diffusion';
 import { registerOutcomeCommands } from './commands/outcome';
+import { describeQueue, registerQueueCommands } from './commands/queue';
 import { registerOptimizeCommands, registerTrajectoryGeneration } from './commands/optimize';
 
 // `idw`: the same engine, database and API handlers as the desktop app, from a terminal.
@@ -38,7 +39,7 @@ function describeProject(p: ProjectSummary): string {
 
 program
   .command('doctor')
-  .description('report what this machine has: Electron, TF.js backend, ONNX Runtime, SQLite, data directory')
+  .description('report what this machine has: Electron, TF.js backend, ONNX Runtime, SQLite, data directory, the ground-truth queue')
   .action(() =>
     withWorkbench(async (wb) => {
       const c = await call(wb, 'app.capabilities', {});
@@ -53,6 +54,7 @@ program
           `    Node           ${c.node} on ${c.platform}, ${c.cpus} cores, ${c.workers} job workers`,
           `    Data directory ${c.dataDir}`,
           `    Database       ${c.databasePath} (schema version ${c.schemaVersion})`,
+          ...describeQueue(c.queue),
         ].join('\n'),
         c,
       );
@@ -379,6 +381,7 @@ function rendererDir(): string {
 registerOptimizeCommands();
 registerDiffusionCommands();
 registerOutcomeCommands();
+registerQueueCommands();
 
 registerTrajectoryCommands();
 registerTrajectoryGeneration();

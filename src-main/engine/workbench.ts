@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
 import { version as APP_VERSION } from '../../package.json';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
-import type { Capabilities } from '../../src-shared/api';
+import type { Capabilities, QueueStatus } from '../../src-shared/api';
+import { checkRedisUrl } from './compute/queue-protocol';
+import { AppSettings } from './storage/app-settings';
 import { ComputePool } from './compute/pool';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
@@ -18,6 +20,7 @@ import type { Simulator } from './simulators/simulator';
 import { cpuCount, detectElectron, detectOnnxRuntime, detectTfjs, packageVersion } from './capabilities';
 import { EventBus } from './events';
 import { JobService, type WorkerEntry } from './jobs/service';
+import type { WorkerConfig } from './jobs/protocol';
 import { databasePath, projectDir, resolveDataDir } from './paths';
 import { openDatabase, schemaVersion, sqliteVersion, type Db } from './storage/database';
 import { DatasetStore } from './storage/datasets';
@@ -32,7 +35,9 @@ export interface WorkbenchOptions {
   nativeBinding?: string;
   /** create the built-in FluidTool-2D project once, on a new database */
   seedBuiltin?: boolean;
-  jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number };
+  jobs?: { size?: number; entry?: WorkerEntry; extraKindsModule?: string; cancelGraceMs?: number; computeSize?: number };
+  /** how jobs batch and wait on the ground-truth queue when a Redis URL is set (tests shorten it) */
+  queue?: WorkerConfig['queue'];
   /** compute workers for rollout batches: how many (default: cores) and their file (tests) */
   compute?: { size?: number; entry?: string };
   /** the shipped models, datasets and benchmarks; default: resources/ next to the code */
@@ -61,6 +66,8 @@ export class Workbench {
   readonly resources: string | null;
   /** this process's owner row: the token its jobs and imports carry, its heartbeat */
   readonly ownership: Ownership;
+  /** settings of the whole data folder: the ground-truth queue's Redis URL */
+  readonly settings: AppSettings;
   private readonly heartbeat: NodeJS.Timeout;
   private jobService: JobService | null = null;
   private computePool: ComputePool | null = null;
@@ -77,6 +84,7 @@ export class Workbench {
     this.queries = new QueryStore(this.db);
     this.datasets = new PhysicsDatasets(this.db);
     this.models = new ModelStore(this.db, this.dataDir);
+    this.settings = new AppSettings(this.db);
     // only what processes that are gone left behind: the CLI, browser mode and the desktop app
     // share this folder and run at once
     this.interruptedJobs = this.reclaimOrphans().jobs;
@@ -169,6 +177,8 @@ export class Workbench {
         nativeBinding: this.opts.nativeBinding,
         extraKindsModule: this.opts.jobs?.extraKindsModule,
         computeEntry: this.opts.compute?.entry,
+        computeSize: this.opts.jobs?.computeSize,
+        queue: this.opts.queue,
       },
       entry: this.opts.jobs?.entry,
       size: this.opts.jobs?.size,
@@ -204,6 +214,26 @@ export class Workbench {
     this.events.emit('projects.changed', { projectId: id });
   }
 
+  /** the ground-truth queue's status (its Redis is asked, within 2 s) */
+  async queueStatus(): Promise<QueueStatus> {
+    // imported on use: commands that never touch the queue do not load BullMQ
+    const { readQueueStatus } = await import('./compute/queue');
+    return readQueueStatus(this.settings.redisUrl());
+  }
+
+  /** Sends ground-truth batches to the Redis queue at url (null: the local pool again); jobs started from now on use it. */
+  async configureQueue(url: string | null): Promise<QueueStatus> {
+    if (url !== null) {
+      try {
+        checkRedisUrl(url);
+      } catch (err) {
+        throw new ApiError('invalid_argument', (err as Error).message, [{ path: 'redisUrl', message: 'not a redis:// or rediss:// URL' }]);
+      }
+    }
+    this.settings.setRedisUrl(url);
+    return this.queueStatus();
+  }
+
   async capabilities(): Promise<Capabilities> {
     const betterSqlite3 = packageVersion('better-sqlite3');
     const sqlite = sqliteVersion(this.db);
@@ -226,6 +256,7 @@ export class Workbench {
       dataDir: this.dataDir,
       databasePath: this.databasePath,
       schemaVersion: schemaVersion(this.db),
+      queue: await this.queueStatus(),
     };
   }
 

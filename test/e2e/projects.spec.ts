@@ -132,6 +132,9 @@ test('the self-check started on the About page shows live in the jobs panel', as
   await openWorkbench(page);
   await page.getByTestId('nav-about').click();
   await expect(page.getByTestId('capability-sqlite')).toContainText('Available');
+  // no Redis URL set on this data folder: the queue line says rollouts run locally
+  await expect(page.getByTestId('capability-facts')).toContainText('Ground-truth queue');
+  await expect(page.getByTestId('capability-facts')).toContainText('No Redis URL is set: ground-truth rollouts run on the local pool');
   await page.getByTestId('run-selfcheck').click();
 
   const job = page.getByTestId('jobs-panel').getByTestId('job-row').first();

@@ -15,6 +15,31 @@ export function defaultComputeEntry(): string {
   throw new Error(`Compute worker not found next to ${here}; run "npm run build".`);
 }
 
+/** A finished part of a map call: the results of argsList[start, start + results.length). */
+export interface ComputeBatch<R> {
+  /** the queue batch it came in (compute/queue.ts); null when computed here */
+  id: string | null;
+  start: number;
+  results: R[];
+}
+
+export interface MapOptions<R> {
+  /**
+   * Called as each part of the call is done, before map resolves: the local pool calls it once
+   * with every result; the queue once per batch, as batches come back, so a caller can store
+   * each batch in its own transaction and keep what came back if the rest never does.
+   */
+  onBatch?(batch: ComputeBatch<R>): void;
+}
+
+/** What runs pure calls: the local ComputePool, or the Redis queue (QueueCompute) over it. */
+export interface Compute {
+  /** how many calls run at once here: callers size their batches by it */
+  readonly size: number;
+  run<F extends ComputeFunction>(fn: F, args: Args<F>): Promise<Result<F>>;
+  map<F extends ComputeFunction>(fn: F, argsList: readonly Args<F>[], opts?: MapOptions<Result<F>>): Promise<Result<F>[]>;
+}
+
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
@@ -34,7 +59,7 @@ interface Slot {
  * Worker threads for batches of pure calls (rollouts of many designs). size 0 runs calls in
  * this thread, one after another: the single-threaded baseline.
  */
-export class ComputePool {
+export class ComputePool implements Compute {
   readonly size: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -61,8 +86,10 @@ export class ComputePool {
   }
 
   /** Runs fn over every argument, spread over the workers; results in the order given. */
-  map<F extends ComputeFunction>(fn: F, argsList: readonly Args<F>[]): Promise<Result<F>[]> {
-    return Promise.all(argsList.map((a) => this.run(fn, a)));
+  async map<F extends ComputeFunction>(fn: F, argsList: readonly Args<F>[], opts: MapOptions<Result<F>> = {}): Promise<Result<F>[]> {
+    const results = await Promise.all(argsList.map((a) => this.run(fn, a)));
+    opts.onBatch?.({ id: null, start: 0, results });
+    return results;
   }
 
   async close(): Promise<void> {

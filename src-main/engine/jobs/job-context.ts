@@ -1,5 +1,5 @@
 import type { ApiEvents, EventName, ModelInfo, ProjectSummary } from '../../../src-shared/api';
-import type { ComputePool } from '../compute/pool';
+import type { Compute } from '../compute/pool';
 import type { Environment } from '../environments';
 import type { ModelStore } from '../models/store';
 import type { Db } from '../storage/database';
@@ -16,8 +16,11 @@ export interface JobContext {
   throwIfCancelled(): void;
   /** this thread's own connection to the workbench database */
   database(): Db;
-  /** worker threads for batches of rollouts, started on first use */
-  compute(): ComputePool;
+  /**
+   * worker threads for batches of rollouts, started on first use; with a Redis URL set (idw queue
+   * set), ground-truth rollouts go to the queue's workers instead (compute/queue.ts)
+   */
+  compute(): Compute;
   /** a workbench event (e.g. datasets.changed), relayed to every window */
   emit<E extends EventName>(event: E, payload: ApiEvents[E]): void;
 }

@@ -18,6 +18,10 @@ export interface WorkerConfig {
   nativeBinding?: string;
   /** the compute worker's file, where it is not next to the job worker (tests) */
   computeEntry?: string;
+  /** compute threads per job worker (default: the number of cores) */
+  computeSize?: number;
+  /** how the ground-truth queue batches and waits (tests shorten them; see QueueComputeOptions) */
+  queue?: { batchSize?: number; connectTimeoutMs?: number; disconnectGraceMs?: number; attempts?: number };
   /** extra job kinds (a module exporting JOB_RUNNERS), used by tests */
   extraKindsModule?: string;
 }

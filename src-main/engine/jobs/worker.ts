@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { ComputePool } from '../compute/pool';
+import { QueueCompute } from '../compute/queue';
+import { AppSettings } from '../storage/app-settings';
 import { openDatabase, type Db } from '../storage/database';
 import { JobCancelled, type JobContext, type JobKindDefinition, type JobRunner } from './job-context';
 import { JOB_KINDS } from './kinds';
@@ -19,17 +21,33 @@ const controllers = new Map<number, AbortController>();
 async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const controller = new AbortController();
   controllers.set(msg.jobId, controller);
+  // this job's ground-truth queue (undefined: not asked for yet; null: none set)
+  let queue: QueueCompute | null | undefined;
+  let lastProgress = 0;
   const ctx: JobContext = {
     jobId: msg.jobId,
     projectId: msg.projectId,
     dataDir: config.dataDir,
     signal: controller.signal,
-    progress: (progress, message) => post({ type: 'progress', jobId: msg.jobId, progress, message: message ?? null }),
+    progress: (progress, message) => {
+      lastProgress = progress;
+      // after a fallback every message says where the rollouts run
+      const where = queue?.mode === 'local' && message ? ' (local pool: the Redis queue was unreachable)' : '';
+      post({ type: 'progress', jobId: msg.jobId, progress, message: message ? message + where : null });
+    },
     throwIfCancelled: () => {
       if (controller.signal.aborted) throw new JobCancelled();
     },
     database: () => (db ??= openDatabase(config.databasePath, { nativeBinding: config.nativeBinding, migrate: false })),
-    compute: () => (pool ??= new ComputePool({ entry: config.computeEntry })),
+    compute: () => {
+      pool ??= new ComputePool({ entry: config.computeEntry, size: config.computeSize });
+      if (queue === undefined) {
+        // the queue's URL as it is when the job first asks: a job started later sees a change
+        const url = new AppSettings(ctx.database()).redisUrl();
+        queue = url ? new QueueCompute({ url, local: pool, ...config.queue, signal: controller.signal, notice: (m) => post({ type: 'progress', jobId: msg.jobId, progress: lastProgress, message: m }) }) : null;
+      }
+      return queue ?? pool;
+    },
     emit: (event, payload) => post({ type: 'event', jobId: msg.jobId, event, payload }),
   };
   try {
@@ -51,6 +69,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     }
   } finally {
     controllers.delete(msg.jobId);
+    await queue?.close().catch(() => undefined);
   }
 }
 

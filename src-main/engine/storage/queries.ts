@@ -123,22 +123,34 @@ export class QueryStore {
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO simulator_queries
-        (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at, outcome)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at, outcome, batch_id, batch_index)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.best = db.prepare('SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY cost LIMIT ?');
   }
 
-  /** Writes a batch in one transaction: all rows or none. Returns the first new id. */
-  record(queries: readonly SimulatorQuery[]): number {
+  /**
+   * Writes a batch in one transaction: all rows or none. Returns the first new id. With a batchId
+   * (a queue batch, compute/queue.ts) each row is keyed by the batch and its index in it, and a
+   * batch already written is not written again: its first id is returned.
+   */
+  record(queries: readonly SimulatorQuery[], opts: { batchId?: string } = {}): number {
     for (const [i, q] of queries.entries()) {
       if (!Number.isFinite(q.cost)) throw new Error(`query ${i}: cost is ${q.cost}, not a finite number`);
       if (!Number.isFinite(q.wallMs) || q.wallMs < 0) throw new Error(`query ${i}: wall time ${q.wallMs} ms is invalid`);
     }
     const now = Date.now();
+    const batchId = opts.batchId ?? null;
     let first = 0;
     this.db.transaction(() => {
-      for (const q of queries) {
+      if (batchId !== null) {
+        const written = this.batchFirstId(batchId);
+        if (written !== null) {
+          first = written;
+          return;
+        }
+      }
+      for (const [i, q] of queries.entries()) {
         const info = this.insert.run(
           q.projectId,
           toFloat32Blob(q.design),
@@ -152,11 +164,18 @@ export class QueryStore {
           q.run ?? null,
           q.createdAt ?? now,
           q.outcome ? toFloat32Blob(q.outcome) : null,
+          batchId,
+          batchId === null ? null : i,
         );
         if (!first) first = Number(info.lastInsertRowid);
       }
     }).immediate();
     return first;
+  }
+
+  /** the first id of a queue batch already written, or null */
+  batchFirstId(batchId: string): number | null {
+    return (statement(this.db, 'SELECT MIN(id) AS id FROM simulator_queries WHERE batch_id = ?').get(batchId) as { id: number | null }).id;
   }
 
   /** One stored query, or null. */

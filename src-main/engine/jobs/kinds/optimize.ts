@@ -46,11 +46,14 @@ class IterateRecorder extends QueryStore {
     this.records = new OptimizationRecordStore(database);
   }
 
-  override record(queries: readonly SimulatorQuery[]): number {
+  override record(queries: readonly SimulatorQuery[], opts: { batchId?: string } = {}): number {
     const at = this.current;
     if (!at) throw new Error('an optimize query was recorded outside a batch');
     return this.database.transaction(() => {
-      const first = super.record(queries);
+      // a queue batch already written (with its records) is not written again
+      const written = opts.batchId === undefined ? null : this.batchFirstId(opts.batchId);
+      if (written !== null) return written;
+      const first = super.record(queries, opts);
       // one transaction's rows get consecutive ids
       for (let k = 0; k < queries.length; k++) this.ids.push(first + k);
       for (const q of queries) this.records.insert(this.datasetId, at.run, this.optimizer, toFloat32Blob(q.task), at.iteration, toFloat32Blob(q.design), q.cost);

@@ -10,8 +10,9 @@ import type { PhysicsDatasetParams } from './physics-dataset.check';
 
 /**
  * Generates a physics dataset: N random designs, each with a random task, one ground-truth
- * rollout each, spread over the compute workers. Each batch of trajectories is written in one
- * transaction together with its simulator queries, so a killed job loses at most one batch.
+ * rollout each, spread over the compute workers (or the Redis queue's). Each batch of trajectories
+ * is written in one transaction together with its simulator queries, so a killed job loses at most
+ * one batch.
  */
 export const physicsDataset: JobRunner<PhysicsDatasetParams> = async (params, ctx) => {
   if (ctx.projectId === null) throw new Error('A physics dataset belongs to a project: start the job with a projectId.');
@@ -35,7 +36,10 @@ export const physicsDataset: JobRunner<PhysicsDatasetParams> = async (params, ct
       const n = Math.min(batchSize, params.count - done);
       const designs = Array.from({ length: n }, () => env.sampleDesign(rand));
       const tasks = Array.from({ length: n }, () => env.sampleTask(rand));
-      const outcomes = await pool.map(
+      // each part is written as it comes back (the whole batch from the local pool, each queue
+      // batch from the Redis queue): trajectories and queries in one transaction; a queue batch
+      // already written is skipped, so a retried one never duplicates rows
+      await pool.map(
         'rollout',
         designs.map((design, i) => ({
           environment: project.environment,
@@ -45,36 +49,43 @@ export const physicsDataset: JobRunner<PhysicsDatasetParams> = async (params, ct
           keepRollout: true,
           stepsPerFrame: params.stepsPerFrame,
         })),
+        {
+          onBatch: (b) => {
+            const part = (i: number): number => b.start + i;
+            db.transaction(() => {
+              if (b.id !== null && queries.batchFirstId(b.id) !== null) return;
+              datasets.append(
+                dataset.id,
+                b.results.map((o, i) => ({
+                  design: designs[part(i)]!,
+                  task: tasks[part(i)]!,
+                  positions: o.rollout!.positions,
+                  frames: o.rollout!.frames,
+                  particles: o.rollout!.particles,
+                  particleTypes: o.rollout!.particleTypes,
+                  cost: o.cost,
+                  capture: o.capture,
+                })),
+              );
+              queries.record(
+                b.results.map((o, i) => ({
+                  projectId,
+                  design: designs[part(i)]!,
+                  task: tasks[part(i)]!,
+                  simulator: 'ground_truth' as const,
+                  cost: o.cost,
+                  capture: o.capture,
+                  wallMs: o.wallMs,
+                  method: 'dataset.physics',
+                  run: `dataset-${dataset.id}`,
+                  outcome: o.outcome,
+                })),
+                b.id === null ? {} : { batchId: b.id },
+              );
+            }).immediate();
+          },
+        },
       );
-      db.transaction(() => {
-        datasets.append(
-          dataset.id,
-          outcomes.map((o, i) => ({
-            design: designs[i]!,
-            task: tasks[i]!,
-            positions: o.rollout!.positions,
-            frames: o.rollout!.frames,
-            particles: o.rollout!.particles,
-            particleTypes: o.rollout!.particleTypes,
-            cost: o.cost,
-            capture: o.capture,
-          })),
-        );
-        queries.record(
-          outcomes.map((o, i) => ({
-            projectId,
-            design: designs[i]!,
-            task: tasks[i]!,
-            simulator: 'ground_truth' as const,
-            cost: o.cost,
-            capture: o.capture,
-            wallMs: o.wallMs,
-            method: 'dataset.physics',
-            run: `dataset-${dataset.id}`,
-            outcome: o.outcome,
-          })),
-        );
-      }).immediate();
       done += n;
       ctx.emit('queries.added', { projectId, count: n });
       ctx.progress(done / params.count, `${done} of ${params.count} rollouts`);

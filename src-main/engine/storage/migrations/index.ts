@@ -6,6 +6,7 @@ import ownership from './005_ownership';
 import designQueries from './006_design_queries';
 import recordIndex from './007_record_index';
 import runNotes from './008_run_notes';
+import queryBatches from './009_query_batches';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'design_queries', sql: designQueries },
   { version: 7, name: 'record_index', sql: recordIndex },
   { version: 8, name: 'run_notes', sql: runNotes },
+  { version: 9, name: 'query_batches', sql: queryBatches },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
