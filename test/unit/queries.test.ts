@@ -51,3 +51,41 @@ describe('queries.list filters and order', () => {
     expect(!r.ok && r.error.message).toMatch(/sort: must be one of "newest", "cost"/);
   });
 });
+
+describe('QueryStore.record: many rows to an INSERT', () => {
+  it('writes every row of a batch in order, with consecutive ids from the one it returns (32 to a statement and the rest one by one)', () => {
+    const t = testWorkbench();
+    try {
+      const projectId = t.wb.projects.create({ name: 'Many', environment: 'fluidtool-2d', settings: {} }).id;
+      // ids before the batch, so the first id is not 1
+      t.wb.queries.record([{ projectId, design: new Array(8).fill(0), task: [0.5, 0.07], simulator: 'ground_truth', cost: 9, wallMs: 1, method: 'manual' }]);
+      for (const n of [31, 32, 33, 100]) {
+        const batch = Array.from({ length: n }, (_, i) => ({
+          projectId,
+          design: Array.from({ length: 8 }, (_, j) => (i * 8 + j) / 1000 - 0.5),
+          task: [0.3 + i / 1000, 0.07],
+          simulator: 'ground_truth' as const,
+          cost: i / 7,
+          capture: i % 2 ? null : i / n,
+          wallMs: i,
+          method: `m${n}`,
+          run: `r${i}`,
+          outcome: i % 3 ? undefined : Float32Array.of(i, -i),
+        }));
+        const first = t.wb.queries.record(batch, { batchId: `b${n}` });
+        const rows = t.wb.db.prepare('SELECT id, cost, capture, wall_ms, run, batch_index, design, outcome FROM simulator_queries WHERE method = ? ORDER BY id').all(`m${n}`) as { id: number; cost: number; capture: number | null; wall_ms: number; run: string; batch_index: number; design: Buffer; outcome: Buffer | null }[];
+        expect(rows.map((r) => r.id)).toEqual(Array.from({ length: n }, (_, i) => first + i));
+        rows.forEach((r, i) => {
+          expect([r.cost, r.capture, r.wall_ms, r.run, r.batch_index]).toEqual([i / 7, i % 2 ? null : i / n, i, `r${i}`, i]);
+          expect(Array.from(new Float32Array(r.design.buffer, r.design.byteOffset, 8))).toEqual(Array.from(Float32Array.from(batch[i]!.design)));
+          expect(r.outcome === null).toBe(i % 3 !== 0);
+        });
+        // the same batch again is not written twice
+        expect(t.wb.queries.record(batch, { batchId: `b${n}` })).toBe(first);
+        expect(t.wb.queries.count(projectId)).toBe(1 + [31, 32, 33, 100].filter((k) => k <= n).reduce((a, b) => a + b, 0));
+      }
+    } finally {
+      t.dispose();
+    }
+  });
+});
