@@ -52,8 +52,8 @@ describe('queries.list filters and order', () => {
   });
 });
 
-describe('QueryStore.record: many rows to an INSERT', () => {
-  it('writes every row of a batch in order, with consecutive ids from the one it returns (32 to a statement and the rest one by one)', () => {
+describe('QueryStore.record: a batch in one transaction', () => {
+  it('writes every row of a batch in order, with consecutive ids from the one it returns, and a queue batch once', () => {
     const t = testWorkbench();
     try {
       const projectId = t.wb.projects.create({ name: 'Many', environment: 'fluidtool-2d', settings: {} }).id;

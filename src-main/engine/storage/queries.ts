@@ -117,22 +117,16 @@ function toStored(r: QueryRow): StoredQuery {
   };
 }
 
-const INSERT_QUERY =
-  'INSERT INTO simulator_queries (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at, outcome, batch_id, batch_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-/** parameters of one row */
-const QUERY_COLUMNS = 14;
-/** rows one multi-row INSERT writes (448 parameters, well under SQLite's 32,766) */
-const INSERT_ROWS = 32;
-const INSERT_QUERIES = `${INSERT_QUERY}${', (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'.repeat(INSERT_ROWS - 1)}`;
-
 export class QueryStore {
   private readonly insert;
-  private readonly insertMany;
   private readonly best;
   constructor(private readonly db: Db) {
-    this.insert = statement(db, INSERT_QUERY);
-    this.insertMany = statement(db, INSERT_QUERIES);
-    this.best = statement(db, 'SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY cost LIMIT ?');
+    this.insert = db.prepare(
+      `INSERT INTO simulator_queries
+        (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at, outcome, batch_id, batch_index)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.best = db.prepare('SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY cost LIMIT ?');
   }
 
   /**
@@ -156,37 +150,24 @@ export class QueryStore {
           return;
         }
       }
-      // INSERT_ROWS rows a statement (one call into SQLite each), the rest one by one; the rows of
-      // one statement get consecutive ids, so the first is the last's minus the rest
-      const params: unknown[] = new Array(INSERT_ROWS * QUERY_COLUMNS);
-      const put = (q: SimulatorQuery, i: number, at: number): void => {
-        params[at] = q.projectId;
-        params[at + 1] = toFloat32Blob(q.design);
-        params[at + 2] = toFloat32Blob(q.task);
-        params[at + 3] = q.simulator;
-        params[at + 4] = q.modelId ?? null;
-        params[at + 5] = q.cost;
-        params[at + 6] = q.capture ?? null;
-        params[at + 7] = q.wallMs;
-        params[at + 8] = q.method;
-        params[at + 9] = q.run ?? null;
-        params[at + 10] = q.createdAt ?? now;
-        params[at + 11] = q.outcome ? toFloat32Blob(q.outcome) : null;
-        params[at + 12] = batchId;
-        params[at + 13] = batchId === null ? null : i;
-      };
-      let i = 0;
-      for (; i + INSERT_ROWS <= queries.length; i += INSERT_ROWS) {
-        for (let k = 0; k < INSERT_ROWS; k++) put(queries[i + k]!, i + k, k * QUERY_COLUMNS);
-        const last = Number(this.insertMany.run(params).lastInsertRowid);
-        if (!first) first = last - (INSERT_ROWS - 1);
-      }
-      const one: unknown[] = new Array(QUERY_COLUMNS);
-      for (; i < queries.length; i++) {
-        put(queries[i]!, i, 0);
-        for (let c = 0; c < QUERY_COLUMNS; c++) one[c] = params[c];
-        const id = Number(this.insert.run(one).lastInsertRowid);
-        if (!first) first = id;
+      for (const [i, q] of queries.entries()) {
+        const info = this.insert.run(
+          q.projectId,
+          toFloat32Blob(q.design),
+          toFloat32Blob(q.task),
+          q.simulator,
+          q.modelId ?? null,
+          q.cost,
+          q.capture ?? null,
+          q.wallMs,
+          q.method,
+          q.run ?? null,
+          q.createdAt ?? now,
+          q.outcome ? toFloat32Blob(q.outcome) : null,
+          batchId,
+          batchId === null ? null : i,
+        );
+        if (!first) first = Number(info.lastInsertRowid);
       }
     }).immediate();
     return first;
