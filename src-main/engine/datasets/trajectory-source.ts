@@ -1,7 +1,6 @@
 // Where an optimization-trajectory import reads from: a file on this machine, or uploaded bytes
 // written to a temporary file first, so both are streamed the same way; and the file's text as
 // UTF-8 chunks, checked for bad encoding and overlong lines before any parser sees them.
-import { isAscii } from 'node:buffer';
 import { closeSync, constants, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
@@ -151,20 +150,13 @@ function utf16Order(chunk: Uint8Array): 'little-endian' | 'big-endian' | null {
  * MAX_LINE_BYTES, naming the line.
  */
 export async function* textChunks(path: string, fileName: string, maxLine: number | null = MAX_LINE_BYTES): AsyncGenerator<string> {
-  // the byte-order mark is dropped here, at the file's start only: the decoder sees only some chunks
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   let line = 1;
   let lineChars = 0;
   let offset = 0;
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
-  // pure ASCII is its own UTF-8 and latin1 reads it several times faster than the decoder; the
-  // decoder holds no partial character only after an ASCII chunk (or at the start)
-  let lastAscii = true;
   try {
-    for await (const read of stream as AsyncIterable<Buffer>) {
-      const bom = offset === 0 && read.length >= 3 && read[0] === 0xef && read[1] === 0xbb && read[2] === 0xbf;
-      const chunk = bom ? read.subarray(3) : read;
-      if (bom) offset = 3;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (offset === 0 && chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
         throw fileError(`"${fileName}" is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8.`, 'encoding');
       }
@@ -177,10 +169,8 @@ export async function* textChunks(path: string, fileName: string, maxLine: numbe
         throw fileError(`"${fileName}" holds a NUL byte at byte ${offset + nul} (line ${line + countNewlines(new TextDecoder().decode(chunk.subarray(0, nul)))}): it looks like a binary file, not ${extname(fileName).slice(1).toUpperCase() || 'text'} text.`, 'encoding');
       }
       let text: string;
-      const ascii = isAscii(chunk);
       try {
-        text = ascii && lastAscii ? chunk.toString('latin1') : decoder.decode(chunk, { stream: true });
-        lastAscii = ascii;
+        text = decoder.decode(chunk, { stream: true });
       } catch {
         throw fileError(`"${fileName}" is not valid UTF-8 (bad bytes at line ${line + countNewlines(badPrefix(chunk))}, within bytes ${offset}–${offset + chunk.length}); save it as UTF-8.`, 'encoding');
       }
