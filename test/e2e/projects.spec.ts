@@ -146,6 +146,35 @@ test('the self-check started on the About page shows live in the jobs panel', as
   expect(errors).toEqual([]);
 });
 
+test('the About page sets the ground-truth queue, refuses a bad URL, and goes back to this machine', async ({ page }) => {
+  const errors = watchForPageErrors(page);
+  await openWorkbench(page);
+  await page.getByTestId('nav-about').click();
+  const queue = page.getByTestId('queue-settings');
+  await expect(queue.getByTestId('queue-detail')).toContainText('This machine');
+  await expect(queue.getByTestId('queue-local')).toBeDisabled();
+  // refused in the form with the API's own message; nothing changes
+  await queue.getByTestId('queue-url').fill('http://127.0.0.1:6379');
+  await queue.getByTestId('queue-use').click();
+  await expect(queue).toContainText('must be a redis:// or rediss:// URL');
+  await expect(queue.getByTestId('queue-detail')).toContainText('This machine');
+  try {
+    // a Redis nobody listens on: stored, and the page says jobs fall back to this machine
+    await queue.getByTestId('queue-url').fill('redis://:secret@127.0.0.1:1');
+    await queue.getByTestId('queue-use').click();
+    await expect(queue.getByTestId('queue-detail')).toContainText('could not be reached', { timeout: 20_000 });
+    await expect(queue.getByTestId('queue-detail')).toContainText('fall back to the local pool');
+    await expect(queue.getByTestId('queue-detail')).not.toContainText('secret');
+    await expect(page.getByTestId('capability-facts')).toContainText('127.0.0.1:1');
+    await shot(page, '08-about-queue');
+  } finally {
+    await queue.getByTestId('queue-local').click();
+  }
+  await expect(queue.getByTestId('queue-detail')).toContainText('This machine');
+  await expect(page.getByTestId('capability-facts')).toContainText('No Redis URL is set');
+  expect(errors).toEqual([]);
+});
+
 test('a project is renamed from its own page and the list follows', async ({ page, request }) => {
   const { origin, token } = server();
   const created = await request.post(`${origin}/api/projects.create`, {
