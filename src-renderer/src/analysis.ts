@@ -1,19 +1,8 @@
 // The figures behind the views across design dimensions (Runs tab) and the loss plots' options:
 // plain functions of numbers, unit-tested in test/unit/analysis.test.ts.
+import { ranks } from '@shared/stats';
 
-/** Ranks 1…n of the values, ties sharing their mean rank (as Spearman's ρ needs). */
-export function ranks(values: readonly number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    const mean = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) out[order[k]![1]] = mean;
-    i = j + 1;
-  }
-  return out;
-}
+export { ranks };
 
 /** Pearson's correlation; null when either side is constant or there are fewer than 3 pairs. */
 export function pearson(x: readonly number[], y: readonly number[]): number | null {
