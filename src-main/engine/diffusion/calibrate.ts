@@ -4,6 +4,7 @@
 // estimate uses it when no diffusion model has been trained here yet. Runs on a compute worker,
 // so the calling thread (the Electron main process, the browser-mode server) stays free.
 import { registerComputeFunction } from '../compute/registry';
+import { medianStepSeconds } from '../nn/step-time';
 import { loadTf } from '../tf';
 import { seededRandom } from '../random';
 import { DenoiserNetwork, TIME_EMBEDDING_DEFAULT } from './denoiser';
@@ -33,15 +34,12 @@ export async function denoiserStepTime(a: DenoiserStepTimeArgs): Promise<{ secon
     const k = a.taskDim + 1;
     const examples = { n, dim: a.dim, designs: Float32Array.from({ length: n * a.dim }, () => 2 * rand() - 1), conditions: Float32Array.from({ length: n * k }, () => rand()) };
     const schedule = makeSchedule('cosine', 100);
-    const times: number[] = [];
-    for (let s = 0; s <= a.steps; s++) {
-      const batch = denoisingBatch(examples, schedule, a.batchSize, 0.15, rand);
-      const t0 = performance.now();
-      trainer.step(batch);
-      if (s > 0) times.push((performance.now() - t0) / 1000);
-    }
-    times.sort((x, y) => x - y);
-    return { secondsPerStep: times[Math.floor(times.length / 2)]!, steps: times.length, backend };
+    const timed = medianStepSeconds(
+      a.steps,
+      () => denoisingBatch(examples, schedule, a.batchSize, 0.15, rand),
+      (batch) => trainer.step(batch),
+    );
+    return { ...timed, backend };
   } finally {
     trainer.dispose();
     network.dispose();

@@ -5,6 +5,7 @@
 // worker, so the calling thread stays free.
 import { registerComputeFunction } from '../compute/registry';
 import { seededRandom } from '../random';
+import { medianStepSeconds } from '../nn/step-time';
 import { loadTf } from '../tf';
 import { OutcomeNetwork } from './network';
 import { initialOutcomeWeights, type OutcomeModelConfig } from './spec';
@@ -30,15 +31,12 @@ export async function outcomeStepTime(a: OutcomeStepTimeArgs): Promise<{ seconds
   try {
     const n = Math.max(64, a.batchSize);
     const data = { n, designs: Float32Array.from({ length: n * a.designDim }, () => 2 * rand() - 1), targets: Float32Array.from({ length: n * a.outcomeDim }, () => rand() - 0.5) };
-    const times: number[] = [];
-    for (let s = 0; s <= a.steps; s++) {
-      const idx = drawBatch(n, a.batchSize, rand);
-      const t0 = performance.now();
-      trainer.step(data, idx);
-      if (s > 0) times.push((performance.now() - t0) / 1000);
-    }
-    times.sort((x, y) => x - y);
-    return { secondsPerStep: times[Math.floor(times.length / 2)]!, steps: times.length, backend };
+    const timed = medianStepSeconds(
+      a.steps,
+      () => drawBatch(n, a.batchSize, rand),
+      (idx) => trainer.step(data, idx),
+    );
+    return { ...timed, backend };
   } finally {
     trainer.dispose();
     network.dispose();
