@@ -222,6 +222,11 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // Keep idle keep-alive connections open well beyond Node's 5 s default: a client (a browser, a
+  // script's HTTP agent) that sends its next POST on a socket the server is closing at that moment
+  // gets ECONNRESET, and POSTs are not retried. Headers must still arrive within their timeout.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
     const origin = req.headers.origin;
