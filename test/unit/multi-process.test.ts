@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { Workbench, type WorkbenchOptions } from '../../src-main/engine/workbenc
 import type { DatasetInfo, JobInfo, OptimizationDatasetInfo, ModelInfo, ProjectSummary } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { COMPUTE_ENTRY, FIXTURE_KINDS, WORKER_ENTRY, deadPid, err, ok, tempDir } from './helpers';
+import { spawnJsonLines, type JsonLinesChild } from './json-lines-child';
 
 // Several processes on one data folder (the CLI, browser mode and the desktop app run together):
 // each one's start-up and heartbeat reclaim only the work of processes that are gone.
@@ -22,57 +22,10 @@ const CHILD = join(process.cwd(), 'test/fixtures/child-workbench.ts');
 const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
 const SMALL_NET = { width: 32, blocks: 2, timesteps: 40, batchSize: 64, evalEvery: 10, patience: 100, seed: 3 };
 
-interface Child {
-  proc: ChildProcess;
-  pid: number;
-  /** resolves with the first JSON line of this event */
-  next(event: string): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-  output(): string;
-}
+type Child = JsonLinesChild;
 
 function startChild(dataDir: string, action: Record<string, unknown>): Child {
-  const spec = { dataDir, workerFile: WORKER_ENTRY.file, kindsFile: FIXTURE_KINDS, computeFile: COMPUTE_ENTRY, action };
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(spec)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiting: { event: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-  let text = '';
-  let buffer = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    buffer += chunk.toString();
-    let at: number;
-    while ((at = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, at);
-      buffer = buffer.slice(at + 1);
-      let m: Record<string, unknown>;
-      try {
-        m = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      lines.push(m);
-      for (const w of waiting.filter((x) => x.event === m.event)) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return {
-    proc,
-    pid: proc.pid!,
-    exited,
-    output: () => text,
-    next: (event) =>
-      new Promise((resolve, reject) => {
-        const seen = lines.find((m) => m.event === event);
-        if (seen) return resolve(seen);
-        waiting.push({ event, resolve });
-        void exited.then(() => setTimeout(() => reject(new Error(`the child exited before "${event}":\n${text}`)), 100));
-      }),
-  };
+  return spawnJsonLines(CHILD, { dataDir, workerFile: WORKER_ENTRY.file, kindsFile: FIXTURE_KINDS, computeFile: COMPUTE_ENTRY, action }, 'the child');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

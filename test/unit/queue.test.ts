@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import type { JobInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { COMPUTE_ENTRY, ok, tempDir, testWorkbench } from './helpers';
 import { redisServerBinary, startRedis, type TestRedis } from './redis-server';
+import { spawnJsonLines, type JsonLinesChild } from './json-lines-child';
 
 // The ground-truth queue (compute/queue.ts, compute/queue-worker.ts): batches of rollouts sent to
 // Redis through BullMQ, run by worker processes, stored by the owning process once per batch.
@@ -92,58 +93,10 @@ describe('queue protocol and storage (no Redis)', () => {
 const redisBinary = redisServerBinary();
 if (!redisBinary.path) console.warn(`[queue.test] ${redisBinary.reason}`);
 
-interface WorkerProc {
-  proc: ChildProcess;
-  pid: number;
-  next(event: string, pred?: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  events: Record<string, unknown>[];
-  exited: Promise<number | null>;
-  output(): string;
-}
+type WorkerProc = JsonLinesChild;
 
 function startWorker(url: string, extra: Record<string, unknown> = {}): WorkerProc {
-  const spec = { url, computeFile: COMPUTE_ENTRY, concurrency: 1, lockDurationMs: 2000, stalledIntervalMs: 500, ...extra };
-  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(spec)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Record<string, unknown>[] = [];
-  const waiting: { event: string; pred?: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
-  let text = '';
-  let buffer = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    buffer += chunk.toString();
-    let at: number;
-    while ((at = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, at);
-      buffer = buffer.slice(at + 1);
-      let m: Record<string, unknown>;
-      try {
-        m = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      events.push(m);
-      for (const w of waiting.filter((x) => x.event === m.event && (!x.pred || x.pred(m)))) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return {
-    proc,
-    pid: proc.pid!,
-    events,
-    exited,
-    output: () => text,
-    next: (event, pred) =>
-      new Promise((resolve, reject) => {
-        const seen = events.find((m) => m.event === event && (!pred || pred(m)));
-        if (seen) return resolve(seen);
-        waiting.push({ event, pred, resolve });
-        void exited.then((code) => reject(new Error(`queue worker exited (${code}) before "${event}": ${text}`)));
-      }),
-  };
+  return spawnJsonLines(WORKER, { url, computeFile: COMPUTE_ENTRY, concurrency: 1, lockDurationMs: 2000, stalledIntervalMs: 500, ...extra }, 'queue worker');
 }
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
