@@ -1,3 +1,4 @@
+import type { OptimizationDatasetStats } from '../../../src-shared/api';
 import type { Db } from './database';
 import { statement } from './statements';
 
@@ -12,17 +13,8 @@ export interface RecordRow {
   cost: number;
 }
 
-/** What an optimization dataset's stats summarize, computed in SQL. */
-export interface RecordAggregate {
-  rows: number;
-  runs: number;
-  tasks: number;
-  optimizers: number;
-  designDim: number | null;
-  minCost: number | null;
-  meanCost: number | null;
-  maxCost: number | null;
-}
+/** What an optimization dataset's stats summarize, computed in SQL (all but the histogram). */
+export type RecordAggregate = Omit<OptimizationDatasetStats, 'costHistogram'>;
 
 const INSERT = 'INSERT INTO optimization_records (dataset_id, run, optimizer, task, iteration, design, cost) VALUES (?, ?, ?, ?, ?, ?, ?)';
 /** rows a multi-row INSERT writes at once (7 parameters each, well under SQLite's 32,766) */
