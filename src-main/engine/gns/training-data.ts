@@ -78,3 +78,4 @@ export function readGnsModel(models: ModelStore, id: number): { file: GnsModelFi
   const file = JSON.parse(models.readFile(model, 'model.json').toString('utf8')) as GnsModelFile;
   return { file, weights: deserializeWeights(file.layout, bytesToFloats(models.readFile(model, 'weights.bin'))) };
 }
+

@@ -1,15 +1,9 @@
-import type { ModelInfo, SimulatorModelConfig } from '../../../../src-shared/api';
 import { createEnvironment } from '../../environments';
 import { evaluateGns } from '../../gns/fidelity';
-import { GnsNetwork } from '../../gns/network';
-import { computeNormalization } from '../../gns/normalization';
-import { exportGnsOnnx } from '../../gns/onnx-export';
-import { deserializeWeights, serializeWeights, type GnsModelFile, type WeightsLayout } from '../../gns/serialize';
-import { GNS_DEFAULTS, type GnsNormalization, type GnsWeights } from '../../gns/spec';
+import { gnsCheckpoint, gnsModelFiles, openGnsModel, restoreGnsNetwork, type GnsCheckpointLayout } from '../../gns/simulator';
 import { GnsTrainer, sampleWindows, type PartGradientArgs } from '../../gns/train';
-import { gnsConfigOf, loadGnsTrainingData, mixSeed, readGnsModel } from '../../gns/training-data';
+import { loadGnsTrainingData, mixSeed } from '../../gns/training-data';
 import { ModelStore } from '../../models/store';
-import { floatBytes } from '../../nn/floats';
 import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
@@ -20,12 +14,6 @@ import type { GnsTrainParams as Params } from './gns-train.check';
 import { trainingMessage } from '../../../../src-shared/models';
 
 export type { GnsModelFile } from '../../gns/serialize';
-
-/** What checkpoint.json holds besides the training state: how to read the weights back. */
-interface GnsCheckpointLayout {
-  norm: GnsNormalization;
-  layout: WeightsLayout;
-}
 
 /**
  * Trains a GNS on a project's physics datasets (request checked by checkGnsTrain): live curves,
@@ -41,23 +29,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
   const models = new ModelStore(db, ctx.dataDir);
   const { tf, backend } = await loadTf();
 
-  // a resumed model keeps the parameters it was started with, only the step budget may grow
-  let model: ModelInfo;
-  let params: Params;
-  // fine-tuning: the ready model the new one starts from, its network and features kept
-  const start = requested.resumeModelId === undefined && requested.initModelId !== undefined ? readGnsModel(models, requested.initModelId) : null;
-  if (requested.resumeModelId !== undefined) {
-    model = models.get(requested.resumeModelId);
-    params = { ...(model.config.training as Params), steps: Math.max(requested.steps, (model.config.training as Params).steps) };
-  } else {
-    const wall = 3 / project.settings.grid;
-    // fine-tuning keeps the starting model's network; only the noise is a training setting
-    const gns = start ? { ...start.file.gns, noiseStd: requested.noiseStd } : gnsConfigOf(requested, [wall, 1 - wall, wall, 1 - wall]);
-    params = { ...requested, latent: gns.latent, messagePassingSteps: gns.messagePassingSteps, mlpLayers: gns.mlpLayers, radius: gns.radius };
-    const name = params.name ?? `GNS ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-    model = models.create({ projectId, kind: 'simulator', name, config: { gns, training: params, backend }, datasetId: params.datasetIds[0]!, jobId: ctx.jobId, status: 'training' });
-  }
-  const gns = (model.config as SimulatorModelConfig).gns ?? gnsConfigOf(params, GNS_DEFAULTS.bounds);
+  const { model, params, gns, start } = openGnsModel(models, project, requested, { jobId: ctx.jobId, backend });
   const training = ModelTraining.start(ctx, models, model, requested.resumeModelId !== undefined);
 
   return training.run(async () => {
@@ -66,15 +38,10 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     // data parallelism: with a compute worker to spare, it takes the second half of every batch
     const parallel = params.batchSize >= 2 && ctx.compute().size >= 1;
     const helper = parallel ? (args: PartGradientArgs) => ctx.compute().run('gnsPartGradient', args) : undefined;
-    // network, optimizer and curves: from the last checkpoint, the starting model (its normalization kept), or fresh
+    // network, optimizer and curves: from the last checkpoint, the starting model, or fresh
     const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<GnsCheckpointLayout>((json) => json.layout.size) : null;
-    const norm = checkpoint?.json.norm ?? start?.file.norm ?? computeNormalization(train, gns);
-    const network = checkpoint
-      ? GnsNetwork.fromWeights(tf, gns, deserializeWeights(checkpoint.json.layout, checkpoint.weights))
-      : start
-        ? GnsNetwork.fromWeights(tf, gns, start.weights)
-        : GnsNetwork.create(tf, gns, params.seed);
-    let bestWeights: GnsWeights = checkpoint ? deserializeWeights(checkpoint.json.layout, checkpoint.best) : network.weights();
+    const { network, norm, best } = restoreGnsNetwork(tf, gns, { checkpoint, start, train, seed: params.seed });
+    let bestWeights = best;
     const trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed, helper });
     if (checkpoint) trainer.restoreOptimizerState(checkpoint.optimizer);
     const state = checkpoint?.state ?? freshTrainingState();
@@ -96,10 +63,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
       onBest: () => {
         bestWeights = network.weights();
       },
-      checkpoint: () => {
-        const weights = serializeWeights(network.weights());
-        return { weights: weights.data, best: serializeWeights(bestWeights).data, optimizer: trainer.optimizerState(), layout: { norm, layout: weights.layout } };
-      },
+      checkpoint: () => ({ ...gnsCheckpoint(network.weights(), bestWeights, norm), optimizer: trainer.optimizerState() }),
       publish: () => training.publish('training', metrics()),
       progress: (step, loss) => ctx.progress((0.8 * step) / params.steps, trainingMessage(step, params.steps, loss)),
       progressEvery: 5,
@@ -111,15 +75,9 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     // the best weights become the model
     models.assertTraining(training.model.id, ctx.jobId);
     ctx.progress(0.8, 'Exporting to ONNX');
-    const layout = serializeWeights(bestWeights);
-    const modelFile: GnsModelFile = { gns, norm, layout: layout.layout, stepsPerFrame };
     const id = training.update({ config: { ...training.model.config, stepsPerFrame } }).id;
-    const onnx = exportGnsOnnx(gns, bestWeights, { model: String(id), project: String(projectId) });
-    training.writeModelFiles([
-      ['model.onnx', onnx],
-      ['model.json', JSON.stringify(modelFile)],
-      ['weights.bin', floatBytes(layout.data)],
-    ]);
+    const { onnx, files } = gnsModelFiles(gns, norm, bestWeights, stepsPerFrame, { model: String(id), project: String(projectId) });
+    training.writeModelFiles(files);
     training.publish('evaluating', metrics());
 
     const env = createEnvironment(project.environment, project.settings);

@@ -6,7 +6,8 @@ import type { Environment } from '../../environments';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore } from '../../storage/queries';
 import { JobCancelled, type JobContext } from '../job-context';
-import { outcomeTrain, type OutcomeConfig } from './outcome-train';
+import { outcomeTrain } from './outcome-train';
+import type { OutcomeConfig } from '../../outcome/simulator';
 import type { OutcomeTrainParams } from './outcome-train.check';
 
 export interface RefinementInput {
