@@ -8,19 +8,9 @@ import { exportGnsOnnx, GNS_ONNX_CONFIG_KEY, GNS_ONNX_PRODUCER } from '../../src
 import { OnnxGnsStep } from '../../src-main/engine/gns/onnx-step';
 import { readOnnxMetadata as readGnsOnnxMetadata } from '../../src-main/engine/nn/onnx-metadata';
 import { referenceForward } from '../../src-main/engine/gns/reference';
+import { seededRandom } from '../../src-main/engine/random';
 import { GNS_DEFAULTS, nodeInputSize, type GnsConfig, type GnsWeights, type MlpWeights } from '../../src-main/engine/gns/spec';
 
-/** mulberry32: a seeded uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uniform = (random: () => number, length: number, scale: number) => Float32Array.from({ length }, () => (2 * random() - 1) * scale);
 
