@@ -16,9 +16,9 @@ export interface JsonLinesChild {
   output(): string;
 }
 
-/** Runs `script` with tsx and its spec as one JSON argument; `what` names it in errors. */
-export function spawnJsonLines(script: string, spec: object, what: string): JsonLinesChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `script` with tsx and its spec as one JSON argument; `what` names it in errors; `env` adds to this process's environment. */
+export function spawnJsonLines(script: string, spec: object, what: string, env: Record<string, string> = {}): JsonLinesChild {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const events: JsonEvent[] = [];
   const waiting: { event: string; pred?: (m: JsonEvent) => boolean; resolve: (m: JsonEvent) => void }[] = [];
   let text = '';

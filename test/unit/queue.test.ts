@@ -16,13 +16,14 @@ import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import type { JobInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { COMPUTE_ENTRY, ok, tempDir, testWorkbench } from './helpers';
-import { redisServerBinary, startRedis, type TestRedis } from './redis-server';
+import { redisServerBinary, selfSignedCertificate, startRedis, type TestRedis } from './redis-server';
 import { spawnJsonLines, type JsonLinesChild } from './json-lines-child';
 
 // The ground-truth queue (compute/queue.ts, compute/queue-worker.ts): batches of rollouts sent to
 // Redis through BullMQ, run by worker processes, stored by the owning process once per batch.
 
 const WORKER = join(process.cwd(), 'test/fixtures/queue-worker.ts');
+const OWNER = join(process.cwd(), 'test/fixtures/queue-owner.ts');
 // a tiny environment, as in optimizers.test.ts: the machine is slow
 const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
 
@@ -95,8 +96,8 @@ if (!redisBinary.path) console.warn(`[queue.test] ${redisBinary.reason}`);
 
 type WorkerProc = JsonLinesChild;
 
-function startWorker(url: string, extra: Record<string, unknown> = {}): WorkerProc {
-  return spawnJsonLines(WORKER, { url, computeFile: COMPUTE_ENTRY, concurrency: 1, lockDurationMs: 2000, stalledIntervalMs: 500, ...extra }, 'queue worker');
+function startWorker(url: string, extra: Record<string, unknown> = {}, env: Record<string, string> = {}): WorkerProc {
+  return spawnJsonLines(WORKER, { url, computeFile: COMPUTE_ENTRY, concurrency: 1, lockDurationMs: 2000, stalledIntervalMs: 500, ...extra }, 'queue worker', env);
 }
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
@@ -418,6 +419,46 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       await local.close();
       await Promise.all(workers.splice(0).map(stopWorker));
       await locked.dispose();
+    }
+  }, 60_000);
+
+  it('TLS (rediss://) with a private CA: trusted through NODE_EXTRA_CA_CERTS, the rollout goes through the queue; untrusted, the local pool runs it, saying why', async (ctx) => {
+    const dir = tempDir();
+    const cert = selfSignedCertificate(dir.path);
+    if ('reason' in cert) {
+      console.warn(`[queue.test] ${cert.reason}`);
+      dir.remove();
+      ctx.skip();
+      return;
+    }
+    const secure = await startRedis({ tls: cert, password: 'tls pass' });
+    const local = new ComputePool({ size: 0 });
+    const trust = { NODE_EXTRA_CA_CERTS: cert.certFile };
+    try {
+      expect(secure.url).toMatch(/^rediss:\/\/:tls%20pass@127\.0\.0\.1:\d+$/);
+      const w = startWorker(secure.url, {}, trust);
+      workers.push(w);
+      await w.next('ready');
+      const spec = { url: secure.url, settings: SMALL_PROJECT, design: Array.from({ length: 8 }, (_, k) => 0.1 * (k - 4)), task: [0.5, 0.5] };
+      const owner = spawnJsonLines(OWNER, spec, 'queue owner', trust);
+      const viaTls = await owner.next('result');
+      expect(viaTls.mode).toBe('queue');
+      await w.next('completed');
+      const settings = { ...FLUIDTOOL2D_DEFAULTS, ...SMALL_PROJECT };
+      const [direct] = await local.map('rollout', [{ environment: 'fluidtool-2d' as const, settings, design: Float32Array.from(spec.design), task: Float32Array.from(spec.task), keepRollout: false }]);
+      expect(viaTls.cost).toBe(direct!.cost);
+      expect(viaTls.outcome).toEqual(Array.from(direct!.outcome));
+      // without the CA the server's certificate is refused: no plaintext, no unchecked TLS
+      const untrusting = spawnJsonLines(OWNER, { ...spec, connectTimeoutMs: 3000 }, 'queue owner');
+      const refused = await untrusting.next('result');
+      expect(refused.mode).toBe('local');
+      expect(refused.cost).toBe(direct!.cost);
+      expect((refused.notices as string[]).join('\n')).toMatch(/rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+ could not be reached or refused the connection \([^)]*certificate[^)]*\).*local pool/);
+    } finally {
+      await local.close();
+      await Promise.all(workers.splice(0).map(stopWorker));
+      await secure.dispose();
+      dir.remove();
     }
   }, 60_000);
 

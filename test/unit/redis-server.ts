@@ -36,6 +36,8 @@ export interface RedisServerOptions {
   appendOnly?: boolean;
   port?: number;
   dir?: string;
+  /** TLS only (no plain port): the server's certificate and key; the URL becomes rediss:// */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface TestRedis {
@@ -54,7 +56,10 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
   if (!bin) throw new Error('redis-server is not installed');
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'idw-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.appendOnly ? 'yes' : 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+  const listen = opts.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.appendOnly ? 'yes' : 'no', '--daemonize', 'no', '--loglevel', 'warning'];
   if (opts.password) args.push('--requirepass', opts.password);
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -83,7 +88,7 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<TestRed
   return {
     port,
     dir,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     proc,
     stop,
     async dispose() {
@@ -102,4 +107,16 @@ function accepts(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with openssl in `dir` (cert.pem, key.pem), or null
+ * with the reason the TLS test prints when it skips.
+ */
+export function selfSignedCertificate(dir: string): { certFile: string; keyFile: string } | { reason: string } {
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  if (made.error || made.status !== 0) return { reason: `openssl could not make a test certificate (${made.error?.message ?? made.stderr.trim()}); apt-get install openssl (.ci/run installs it): the TLS queue test is skipped` };
+  return { certFile, keyFile };
 }
