@@ -34,10 +34,19 @@ export const Refinement = z
     checks: z.number().int().min(1).max(256).default(8),
     /** fine-tuning steps of the outcome model; 0 (the default) checks on the ground truth without fine-tuning */
     steps: z.number().int().min(0).max(100_000).default(0),
+    /**
+     * Ground-truth queries spent polishing the best checked design: rounds of small random
+     * perturbations (std `polishSigma` per coordinate, designs in [-1, 1]) around the best so far,
+     * a local search on the ground truth. The ground truth's cost is chaotic at small scales (designs
+     * 0.001 apart differ by 12-50%), so this finds the cheapest nearby design, as CEM's last
+     * iterations do; 0 (the default) polishes nothing.
+     */
+    polish: z.number().int().min(0).max(1024).default(0),
+    polishSigma: z.number().positive().max(0.5).default(0.001),
   })
   .strict();
 export type Refinement = z.infer<typeof Refinement>;
-const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0 };
+const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001 };
 
 /** A training continues a checkpoint (resumeModelId) or fine-tunes a ready model (initModelId), not both. */
 const RESUME_OR_INIT: [(p: { resumeModelId?: number; initModelId?: number }) => boolean, { message: string; path: string[] }] = [
@@ -791,17 +800,24 @@ export interface SampledDesign {
   capture: number | null;
   /**
    * 'final': a design of the final reverse pass; 'particles': the cheapest clean estimate of
-   * particle sampling, kept when it beat every final design. Absent in results stored before it.
+   * particle sampling, kept when it beat every final design; 'checked': the best design of a run
+   * scored by a learned model, checked on the ground truth (its cost is the ground truth's);
+   * 'polished': the polish's best, when it beat the designs it started from. Absent in results
+   * stored before phases.
    */
-  phase?: 'final' | 'particles';
+  phase?: 'final' | 'particles' | 'checked' | 'polished';
 }
 
 /** A run's proposals checked on the ground truth, and the outcome model refined on them. */
 export interface RefinementResult {
   /** ground-truth queries the checks made (0 when the run's designs were scored on the ground truth already) */
   checks: number;
-  /** the cheapest checked design on the ground truth */
-  best: { design: number[]; cost: number; capture: number; queryId: number; learnedCost: number | null } | null;
+  /** ground-truth queries the polish made (absent in results older than polishing) */
+  polished?: number;
+  /** the cheapest checked (or polished) design on the ground truth; learnedCost null for a polished one */
+  best: { design: number[]; cost: number; capture: number; queryId: number; learnedCost: number | null; polished?: boolean } | null;
+  /** the cheapest checked design's cost before polishing, when the polish ran */
+  checkedCost?: number | null;
   /** the fine-tuned outcome model (null when refinement was off or skipped) */
   refinedModelId: number | null;
   /** why nothing was refined */

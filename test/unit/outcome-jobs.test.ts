@@ -135,6 +135,52 @@ describe('outcome model jobs', () => {
     expect(result.refinement!.refinedModelId).not.toBeNull();
   }, 120_000);
 
+  it('the polish: the best checked design perturbed on the ground truth, its queries stored with the run; the cheapest kept as the run\'s checked best', async () => {
+    const sigma = 0.002;
+    const { last } = t.wb.db.prepare('SELECT COALESCE(MAX(id), 0) AS last FROM simulator_queries').get() as { last: number };
+    const job = await run('optimize', { optimizer: 'adam', budget: 8, modelId, task: [0.55, 0.07], seed: 3, adam: { learningRate: 0.1, restarts: 2 }, refine: { enabled: true, checks: 2, steps: 0, polish: 10, polishSigma: sigma } });
+    expect(job.error).toBeNull();
+    const r = (job.result as OptimizeResult).refinement!;
+    expect(r.checks).toBe(2);
+    expect(r.polished).toBe(10);
+    const gt = t.wb.db.prepare("SELECT id, cost, design FROM simulator_queries WHERE method = 'adam' AND simulator = 'ground_truth' AND id > ? ORDER BY id").all(last) as { id: number; cost: number; design: Buffer }[];
+    expect(gt).toHaveLength(12);
+    const floats = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const checked = gt.slice(0, 2);
+    expect(r.checkedCost).toBeCloseTo(Math.min(...checked.map((q) => q.cost)), 9);
+    // every polish query is a small perturbation of a design the run had queried on the ground truth
+    const seen = checked.map((q) => floats(q.design));
+    for (const q of gt.slice(2)) {
+      const d = floats(q.design);
+      expect(seen.some((c) => c.every((v, j) => Math.abs(v - d[j]!) <= 8 * sigma + 1e-6))).toBe(true);
+      seen.push(d);
+    }
+    // the run's checked best is the cheapest of all twelve, stored as a design
+    const cheapest = gt.reduce((b, q) => (q.cost < b.cost ? q : b));
+    expect(r.best!.cost).toBeCloseTo(cheapest.cost, 9);
+    expect(r.best!.queryId).toBe(cheapest.id);
+    expect(Boolean(r.best!.polished)).toBe(cheapest.id > checked[1]!.id);
+    const stored = t.wb.db.prepare('SELECT cost FROM designs WHERE query_id = ?').get(cheapest.id) as { cost: number } | undefined;
+    expect(stored?.cost).toBeCloseTo(cheapest.cost, 9);
+  }, 120_000);
+
+  it('a sampling run scored by the outcome model: its best proposals checked and polished on the ground truth, the result kept among its designs', async () => {
+    const diffusion = ok<ModelInfo[]>(await call('models.list', { projectId, kind: 'diffusion' })).find((m) => m.status === 'ready')!;
+    const job = await run('sample', { modelId: diffusion.id, count: 6, ddimSteps: 5, simulator: 'learned', simulatorModelId: modelId, task: [0.5, 0.07], seed: 4, refine: { enabled: true, checks: 2, steps: 0, polish: 8 } });
+    expect(job.error).toBeNull();
+    const result = job.result as SampleResult;
+    const r = result.refinement!;
+    expect([r.checks, r.polished]).toEqual([2, 8]);
+    const gt = t.wb.db.prepare("SELECT id, cost FROM simulator_queries WHERE run = ? AND simulator = 'ground_truth'").all(result.run) as { id: number; cost: number }[];
+    expect(gt).toHaveLength(10);
+    const kept = result.designs.find((d) => d.phase === 'checked' || d.phase === 'polished')!;
+    expect(kept.queryId).toBe(r.best!.queryId);
+    expect(kept.cost).toBeCloseTo(Math.min(...gt.map((q) => q.cost)), 9);
+    expect(kept.phase).toBe(r.best!.polished ? 'polished' : 'checked');
+    const row = t.wb.db.prepare("SELECT json_extract(provenance, '$.phase') AS phase FROM designs WHERE id = ?").get(kept.designId) as { phase: string };
+    expect(row.phase).toBe(kept.phase);
+  }, 120_000);
+
   it('refuses an outcome model of another project and an unknown fine-tune start, before a job is queued', async () => {
     const other = t.wb.projects.create({ name: 'Other physics', environment: 'fluidtool-2d', settings: { ...SMALL_PROJECT, particles: 49 } }).id;
     const jobs = countRows(t.wb, 'jobs');

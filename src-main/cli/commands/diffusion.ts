@@ -3,7 +3,7 @@ import { call, describeIds, findProject, intOption, numberList, numberOption, op
 import { formatCost } from '../format';
 import { ApiError } from '../../../src-shared/errors';
 import type { Workbench } from '../../engine/workbench';
-import { describeRefinement } from './optimize';
+import { describeRefinement, refineParams, withRefineOptions, type RefineOptions } from './optimize';
 
 const defined = (x: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
 
@@ -25,7 +25,7 @@ export interface TrainOptions {
   resume?: number;
 }
 
-interface SampleOptions {
+interface SampleOptions extends RefineOptions {
   project: string;
   model?: number;
   task?: number[];
@@ -110,7 +110,7 @@ export function registerDiffusionCommands(): void {
       })().finally(() => wb.close());
     });
 
-  program
+  const sample = program
     .command('sample')
     .description('sample designs for a task from a diffusion prior, guided by the cost; every query stored; Ctrl+C cancels')
     .requiredOption('--project <project>', 'project id or name')
@@ -130,7 +130,8 @@ export function registerDiffusionCommands(): void {
     .option('--rounds <k>', 'particle rounds (default 3)', intOption('--rounds'))
     .option('--temperature <tau>', 'particle weights exp(-E / tau) (default 0.01)', numberOption('--temperature'))
     .option('--sigma <s>', 'particle perturbation (default 0.5)', numberOption('--sigma'))
-    .option('--seed <seed>', 'random seed', intOption('--seed'))
+    .option('--seed <seed>', 'random seed', intOption('--seed'));
+  withRefineOptions(sample)
     .action((o: SampleOptions) => {
       const wb = openWorkbench();
       return (async () => {
@@ -147,6 +148,7 @@ export function registerDiffusionCommands(): void {
           conditional: o.cond === undefined ? undefined : defined({ enabled: true, weight: o.cond, costQuantile: o.costQuantile }),
           energy: o.energy === undefined ? undefined : defined({ enabled: true, scale: o.energy, clip: o.clip, lastSteps: o.guidedSteps }),
           particles: o.particles === undefined ? undefined : defined({ enabled: true, count: o.particles, rounds: o.rounds, temperature: o.temperature, sigma: o.sigma }),
+          refine: refineParams(o),
         });
         const job = await call(wb, 'jobs.start', { kind: 'sample', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);

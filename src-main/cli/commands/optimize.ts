@@ -1,8 +1,30 @@
+import type { Command } from 'commander';
 import { asDatasetKind, jobResult, type RefinementResult } from '../../../src-shared/api';
 import { call, describeIds, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 
-interface OptimizeOptions {
+/** The ground-truth checks and polish of a run that follows an outcome model (Adam, energy guidance, learned scoring). */
+export interface RefineOptions {
+  checks?: number;
+  polish?: number;
+  polishSigma?: number;
+}
+
+/** The `refine` parameter from the options (undefined: the API's defaults). */
+export function refineParams(o: RefineOptions): Record<string, unknown> | undefined {
+  if (o.checks === undefined && o.polish === undefined && o.polishSigma === undefined) return undefined;
+  return Object.fromEntries(Object.entries({ enabled: true, checks: o.checks, polish: o.polish, polishSigma: o.polishSigma }).filter(([, v]) => v !== undefined));
+}
+
+/** Adds --checks, --polish and --polish-sigma to a command. */
+export function withRefineOptions(command: Command): Command {
+  return command
+    .option('--checks <n>', "outcome-model runs: best proposals checked on the ground truth (default 8)", intOption('--checks'))
+    .option('--polish <n>', 'outcome-model runs: ground-truth queries polishing the best checked design by small perturbations (default 0)', intOption('--polish'))
+    .option('--polish-sigma <s>', 'std of the polish perturbations, per coordinate of the [-1, 1] design (default 0.001)', numberOption('--polish-sigma'));
+}
+
+interface OptimizeOptions extends RefineOptions {
   project: string;
   optimizer: 'adam' | 'cem' | 'cmaes' | 'random';
   budget?: number;
@@ -30,7 +52,7 @@ function curveSummary(curve: [number, number][], n = 8): [number, number][] {
 
 /** `idw optimize`: one optimizer on one task within a query budget, as an optimize job. */
 export function registerOptimizeCommands(): void {
-  program
+  const optimize = program
     .command('optimize')
     .description('optimize a design for a task within a query budget (every query and iterate stored); Ctrl+C cancels')
     .requiredOption('--project <project>', 'project id or name')
@@ -49,7 +71,8 @@ export function registerOptimizeCommands(): void {
     .option('--sigma <s>', 'CMA-ES initial step size', numberOption('--sigma'))
     .option('--learning-rate <lr>', 'Adam learning rate', numberOption('--learning-rate'))
     .option('--restarts <n>', 'Adam random restarts', intOption('--restarts'))
-    .option('--smoothness <l>', 'Adam smoothness penalty λ', numberOption('--smoothness'))
+    .option('--smoothness <l>', 'Adam smoothness penalty λ', numberOption('--smoothness'));
+  withRefineOptions(optimize)
     .action((o: OptimizeOptions) => {
       const wb = openWorkbench();
       return (async () => {
@@ -67,6 +90,7 @@ export function registerOptimizeCommands(): void {
           cem: o.optimizer === 'cem' ? defined({ population: o.population, eliteFraction: o.eliteFraction, smoothing: o.smoothing, initialStd: o.initialStd }) : undefined,
           cmaes: o.optimizer === 'cmaes' ? defined({ population: o.population, sigma: o.sigma }) : undefined,
           adam: o.optimizer === 'adam' ? defined({ learningRate: o.learningRate, restarts: o.restarts, smoothness: o.smoothness }) : undefined,
+          refine: refineParams(o),
         });
         const job = await call(wb, 'jobs.start', { kind: 'optimize', projectId: p.id, params: params as never });
         const done = await runJob(wb, job);
@@ -91,6 +115,7 @@ export function describeRefinement(r: RefinementResult | null | undefined): stri
   if (r.best) {
     const learned = r.best.learnedCost === null ? '' : `; learned cost ${formatCost(r.best.learnedCost)}`;
     lines.push(`ground-truth checks: ${r.checks} new queries; best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${learned})`);
+    if (r.polished) lines.push(`polish: ${r.polished} ground-truth queries around the best checked design (${formatCost(r.checkedCost ?? null)}): ${r.best.polished ? `found ${formatCost(r.best.cost)}` : 'none cheaper'}`);
   }
   lines.push(r.refinedModelId === null ? `refinement: ${r.skipped ?? 'none'}` : `outcome model refined on them: model ${r.refinedModelId}`);
   return lines;

@@ -3,6 +3,7 @@
 // truth, as ordinary stored queries with outcomes, and fine-tunes the model on them.
 import type { ModelInfo, ProjectSummary, Refinement, RefinementResult } from '../../../../src-shared/api';
 import type { Environment } from '../../environments';
+import { gaussian, seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore } from '../../storage/queries';
 import { JobCancelled, type JobContext } from '../job-context';
@@ -58,18 +59,63 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
     checks = outcomes.length;
     checked = [...checked, ...outcomes.map((o, i) => ({ design: picks[i]!.design, cost: o.cost, capture: o.capture, queryId: o.queryId, learnedCost: picks[i]!.learnedCost }))];
   }
-  const best = checked.reduce<(typeof checked)[number] | null>((b, c) => (!b || c.cost < b.cost ? c : b), null);
+  let best = checked.reduce<(typeof checked)[number] | null>((b, c) => (!b || c.cost < b.cost ? c : b), null);
   ctx.throwIfCancelled();
-  const checkedBest = best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost } : null;
-  if (input.refine.steps === 0) return { checks, best: checkedBest, refinedModelId: null, skipped: 'checked on the ground truth only (0 fine-tuning steps)' };
+  const checkedCost = best?.cost ?? null;
+  let polished = 0;
+  let polishWon = false;
+  if (best && input.refine.polish > 0) {
+    const simulator = new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count }));
+    const found = await polishOnGroundTruth(ctx, input, simulator, best);
+    polished = found.queries;
+    if (found.best.cost < best.cost) {
+      best = { ...found.best, learnedCost: null };
+      polishWon = true;
+    }
+  }
+  const checkedBest = best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost, ...(polishWon ? { polished: true } : {}) } : null;
+  const done = { checks, polished, checkedCost: polished ? checkedCost : null, best: checkedBest };
+  if (input.refine.steps === 0) return { ...done, refinedModelId: null, skipped: 'checked on the ground truth only (0 fine-tuning steps)' };
   try {
     const refined = await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 });
-    return { checks, best: checkedBest, refinedModelId: refined.modelId, skipped: null };
+    return { ...done, refinedModelId: refined.modelId, skipped: null };
   } catch (err) {
     // the run and its checks stand; a fine-tune that could not run is said, not fatal
     if (err instanceof JobCancelled) throw err;
-    return { checks, best: checkedBest, refinedModelId: null, skipped: `the fine-tune failed: ${(err as Error).message}` };
+    return { ...done, refinedModelId: null, skipped: `the fine-tune failed: ${(err as Error).message}` };
   }
+}
+
+/**
+ * The polish: `refine.polish` ground-truth queries in rounds (a batch that keeps every worker
+ * busy), each round small Gaussian perturbations (std `refine.polishSigma`, clipped to the design
+ * box [-1, 1]) of the cheapest design so far. Seeded by the run's seed; ordinary stored queries.
+ */
+export async function polishOnGroundTruth(
+  ctx: JobContext,
+  input: Pick<RefinementInput, 'refine' | 'task' | 'projectId' | 'method' | 'run' | 'seed' | 'from'>,
+  simulator: Pick<GroundTruthSimulator, 'evaluate'>,
+  start: { design: Float32Array; cost: number; capture: number; queryId: number },
+): Promise<{ queries: number; best: { design: Float32Array; cost: number; capture: number; queryId: number } }> {
+  const { polish, polishSigma } = input.refine;
+  // its own stream: the polish does not replay the draws of the run before it
+  const normal = gaussian(seededRandom((input.seed ^ 0x9e3779b9) >>> 0));
+  const round = Math.max(8, 4 * ctx.compute().size);
+  let best = start;
+  let queries = 0;
+  while (queries < polish) {
+    ctx.throwIfCancelled();
+    ctx.progress(input.from + (1 - input.from) * 0.3 * (queries / polish), `polishing on the ground truth: ${queries}/${polish} queries, best ${best.cost.toPrecision(4)}`);
+    const n = Math.min(round, polish - queries);
+    const center = best.design;
+    const designs = Array.from({ length: n }, () => center.map((v) => Math.min(1, Math.max(-1, v + polishSigma * normal()))));
+    const outcomes = await simulator.evaluate(designs, input.task, { projectId: input.projectId, method: input.method, run: input.run });
+    queries += outcomes.length;
+    outcomes.forEach((o, i) => {
+      if (o.cost < best.cost) best = { design: designs[i]!, cost: o.cost, capture: o.capture, queryId: o.queryId };
+    });
+  }
+  return { queries, best };
 }
 
 /**

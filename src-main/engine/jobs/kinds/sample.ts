@@ -165,6 +165,16 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
         from: 0.9,
       });
     }
+    // a ground-truth design the refinement found (a learned run's check, or the polish's best): kept with the run's designs
+    const found = refinement?.best;
+    if (found && !stored.some((d) => d.queryId === found.queryId)) {
+      const phase = found.polished ? ('polished' as const) : ('checked' as const);
+      const [designId] = new DesignStore(db).insert([
+        { projectId, method, run, design: Float32Array.from(found.design), task, cost: found.cost, capture: found.capture, modelId: resolved.diffusion.id, queryId: found.queryId, provenance: { ...provenance, simulator: 'ground_truth', phase, learnedCost: found.learnedCost, refine: params.refine } },
+      ]);
+      stored.push({ designId: designId!, queryId: found.queryId, design: found.design, cost: found.cost, capture: found.capture, phase });
+      stored.sort((a, b) => a.cost - b.cost);
+    }
     ctx.progress(1, `${stored.length} designs · queries ${used}${energyEvaluations ? ` · energy evaluations ${energyEvaluations}` : ''} · best ${stored[0]?.cost.toPrecision(4) ?? '–'}`);
     const result: SampleResult = { modelId: resolved.diffusion.id, simulatorModelId: resolved.simulator?.id ?? null, task: Array.from(task), curve, queries: used, energyEvaluations, refinement, designs: stored, best: stored[0] ?? null, run };
     return result;
