@@ -223,7 +223,7 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     'datasets.importOptimization': async ({ projectId, name, source, format, mapping }) => {
       checkSource(source, options);
       const p = wb.projects.get(projectId);
-      const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange }, owner: wb.ownership.token });
+      const ds = await new OptimizationDatasets(wb.db).importFile(projectId, name, source, { format, mapping, bounds: { designDim: p.designSpace.dim, taskRange: p.settings.taskRange }, owner: wb.ownership.token, inserter: wb.recordInserter() });
       wb.events.emit('datasets.changed', { projectId });
       return ds;
     },

@@ -5,6 +5,7 @@ import type { Capabilities, QueueStatus } from '../../src-shared/api';
 import { checkRedisUrl } from './compute/queue-protocol';
 import { AppSettings } from './storage/app-settings';
 import { ComputePool } from './compute/pool';
+import type { RecordInserter } from './datasets/trajectories';
 import { PhysicsDatasets } from './datasets/physics';
 import { OptimizationDatasets } from './datasets/trajectories';
 import { Ownership } from './ownership';
@@ -190,6 +191,11 @@ export class Workbench {
   }
 
   /** Worker threads for rollout batches, started on first use. */
+  /** Where an import's inserts go: a compute worker (parsing and inserting on two cores), when the pool has workers. */
+  recordInserter(): RecordInserter | null {
+    return this.compute.size > 0 ? { compute: this.compute, databasePath: this.databasePath, nativeBinding: this.opts.nativeBinding } : null;
+  }
+
   get compute(): ComputePool {
     this.computePool ??= new ComputePool(this.opts.compute ?? {});
     return this.computePool;

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
@@ -192,6 +192,32 @@ describe('optimization trajectory import', () => {
       // the connection is usable afterwards: a good import still succeeds
       ok<DatasetInfo>(await importFile('good.csv'));
       expect(countRows(t.wb, 'optimization_records')).toBe(6);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('inserts on a compute worker while the file is read: the same records in the same order as in one thread', async () => {
+    const dir = tempDir();
+    try {
+      // 3 full batches handed to the worker and a partial one, runs interleaved so order matters
+      const lines = Array.from({ length: 65_000 }, (_, i) => `r${i % 13},${i % 5 ? 'cem' : 'adam'},${i},0.5,0.2,${(i % 97) / 100},0.2,-0.3,0.4,${i / 7}`);
+      const file = join(dir.path, 'many.csv');
+      writeFileSync(file, ['run,optimizer,iteration,task_x,task_y,x0,x1,x2,x3,cost', ...lines].join('\n'));
+      const bounds = { designDim: 4, taskRange: WIDE_TASKS };
+      const inserter = t.wb.recordInserter();
+      expect(inserter?.compute.size).toBeGreaterThan(0);
+      const run = vi.spyOn(t.wb.compute, 'run');
+      const viaWorker = await store.importFile(projectId, 'worker', { path: file }, { bounds, owner: t.wb.ownership.token, inserter });
+      expect(run.mock.calls.filter(([fn]) => fn === 'insertOptimizationRecords')).toHaveLength(4);
+      run.mockRestore();
+      const inline = await store.importFile(projectId, 'inline', { path: file }, { bounds, owner: t.wb.ownership.token });
+      const rows = (id: number): unknown[] =>
+        t.wb.db.prepare('SELECT run, optimizer, iteration, task, design, cost FROM optimization_records WHERE dataset_id = ? ORDER BY id').all(id);
+      const a = rows(viaWorker.id);
+      expect(a).toHaveLength(65_000);
+      expect(a).toEqual(rows(inline.id));
+      expect(viaWorker.stats).toEqual(inline.stats);
     } finally {
       dir.remove();
     }

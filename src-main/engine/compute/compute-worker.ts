@@ -5,6 +5,7 @@ import './rollout';
 import '../gns/train';
 import '../diffusion/calibrate';
 import '../outcome/calibrate';
+import '../storage/record-insert';
 
 // A compute worker: runs one pure function call at a time for a ComputePool.
 const port = parentPort!;

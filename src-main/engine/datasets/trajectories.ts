@@ -3,6 +3,8 @@
 // JSONL or NPZ: streamed, checked row by row, all or nothing; exported in the import's layout.
 import { asDatasetKind, type DatasetInfo, type DatasetStatus, type MethodResult, type OptimizationDatasetInfo, type TrajectoryFormat, type TrajectoryMapping, type TrajectoryPreview, type TrajectorySource, type OptimizationDatasetStats } from '../../../src-shared/api';
 import { ApiError } from '../../../src-shared/errors';
+import type { ComputePool } from '../compute/pool';
+import '../storage/record-insert'; // registers the inserting compute function
 import { toFloat32Blob } from '../storage/blob';
 import type { Db } from '../storage/database';
 import { DatasetStore, toDatasetInfo, type DatasetRow } from '../storage/datasets';
@@ -197,13 +199,15 @@ export class OptimizationDatasets {
     projectId: number,
     name: string,
     source: TrajectorySource,
-    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds; owner: string | null },
+    opts: { format?: TrajectoryFormat; mapping?: TrajectoryMapping; bounds: ProjectBounds; owner: string | null; inserter?: RecordInserter | null },
   ): Promise<OptimizationDatasetInfo> {
     const src = openSource(source, opts.format);
     let info: OptimizationDatasetInfo | null = null;
+    let writer: RecordWriter | null = null;
     try {
       info = this.create(projectId, name, `${IMPORTED}${src.fileName}`, null, 'building', opts.owner);
-      const writer = new RecordWriter(this.db, info.id, opts.bounds.designDim);
+      writer = new RecordWriter(this.db, info.id, opts.bounds.designDim, opts.inserter ?? null);
+      const w = writer;
       const totals = new RunningStats();
       let reader: RecordReader | null = null;
       const rows = await readRows(src, {
@@ -216,15 +220,18 @@ export class OptimizationDatasets {
         row: (cells, row) => {
           const r = reader!;
           r.read(cells, row);
-          writer.add(r);
+          w.add(r);
           totals.add(r);
         },
+        drain: () => w.drain(),
       });
       if (!rows) throw fileError(`"${src.fileName}" has a header but no rows.`);
-      writer.flush();
+      await writer.finish();
       this.storeStats(info.id, 'ready', totals.summary(opts.bounds.designDim), totals.costs());
       return this.getOptimization(info.id);
     } catch (err) {
+      // the worker's inserts end before the rows are removed, so none lands after the removal
+      await writer?.settle();
       if (info && !this.rows.delete(info.id) && !(err instanceof ApiError)) {
         // the row went while we wrote: another process took this one for stopped (a stall past
         // the heartbeat's grace period, see ownership.ts) and removed the import
@@ -337,8 +344,22 @@ export class OptimizationDatasets {
 const FLUSH_ROWS = 20_000;
 const IMPORTED = 'imported:';
 
+/** Where an import's inserts can go: a compute pool with workers, and what they need to open the file. */
+export interface RecordInserter {
+  compute: ComputePool;
+  databasePath: string;
+  nativeBinding?: string;
+}
+
+/** batches handed to the inserting worker and not yet written, beyond which the reader pauses */
+const IN_FLIGHT = 2;
+
 class RecordWriter {
   private readonly records: OptimizationRecordStore;
+  /** the worker's inserts, chained so rows keep the file's order; null: inserts in this thread */
+  private pending: Promise<void> | null = null;
+  private inFlight = 0;
+  private failure: unknown = null;
   // the pending rows, in flat arrays: no allocation per row
   private readonly designs: Uint8Array;
   private readonly tasks = new Uint8Array(FLUSH_ROWS * 8);
@@ -351,9 +372,29 @@ class RecordWriter {
     private readonly db: Db,
     private readonly datasetId: number,
     private readonly designDim: number,
+    private readonly inserter: RecordInserter | null = null,
   ) {
     this.records = new OptimizationRecordStore(db);
     this.designs = new Uint8Array(FLUSH_ROWS * designDim * 4);
+    if (inserter && inserter.compute.size > 0) this.pending = Promise.resolve();
+  }
+
+  /** While too many batches wait for the worker: a promise to wait on before reading on (rejects with its error). */
+  drain(): Promise<void> | null {
+    if (this.failure) return Promise.reject(this.failure as Error);
+    return this.pending && this.inFlight >= IN_FLIGHT ? this.pending : null;
+  }
+
+  /** Writes what is pending and waits for the worker's inserts; throws the first insert error. */
+  async finish(): Promise<void> {
+    this.flush();
+    if (this.pending) await this.pending;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Waits for the worker's inserts to end, whatever their outcome (before a failed import is removed). */
+  async settle(): Promise<void> {
+    await this.pending?.catch(() => undefined);
   }
 
   add(r: RecordReader): void {
@@ -367,12 +408,33 @@ class RecordWriter {
     if (this.count === FLUSH_ROWS) this.flush();
   }
 
-  /** Writes what is pending in one transaction, synchronously: it never spans an await. */
+  /**
+   * Writes what is pending in one transaction: here, synchronously (it never spans an await), or
+   * by the worker, on copies of the batch, after the batches before it.
+   */
   flush(): void {
     if (!this.count) return;
-    const rows = { count: this.count, runs: this.runs, optimizers: this.optimizers, iterations: this.iterations, costs: this.costs, tasks: this.tasks, designs: this.designs, designBytes: this.designDim * 4 };
-    this.db.transaction(() => this.records.insertMany(this.datasetId, rows)).immediate();
+    const n = this.count;
+    const rows = { count: n, runs: this.runs, optimizers: this.optimizers, iterations: this.iterations, costs: this.costs, tasks: this.tasks, designs: this.designs, designBytes: this.designDim * 4 };
     this.count = 0;
+    if (!this.pending || !this.inserter) {
+      this.db.transaction(() => this.records.insertMany(this.datasetId, rows)).immediate();
+      return;
+    }
+    const { compute, databasePath, nativeBinding } = this.inserter;
+    const d = this.designDim * 4;
+    // copies: this batch's buffers are refilled while the worker writes
+    const batch = { count: n, runs: this.runs.slice(0, n), optimizers: this.optimizers.slice(0, n), iterations: this.iterations.slice(0, n), costs: this.costs.slice(0, n), tasks: this.tasks.slice(0, 8 * n), designs: this.designs.slice(0, d * n), designBytes: d };
+    this.inFlight++;
+    this.pending = this.pending.then(async () => {
+      try {
+        if (!this.failure) await compute.run('insertOptimizationRecords', { databasePath, nativeBinding, datasetId: this.datasetId, rows: batch });
+      } catch (err) {
+        this.failure ??= err;
+      } finally {
+        this.inFlight--;
+      }
+    });
   }
 }
 

@@ -15,6 +15,11 @@ export interface RowVisitor {
   columns(names: string[], notes: MappingProblem[]): void;
   /** one data row; `row` counts data rows from 1 (the header is not a row); throw to stop */
   row(cells: readonly unknown[], row: number): void;
+  /**
+   * Between chunks of a streamed file: a promise to wait on before reading on (the rows are
+   * written by another thread that is behind), or null; a rejection stops the reading with it.
+   */
+  drain?(): Promise<void> | null;
 }
 
 /** Reads up to maxRows rows of the file into the visitor; returns how many it read. */
@@ -77,6 +82,11 @@ function readCsv(src: OpenedSource, visit: RowVisitor, maxRows: number): Promise
             if (rows >= maxRows) return stop();
           }
           if (quote) throw fileError(`row ${rows + 1}: CSV syntax: ${quote.message}${quote.code === 'MissingQuotes' ? ' (is the file truncated?)' : ''}`, `row ${rows + 1}`);
+          const wait = visit.drain?.();
+          if (wait) {
+            parser.pause();
+            wait.then(() => parser.resume(), stop);
+          }
         } catch (err) {
           stop(err);
         }
@@ -112,6 +122,7 @@ async function readJsonl(src: OpenedSource, visit: RowVisitor, maxRows: number):
       if (rows >= maxRows) return rows;
     }
     rest = text.slice(from);
+    await visit.drain?.();
   }
   if (rest) handle(rest);
   if (!columns) throw fileError(`"${src.fileName}" holds no records (only blank lines).`);
@@ -189,6 +200,7 @@ async function readJson(src: OpenedSource, visit: RowVisitor, maxRows: number): 
     if (rows >= maxRows) done = true;
   };
   for await (const chunk of textChunks(src.path, src.fileName, null)) {
+    await visit.drain?.();
     let from = -1; // where the current element's text starts in this chunk
     if (phase === 2) from = 0;
     for (let i = 0; i < chunk.length; i++) {
