@@ -358,7 +358,8 @@ class RecordWriter {
   private readonly records: OptimizationRecordStore;
   /** the worker's inserts, chained so rows keep the file's order; null: inserts in this thread */
   private pending: Promise<void> | null = null;
-  private inFlight = 0;
+  /** each batch handed over and not yet written, oldest first: the end of its insert */
+  private readonly inFlight: Promise<void>[] = [];
   private failure: unknown = null;
   // the pending rows, in flat arrays: no allocation per row
   private readonly designs: Uint8Array;
@@ -382,7 +383,8 @@ class RecordWriter {
   /** While too many batches wait for the worker: a promise to wait on before reading on (rejects with its error). */
   drain(): Promise<void> | null {
     if (this.failure) return Promise.reject(this.failure as Error);
-    return this.pending && this.inFlight >= IN_FLIGHT ? this.pending : null;
+    // read on once the oldest batch is written, not all of them: the worker stays busy
+    return this.inFlight.length >= IN_FLIGHT ? this.inFlight[0]! : null;
   }
 
   /** Writes what is pending and waits for the worker's inserts; throws the first insert error. */
@@ -425,16 +427,17 @@ class RecordWriter {
     const d = this.designDim * 4;
     // copies: this batch's buffers are refilled while the worker writes
     const batch = { count: n, runs: this.runs.slice(0, n), optimizers: this.optimizers.slice(0, n), iterations: this.iterations.slice(0, n), costs: this.costs.slice(0, n), tasks: this.tasks.slice(0, 8 * n), designs: this.designs.slice(0, d * n), designBytes: d };
-    this.inFlight++;
-    this.pending = this.pending.then(async () => {
+    const written = this.pending.then(async () => {
       try {
         if (!this.failure) await compute.run('insertOptimizationRecords', { databasePath, nativeBinding, datasetId: this.datasetId, rows: batch });
       } catch (err) {
         this.failure ??= err;
       } finally {
-        this.inFlight--;
+        this.inFlight.shift();
       }
     });
+    this.inFlight.push(written);
+    this.pending = written;
   }
 }
 
