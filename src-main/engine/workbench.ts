@@ -191,9 +191,9 @@ export class Workbench {
   }
 
   /** Worker threads for rollout batches, started on first use. */
-  /** Where an import's inserts go: a compute worker (parsing and inserting on two cores), when the pool has workers. */
+  /** Where an import's inserts go: a compute worker (parsing and inserting on two cores), when the pool has workers; else null (inserts in the importing thread). */
   recordInserter(): RecordInserter | null {
-    return this.compute.size > 0 ? { compute: this.compute, databasePath: this.databasePath, nativeBinding: this.opts.nativeBinding } : null;
+    return this.compute.hasWorkers ? { compute: this.compute, databasePath: this.databasePath, nativeBinding: this.opts.nativeBinding } : null;
   }
 
   get compute(): ComputePool {

@@ -70,6 +70,18 @@ export class ComputePool implements Compute {
     this.size = Math.max(0, opts.size ?? availableParallelism());
   }
 
+  /** Whether calls run on worker threads: workers asked for, and their file found (a CLI run from source has none built). */
+  get hasWorkers(): boolean {
+    if (this.size === 0) return false;
+    if (this.opts.entry) return true;
+    try {
+      defaultComputeEntry();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   run<F extends ComputeFunction>(fn: F, args: Args<F>): Promise<Result<F>> {
     if (this.closed) return Promise.reject(new Error('The compute pool is closed.'));
     if (this.size === 0) {

@@ -377,7 +377,7 @@ class RecordWriter {
   ) {
     this.records = new OptimizationRecordStore(db);
     this.designs = new Uint8Array(FLUSH_ROWS * designDim * 4);
-    if (inserter && inserter.compute.size > 0) this.pending = Promise.resolve();
+    if (inserter?.compute.hasWorkers) this.pending = Promise.resolve();
   }
 
   /** While too many batches wait for the worker: a promise to wait on before reading on (rejects with its error). */
