@@ -241,6 +241,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(page.getByTestId('optimize-refine-enabled')).toBeChecked();
   await page.getByTestId('optimize-refine-checks').fill('3');
   await page.getByTestId('optimize-refine-steps').fill('0');
+  await page.getByTestId('optimize-refine-polish').fill('4');
   await shot(page, '84-adam-form', page.getByTestId('optimize-form'));
   await page.getByTestId('start-optimize').click();
   const adamRun = page.locator('[data-testid="optimize-run"][data-kind="optimize"]');
@@ -249,6 +250,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(adamRun).toContainText('learned · budget 30 · outcome model “Small outcome · refined”');
   await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth (3 queries): best');
   await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth only (0 fine-tuning steps)');
+  await expect(adamRun.getByTestId('run-refinement')).toContainText(/polished \(4 queries\) from \d/);
   await pageShot(page, '85-sample-and-adam-runs');
 
   // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model and its ground-truth checks
@@ -265,8 +267,9 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   expect(costs.every((c, i) => Number.isFinite(c) && (i === 0 || costs[i - 1]! <= c))).toBe(true);
   expect(new Set(top.rows.map((r) => r.method))).toEqual(new Set(['adam']));
   const adamRows = await call<{ total: number; rows: { simulator: string; modelId: number | null }[] }>(request, 'queries.list', { projectId, method: 'adam', limit: 500 });
-  expect(adamRows.total).toBe(33);
-  expect(adamRows.rows.filter((r) => r.simulator === 'ground_truth')).toHaveLength(3);
+  // 30 learned steps, 3 checks and 4 polish queries on the ground truth
+  expect(adamRows.total).toBe(37);
+  expect(adamRows.rows.filter((r) => r.simulator === 'ground_truth')).toHaveLength(7);
   // every row names the learned model the Adam run followed: its learned queries and its ground-truth checks alike
   for (const r of top.rows) expect(r.learned_model_id).toBe(String(refined.id));
   expect(new Set(top.rows.map((r) => r.job_id)).size).toBeGreaterThan(0);
