@@ -236,6 +236,8 @@ export const JobParams = {
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
       /** continue this model's training from its last checkpoint */
       resumeModelId: z.number().int().positive().optional(),
+      /** train on a worker of the Redis queue (idw worker); without a reachable queue, here, saying so */
+      queue: z.boolean().default(false),
     })
     .strict(),
   /** designs sampled from a diffusion prior, guided by the simulator's cost (docs/method.md §3-4) */

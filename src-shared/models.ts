@@ -188,6 +188,8 @@ export interface DiffusionModelMetrics extends TrainingProgress {
   examples?: { train: number; val: number };
   /** optimizer runs the designs came from */
   runs?: number;
+  /** where it trains or trained: "here", or "queue worker <host:pid>" (absent in models older than the queue) */
+  trainedOn?: string;
 }
 
 interface ModelInfoBase {

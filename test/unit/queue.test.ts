@@ -12,8 +12,10 @@ import { checkRedisUrl, GROUND_TRUTH_QUEUE, redactRedisUrl, settingsHash } from 
 import { openDatabase } from '../../src-main/engine/storage/database';
 import { QueryStore } from '../../src-main/engine/storage/queries';
 import { AppSettings } from '../../src-main/engine/storage/app-settings';
+import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
+import { seededRandom } from '../../src-main/engine/random';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
-import type { JobInfo } from '../../src-shared/api';
+import { asKind, type JobInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { COMPUTE_ENTRY, ok, tempDir, testWorkbench } from './helpers';
 import { redisServerBinary, selfSignedCertificate, startRedis, type TestRedis } from './redis-server';
@@ -459,6 +461,75 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
       await Promise.all(workers.splice(0).map(stopWorker));
       await secure.dispose();
       dir.remove();
+    }
+  }, 60_000);
+
+  it('a diffusion training with `queue`: a worker process trains it, its curves and checkpoints land here, and the model equals one trained here', async () => {
+    const w = await workbenchOn(redis.url);
+    const local = await workbenchOn(null);
+    try {
+      const datasetFor = (t: typeof w.t, projectId: number): number => {
+        const datasets = new OptimizationDatasets(t.wb.db);
+        const ds = datasets.create(projectId, 'runs', 'test', null);
+        const rand = seededRandom(3);
+        const records = [];
+        for (let r = 0; r < 8; r++) {
+          const task = [0.35 + 0.5 * rand(), 0.05 + 0.04 * rand()];
+          for (let i = 0; i < 8; i++) records.push({ run: `run-${r}`, optimizer: 'cem', iteration: i, task, design: [rand() - 0.5, rand() - 0.5, 0.3, -0.3], cost: 0.1 * (1 - i / 8) });
+        }
+        datasets.append(ds.id, records);
+        datasets.finish(ds.id, 'ready');
+        return ds.id;
+      };
+      const params = { steps: 40, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10, seed: 5 };
+      const worker = startWorker(redis.url);
+      workers.push(worker);
+      await worker.next('ready');
+      const remote = await runJob(w, 'diffusion.train', { ...params, datasetIds: [datasetFor(w.t, w.projectId)], queue: true });
+      expect(remote.error).toBeNull();
+      await worker.next('log', (m) => /training \S+ done at step 40/.test(String(m.line)));
+      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), 'diffusion');
+      expect(model.status).toBe('ready');
+      expect(model.metrics.trainedOn).toMatch(/^queue worker /);
+      // every evaluation's curve point and checkpoint came back from the worker
+      expect((model.metrics.valLoss as unknown[]).length).toBe(4);
+      expect(model.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json', 'weights.bin', 'checkpoint.json', 'checkpoint.bin']));
+      // the same training here, with the same seed: the same curve and weights
+      const here = await runJob(local, 'diffusion.train', { ...params, datasetIds: [datasetFor(local.t, local.projectId)] });
+      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), 'diffusion');
+      expect(herModel.metrics.trainedOn).toBe('here');
+      expect(model.metrics.valLoss).toEqual(herModel.metrics.valLoss);
+      expect(w.t.wb.models.readFile(model, 'weights.bin').equals(local.t.wb.models.readFile(herModel, 'weights.bin'))).toBe(true);
+      // asked for the queue with none set: trained here, the job's message says why
+      const unset = await runJob(local, 'diffusion.train', { ...params, steps: 10, datasetIds: [datasetFor(local.t, local.projectId)], queue: true });
+      expect(unset.status).toBe('succeeded');
+      expect(asKind(local.t.wb.models.get((unset.result as { modelId: number }).modelId), 'diffusion').metrics.trainedOn).toBe('here');
+    } finally {
+      await w.t.dispose();
+      await local.t.dispose();
+    }
+  }, 120_000);
+
+  it('a queued training cancelled: the job ends at once and the worker stops training at its next step', async () => {
+    const w = await workbenchOn(redis.url);
+    try {
+      const datasets = new OptimizationDatasets(w.t.wb.db);
+      const ds = datasets.create(w.projectId, 'runs', 'test', null);
+      datasets.append(ds.id, Array.from({ length: 64 }, (_, i) => ({ run: `run-${i % 8}`, optimizer: 'cem', iteration: i, task: [0.5, 0.07], design: [0.1, -0.1, 0.3, -0.3], cost: 0.1 - i / 1000 })));
+      datasets.finish(ds.id, 'ready');
+      const worker = startWorker(redis.url);
+      workers.push(worker);
+      await worker.next('ready');
+      const started = ok<JobInfo>(await w.call('jobs.start', { kind: 'diffusion.train', projectId: w.projectId, params: { datasetIds: [ds.id], steps: 1_000_000, evalEvery: 100_000, width: 16, blocks: 1, timesteps: 20, batchSize: 32, queue: true } }));
+      await worker.next('log', (m) => /training \S+: 1000000 steps at most/.test(String(m.line)));
+      const t0 = Date.now();
+      ok(await w.call('jobs.cancel', { id: started.id }));
+      const done = await w.t.wb.jobs.whenFinished(started.id);
+      expect(done.status).toBe('cancelled');
+      await worker.next('log', (m) => /training \S+ ended: The training was stopped by the job that owns it/.test(String(m.line)));
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      await w.t.dispose();
     }
   }, 60_000);
 

@@ -23,6 +23,8 @@ export interface TrainOptions {
   seed?: number;
   name?: string;
   resume?: number;
+  /** train on a worker of the Redis queue */
+  onQueue?: boolean;
 }
 
 interface SampleOptions extends RefineOptions {
@@ -66,6 +68,8 @@ export function diffusionTrainParams(wb: Workbench, o: Omit<TrainOptions, 'proje
     learningRate: o.learningRate,
     seed: o.seed,
     name: o.name,
+    // where it trains is asked each time, a resume included
+    queue: Boolean(o.onQueue),
   });
   if (o.resume === undefined) {
     if (!o.datasets?.length) throw new ApiError('invalid_argument', 'Give --datasets <ids> (see "idw dataset list"), or --resume <model>.');
@@ -98,6 +102,7 @@ export function registerDiffusionCommands(): void {
     .option('--seed <seed>', 'random seed', intOption('--seed'))
     .option('--name <name>', 'model name')
     .option('--resume <model>', 'continue this model from its last checkpoint', intOption('--resume'))
+    .option('--on-queue', 'train on a worker of the Redis queue (idw worker); here when no queue can be reached, saying so')
     .action((o: TrainOptions) => {
       const wb = openWorkbench();
       return (async () => {

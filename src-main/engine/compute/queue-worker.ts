@@ -16,6 +16,7 @@ import {
   type BatchJobResult,
 } from './queue-protocol';
 import './rollout';
+import { runTrainingJob, TRAINING_QUEUE, type TrainingJobData, type TrainingJobResult } from './training-queue';
 
 // `idw worker`: takes ground-truth batches from the Redis queue and runs them on this machine's
 // cores (a compute pool of `concurrency` threads, so the BullMQ worker's own thread stays free to
@@ -39,6 +40,8 @@ export interface QueueWorkerOptions {
 export interface QueueWorkerHandle {
   name: string;
   worker: Worker<BatchJobData, BatchJobResult>;
+  /** takes trainings (diffusion.train with queue), one at a time */
+  trainer: Worker<TrainingJobData, TrainingJobResult>;
   /** designs and batches done by this worker */
   stats: { batches: number; designs: number; refused: number };
   close(): Promise<void>;
@@ -123,13 +126,28 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     if (job && !(err instanceof UnrecoverableError)) log(`[worker ${name}] batch ${job.id} failed (try ${job.attemptsMade}): ${err.message}`);
   });
   worker.on('error', (err) => log(`[worker ${name}] ${err.message}`));
+  // trainings, one at a time, in this thread (TF.js): a step yields between steps, so the locks renew
+  const trainer = new Worker<TrainingJobData, TrainingJobResult>(TRAINING_QUEUE, (job) => runTrainingJob(job, name, counter), {
+    connection,
+    concurrency: 1,
+    name,
+    ...(opts.lockDurationMs !== undefined && { lockDuration: opts.lockDurationMs }),
+    ...(opts.stalledIntervalMs !== undefined && { stalledInterval: opts.stalledIntervalMs }),
+  });
+  trainer.on('active', (job) => log(`[worker ${name}] training ${job.id}: ${job.data.params.steps} steps at most`));
+  trainer.on('completed', (job, r) => log(`[worker ${name}] training ${job.id} done at step ${r.state.step}`));
+  trainer.on('failed', (job, err) => log(`[worker ${name}] training ${job?.id ?? '?'} ended: ${err.message}`));
+  trainer.on('error', (err) => log(`[worker ${name}] ${err.message}`));
   await worker.waitUntilReady();
-  log(`[worker ${name}] ready: ${concurrency} at once from ${redactRedisUrl(opts.url)} (queue ${GROUND_TRUTH_QUEUE})`);
+  await trainer.waitUntilReady();
+  log(`[worker ${name}] ready: ${concurrency} at once from ${redactRedisUrl(opts.url)} (queue ${GROUND_TRUTH_QUEUE}), trainings one at a time (queue ${TRAINING_QUEUE})`);
   return {
     name,
     worker,
+    trainer,
     stats,
     async close() {
+      await trainer.close();
       await worker.close();
       await pool.close();
       counter.disconnect();

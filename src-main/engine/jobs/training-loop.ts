@@ -46,7 +46,7 @@ export function freshTrainingState(): TrainingState {
 }
 
 /** Trains until the budget or early stopping; mutates `state`; returns whether it stopped early. */
-export async function runTrainingLoop(ctx: JobContext, state: TrainingState, opts: TrainingLoopOptions): Promise<{ stoppedEarly: boolean }> {
+export async function runTrainingLoop(ctx: Pick<JobContext, 'throwIfCancelled'>, state: TrainingState, opts: TrainingLoopOptions): Promise<{ stoppedEarly: boolean }> {
   let sum = 0;
   let count = 0;
   while (state.step < opts.steps) {
