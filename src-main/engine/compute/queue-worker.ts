@@ -135,6 +135,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     ...(opts.stalledIntervalMs !== undefined && { stalledInterval: opts.stalledIntervalMs }),
   });
   trainer.on('active', (job) => log(`[worker ${name}] training ${job.id}: ${job.data.params.steps} steps at most`));
+  trainer.on('progress', (job, p) => {
+    const m = p as { kind?: string; resumedAt?: number };
+    if (m.kind === 'started' && m.resumedAt !== undefined) log(`[worker ${name}] training ${job.id} resumed at step ${m.resumedAt}`);
+  });
   trainer.on('completed', (job, r) => log(`[worker ${name}] training ${job.id} done at step ${r.state.step}`));
   trainer.on('failed', (job, err) => log(`[worker ${name}] training ${job?.id ?? '?'} ended: ${err.message}`));
   trainer.on('error', (err) => log(`[worker ${name}] ${err.message}`));

@@ -3,7 +3,8 @@
 // with the same loop as a local training (diffusion/train-run.ts) and sends back its progress, a
 // checkpoint at every evaluation, and the best weights. The owning job publishes the curves and
 // writes the checkpoints and the model, so a worker never opens a project database, and a stopped
-// training resumes from its last checkpoint here or on the queue.
+// training resumes from its last checkpoint here or on the queue. The worker also keeps its last
+// checkpoint in Redis: a worker that takes a training over after a crash resumes there.
 import { Queue, QueueEvents, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TrainingState } from '../jobs/training-loop';
@@ -18,6 +19,9 @@ export const TRAINING_QUEUE = 'idw-training';
 /** a worker trains only what its own code would train the same way */
 export const TRAINING_VERSION = 'diffusion.train/1';
 const cancelKey = (jobId: string): string => `idw:training:cancel:${jobId}`;
+/** a training's last checkpoint, kept in Redis while it runs: a worker that takes it over after a crash resumes there */
+const checkpointKey = (jobId: string): string => `idw:training:checkpoint:${jobId}`;
+const CHECKPOINT_TTL_S = 7 * 24 * 3600;
 
 type Encoded<T> = { [K in keyof T]: T[K] extends Float32Array ? string : T[K] };
 
@@ -33,7 +37,7 @@ export interface TrainingJobData {
 }
 
 export type TrainingProgress =
-  | { kind: 'started'; worker: string }
+  | { kind: 'started'; worker: string; resumedAt?: number }
   | { kind: 'progress'; step: number; loss: number }
   | { kind: 'evaluated'; state: TrainingState; weights: string; best: string; m: string; v: string; weightsSize: number };
 
@@ -98,7 +102,7 @@ export async function trainOnQueue(
       if (jobId !== id || failure) return;
       const m = p as TrainingProgress;
       try {
-        if (m.kind === 'started') events.started(m.worker);
+        if (m.kind === 'started') events.started(m.resumedAt === undefined ? m.worker : `${m.worker}, resumed at step ${m.resumedAt}`);
         else if (m.kind === 'progress') hooks.progress(m.step, m.loss);
         else if (m.kind === 'evaluated') {
           const optimizer = { version: 1 as const, step: m.state.step, m: decodeFloats(m.m), v: decodeFloats(m.v) };
@@ -150,8 +154,11 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
       .catch(() => undefined);
   }, 500);
   try {
-    await job.updateProgress({ kind: 'started', worker } satisfies TrainingProgress);
-    const c = d.checkpoint;
+    // taken over from a worker that stopped: its last checkpoint, else the one the job was sent with
+    const kept = await redis.get(checkpointKey(job.id!));
+    const last = kept ? (JSON.parse(kept) as Extract<TrainingProgress, { kind: 'evaluated' }>) : null;
+    const c = last ? { state: last.state, weights: last.weights, best: last.best, m: last.m, v: last.v } : d.checkpoint;
+    await job.updateProgress({ kind: 'started', worker, ...(last ? { resumedAt: last.state.step } : {}) } satisfies TrainingProgress);
     const spec: DenoiserTrainingSpec = {
       denoiser: d.denoiser,
       schedule: d.schedule,
@@ -167,9 +174,13 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
       },
       progress: (step, loss) => send({ kind: 'progress', step, loss }),
       // the state goes as it is now (the loop goes on changing it)
-      evaluated: (state, cp) =>
-        send({ kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), weightsSize: cp.weights.length }),
+      evaluated: (state, cp) => {
+        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), weightsSize: cp.weights.length };
+        void redis.set(checkpointKey(job.id!), JSON.stringify(p), 'EX', CHECKPOINT_TTL_S).catch(() => undefined);
+        send(p);
+      },
     });
+    await redis.del(checkpointKey(job.id!)).catch(() => undefined);
     return { worker, best: encodeFloats(out.best), state: out.state, stoppedEarly: out.stoppedEarly };
   } finally {
     clearInterval(watch);
