@@ -144,6 +144,8 @@ export const JobParams = {
       resumeModelId: z.number().int().positive().optional(),
       /** fine-tune: start from this ready outcome model's weights and normalization (a new model) */
       initModelId: z.number().int().positive().optional(),
+      /** train on a worker of the Redis queue (idw worker); without a reachable queue, here, saying so */
+      queue: z.boolean().default(false),
     })
     .strict()
     .refine(...RESUME_OR_INIT)

@@ -153,6 +153,8 @@ export interface OutcomeModelMetrics extends TrainingProgress {
   spearman?: number;
   spearmanPerTask?: number;
   fidelityDesigns?: number;
+  /** where it trains or trained: "here", or "queue worker <host:pid>" (absent in models older than the queue) */
+  trainedOn?: string;
 }
 
 /** The denoiser (src-main/engine/diffusion/denoiser.ts names it DenoiserConfig). */

@@ -510,6 +510,33 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     }
   }, 120_000);
 
+  it('an outcome-model training with `queue`: its rollouts and its training on a worker, the same model as one made here', async () => {
+    const w = await workbenchOn(redis.url);
+    const local = await workbenchOn(null);
+    try {
+      const worker = startWorker(redis.url);
+      workers.push(worker);
+      await worker.next('ready');
+      const params = { generate: 40, steps: 60, evalEvery: 20, hidden: [16, 16], batchSize: 16, fidelityTasks: 2, seed: 4 };
+      const remote = await runJob(w, 'outcome.train', { ...params, queue: true });
+      expect(remote.error).toBeNull();
+      await worker.next('log', (m) => /training \S+ done at step 60/.test(String(m.line)));
+      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), 'outcome');
+      expect(model.metrics.trainedOn).toMatch(/^queue worker /);
+      expect(model.metrics.valLoss).toHaveLength(3);
+      expect(model.metrics.valCostLoss).toEqual(expect.any(Number));
+      const here = await runJob(local, 'outcome.train', params);
+      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), 'outcome');
+      expect(herModel.metrics.trainedOn).toBe('here');
+      expect(model.metrics.valLoss).toEqual(herModel.metrics.valLoss);
+      expect(w.t.wb.models.readFile(model, 'weights.bin').equals(local.t.wb.models.readFile(herModel, 'weights.bin'))).toBe(true);
+      expect(model.metrics.fidelity).toEqual(herModel.metrics.fidelity);
+    } finally {
+      await w.t.dispose();
+      await local.t.dispose();
+    }
+  }, 120_000);
+
   it('a worker killed with SIGKILL mid-training: another worker takes the training over from its last checkpoint', async () => {
     const w = await workbenchOn(redis.url);
     try {

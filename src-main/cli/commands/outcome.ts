@@ -15,6 +15,7 @@ interface OutcomeTrainOptions {
   name?: string;
   resume?: number;
   init?: number;
+  onQueue?: boolean;
 }
 
 /** One line on a model's fidelity: within-task Spearman (mean, worst), best quarter, pick rank. */
@@ -43,6 +44,7 @@ export function registerOutcomeCommands(): void {
     .option('--name <name>', 'model name')
     .option('--resume <model>', 'continue an interrupted model from its checkpoint', intOption('--resume'))
     .option('--init <model>', "fine-tune: a new model that starts from this ready outcome model's weights", intOption('--init'))
+    .option('--on-queue', 'train on a worker of the Redis queue (idw worker); here when no queue can be reached, saying so')
     .action((o: OutcomeTrainOptions) => {
       const wb = openWorkbench();
       return (async () => {
@@ -60,6 +62,7 @@ export function registerOutcomeCommands(): void {
             name: o.name,
             resumeModelId: o.resume,
             initModelId: o.init,
+            queue: o.onQueue,
           }).filter(([, v]) => v !== undefined),
         );
         const job = await call(wb, 'jobs.start', { kind: 'outcome.train', projectId: p.id, params });

@@ -1,6 +1,7 @@
-// Trainings on queue workers (the second step of the ground-truth queue): a diffusion.train job
-// with `queue` sends its training, data included, to the Redis queue; an `idw worker` trains it
-// with the same loop as a local training (diffusion/train-run.ts) and sends back its progress, a
+// Trainings on queue workers (the second step of the ground-truth queue): a diffusion.train or
+// outcome.train job with `queue` sends its training, data included, to the Redis queue; an `idw
+// worker` trains it with the same loop as a local training (diffusion/train-run.ts,
+// outcome/train-run.ts) and sends back its progress, a
 // checkpoint at every evaluation, and the best weights. The owning job publishes the curves and
 // writes the checkpoints and the model, so a worker never opens a project database, and a stopped
 // training resumes from its last checkpoint here or on the queue. The worker also keeps its last
@@ -11,45 +12,78 @@ import type { TrainingState } from '../jobs/training-loop';
 import type { JobContext } from '../jobs/job-context';
 import { AppSettings } from '../storage/app-settings';
 import { loadTf } from '../tf';
-import { trainDenoiser, type DenoiserTrainingHooks, type DenoiserTrainingSpec } from '../diffusion/train-run';
+import { trainDenoiser, type DenoiserTrainingSpec } from '../diffusion/train-run';
 import type { DiffusionExamples } from '../diffusion/training-data';
+import { trainOutcome, type OutcomeTrainingSpec } from '../outcome/train-run';
+import type { OutcomeExamples } from '../outcome/train';
+import type { CheckpointData } from '../jobs/training-loop';
 import { decodeFloats, encodeFloats, redactRedisUrl, redisConnection } from './queue-protocol';
 
 export const TRAINING_QUEUE = 'idw-training';
 /** a worker trains only what its own code would train the same way */
-export const TRAINING_VERSION = 'diffusion.train/1';
+export const TRAINING_VERSIONS = { diffusion: 'diffusion.train/1', outcome: 'outcome.train/1' } as const;
 const cancelKey = (jobId: string): string => `idw:training:cancel:${jobId}`;
 /** a training's last checkpoint, kept in Redis while it runs: a worker that takes it over after a crash resumes there */
 const checkpointKey = (jobId: string): string => `idw:training:checkpoint:${jobId}`;
 const CHECKPOINT_TTL_S = 7 * 24 * 3600;
 
 type Encoded<T> = { [K in keyof T]: T[K] extends Float32Array ? string : T[K] };
+type EncodedCheckpoint = { state: TrainingState; weights: string; best: string; m: string; v: string };
 
-export interface TrainingJobData {
-  version: string;
-  kind: 'diffusion';
-  denoiser: DenoiserTrainingSpec['denoiser'];
-  schedule: DenoiserTrainingSpec['schedule'];
-  params: DenoiserTrainingSpec['params'];
-  train: Encoded<DiffusionExamples>;
-  val: Encoded<DiffusionExamples>;
-  checkpoint: { state: TrainingState; weights: string; best: string; m: string; v: string } | null;
+/** What a training on the queue is: the kind's loop, its settings and data. */
+export type TrainingRequest = { kind: 'diffusion'; spec: DenoiserTrainingSpec } | { kind: 'outcome'; spec: OutcomeTrainingSpec };
+
+export type TrainingJobData = { version: string; checkpoint: EncodedCheckpoint | null } & (
+  | { kind: 'diffusion'; denoiser: DenoiserTrainingSpec['denoiser']; schedule: DenoiserTrainingSpec['schedule']; params: DenoiserTrainingSpec['params']; train: Encoded<DiffusionExamples>; val: Encoded<DiffusionExamples> }
+  | { kind: 'outcome'; config: OutcomeTrainingSpec['config']; params: OutcomeTrainingSpec['params']; train: Encoded<OutcomeExamples>; val: Encoded<OutcomeExamples>; focus: number[]; initial: string }
+);
+
+/** The hooks a training reports to, here or from a worker. */
+export interface TrainingHooks {
+  throwIfCancelled(): void;
+  progress(step: number, meanLoss: number): void;
+  evaluated(state: TrainingState, checkpoint: CheckpointData, costLoss: number | null): void;
+}
+
+export interface TrainingOutcome {
+  best: Float32Array;
+  state: TrainingState;
+  stoppedEarly: boolean;
+  /** an outcome model's last validation loss of its cost entries */
+  costLoss: number | null;
 }
 
 export type TrainingProgress =
   | { kind: 'started'; worker: string; resumedAt?: number }
   | { kind: 'progress'; step: number; loss: number }
-  | { kind: 'evaluated'; state: TrainingState; weights: string; best: string; m: string; v: string; weightsSize: number };
+  | { kind: 'evaluated'; state: TrainingState; weights: string; best: string; m: string; v: string; weightsSize: number; costLoss: number | null };
 
 export interface TrainingJobResult {
   worker: string;
   best: string;
   state: TrainingState;
   stoppedEarly: boolean;
+  costLoss: number | null;
 }
 
-const encodeExamples = (e: DiffusionExamples): Encoded<DiffusionExamples> => ({ n: e.n, dim: e.dim, designs: encodeFloats(e.designs), conditions: encodeFloats(e.conditions) });
-const decodeExamples = (e: Encoded<DiffusionExamples>): DiffusionExamples => ({ n: e.n, dim: e.dim, designs: decodeFloats(e.designs), conditions: decodeFloats(e.conditions) });
+const encodeDiffusion = (e: DiffusionExamples): Encoded<DiffusionExamples> => ({ n: e.n, dim: e.dim, designs: encodeFloats(e.designs), conditions: encodeFloats(e.conditions) });
+const decodeDiffusion = (e: Encoded<DiffusionExamples>): DiffusionExamples => ({ n: e.n, dim: e.dim, designs: decodeFloats(e.designs), conditions: decodeFloats(e.conditions) });
+const encodeOutcomes = (e: OutcomeExamples): Encoded<OutcomeExamples> => ({ n: e.n, designs: encodeFloats(e.designs), targets: encodeFloats(e.targets) });
+const decodeOutcomes = (e: Encoded<OutcomeExamples>): OutcomeExamples => ({ n: e.n, designs: decodeFloats(e.designs), targets: decodeFloats(e.targets) });
+const encodeCheckpoint = (c: DenoiserTrainingSpec['checkpoint']): EncodedCheckpoint | null =>
+  c && { state: c.state, weights: encodeFloats(c.weights), best: encodeFloats(c.best), m: encodeFloats(c.optimizer.m), v: encodeFloats(c.optimizer.v) };
+const decodeCheckpoint = (c: EncodedCheckpoint | null): DenoiserTrainingSpec['checkpoint'] =>
+  c && { state: c.state, weights: decodeFloats(c.weights), best: decodeFloats(c.best), optimizer: { version: 1, step: c.state.step, m: decodeFloats(c.m), v: decodeFloats(c.v) } };
+
+function encodeRequest(r: TrainingRequest): TrainingJobData {
+  const checkpoint = encodeCheckpoint(r.spec.checkpoint);
+  if (r.kind === 'diffusion') {
+    const { denoiser, schedule, params, train, val } = r.spec;
+    return { version: TRAINING_VERSIONS.diffusion, kind: 'diffusion', checkpoint, denoiser, schedule, params, train: encodeDiffusion(train), val: encodeDiffusion(val) };
+  }
+  const { config, params, train, val, focus, initial } = r.spec;
+  return { version: TRAINING_VERSIONS.outcome, kind: 'outcome', checkpoint, config, params, train: encodeOutcomes(train), val: encodeOutcomes(val), focus, initial: encodeFloats(initial) };
+}
 
 /**
  * The owning side: sends the training to the queue and follows it. Null (after `local` says why)
@@ -57,11 +91,11 @@ const decodeExamples = (e: Encoded<DiffusionExamples>): DiffusionExamples => ({ 
  */
 export async function trainOnQueue(
   ctx: JobContext,
-  spec: DenoiserTrainingSpec,
-  hooks: DenoiserTrainingHooks,
+  request: TrainingRequest,
+  hooks: TrainingHooks,
   events: { started(worker: string): void; local(reason: string): void },
   opts: { connectTimeoutMs?: number } = {},
-): Promise<{ best: Float32Array; state: TrainingState; stoppedEarly: boolean } | null> {
+): Promise<TrainingOutcome | null> {
   const url = new AppSettings(ctx.database()).redisUrl();
   if (!url) {
     events.local('No Redis queue is set (idw queue set URL, or the About page)');
@@ -84,19 +118,9 @@ export async function trainOnQueue(
   let failure: unknown = null;
   try {
     await queueEvents.waitUntilReady();
-    const c = spec.checkpoint;
-    const data: TrainingJobData = {
-      version: TRAINING_VERSION,
-      kind: 'diffusion',
-      denoiser: spec.denoiser,
-      schedule: spec.schedule,
-      params: spec.params,
-      train: encodeExamples(spec.train),
-      val: encodeExamples(spec.val),
-      checkpoint: c && { state: c.state, weights: encodeFloats(c.weights), best: encodeFloats(c.best), m: encodeFloats(c.optimizer.m), v: encodeFloats(c.optimizer.v) },
-    };
+    const data = encodeRequest(request);
     // a worker killed mid-training: BullMQ hands the job to another, which starts it again
-    const job = await queue.add('diffusion', data, { attempts: 1, removeOnComplete: true, removeOnFail: 100 });
+    const job = await queue.add(request.kind, data, { attempts: 1, removeOnComplete: true, removeOnFail: 100 });
     const id = job.id!;
     queueEvents.on('progress', ({ jobId, data: p }) => {
       if (jobId !== id || failure) return;
@@ -106,7 +130,7 @@ export async function trainOnQueue(
         else if (m.kind === 'progress') hooks.progress(m.step, m.loss);
         else if (m.kind === 'evaluated') {
           const optimizer = { version: 1 as const, step: m.state.step, m: decodeFloats(m.m), v: decodeFloats(m.v) };
-          hooks.evaluated(m.state, { weights: decodeFloats(m.weights), best: decodeFloats(m.best), optimizer, layout: { weightsSize: m.weightsSize } });
+          hooks.evaluated(m.state, { weights: decodeFloats(m.weights), best: decodeFloats(m.best), optimizer, layout: { weightsSize: m.weightsSize } }, m.costLoss);
         }
       } catch (err) {
         // the model was taken by another job: the worker is told to stop
@@ -130,7 +154,7 @@ export async function trainOnQueue(
     }
     const result = (await finished) as TrainingJobResult;
     if (failure) throw failure;
-    return { best: decodeFloats(result.best), state: result.state, stoppedEarly: result.stoppedEarly };
+    return { best: decodeFloats(result.best), state: result.state, stoppedEarly: result.stoppedEarly, costLoss: result.costLoss };
   } finally {
     await queueEvents.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
@@ -142,8 +166,9 @@ export async function trainOnQueue(
 /** The worker's side: one training from the queue, with the local training's loop. */
 export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult>, worker: string, redis: Redis): Promise<TrainingJobResult> {
   const d = job.data;
-  if (d.version !== TRAINING_VERSION || d.kind !== 'diffusion') {
-    throw new UnrecoverableError(`Worker ${worker} trains ${TRAINING_VERSION}, not ${d.kind} ${d.version}: run the same workbench version on the worker as on the machine that owns the project.`);
+  const own = TRAINING_VERSIONS[d.kind] as string | undefined;
+  if (!own || d.version !== own) {
+    throw new UnrecoverableError(`Worker ${worker} trains ${Object.values(TRAINING_VERSIONS).join(' and ')}, not ${d.kind} ${d.version}: run the same workbench version on the worker as on the machine that owns the project.`);
   }
   const { tf } = await loadTf();
   let cancelled = false;
@@ -157,31 +182,27 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
     // taken over from a worker that stopped: its last checkpoint, else the one the job was sent with
     const kept = await redis.get(checkpointKey(job.id!));
     const last = kept ? (JSON.parse(kept) as Extract<TrainingProgress, { kind: 'evaluated' }>) : null;
-    const c = last ? { state: last.state, weights: last.weights, best: last.best, m: last.m, v: last.v } : d.checkpoint;
+    const checkpoint = decodeCheckpoint(last ? { state: last.state, weights: last.weights, best: last.best, m: last.m, v: last.v } : d.checkpoint);
     await job.updateProgress({ kind: 'started', worker, ...(last ? { resumedAt: last.state.step } : {}) } satisfies TrainingProgress);
-    const spec: DenoiserTrainingSpec = {
-      denoiser: d.denoiser,
-      schedule: d.schedule,
-      params: d.params,
-      train: decodeExamples(d.train),
-      val: decodeExamples(d.val),
-      checkpoint: c && { state: c.state, weights: decodeFloats(c.weights), best: decodeFloats(c.best), optimizer: { version: 1, step: c.state.step, m: decodeFloats(c.m), v: decodeFloats(c.v) } },
-    };
     const send = (p: TrainingProgress): void => void job.updateProgress(p).catch(() => undefined);
-    const out = await trainDenoiser(tf, spec, {
+    const hooks: TrainingHooks = {
       throwIfCancelled: () => {
         if (cancelled) throw new UnrecoverableError('The training was stopped by the job that owns it.');
       },
       progress: (step, loss) => send({ kind: 'progress', step, loss }),
       // the state goes as it is now (the loop goes on changing it)
-      evaluated: (state, cp) => {
-        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), weightsSize: cp.weights.length };
+      evaluated: (state, cp, costLoss) => {
+        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), weightsSize: cp.weights.length, costLoss };
         void redis.set(checkpointKey(job.id!), JSON.stringify(p), 'EX', CHECKPOINT_TTL_S).catch(() => undefined);
         send(p);
       },
-    });
+    };
+    const out: TrainingOutcome =
+      d.kind === 'diffusion'
+        ? { costLoss: null, ...(await trainDenoiser(tf, { denoiser: d.denoiser, schedule: d.schedule, params: d.params, train: decodeDiffusion(d.train), val: decodeDiffusion(d.val), checkpoint }, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) })) }
+        : await trainOutcome(tf, { config: d.config, params: d.params, train: decodeOutcomes(d.train), val: decodeOutcomes(d.val), focus: d.focus, initial: decodeFloats(d.initial), checkpoint }, hooks);
     await redis.del(checkpointKey(job.id!)).catch(() => undefined);
-    return { worker, best: encodeFloats(out.best), state: out.state, stoppedEarly: out.stoppedEarly };
+    return { worker, best: encodeFloats(out.best), state: out.state, stoppedEarly: out.stoppedEarly, costLoss: out.costLoss };
   } finally {
     clearInterval(watch);
   }

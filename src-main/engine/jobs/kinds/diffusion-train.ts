@@ -73,7 +73,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
       },
     };
     const result = params.queue
-      ? await trainOnQueue(ctx, spec, hooks, {
+      ? await trainOnQueue(ctx, { kind: 'diffusion', spec }, hooks, {
           started: (worker) => {
             where = `queue worker ${worker}`;
             publish('training');

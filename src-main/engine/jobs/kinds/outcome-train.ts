@@ -1,17 +1,16 @@
-import { stepRandom } from '../../diffusion/train';
 import { outcomeFidelity } from '../../outcome/fidelity';
 import { OutcomeModel } from '../../outcome/model-file';
-import { OutcomeNetwork } from '../../outcome/network';
 import { openOutcomeModel, outcomeModelFiles } from '../../outcome/simulator';
-import { flattenOutcomeWeights, initialOutcomeWeights, unflattenOutcomeWeights, type OutcomeWeights } from '../../outcome/spec';
-import { drawBatch, OutcomeTrainer } from '../../outcome/train';
-import { FOCUS_SHARE, outcomeTrainingSet } from '../../outcome/training-data';
+import { flattenOutcomeWeights, initialOutcomeWeights, unflattenOutcomeWeights } from '../../outcome/spec';
+import { outcomeTrainingSet } from '../../outcome/training-data';
+import { trainOutcome, type OutcomeTrainingHooks, type OutcomeTrainingSpec } from '../../outcome/train-run';
+import { trainOnQueue } from '../../compute/training-queue';
 import { seededRandom } from '../../random';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
 import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
-import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
+import { freshTrainingState, ModelTraining, trainingMetrics, type TrainingState } from '../training-loop';
 import type { OutcomeTrainParams } from './outcome-train.check';
 import { trainingMessage } from '../../../../src-shared/models';
 
@@ -24,7 +23,7 @@ import { trainingMessage } from '../../../../src-shared/models';
 export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx) => {
   const { projectId, db, project, env, models } = openProjectTask(ctx, undefined, 'An outcome model');
   const queries = new QueryStore(db);
-  const spec = env.outcomeSpec;
+  const outcomeSpec = env.outcomeSpec;
 
   const opened = await openOutcomeModel(ctx, { models, queries, env, project }, requested);
   const { model, start } = opened;
@@ -36,7 +35,7 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
   return training.run(async () => {
     const share = requested.resumeModelId === undefined && requested.generate > 0 ? 0.5 : 0;
     ctx.progress(share, 'Loading outcomes');
-    const rows = queries.outcomeExamples(projectId, spec.dim, { afterId: config.data.fromId, upToId: config.data.upToId });
+    const rows = queries.outcomeExamples(projectId, outcomeSpec.dim, { afterId: config.data.fromId, upToId: config.data.upToId });
     const { norm, val, valData, trainData, real, anchors, focus } = outcomeTrainingSet(rows, config, params, env, start);
     // a new model's normalization comes from its training outcomes: kept with it
     if (norm !== config.norm) {
@@ -45,41 +44,41 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     }
 
     const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<{ weightsSize: number }>((json) => json.weightsSize) : null;
-    const weights: OutcomeWeights = checkpoint ? unflattenOutcomeWeights(config.outcome, checkpoint.weights) : (start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed)));
-    let bestWeights: OutcomeWeights = checkpoint ? unflattenOutcomeWeights(config.outcome, checkpoint.best) : weights;
-    const network = new OutcomeNetwork(tf, config.outcome, weights);
-    const trainer = new OutcomeTrainer(tf, network, { learningRate: params.learningRate, decaySteps: params.decaySteps, restWeight: params.densityWeight });
-    if (checkpoint) trainer.restoreOptimizerState(checkpoint.optimizer);
-    const state = checkpoint?.state ?? freshTrainingState();
+    let state: TrainingState = checkpoint?.state ?? freshTrainingState();
     let costLoss: number | null = null;
+    let where = 'here';
     const publish = (phase: string, extra: Record<string, unknown> = {}): void =>
-      training.publish(phase, { ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real, val: valData.n, anchors }, ...extra });
+      training.publish(phase, { ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real, val: valData.n, anchors }, trainedOn: where, ...extra });
     publish('training');
 
-    const { stoppedEarly } = await training.loop(state, {
-      steps: params.steps,
-      evalEvery: params.evalEvery,
-      patience: params.patience,
-      trainStep: (step) => trainer.step(trainData, drawBatch(trainData.n, Math.min(params.batchSize, trainData.n), stepRandom(params.seed, step), focus, FOCUS_SHARE)),
-      validate: () => {
-        const v = trainer.evaluate(valData);
-        costLoss = v.costLoss;
-        return v.loss;
+    const initial = flattenOutcomeWeights(start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed)));
+    const spec: OutcomeTrainingSpec = { config: config.outcome, params, train: trainData, val: valData, focus, initial, checkpoint: checkpoint && { state: checkpoint.state, weights: checkpoint.weights, best: checkpoint.best, optimizer: checkpoint.optimizer } };
+    const hooks: OutcomeTrainingHooks = {
+      throwIfCancelled: () => ctx.throwIfCancelled(),
+      progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, `${trainingMessage(step, params.steps, loss)}${where === 'here' ? '' : ` · on ${where}`}`),
+      // still this job's model? then a checkpoint, and the curves published
+      evaluated: (now, data, cost) => {
+        state = now;
+        costLoss = cost;
+        models.assertTraining(training.model.id, ctx.jobId);
+        training.saveCheckpoint(now, data);
+        publish('training');
       },
-      onBest: () => {
-        bestWeights = network.weights();
-      },
-      checkpoint: () => {
-        const w = flattenOutcomeWeights(network.weights());
-        return { weights: w, best: flattenOutcomeWeights(bestWeights), optimizer: trainer.optimizerState(), layout: { weightsSize: w.length } };
-      },
-      publish: () => publish('training'),
-      progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, trainingMessage(step, params.steps, loss)),
-      progressEvery: 20,
-      memoryAdvice: 'train again with narrower hidden layers or a smaller batch.',
-    });
-    trainer.dispose();
-    network.dispose();
+    };
+    const result = params.queue
+      ? await trainOnQueue(ctx, { kind: 'outcome', spec }, hooks, {
+          started: (worker) => {
+            where = `queue worker ${worker}`;
+            publish('training');
+          },
+          local: (reason) => ctx.progress(share, `${reason}: training here instead`),
+        })
+      : null;
+    const trained = result ?? (await trainOutcome(tf, spec, hooks));
+    state = trained.state;
+    costLoss = trained.costLoss;
+    const { stoppedEarly } = trained;
+    const bestWeights = unflattenOutcomeWeights(config.outcome, trained.best);
 
     ctx.progress(0.96, `Fidelity on ${val.length} held-out designs`);
     const { file, files } = outcomeModelFiles(config, bestWeights, { model: String(training.model.id), project: String(projectId) });

@@ -153,6 +153,8 @@ export async function refineOutcomeModel(ctx: JobContext, model: ModelInfo, opts
     fidelityTasks: trained?.fidelityTasks ?? 8,
     seed: opts.seed,
     initModelId: model.id,
+    // a refinement's short fine-tune runs inside the run's own job, here
+    queue: false,
   };
   const result = (await outcomeTrain(params, inner)) as { modelId: number; fidelity: { spearmanMean: number } };
   return { modelId: result.modelId, spearmanMean: result.fidelity.spearmanMean };
