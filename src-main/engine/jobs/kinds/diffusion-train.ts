@@ -2,7 +2,7 @@ import type { DiffusionModelConfig, ModelInfo } from '../../../../src-shared/api
 import { TIME_EMBEDDING_DEFAULT, type DenoiserConfig } from '../../diffusion/denoiser';
 import type { DiffusionModelFile } from '../../diffusion/model-file';
 import { exportDenoiserOnnx } from '../../diffusion/onnx-export';
-import { trainDenoiser, type DenoiserTrainingHooks, type DenoiserTrainingSpec } from '../../diffusion/train-run';
+import { trainDenoiser, type DenoiserTrainingSpec } from '../../diffusion/train-run';
 import { unflattenWeights } from '../../diffusion/denoiser';
 import { loadDiffusionExamples } from '../../diffusion/training-data';
 import { ModelStore } from '../../models/store';
@@ -10,10 +10,9 @@ import { floatBytes } from '../../nn/floats';
 import { loadTf } from '../../tf';
 import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
-import { ModelTraining, trainingMetrics, type TrainingState } from '../training-loop';
+import { ModelTraining, trainingMetrics } from '../training-loop';
+import { trainHereOrOnQueue, type TrainingReport } from '../queued-training';
 import type { DiffusionTrainParams as Params } from './diffusion-train.check';
-import { trainingMessage } from '../../../../src-shared/models';
-import { trainOnQueue } from '../../compute/training-queue';
 
 /**
  * Trains the diffusion prior on a project's optimization datasets (request checked by
@@ -50,39 +49,18 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
     const data = loadDiffusionExamples(db, params, denoiser.dim, env.taskSpace.lower, env.taskSpace.upper);
     const { scale } = data;
     const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<{ weightsSize: number }>((json) => json.weightsSize) : null;
-    let state: TrainingState | null = checkpoint?.state ?? null;
-    let where = 'here';
+    const report: TrainingReport = { state: checkpoint?.state ?? null, costLoss: null, where: 'here' };
     const publish = (phase: string): void =>
       training.publish(
         phase,
-        { ...(state ? trainingMetrics(state, params.steps) : { step: 0, steps: params.steps }), examples: { train: data.train.n, val: data.val.n }, runs: data.runs, trainedOn: where },
+        { ...(report.state ? trainingMetrics(report.state, params.steps) : { step: 0, steps: params.steps }), examples: { train: data.train.n, val: data.val.n }, runs: data.runs, trainedOn: report.where },
         { config: { ...training.model.config, costLevels: { min: scale.costMin, max: scale.costMax, quantiles: scale.costQuantiles } } },
       );
     publish('training');
 
     const spec: DenoiserTrainingSpec = { denoiser, schedule, params, train: data.train, val: data.val, checkpoint: checkpoint && { state: checkpoint.state, weights: checkpoint.weights, best: checkpoint.best, optimizer: checkpoint.optimizer } };
-    const hooks: DenoiserTrainingHooks = {
-      throwIfCancelled: () => ctx.throwIfCancelled(),
-      progress: (step, loss) => ctx.progress((0.95 * step) / params.steps, `${trainingMessage(step, params.steps, loss)}${where === 'here' ? '' : ` · on ${where}`}`),
-      // still this job's model? then a checkpoint, and the curves published
-      evaluated: (now, data) => {
-        state = now;
-        models.assertTraining(training.model.id, ctx.jobId);
-        training.saveCheckpoint(now, data);
-        publish('training');
-      },
-    };
-    const result = params.queue
-      ? await trainOnQueue(ctx, { kind: 'diffusion', spec }, hooks, {
-          started: (worker) => {
-            where = `queue worker ${worker}`;
-            publish('training');
-          },
-          local: (reason) => ctx.progress(0, `${reason}: training here instead`),
-        })
-      : null;
-    const { best, stoppedEarly, state: final } = result ?? (await trainDenoiser(tf, spec, hooks));
-    state = final;
+    const job = { queue: params.queue, training, report, publish: () => publish('training'), progressAt: (step: number) => (0.95 * step) / params.steps, steps: params.steps };
+    const { best, stoppedEarly, state: final } = await trainHereOrOnQueue(ctx, { kind: 'diffusion', spec }, job, async (hooks) => ({ costLoss: null, ...(await trainDenoiser(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) })) }));
 
     models.assertTraining(training.model.id, ctx.jobId);
     ctx.progress(0.97, 'Exporting to ONNX');

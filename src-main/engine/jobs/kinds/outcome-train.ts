@@ -3,16 +3,15 @@ import { OutcomeModel } from '../../outcome/model-file';
 import { openOutcomeModel, outcomeModelFiles } from '../../outcome/simulator';
 import { flattenOutcomeWeights, initialOutcomeWeights, unflattenOutcomeWeights } from '../../outcome/spec';
 import { outcomeTrainingSet } from '../../outcome/training-data';
-import { trainOutcome, type OutcomeTrainingHooks, type OutcomeTrainingSpec } from '../../outcome/train-run';
-import { trainOnQueue } from '../../compute/training-queue';
+import { trainOutcome, type OutcomeTrainingSpec } from '../../outcome/train-run';
 import { seededRandom } from '../../random';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
 import type { JobRunner } from '../job-context';
 import { openProjectTask } from '../project-context';
-import { freshTrainingState, ModelTraining, trainingMetrics, type TrainingState } from '../training-loop';
+import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
+import { trainHereOrOnQueue, type TrainingReport } from '../queued-training';
 import type { OutcomeTrainParams } from './outcome-train.check';
-import { trainingMessage } from '../../../../src-shared/models';
 
 /**
  * Trains an outcome model on the project's ground-truth outcomes (and new rollouts made first):
@@ -44,40 +43,16 @@ export const outcomeTrain: JobRunner<OutcomeTrainParams> = async (requested, ctx
     }
 
     const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<{ weightsSize: number }>((json) => json.weightsSize) : null;
-    let state: TrainingState = checkpoint?.state ?? freshTrainingState();
-    let costLoss: number | null = null;
-    let where = 'here';
+    const report: TrainingReport = { state: checkpoint?.state ?? freshTrainingState(), costLoss: null, where: 'here' };
     const publish = (phase: string, extra: Record<string, unknown> = {}): void =>
-      training.publish(phase, { ...trainingMetrics(state, params.steps), valCostLoss: costLoss, examples: { train: real, val: valData.n, anchors }, trainedOn: where, ...extra });
+      training.publish(phase, { ...trainingMetrics(report.state!, params.steps), valCostLoss: report.costLoss, examples: { train: real, val: valData.n, anchors }, trainedOn: report.where, ...extra });
     publish('training');
 
     const initial = flattenOutcomeWeights(start?.weights ?? initialOutcomeWeights(config.outcome, seededRandom(params.seed)));
     const spec: OutcomeTrainingSpec = { config: config.outcome, params, train: trainData, val: valData, focus, initial, checkpoint: checkpoint && { state: checkpoint.state, weights: checkpoint.weights, best: checkpoint.best, optimizer: checkpoint.optimizer } };
-    const hooks: OutcomeTrainingHooks = {
-      throwIfCancelled: () => ctx.throwIfCancelled(),
-      progress: (step, loss) => ctx.progress(share + ((0.95 - share) * step) / params.steps, `${trainingMessage(step, params.steps, loss)}${where === 'here' ? '' : ` · on ${where}`}`),
-      // still this job's model? then a checkpoint, and the curves published
-      evaluated: (now, data, cost) => {
-        state = now;
-        costLoss = cost;
-        models.assertTraining(training.model.id, ctx.jobId);
-        training.saveCheckpoint(now, data);
-        publish('training');
-      },
-    };
-    const result = params.queue
-      ? await trainOnQueue(ctx, { kind: 'outcome', spec }, hooks, {
-          started: (worker) => {
-            where = `queue worker ${worker}`;
-            publish('training');
-          },
-          local: (reason) => ctx.progress(share, `${reason}: training here instead`),
-        })
-      : null;
-    const trained = result ?? (await trainOutcome(tf, spec, hooks));
-    state = trained.state;
-    costLoss = trained.costLoss;
-    const { stoppedEarly } = trained;
+    const job = { queue: params.queue, training, report, publish: () => publish('training'), progressAt: (step: number) => share + ((0.95 - share) * step) / params.steps, steps: params.steps };
+    const trained = await trainHereOrOnQueue(ctx, { kind: 'outcome', spec }, job, (hooks) => trainOutcome(tf, spec, hooks));
+    const { stoppedEarly, state } = trained;
     const bestWeights = unflattenOutcomeWeights(config.outcome, trained.best);
 
     ctx.progress(0.96, `Fidelity on ${val.length} held-out designs`);
