@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { Workbench, type WorkbenchOptions } from '../../src-main/engine/workbench';
+import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
+import { seededRandom } from '../../src-main/engine/random';
 import type { ApiEnvelope, ApiErrorPayload } from '../../src-shared/errors';
 
 export function tempDir(prefix = 'idw-test-'): { path: string; remove(): void } {
@@ -57,4 +59,22 @@ export function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '']);
   if (!child.pid) throw new Error('could not start a child process');
   return child.pid;
+}
+
+/**
+ * A small ready optimization dataset for a diffusion prior of a 4-joint project: 8 CEM runs of 8
+ * iterations on random tasks, costs falling with the iteration. Returns its id.
+ */
+export function tinyOptimizationDataset(wb: Workbench, projectId: number, seed: number): number {
+  const datasets = new OptimizationDatasets(wb.db);
+  const ds = datasets.create(projectId, 'runs', 'test', null);
+  const rand = seededRandom(seed);
+  const records = [];
+  for (let r = 0; r < 8; r++) {
+    const task = [0.35 + 0.5 * rand(), 0.05 + 0.04 * rand()];
+    for (let i = 0; i < 8; i++) records.push({ run: `run-${r}`, optimizer: 'cem', iteration: i, task, design: [rand() - 0.5, rand() - 0.5, 0.3, -0.3], cost: 0.1 * (1 - i / 8) });
+  }
+  datasets.append(ds.id, records);
+  datasets.finish(ds.id, 'ready');
+  return ds.id;
 }

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
-import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import type { OptimizeResult } from '../../src-main/engine/jobs/kinds/optimize';
 import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
-import { seededRandom } from '../../src-main/engine/random';
 import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { countRows, err, ok, testWorkbench } from './helpers';
+import { countRows, err, ok, testWorkbench, tinyOptimizationDataset } from './helpers';
 
 // a tiny environment so that ground-truth rollouts take milliseconds
 const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
@@ -107,17 +105,7 @@ describe('outcome model jobs', () => {
   }, 120_000);
 
   it('energy guidance follows the outcome model: its evaluations counted apart from the ground-truth scores, then refined on those scores', async () => {
-    const datasets = new OptimizationDatasets(t.wb.db);
-    const ds = datasets.create(projectId, 'runs', 'test', null);
-    const rand = seededRandom(1);
-    const records = [];
-    for (let r = 0; r < 8; r++) {
-      const task = [0.35 + 0.5 * rand(), 0.05 + 0.04 * rand()];
-      for (let i = 0; i < 8; i++) records.push({ run: `run-${r}`, optimizer: 'cem', iteration: i, task, design: [rand() - 0.5, rand() - 0.5, 0.3, -0.3], cost: 0.1 * (1 - i / 8) });
-    }
-    datasets.append(ds.id, records);
-    datasets.finish(ds.id, 'ready');
-    const prior = await run('diffusion.train', { datasetIds: [ds.id], steps: 20, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10 });
+    const prior = await run('diffusion.train', { datasetIds: [tinyOptimizationDataset(t.wb, projectId, 1)], steps: 20, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10 });
     expect(prior.error).toBeNull();
     const job = await run('sample', { count: 4, ddimSteps: 5, energy: { enabled: true, scale: 1, clip: 1, lastSteps: 2 }, simulatorModelId: modelId, task: [0.5, 0.07], seed: 2, refine: { enabled: true, checks: 2, steps: 20 } });
     expect(job.error).toBeNull();

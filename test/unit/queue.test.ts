@@ -13,11 +13,10 @@ import { openDatabase } from '../../src-main/engine/storage/database';
 import { QueryStore } from '../../src-main/engine/storage/queries';
 import { AppSettings } from '../../src-main/engine/storage/app-settings';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
-import { seededRandom } from '../../src-main/engine/random';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { asKind, type JobInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { COMPUTE_ENTRY, ok, tempDir, testWorkbench } from './helpers';
+import { COMPUTE_ENTRY, ok, tempDir, testWorkbench, tinyOptimizationDataset } from './helpers';
 import { redisServerBinary, selfSignedCertificate, startRedis, type TestRedis } from './redis-server';
 import { spawnJsonLines, type JsonLinesChild } from './json-lines-child';
 
@@ -468,19 +467,7 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     const w = await workbenchOn(redis.url);
     const local = await workbenchOn(null);
     try {
-      const datasetFor = (t: typeof w.t, projectId: number): number => {
-        const datasets = new OptimizationDatasets(t.wb.db);
-        const ds = datasets.create(projectId, 'runs', 'test', null);
-        const rand = seededRandom(3);
-        const records = [];
-        for (let r = 0; r < 8; r++) {
-          const task = [0.35 + 0.5 * rand(), 0.05 + 0.04 * rand()];
-          for (let i = 0; i < 8; i++) records.push({ run: `run-${r}`, optimizer: 'cem', iteration: i, task, design: [rand() - 0.5, rand() - 0.5, 0.3, -0.3], cost: 0.1 * (1 - i / 8) });
-        }
-        datasets.append(ds.id, records);
-        datasets.finish(ds.id, 'ready');
-        return ds.id;
-      };
+      const datasetFor = (t: typeof w.t, projectId: number): number => tinyOptimizationDataset(t.wb, projectId, 3);
       const params = { steps: 40, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10, seed: 5 };
       const worker = startWorker(redis.url);
       workers.push(worker);
