@@ -109,6 +109,8 @@ export const JobParams = {
        * a new loss curve); its network sizes and radius are kept, the settings given here are ignored
        */
       initModelId: z.number().int().positive().optional(),
+      /** train on a worker of the Redis queue (idw worker); without a reachable queue, here, saying so */
+      queue: z.boolean().default(false),
     })
     .strict()
     .refine(...RESUME_OR_INIT),

@@ -89,6 +89,8 @@ export interface SimulatorModelMetrics extends TrainingProgress {
   fidelity?: NumberPair[];
   /** mean wall time of one learned rollout during the evaluation */
   learnedRolloutMs?: number;
+  /** where it trains or trained: "here", or "queue worker <host:pid>" (absent in models older than the queue) */
+  trainedOn?: string;
 }
 
 /** The outcome network (src-main/engine/outcome/spec.ts names it OutcomeModelConfig). */

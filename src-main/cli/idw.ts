@@ -309,14 +309,15 @@ modelCmd
   .option('--learning-rate <lr>', 'Adam learning rate', numberOption('--learning-rate'))
   .option('--fidelity-designs <n>', 'random designs for the Spearman check', intOption('--fidelity-designs'))
   .option('--name <name>', 'model name')
-  .action((o: { project: string; dataset?: number[]; resume?: number; init?: number; steps?: number; latent?: number; messagePassing?: number; radius?: number; learningRate?: number; fidelityDesigns?: number; name?: string }) => {
+  .option('--on-queue', 'train on a worker of the Redis queue (idw worker); here when no queue can be reached, saying so')
+  .action((o: { project: string; dataset?: number[]; resume?: number; init?: number; steps?: number; latent?: number; messagePassing?: number; radius?: number; learningRate?: number; fidelityDesigns?: number; name?: string; onQueue?: boolean }) => {
     const wb = openWorkbench();
     return (async () => {
       const p = await findProject(wb, o.project);
       const datasetIds = o.dataset ?? (o.resume !== undefined && wb.models.get(o.resume).datasetId !== null ? [wb.models.get(o.resume).datasetId!] : undefined);
       if (!datasetIds) throw new ApiError('invalid_argument', 'Give --dataset <id> (see "idw dataset list"), or --resume <model>.');
       const params = Object.fromEntries(
-        Object.entries({ datasetIds, resumeModelId: o.resume, initModelId: o.init, steps: o.steps, latent: o.latent, messagePassingSteps: o.messagePassing, radius: o.radius, learningRate: o.learningRate, fidelityDesigns: o.fidelityDesigns, name: o.name }).filter(([, v]) => v !== undefined),
+        Object.entries({ datasetIds, resumeModelId: o.resume, initModelId: o.init, steps: o.steps, latent: o.latent, messagePassingSteps: o.messagePassing, radius: o.radius, learningRate: o.learningRate, fidelityDesigns: o.fidelityDesigns, name: o.name, queue: o.onQueue }).filter(([, v]) => v !== undefined),
       );
       const job = await call(wb, 'jobs.start', { kind: 'gns.train', projectId: p.id, params });
       const done = await runJob(wb, job);

@@ -524,6 +524,32 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     }
   }, 120_000);
 
+  it('a GNS training with `queue`: trained on a worker process (its data parallelism there), the same model as one trained here', async () => {
+    const w = await workbenchOn(redis.url);
+    const local = await workbenchOn(null);
+    try {
+      const worker = startWorker(redis.url);
+      workers.push(worker);
+      await worker.next('ready');
+      const physics = async (on: typeof w): Promise<number> => ((await runJob(on, 'dataset.physics', { count: 6, seed: 2 })).result as { datasetId: number }).datasetId;
+      const params = { latent: 16, messagePassingSteps: 2, mlpLayers: 1, radius: 0.03, batchSize: 2, steps: 20, evalEvery: 10, patience: 50, fidelityDesigns: 0, seed: 5 };
+      const remote = await runJob(w, 'gns.train', { ...params, datasetIds: [await physics(w)], queue: true });
+      expect(remote.error).toBeNull();
+      await worker.next('log', (m) => /training \S+ done at step 20/.test(String(m.line)));
+      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), 'simulator');
+      expect(model.status).toBe('ready');
+      expect(model.metrics.trainedOn).toMatch(/^queue worker /);
+      const here = await runJob(local, 'gns.train', { ...params, datasetIds: [await physics(local)] });
+      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), 'simulator');
+      expect(herModel.metrics.trainedOn).toBe('here');
+      expect(model.metrics.valLoss).toEqual(herModel.metrics.valLoss);
+      expect(w.t.wb.models.readFile(model, 'weights.bin').equals(local.t.wb.models.readFile(herModel, 'weights.bin'))).toBe(true);
+    } finally {
+      await w.t.dispose();
+      await local.t.dispose();
+    }
+  }, 120_000);
+
   it('a worker killed with SIGKILL mid-training: another worker takes the training over from its last checkpoint', async () => {
     const w = await workbenchOn(redis.url);
     try {

@@ -16,6 +16,7 @@ import {
   type BatchJobResult,
 } from './queue-protocol';
 import './rollout';
+import '../gns/train'; // registers the GNS's half-batch gradient: a GNS training's data parallelism
 import { runTrainingJob, TRAINING_QUEUE, type TrainingJobData, type TrainingJobResult } from './training-queue';
 
 // `idw worker`: takes ground-truth batches from the Redis queue and runs them on this machine's
@@ -127,7 +128,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   });
   worker.on('error', (err) => log(`[worker ${name}] ${err.message}`));
   // trainings, one at a time, in this thread (TF.js): a step yields between steps, so the locks renew
-  const trainer = new Worker<TrainingJobData, TrainingJobResult>(TRAINING_QUEUE, (job) => runTrainingJob(job, name, counter), {
+  const trainer = new Worker<TrainingJobData, TrainingJobResult>(TRAINING_QUEUE, (job) => runTrainingJob(job, name, counter, (args) => pool.run('gnsPartGradient', args)), {
     connection,
     concurrency: 1,
     name,

@@ -15,27 +15,34 @@ import { loadTf } from '../tf';
 import { trainDenoiser, type DenoiserTrainingSpec } from '../diffusion/train-run';
 import type { DiffusionExamples } from '../diffusion/training-data';
 import { trainOutcome, type OutcomeTrainingSpec } from '../outcome/train-run';
+import { trainGns, type GnsTrainingSpec } from '../gns/train-run';
+import { deserializeWeights, serializeWeights, type WeightsLayout } from '../gns/serialize';
+import type { TrajectoryPositions } from '../gns/normalization';
+import type { PartGradientFn } from '../gns/train';
 import type { OutcomeExamples } from '../outcome/train';
 import type { CheckpointData } from '../jobs/training-loop';
 import { decodeFloats, encodeFloats, redactRedisUrl, redisConnection } from './queue-protocol';
 
 export const TRAINING_QUEUE = 'idw-training';
 /** a worker trains only what its own code would train the same way */
-export const TRAINING_VERSIONS = { diffusion: 'diffusion.train/1', outcome: 'outcome.train/1' } as const;
+export const TRAINING_VERSIONS = { diffusion: 'diffusion.train/1', outcome: 'outcome.train/1', gns: 'gns.train/1' } as const;
 const cancelKey = (jobId: string): string => `idw:training:cancel:${jobId}`;
 /** a training's last checkpoint, kept in Redis while it runs: a worker that takes it over after a crash resumes there */
 const checkpointKey = (jobId: string): string => `idw:training:checkpoint:${jobId}`;
 const CHECKPOINT_TTL_S = 7 * 24 * 3600;
 
 type Encoded<T> = { [K in keyof T]: T[K] extends Float32Array ? string : T[K] };
-type EncodedCheckpoint = { state: TrainingState; weights: string; best: string; m: string; v: string };
+/** a checkpoint as it travels: flat weights, and the kind's layout fields to read them back (CheckpointData.layout) */
+type EncodedCheckpoint = { state: TrainingState; weights: string; best: string; m: string; v: string; layout?: Record<string, unknown> };
+type EncodedTrajectory = { positions: string; frames: number; particles: number; particleTypes: number[] };
 
 /** What a training on the queue is: the kind's loop, its settings and data. */
-export type TrainingRequest = { kind: 'diffusion'; spec: DenoiserTrainingSpec } | { kind: 'outcome'; spec: OutcomeTrainingSpec };
+export type TrainingRequest = { kind: 'diffusion'; spec: DenoiserTrainingSpec } | { kind: 'outcome'; spec: OutcomeTrainingSpec } | { kind: 'gns'; spec: GnsTrainingSpec };
 
 export type TrainingJobData = { version: string; checkpoint: EncodedCheckpoint | null } & (
   | { kind: 'diffusion'; denoiser: DenoiserTrainingSpec['denoiser']; schedule: DenoiserTrainingSpec['schedule']; params: DenoiserTrainingSpec['params']; train: Encoded<DiffusionExamples>; val: Encoded<DiffusionExamples> }
   | { kind: 'outcome'; config: OutcomeTrainingSpec['config']; params: OutcomeTrainingSpec['params']; train: Encoded<OutcomeExamples>; val: Encoded<OutcomeExamples>; focus: number[]; initial: string }
+  | { kind: 'gns'; gns: GnsTrainingSpec['gns']; params: GnsTrainingSpec['params']; norm: GnsTrainingSpec['norm']; train: EncodedTrajectory[]; val: EncodedTrajectory[]; start: { layout: WeightsLayout; data: string } | null }
 );
 
 /** The hooks a training reports to, here or from a worker. */
@@ -46,7 +53,9 @@ export interface TrainingHooks {
 }
 
 export interface TrainingOutcome {
+  /** the best weights, flat (a GNS's as serializeWeights lays them out: bestLayout) */
   best: Float32Array;
+  bestLayout?: WeightsLayout;
   state: TrainingState;
   stoppedEarly: boolean;
   /** an outcome model's last validation loss of its cost entries */
@@ -56,11 +65,12 @@ export interface TrainingOutcome {
 export type TrainingProgress =
   | { kind: 'started'; worker: string; resumedAt?: number }
   | { kind: 'progress'; step: number; loss: number }
-  | { kind: 'evaluated'; state: TrainingState; weights: string; best: string; m: string; v: string; weightsSize: number; costLoss: number | null };
+  | { kind: 'evaluated'; state: TrainingState; weights: string; best: string; m: string; v: string; layout: Record<string, unknown>; costLoss: number | null };
 
 export interface TrainingJobResult {
   worker: string;
   best: string;
+  bestLayout?: WeightsLayout;
   state: TrainingState;
   stoppedEarly: boolean;
   costLoss: number | null;
@@ -72,10 +82,28 @@ const encodeOutcomes = (e: OutcomeExamples): Encoded<OutcomeExamples> => ({ n: e
 const decodeOutcomes = (e: Encoded<OutcomeExamples>): OutcomeExamples => ({ n: e.n, designs: decodeFloats(e.designs), targets: decodeFloats(e.targets) });
 const encodeCheckpoint = (c: DenoiserTrainingSpec['checkpoint']): EncodedCheckpoint | null =>
   c && { state: c.state, weights: encodeFloats(c.weights), best: encodeFloats(c.best), m: encodeFloats(c.optimizer.m), v: encodeFloats(c.optimizer.v) };
+const encodeTrajectory = (t: TrajectoryPositions): EncodedTrajectory => ({ positions: encodeFloats(t.positions), frames: t.frames, particles: t.particles, particleTypes: Array.from(t.particleTypes) });
+const decodeTrajectory = (t: EncodedTrajectory): TrajectoryPositions => ({ positions: decodeFloats(t.positions), frames: t.frames, particles: t.particles, particleTypes: t.particleTypes });
+function encodeGnsCheckpoint(c: GnsTrainingSpec['checkpoint']): EncodedCheckpoint | null {
+  if (!c) return null;
+  const weights = serializeWeights(c.weights);
+  return { state: c.state, weights: encodeFloats(weights.data), best: encodeFloats(serializeWeights(c.best).data), m: encodeFloats(c.optimizer.m), v: encodeFloats(c.optimizer.v), layout: { layout: weights.layout } };
+}
+function decodeGnsCheckpoint(c: EncodedCheckpoint | null): GnsTrainingSpec['checkpoint'] {
+  if (!c) return null;
+  const layout = (c.layout as { layout?: WeightsLayout } | undefined)?.layout;
+  if (!layout) throw new UnrecoverableError('A GNS checkpoint came without its weights layout.');
+  return { state: c.state, weights: deserializeWeights(layout, decodeFloats(c.weights)), best: deserializeWeights(layout, decodeFloats(c.best)), optimizer: { version: 1, step: c.state.step, m: decodeFloats(c.m), v: decodeFloats(c.v) } };
+}
 const decodeCheckpoint = (c: EncodedCheckpoint | null): DenoiserTrainingSpec['checkpoint'] =>
   c && { state: c.state, weights: decodeFloats(c.weights), best: decodeFloats(c.best), optimizer: { version: 1, step: c.state.step, m: decodeFloats(c.m), v: decodeFloats(c.v) } };
 
 function encodeRequest(r: TrainingRequest): TrainingJobData {
+  if (r.kind === 'gns') {
+    const { gns, params, norm, train, val, start } = r.spec;
+    const s = start && serializeWeights(start);
+    return { version: TRAINING_VERSIONS.gns, kind: 'gns', checkpoint: encodeGnsCheckpoint(r.spec.checkpoint), gns, params, norm, train: train.map(encodeTrajectory), val: val.map(encodeTrajectory), start: s && { layout: s.layout, data: encodeFloats(s.data) } };
+  }
   const checkpoint = encodeCheckpoint(r.spec.checkpoint);
   if (r.kind === 'diffusion') {
     const { denoiser, schedule, params, train, val } = r.spec;
@@ -130,7 +158,7 @@ export async function trainOnQueue(
         else if (m.kind === 'progress') hooks.progress(m.step, m.loss);
         else if (m.kind === 'evaluated') {
           const optimizer = { version: 1 as const, step: m.state.step, m: decodeFloats(m.m), v: decodeFloats(m.v) };
-          hooks.evaluated(m.state, { weights: decodeFloats(m.weights), best: decodeFloats(m.best), optimizer, layout: { weightsSize: m.weightsSize } }, m.costLoss);
+          hooks.evaluated(m.state, { weights: decodeFloats(m.weights), best: decodeFloats(m.best), optimizer, layout: m.layout }, m.costLoss);
         }
       } catch (err) {
         // the model was taken by another job: the worker is told to stop
@@ -154,7 +182,7 @@ export async function trainOnQueue(
     }
     const result = (await finished) as TrainingJobResult;
     if (failure) throw failure;
-    return { best: decodeFloats(result.best), state: result.state, stoppedEarly: result.stoppedEarly, costLoss: result.costLoss };
+    return { best: decodeFloats(result.best), bestLayout: result.bestLayout, state: result.state, stoppedEarly: result.stoppedEarly, costLoss: result.costLoss };
   } finally {
     await queueEvents.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
@@ -164,7 +192,7 @@ export async function trainOnQueue(
 }
 
 /** The worker's side: one training from the queue, with the local training's loop. */
-export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult>, worker: string, redis: Redis): Promise<TrainingJobResult> {
+export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult>, worker: string, redis: Redis, helper?: PartGradientFn): Promise<TrainingJobResult> {
   const d = job.data;
   const own = TRAINING_VERSIONS[d.kind] as string | undefined;
   if (!own || d.version !== own) {
@@ -182,7 +210,7 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
     // taken over from a worker that stopped: its last checkpoint, else the one the job was sent with
     const kept = await redis.get(checkpointKey(job.id!));
     const last = kept ? (JSON.parse(kept) as Extract<TrainingProgress, { kind: 'evaluated' }>) : null;
-    const checkpoint = decodeCheckpoint(last ? { state: last.state, weights: last.weights, best: last.best, m: last.m, v: last.v } : d.checkpoint);
+    const resumeFrom = last ? { state: last.state, weights: last.weights, best: last.best, m: last.m, v: last.v, layout: last.layout } : d.checkpoint;
     await job.updateProgress({ kind: 'started', worker, ...(last ? { resumedAt: last.state.step } : {}) } satisfies TrainingProgress);
     const send = (p: TrainingProgress): void => void job.updateProgress(p).catch(() => undefined);
     const hooks: TrainingHooks = {
@@ -192,17 +220,27 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
       progress: (step, loss) => send({ kind: 'progress', step, loss }),
       // the state goes as it is now (the loop goes on changing it)
       evaluated: (state, cp, costLoss) => {
-        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), weightsSize: cp.weights.length, costLoss };
+        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), layout: cp.layout, costLoss };
         void redis.set(checkpointKey(job.id!), JSON.stringify(p), 'EX', CHECKPOINT_TTL_S).catch(() => undefined);
         send(p);
       },
     };
-    const out: TrainingOutcome =
-      d.kind === 'diffusion'
-        ? { costLoss: null, ...(await trainDenoiser(tf, { denoiser: d.denoiser, schedule: d.schedule, params: d.params, train: decodeDiffusion(d.train), val: decodeDiffusion(d.val), checkpoint }, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) })) }
-        : await trainOutcome(tf, { config: d.config, params: d.params, train: decodeOutcomes(d.train), val: decodeOutcomes(d.val), focus: d.focus, initial: decodeFloats(d.initial), checkpoint }, hooks);
+    let out: TrainingOutcome;
+    if (d.kind === 'gns') {
+      const start = d.start && deserializeWeights(d.start.layout, decodeFloats(d.start.data));
+      const spec: GnsTrainingSpec = { gns: d.gns, params: d.params, norm: d.norm, train: d.train.map(decodeTrajectory), val: d.val.map(decodeTrajectory), start, checkpoint: decodeGnsCheckpoint(resumeFrom) };
+      const r = await trainGns(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) }, helper);
+      const flat = serializeWeights(r.best);
+      out = { best: flat.data, bestLayout: flat.layout, state: r.state, stoppedEarly: r.stoppedEarly, costLoss: null };
+    } else if (d.kind === 'diffusion') {
+      const spec = { denoiser: d.denoiser, schedule: d.schedule, params: d.params, train: decodeDiffusion(d.train), val: decodeDiffusion(d.val), checkpoint: decodeCheckpoint(resumeFrom) };
+      out = { costLoss: null, ...(await trainDenoiser(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) })) };
+    } else {
+      const spec = { config: d.config, params: d.params, train: decodeOutcomes(d.train), val: decodeOutcomes(d.val), focus: d.focus, initial: decodeFloats(d.initial), checkpoint: decodeCheckpoint(resumeFrom) };
+      out = await trainOutcome(tf, spec, hooks);
+    }
     await redis.del(checkpointKey(job.id!)).catch(() => undefined);
-    return { worker, best: encodeFloats(out.best), state: out.state, stoppedEarly: out.stoppedEarly, costLoss: out.costLoss };
+    return { worker, best: encodeFloats(out.best), bestLayout: out.bestLayout, state: out.state, stoppedEarly: out.stoppedEarly, costLoss: out.costLoss };
   } finally {
     clearInterval(watch);
   }

@@ -1,17 +1,13 @@
 // A GNS as a trained simulator (as learning_to_simulate's learned_simulator module): the model row
-// a training writes to, its network restored from a checkpoint, a starting model or fresh, and the
-// files a finished model is made of.
+// a training writes to, its checkpoints' weights, and the files a finished model is made of (the
+// training loop itself: train-run.ts).
 import type { ModelInfo, SimulatorModelConfig } from '../../../src-shared/api';
 import type { FluidTool2DSettings } from '../../../src-shared/environments';
 import type { GnsTrainParams } from '../jobs/kinds/gns-train.check';
-import type { Checkpoint } from '../jobs/training-loop';
 import type { ModelStore } from '../models/store';
 import { floatBytes } from '../nn/floats';
-import type * as TfModule from '@tensorflow/tfjs';
-import { GnsNetwork } from './network';
-import { computeNormalization, type TrajectoryPositions } from './normalization';
 import { exportGnsOnnx } from './onnx-export';
-import { deserializeWeights, serializeWeights, type GnsModelFile, type WeightsLayout } from './serialize';
+import { serializeWeights, type GnsModelFile, type WeightsLayout } from './serialize';
 import { GNS_DEFAULTS, type GnsConfig, type GnsNormalization, type GnsWeights } from './spec';
 import { gnsConfigOf, readGnsModel } from './training-data';
 
@@ -36,7 +32,8 @@ export function openGnsModel(
   if (requested.resumeModelId !== undefined) {
     const model = models.get(requested.resumeModelId);
     const before = model.config.training as GnsTrainParams;
-    const params = { ...before, steps: Math.max(requested.steps, before.steps) };
+    // where it trains is asked each time, a resume included
+    const params = { ...before, steps: Math.max(requested.steps, before.steps), queue: requested.queue };
     return { model, params, gns: (model.config as SimulatorModelConfig).gns ?? gnsConfigOf(params, GNS_DEFAULTS.bounds), start: null };
   }
   const start = requested.initModelId !== undefined ? readGnsModel(models, requested.initModelId) : null;
@@ -46,25 +43,6 @@ export function openGnsModel(
   const name = params.name ?? `GNS ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   const model = models.create({ projectId: project.id, kind: 'simulator', name, config: { gns, training: params, backend: made.backend }, datasetId: params.datasetIds[0]!, jobId: made.jobId, status: 'training' });
   return { model, params, gns, start };
-}
-
-/**
- * The network a training continues: from the last checkpoint, the starting model (its
- * normalization kept), or fresh with the normalization of the training trajectories.
- */
-export function restoreGnsNetwork(
-  tf: typeof TfModule,
-  gns: GnsConfig,
-  from: { checkpoint: Checkpoint<GnsCheckpointLayout> | null; start: { file: GnsModelFile; weights: GnsWeights } | null; train: TrajectoryPositions[]; seed: number },
-): { network: GnsNetwork; norm: GnsNormalization; best: GnsWeights } {
-  const { checkpoint, start } = from;
-  const norm = checkpoint?.json.norm ?? start?.file.norm ?? computeNormalization(from.train, gns);
-  if (checkpoint) {
-    const network = GnsNetwork.fromWeights(tf, gns, deserializeWeights(checkpoint.json.layout, checkpoint.weights));
-    return { network, norm, best: deserializeWeights(checkpoint.json.layout, checkpoint.best) };
-  }
-  const network = start ? GnsNetwork.fromWeights(tf, gns, start.weights) : GnsNetwork.create(tf, gns, from.seed);
-  return { network, norm, best: network.weights() };
 }
 
 /** A checkpoint's weights: the current and the best, with how to read them back. */

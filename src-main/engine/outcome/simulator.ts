@@ -45,7 +45,8 @@ export async function openOutcomeModel(
   if (requested.resumeModelId !== undefined) {
     const model = models.get(requested.resumeModelId);
     const before = model.config as unknown as OutcomeConfig;
-    const config = { ...before, training: { ...before.training, steps: Math.max(requested.steps, before.training.steps) } };
+    // where it trains is asked each time, a resume included
+    const config = { ...before, training: { ...before.training, steps: Math.max(requested.steps, before.training.steps), queue: requested.queue } };
     // a fine-tune's anchors come from its starting model: it must still be there
     const start = before.initModelId !== undefined ? readyOutcomeModel(models, projectId, before.initModelId, env, project.settings, 'params.resumeModelId').model : null;
     return { model, config, start };

@@ -1,17 +1,19 @@
 import { createEnvironment } from '../../environments';
 import { evaluateGns } from '../../gns/fidelity';
-import { gnsCheckpoint, gnsModelFiles, openGnsModel, restoreGnsNetwork, type GnsCheckpointLayout } from '../../gns/simulator';
-import { GnsTrainer, sampleWindows, type PartGradientArgs } from '../../gns/train';
-import { loadGnsTrainingData, mixSeed } from '../../gns/training-data';
+import { computeNormalization } from '../../gns/normalization';
+import { deserializeWeights, serializeWeights } from '../../gns/serialize';
+import { gnsModelFiles, openGnsModel, type GnsCheckpointLayout } from '../../gns/simulator';
+import type { PartGradientArgs } from '../../gns/train';
+import { trainGns, type GnsTrainingSpec } from '../../gns/train-run';
+import { loadGnsTrainingData } from '../../gns/training-data';
 import { ModelStore } from '../../models/store';
-import { seededRandom } from '../../random';
 import { ProjectStore } from '../../storage/projects';
 import { QueryStore } from '../../storage/queries';
 import { loadTf } from '../../tf';
 import type { JobRunner } from '../job-context';
+import { trainHereOrOnQueue, type TrainingReport } from '../queued-training';
 import { freshTrainingState, ModelTraining, trainingMetrics } from '../training-loop';
 import type { GnsTrainParams as Params } from './gns-train.check';
-import { trainingMessage } from '../../../../src-shared/models';
 
 export type { GnsModelFile } from '../../gns/serialize';
 
@@ -38,39 +40,21 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     // data parallelism: with a compute worker to spare, it takes the second half of every batch
     const parallel = params.batchSize >= 2 && ctx.compute().size >= 1;
     const helper = parallel ? (args: PartGradientArgs) => ctx.compute().run('gnsPartGradient', args) : undefined;
-    // network, optimizer and curves: from the last checkpoint, the starting model, or fresh
+    // from the last checkpoint, the starting model (its normalization kept), or fresh
     const checkpoint = requested.resumeModelId !== undefined ? training.readCheckpoint<GnsCheckpointLayout>((json) => json.layout.size) : null;
-    const { network, norm, best } = restoreGnsNetwork(tf, gns, { checkpoint, start, train, seed: params.seed });
-    let bestWeights = best;
-    const trainer = new GnsTrainer(tf, network, norm, gns, { learningRate: params.learningRate, seed: params.seed, helper });
-    if (checkpoint) trainer.restoreOptimizerState(checkpoint.optimizer);
-    const state = checkpoint?.state ?? freshTrainingState();
-    const valWindows = sampleWindows(val, Math.min(64, 8 * val.length), seededRandom(mixSeed(params.seed, -1)), gns);
-    const metrics = () => ({ ...trainingMetrics(state, params.steps), trajectories: { train: train.length, heldOut: val.length }, trainingThreads: parallel ? 2 : 1 });
-
-    const { stoppedEarly } = await training.loop(state, {
-      steps: params.steps,
-      evalEvery: params.evalEvery,
-      patience: params.patience,
-      trainStep: (step) => {
-        const windows = sampleWindows(train, params.batchSize, seededRandom(mixSeed(params.seed, step)), gns);
-        // tenfold less every decaySteps steps: a function of the step alone, so a resumed or
-        // extended training follows the same schedule
-        trainer.learningRate = params.learningRate * 0.1 ** (step / (params.decaySteps ?? Number.POSITIVE_INFINITY));
-        return trainer.stepParallel(windows);
-      },
-      validate: () => trainer.loss(valWindows),
-      onBest: () => {
-        bestWeights = network.weights();
-      },
-      checkpoint: () => ({ ...gnsCheckpoint(network.weights(), bestWeights, norm), optimizer: trainer.optimizerState() }),
-      publish: () => training.publish('training', metrics()),
-      progress: (step, loss) => ctx.progress((0.8 * step) / params.steps, trainingMessage(step, params.steps, loss)),
-      progressEvery: 5,
-      memoryAdvice: 'train again with a smaller batch size, connectivity radius (fewer edges) or latent size.',
+    const norm = checkpoint?.json.norm ?? start?.file.norm ?? computeNormalization(train, gns);
+    const report: TrainingReport = { state: checkpoint?.state ?? freshTrainingState(), costLoss: null, where: 'here' };
+    const metrics = () => ({ ...trainingMetrics(report.state!, params.steps), trajectories: { train: train.length, heldOut: val.length }, trainingThreads: parallel ? 2 : 1, trainedOn: report.where });
+    const restored = checkpoint && { state: checkpoint.state, weights: deserializeWeights(checkpoint.json.layout, checkpoint.weights), best: deserializeWeights(checkpoint.json.layout, checkpoint.best), optimizer: checkpoint.optimizer };
+    const spec: GnsTrainingSpec = { gns, params, norm, train, val, start: start?.weights ?? null, checkpoint: restored };
+    const job = { queue: params.queue, training, report, publish: () => training.publish('training', metrics()), progressAt: (step: number) => (0.8 * step) / params.steps, steps: params.steps };
+    const trained = await trainHereOrOnQueue(ctx, { kind: 'gns', spec }, job, async (hooks) => {
+      const r = await trainGns(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) }, helper);
+      const flat = serializeWeights(r.best);
+      return { best: flat.data, bestLayout: flat.layout, state: r.state, stoppedEarly: r.stoppedEarly, costLoss: null };
     });
-    trainer.dispose();
-    network.dispose();
+    const { stoppedEarly, state } = trained;
+    const bestWeights = deserializeWeights(trained.bestLayout!, trained.best);
 
     // the best weights become the model
     models.assertTraining(training.model.id, ctx.jobId);
