@@ -463,90 +463,81 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
     }
   }, 60_000);
 
-  it('a diffusion training with `queue`: a worker process trains it, its curves and checkpoints land here, and the model equals one trained here', async () => {
+  /**
+   * The same training on a worker process (queue: true) and here: both models ready, said where
+   * they trained, with the same validation curve and the same weights byte for byte.
+   */
+  async function trainedBothWays<K extends 'diffusion' | 'outcome' | 'simulator'>(
+    jobKind: 'diffusion.train' | 'outcome.train' | 'gns.train',
+    modelKind: K,
+    params: Record<string, unknown> & { steps: number },
+    data: (on: Awaited<ReturnType<typeof workbenchOn>>) => Promise<Record<string, unknown>> = async () => ({}),
+  ) {
     const w = await workbenchOn(redis.url);
     const local = await workbenchOn(null);
+    const dispose = async (): Promise<void> => {
+      await w.t.dispose();
+      await local.t.dispose();
+    };
     try {
-      const datasetFor = (t: typeof w.t, projectId: number): number => tinyOptimizationDataset(t.wb, projectId, 3);
-      const params = { steps: 40, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10, seed: 5 };
       const worker = startWorker(redis.url);
       workers.push(worker);
       await worker.next('ready');
-      const remote = await runJob(w, 'diffusion.train', { ...params, datasetIds: [datasetFor(w.t, w.projectId)], queue: true });
+      const remote = await runJob(w, jobKind, { ...params, ...(await data(w)), queue: true });
       expect(remote.error).toBeNull();
-      await worker.next('log', (m) => /training \S+ done at step 40/.test(String(m.line)));
-      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), 'diffusion');
+      await worker.next('log', (m) => new RegExp(`training \\S+ done at step ${params.steps}$`).test(String(m.line)));
+      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), modelKind);
       expect(model.status).toBe('ready');
       expect(model.metrics.trainedOn).toMatch(/^queue worker /);
-      // every evaluation's curve point and checkpoint came back from the worker
-      expect((model.metrics.valLoss as unknown[]).length).toBe(4);
-      expect(model.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json', 'weights.bin', 'checkpoint.json', 'checkpoint.bin']));
-      // the same training here, with the same seed: the same curve and weights
-      const here = await runJob(local, 'diffusion.train', { ...params, datasetIds: [datasetFor(local.t, local.projectId)] });
-      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), 'diffusion');
+      const here = await runJob(local, jobKind, { ...params, ...(await data(local)) });
+      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), modelKind);
       expect(herModel.metrics.trainedOn).toBe('here');
       expect(model.metrics.valLoss).toEqual(herModel.metrics.valLoss);
       expect(w.t.wb.models.readFile(model, 'weights.bin').equals(local.t.wb.models.readFile(herModel, 'weights.bin'))).toBe(true);
-      // asked for the queue with none set: trained here, the job's message says why
-      const unset = await runJob(local, 'diffusion.train', { ...params, steps: 10, datasetIds: [datasetFor(local.t, local.projectId)], queue: true });
+      return { local, model, herModel, dispose };
+    } catch (err) {
+      await dispose();
+      throw err;
+    }
+  }
+
+  it('a diffusion training with `queue`: a worker process trains it, its curves and checkpoints land here, and the model equals one trained here', async () => {
+    const params = { steps: 40, width: 16, blocks: 1, timesteps: 20, batchSize: 32, evalEvery: 10, seed: 5 };
+    const dataset = async (on: Awaited<ReturnType<typeof workbenchOn>>) => ({ datasetIds: [tinyOptimizationDataset(on.t.wb, on.projectId, 3)] });
+    const { local, model, dispose } = await trainedBothWays('diffusion.train', 'diffusion', params, dataset);
+    try {
+      // every evaluation's curve point and checkpoint came back from the worker
+      expect(model.metrics.valLoss).toHaveLength(4);
+      expect(model.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json', 'weights.bin', 'checkpoint.json', 'checkpoint.bin']));
+      // asked for the queue with none set: trained here
+      const unset = await runJob(local, 'diffusion.train', { ...params, steps: 10, ...(await dataset(local)), queue: true });
       expect(unset.status).toBe('succeeded');
       expect(asKind(local.t.wb.models.get((unset.result as { modelId: number }).modelId), 'diffusion').metrics.trainedOn).toBe('here');
     } finally {
-      await w.t.dispose();
-      await local.t.dispose();
+      await dispose();
     }
   }, 120_000);
 
   it('an outcome-model training with `queue`: its rollouts and its training on a worker, the same model as one made here', async () => {
-    const w = await workbenchOn(redis.url);
-    const local = await workbenchOn(null);
+    const params = { generate: 40, steps: 60, evalEvery: 20, hidden: [16, 16], batchSize: 16, fidelityTasks: 2, seed: 4 };
+    const { model, herModel, dispose } = await trainedBothWays('outcome.train', 'outcome', params);
     try {
-      const worker = startWorker(redis.url);
-      workers.push(worker);
-      await worker.next('ready');
-      const params = { generate: 40, steps: 60, evalEvery: 20, hidden: [16, 16], batchSize: 16, fidelityTasks: 2, seed: 4 };
-      const remote = await runJob(w, 'outcome.train', { ...params, queue: true });
-      expect(remote.error).toBeNull();
-      await worker.next('log', (m) => /training \S+ done at step 60/.test(String(m.line)));
-      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), 'outcome');
-      expect(model.metrics.trainedOn).toMatch(/^queue worker /);
       expect(model.metrics.valLoss).toHaveLength(3);
       expect(model.metrics.valCostLoss).toEqual(expect.any(Number));
-      const here = await runJob(local, 'outcome.train', params);
-      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), 'outcome');
-      expect(herModel.metrics.trainedOn).toBe('here');
-      expect(model.metrics.valLoss).toEqual(herModel.metrics.valLoss);
-      expect(w.t.wb.models.readFile(model, 'weights.bin').equals(local.t.wb.models.readFile(herModel, 'weights.bin'))).toBe(true);
       expect(model.metrics.fidelity).toEqual(herModel.metrics.fidelity);
     } finally {
-      await w.t.dispose();
-      await local.t.dispose();
+      await dispose();
     }
   }, 120_000);
 
   it('a GNS training with `queue`: trained on a worker process (its data parallelism there), the same model as one trained here', async () => {
-    const w = await workbenchOn(redis.url);
-    const local = await workbenchOn(null);
+    const params = { latent: 16, messagePassingSteps: 2, mlpLayers: 1, radius: 0.03, batchSize: 2, steps: 20, evalEvery: 10, patience: 50, fidelityDesigns: 0, seed: 5 };
+    const physics = async (on: Awaited<ReturnType<typeof workbenchOn>>) => ({ datasetIds: [((await runJob(on, 'dataset.physics', { count: 6, seed: 2 })).result as { datasetId: number }).datasetId] });
+    const { model, dispose } = await trainedBothWays('gns.train', 'simulator', params, physics);
     try {
-      const worker = startWorker(redis.url);
-      workers.push(worker);
-      await worker.next('ready');
-      const physics = async (on: typeof w): Promise<number> => ((await runJob(on, 'dataset.physics', { count: 6, seed: 2 })).result as { datasetId: number }).datasetId;
-      const params = { latent: 16, messagePassingSteps: 2, mlpLayers: 1, radius: 0.03, batchSize: 2, steps: 20, evalEvery: 10, patience: 50, fidelityDesigns: 0, seed: 5 };
-      const remote = await runJob(w, 'gns.train', { ...params, datasetIds: [await physics(w)], queue: true });
-      expect(remote.error).toBeNull();
-      await worker.next('log', (m) => /training \S+ done at step 20/.test(String(m.line)));
-      const model = asKind(w.t.wb.models.get((remote.result as { modelId: number }).modelId), 'simulator');
-      expect(model.status).toBe('ready');
-      expect(model.metrics.trainedOn).toMatch(/^queue worker /);
-      const here = await runJob(local, 'gns.train', { ...params, datasetIds: [await physics(local)] });
-      const herModel = asKind(local.t.wb.models.get((here.result as { modelId: number }).modelId), 'simulator');
-      expect(herModel.metrics.trainedOn).toBe('here');
-      expect(model.metrics.valLoss).toEqual(herModel.metrics.valLoss);
-      expect(w.t.wb.models.readFile(model, 'weights.bin').equals(local.t.wb.models.readFile(herModel, 'weights.bin'))).toBe(true);
+      expect(model.metrics.trainingThreads).toBe(2);
     } finally {
-      await w.t.dispose();
-      await local.t.dispose();
+      await dispose();
     }
   }, 120_000);
 
