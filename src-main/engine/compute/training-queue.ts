@@ -8,7 +8,7 @@
 // checkpoint in Redis: a worker that takes a training over after a crash resumes there.
 import { Queue, QueueEvents, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { TrainingState } from '../jobs/training-loop';
+import type { TrainingHooks, TrainingState } from '../jobs/training-loop';
 import type { JobContext } from '../jobs/job-context';
 import { AppSettings } from '../storage/app-settings';
 import { loadTf } from '../tf';
@@ -20,7 +20,6 @@ import { deserializeWeights, serializeWeights, type WeightsLayout } from '../gns
 import type { TrajectoryPositions } from '../gns/normalization';
 import type { PartGradientFn } from '../gns/train';
 import type { OutcomeExamples } from '../outcome/train';
-import type { CheckpointData } from '../jobs/training-loop';
 import { decodeFloats, encodeFloats, redactRedisUrl, redisConnection } from './queue-protocol';
 
 export const TRAINING_QUEUE = 'idw-training';
@@ -44,13 +43,6 @@ export type TrainingJobData = { version: string; checkpoint: EncodedCheckpoint |
   | { kind: 'outcome'; config: OutcomeTrainingSpec['config']; params: OutcomeTrainingSpec['params']; train: Encoded<OutcomeExamples>; val: Encoded<OutcomeExamples>; focus: number[]; initial: string }
   | { kind: 'gns'; gns: GnsTrainingSpec['gns']; params: GnsTrainingSpec['params']; norm: GnsTrainingSpec['norm']; train: EncodedTrajectory[]; val: EncodedTrajectory[]; start: { layout: WeightsLayout; data: string } | null }
 );
-
-/** The hooks a training reports to, here or from a worker. */
-export interface TrainingHooks {
-  throwIfCancelled(): void;
-  progress(step: number, meanLoss: number): void;
-  evaluated(state: TrainingState, checkpoint: CheckpointData, costLoss: number | null): void;
-}
 
 export interface TrainingOutcome {
   /** the best weights, flat (a GNS's as serializeWeights lays them out: bestLayout) */
@@ -147,7 +139,7 @@ export async function trainOnQueue(
   try {
     await queueEvents.waitUntilReady();
     const data = encodeRequest(request);
-    // a worker killed mid-training: BullMQ hands the job to another, which starts it again
+    // a worker killed mid-training: BullMQ hands the job to another, which resumes from the last checkpoint kept in Redis
     const job = await queue.add(request.kind, data, { attempts: 1, removeOnComplete: true, removeOnFail: 100 });
     const id = job.id!;
     queueEvents.on('progress', ({ jobId, data: p }) => {
@@ -157,8 +149,8 @@ export async function trainOnQueue(
         if (m.kind === 'started') events.started(m.resumedAt === undefined ? m.worker : `${m.worker}, resumed at step ${m.resumedAt}`);
         else if (m.kind === 'progress') hooks.progress(m.step, m.loss);
         else if (m.kind === 'evaluated') {
-          const optimizer = { version: 1 as const, step: m.state.step, m: decodeFloats(m.m), v: decodeFloats(m.v) };
-          hooks.evaluated(m.state, { weights: decodeFloats(m.weights), best: decodeFloats(m.best), optimizer, layout: m.layout }, m.costLoss);
+          const c = decodeCheckpoint(m)!;
+          hooks.evaluated(m.state, { weights: c.weights, best: c.best, optimizer: c.optimizer, layout: m.layout }, m.costLoss);
         }
       } catch (err) {
         // the model was taken by another job: the worker is told to stop
@@ -220,7 +212,7 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
       progress: (step, loss) => send({ kind: 'progress', step, loss }),
       // the state goes as it is now (the loop goes on changing it)
       evaluated: (state, cp, costLoss) => {
-        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), layout: cp.layout, costLoss };
+        const p: TrainingProgress = { kind: 'evaluated', state: JSON.parse(JSON.stringify(state)) as TrainingState, weights: encodeFloats(cp.weights), best: encodeFloats(cp.best), m: encodeFloats(cp.optimizer.m), v: encodeFloats(cp.optimizer.v), layout: cp.layout, costLoss: costLoss ?? null };
         void redis.set(checkpointKey(job.id!), JSON.stringify(p), 'EX', CHECKPOINT_TTL_S).catch(() => undefined);
         send(p);
       },
@@ -229,12 +221,12 @@ export async function runTrainingJob(job: Job<TrainingJobData, TrainingJobResult
     if (d.kind === 'gns') {
       const start = d.start && deserializeWeights(d.start.layout, decodeFloats(d.start.data));
       const spec: GnsTrainingSpec = { gns: d.gns, params: d.params, norm: d.norm, train: d.train.map(decodeTrajectory), val: d.val.map(decodeTrajectory), start, checkpoint: decodeGnsCheckpoint(resumeFrom) };
-      const r = await trainGns(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) }, helper);
+      const r = await trainGns(tf, spec, hooks, helper);
       const flat = serializeWeights(r.best);
       out = { best: flat.data, bestLayout: flat.layout, state: r.state, stoppedEarly: r.stoppedEarly, costLoss: null };
     } else if (d.kind === 'diffusion') {
       const spec = { denoiser: d.denoiser, schedule: d.schedule, params: d.params, train: decodeDiffusion(d.train), val: decodeDiffusion(d.val), checkpoint: decodeCheckpoint(resumeFrom) };
-      out = { costLoss: null, ...(await trainDenoiser(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) })) };
+      out = { costLoss: null, ...(await trainDenoiser(tf, spec, hooks)) };
     } else {
       const spec = { config: d.config, params: d.params, train: decodeOutcomes(d.train), val: decodeOutcomes(d.val), focus: d.focus, initial: decodeFloats(d.initial), checkpoint: decodeCheckpoint(resumeFrom) };
       out = await trainOutcome(tf, spec, hooks);

@@ -356,8 +356,10 @@ const IN_FLIGHT = 2;
 
 class RecordWriter {
   private readonly records: OptimizationRecordStore;
-  /** the worker's inserts, chained so rows keep the file's order; null: inserts in this thread */
-  private pending: Promise<void> | null = null;
+  /** where the inserts go: a compute worker, or null: this thread */
+  private readonly worker: RecordInserter | null;
+  /** the worker's inserts, chained so rows keep the file's order */
+  private pending: Promise<void> = Promise.resolve();
   /** each batch handed over and not yet written, oldest first: the end of its insert */
   private readonly inFlight: Promise<void>[] = [];
   private failure: unknown = null;
@@ -373,11 +375,11 @@ class RecordWriter {
     private readonly db: Db,
     private readonly datasetId: number,
     private readonly designDim: number,
-    private readonly inserter: RecordInserter | null = null,
+    inserter: RecordInserter | null = null,
   ) {
     this.records = new OptimizationRecordStore(db);
     this.designs = new Uint8Array(FLUSH_ROWS * designDim * 4);
-    if (inserter?.compute.hasWorkers) this.pending = Promise.resolve();
+    this.worker = inserter?.compute.hasWorkers ? inserter : null;
   }
 
   /** While too many batches wait for the worker: a promise to wait on before reading on (rejects with its error). */
@@ -390,13 +392,13 @@ class RecordWriter {
   /** Writes what is pending and waits for the worker's inserts; throws the first insert error. */
   async finish(): Promise<void> {
     this.flush();
-    if (this.pending) await this.pending;
+    await this.pending;
     if (this.failure) throw this.failure;
   }
 
   /** Waits for the worker's inserts to end, whatever their outcome (before a failed import is removed). */
   async settle(): Promise<void> {
-    await this.pending?.catch(() => undefined);
+    await this.pending.catch(() => undefined);
   }
 
   add(r: RecordReader): void {
@@ -419,11 +421,11 @@ class RecordWriter {
     const n = this.count;
     const rows = { count: n, runs: this.runs, optimizers: this.optimizers, iterations: this.iterations, costs: this.costs, tasks: this.tasks, designs: this.designs, designBytes: this.designDim * 4 };
     this.count = 0;
-    if (!this.pending || !this.inserter) {
+    if (!this.worker) {
       this.db.transaction(() => this.records.insertMany(this.datasetId, rows)).immediate();
       return;
     }
-    const { compute, databasePath, nativeBinding } = this.inserter;
+    const { compute, databasePath, nativeBinding } = this.worker;
     const d = this.designDim * 4;
     // copies: this batch's buffers are refilled while the worker writes
     const batch = { count: n, runs: this.runs.slice(0, n), optimizers: this.optimizers.slice(0, n), iterations: this.iterations.slice(0, n), costs: this.costs.slice(0, n), tasks: this.tasks.slice(0, 8 * n), designs: this.designs.slice(0, d * n), designBytes: d };

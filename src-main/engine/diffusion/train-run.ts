@@ -3,7 +3,7 @@
 // knows no database: its hooks report progress and hand each evaluation's checkpoint out.
 import type * as TfModule from '@tensorflow/tfjs';
 import type { AdamSnapshot } from '../adam-state';
-import { runTrainingLoop, freshTrainingState, type CheckpointData, type TrainingState } from '../jobs/training-loop';
+import { runTrainingLoop, freshTrainingState, type TrainingHooks, type TrainingState } from '../jobs/training-loop';
 import type { DiffusionTrainParams } from '../jobs/kinds/diffusion-train.check';
 import { DenoiserNetwork, flattenWeights, unflattenWeights, type DenoiserConfig } from './denoiser';
 import { makeSchedule, type ScheduleKind } from './schedule';
@@ -22,16 +22,8 @@ export interface DenoiserTrainingSpec {
   checkpoint: { state: TrainingState; weights: Float32Array; best: Float32Array; optimizer: AdamSnapshot } | null;
 }
 
-export interface DenoiserTrainingHooks {
-  throwIfCancelled(): void;
-  /** every 10 steps: the mean training loss since the last report */
-  progress(step: number, meanLoss: number): void;
-  /** after every evaluation, the state updated: its checkpoint (weights now, best so far, Adam's moments) */
-  evaluated(state: TrainingState, checkpoint: CheckpointData): void;
-}
-
 /** Trains to the step budget or early stopping; returns the best weights (flat) and the final state. */
-export async function trainDenoiser(tf: typeof TfModule, spec: DenoiserTrainingSpec, hooks: DenoiserTrainingHooks): Promise<{ best: Float32Array; state: TrainingState; stoppedEarly: boolean }> {
+export async function trainDenoiser(tf: typeof TfModule, spec: DenoiserTrainingSpec, hooks: TrainingHooks): Promise<{ best: Float32Array; state: TrainingState; stoppedEarly: boolean }> {
   const { denoiser, params, checkpoint } = spec;
   const schedule = makeSchedule(spec.schedule.kind, spec.schedule.timesteps);
   const network = checkpoint ? DenoiserNetwork.fromWeights(tf, denoiser, unflattenWeights(denoiser, checkpoint.weights)) : DenoiserNetwork.create(tf, denoiser, params.seed);

@@ -4,7 +4,7 @@
 // out. Its data parallelism goes through `helper` (a compute worker of whichever machine runs it).
 import type * as TfModule from '@tensorflow/tfjs';
 import type { AdamSnapshot } from '../adam-state';
-import { freshTrainingState, runTrainingLoop, type CheckpointData, type TrainingState } from '../jobs/training-loop';
+import { freshTrainingState, runTrainingLoop, type TrainingHooks, type TrainingState } from '../jobs/training-loop';
 import type { GnsTrainParams } from '../jobs/kinds/gns-train.check';
 import { seededRandom } from '../random';
 import { GnsNetwork } from './network';
@@ -26,13 +26,7 @@ export interface GnsTrainingSpec {
   checkpoint: { state: TrainingState; weights: GnsWeights; best: GnsWeights; optimizer: AdamSnapshot } | null;
 }
 
-export interface GnsTrainingHooks {
-  throwIfCancelled(): void;
-  progress(step: number, meanLoss: number): void;
-  evaluated(state: TrainingState, checkpoint: CheckpointData): void;
-}
-
-export async function trainGns(tf: typeof TfModule, spec: GnsTrainingSpec, hooks: GnsTrainingHooks, helper?: PartGradientFn): Promise<{ best: GnsWeights; state: TrainingState; stoppedEarly: boolean }> {
+export async function trainGns(tf: typeof TfModule, spec: GnsTrainingSpec, hooks: TrainingHooks, helper?: PartGradientFn): Promise<{ best: GnsWeights; state: TrainingState; stoppedEarly: boolean }> {
   const { gns, params, norm, checkpoint, train, val } = spec;
   const network = checkpoint ? GnsNetwork.fromWeights(tf, gns, checkpoint.weights) : spec.start ? GnsNetwork.fromWeights(tf, gns, spec.start) : GnsNetwork.create(tf, gns, params.seed);
   let best: GnsWeights = checkpoint ? checkpoint.best : network.weights();

@@ -1,9 +1,9 @@
 // Where a training job trains: on a worker of the Redis queue when asked and a queue answers,
 // else here. Either way the same hooks keep the job's model current: each evaluation's
 // checkpoint written, its curves published, progress reported with where it runs.
-import { trainOnQueue, type TrainingHooks, type TrainingOutcome, type TrainingRequest } from '../compute/training-queue';
+import { trainOnQueue, type TrainingOutcome, type TrainingRequest } from '../compute/training-queue';
 import type { JobContext } from './job-context';
-import type { ModelTraining, TrainingState } from './training-loop';
+import type { ModelTraining, TrainingHooks, TrainingState } from './training-loop';
 import { trainingMessage } from '../../../src-shared/models';
 
 /** What the job publishes, kept current by the hooks: the state, an outcome model's cost loss, where it trains. */
@@ -34,7 +34,7 @@ export async function trainHereOrOnQueue(
     // still this job's model? then a checkpoint, and the curves published
     evaluated: (state, checkpoint, costLoss) => {
       report.state = state;
-      report.costLoss = costLoss;
+      report.costLoss = costLoss ?? null;
       training.models.assertTraining(training.model.id, ctx.jobId);
       training.saveCheckpoint(state, checkpoint);
       job.publish();

@@ -45,6 +45,19 @@ export function freshTrainingState(): TrainingState {
   return { step: 0, curves: { train: [], val: [] }, best: null, evalsSinceBest: 0, trainingSeconds: 0 };
 }
 
+/**
+ * What a training loop reports to, whichever machine runs it (a job here, or a queue worker):
+ * cancellation, progress, and each evaluation's checkpoint (an outcome model adds the validation
+ * loss of its cost entries).
+ */
+export interface TrainingHooks {
+  throwIfCancelled(): void;
+  /** the mean training loss since the last report */
+  progress(step: number, meanLoss: number): void;
+  /** after every evaluation, the state updated */
+  evaluated(state: TrainingState, checkpoint: CheckpointData, costLoss?: number | null): void;
+}
+
 /** Trains until the budget or early stopping; mutates `state`; returns whether it stopped early. */
 export async function runTrainingLoop(ctx: Pick<JobContext, 'throwIfCancelled'>, state: TrainingState, opts: TrainingLoopOptions): Promise<{ stoppedEarly: boolean }> {
   let sum = 0;

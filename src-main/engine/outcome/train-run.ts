@@ -5,7 +5,7 @@
 import type * as TfModule from '@tensorflow/tfjs';
 import type { AdamSnapshot } from '../adam-state';
 import { stepRandom } from '../diffusion/train';
-import { freshTrainingState, runTrainingLoop, type CheckpointData, type TrainingState } from '../jobs/training-loop';
+import { freshTrainingState, runTrainingLoop, type TrainingHooks, type TrainingState } from '../jobs/training-loop';
 import type { OutcomeTrainParams } from '../jobs/kinds/outcome-train.check';
 import { OutcomeNetwork } from './network';
 import { flattenOutcomeWeights, unflattenOutcomeWeights, type OutcomeModelConfig } from './spec';
@@ -25,17 +25,10 @@ export interface OutcomeTrainingSpec {
   checkpoint: { state: TrainingState; weights: Float32Array; best: Float32Array; optimizer: AdamSnapshot } | null;
 }
 
-export interface OutcomeTrainingHooks {
-  throwIfCancelled(): void;
-  progress(step: number, meanLoss: number): void;
-  /** after every evaluation: its checkpoint, and the validation loss of the cost entries */
-  evaluated(state: TrainingState, checkpoint: CheckpointData, costLoss: number | null): void;
-}
-
 export async function trainOutcome(
   tf: typeof TfModule,
   spec: OutcomeTrainingSpec,
-  hooks: OutcomeTrainingHooks,
+  hooks: TrainingHooks,
 ): Promise<{ best: Float32Array; state: TrainingState; stoppedEarly: boolean; costLoss: number | null }> {
   const { config, params, checkpoint, train } = spec;
   const network = new OutcomeNetwork(tf, config, unflattenOutcomeWeights(config, checkpoint ? checkpoint.weights : spec.initial));

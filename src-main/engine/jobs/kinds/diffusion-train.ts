@@ -60,7 +60,7 @@ export const diffusionTrain: JobRunner<Params> = async (requested, ctx) => {
 
     const spec: DenoiserTrainingSpec = { denoiser, schedule, params, train: data.train, val: data.val, checkpoint: checkpoint && { state: checkpoint.state, weights: checkpoint.weights, best: checkpoint.best, optimizer: checkpoint.optimizer } };
     const job = { queue: params.queue, training, report, publish: () => publish('training'), progressAt: (step: number) => (0.95 * step) / params.steps, steps: params.steps };
-    const { best, stoppedEarly, state: final } = await trainHereOrOnQueue(ctx, { kind: 'diffusion', spec }, job, async (hooks) => ({ costLoss: null, ...(await trainDenoiser(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) })) }));
+    const { best, stoppedEarly, state: final } = await trainHereOrOnQueue(ctx, { kind: 'diffusion', spec }, job, async (hooks) => ({ costLoss: null, ...(await trainDenoiser(tf, spec, hooks)) }));
 
     models.assertTraining(training.model.id, ctx.jobId);
     ctx.progress(0.97, 'Exporting to ONNX');

@@ -49,7 +49,7 @@ export const gnsTrain: JobRunner<Params> = async (requested, ctx) => {
     const spec: GnsTrainingSpec = { gns, params, norm, train, val, start: start?.weights ?? null, checkpoint: restored };
     const job = { queue: params.queue, training, report, publish: () => training.publish('training', metrics()), progressAt: (step: number) => (0.8 * step) / params.steps, steps: params.steps };
     const trained = await trainHereOrOnQueue(ctx, { kind: 'gns', spec }, job, async (hooks) => {
-      const r = await trainGns(tf, spec, { ...hooks, evaluated: (s, c) => hooks.evaluated(s, c, null) }, helper);
+      const r = await trainGns(tf, spec, hooks, helper);
       const flat = serializeWeights(r.best);
       return { best: flat.data, bestLayout: flat.layout, state: r.state, stoppedEarly: r.stoppedEarly, costLoss: null };
     });

@@ -45,13 +45,16 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   const none = (skipped: string): RefinementResult => ({ checks: 0, best: null, refinedModelId: null, skipped });
   if (!input.refine.enabled) return none('refinement is off');
   if (input.model.kind !== 'outcome') return none('the learned model is a GNS: refinement fine-tunes outcome models');
+  // one ground-truth simulator for the checks and the polish, made when first needed
+  let groundTruth: GroundTruthSimulator | null = null;
+  const simulator = (): GroundTruthSimulator =>
+    (groundTruth ??= new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count })));
   let checked = (input.checked ?? []).map((c) => ({ ...c, learnedCost: null as number | null }));
   let checks = 0;
   if (input.proposals?.length) {
     ctx.progress(input.from, 'checking the best proposals on the ground truth');
     const picks = distinctCheapest(input.proposals, input.refine.checks);
-    const simulator = new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count }));
-    const outcomes = await simulator.evaluate(
+    const outcomes = await simulator().evaluate(
       picks.map((p) => p.design),
       input.task,
       { projectId: input.projectId, method: input.method, run: input.run },
@@ -65,8 +68,7 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   let polished = 0;
   let polishWon = false;
   if (best && input.refine.polish > 0) {
-    const simulator = new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count }));
-    const found = await polishOnGroundTruth(ctx, input, simulator, best);
+    const found = await polishOnGroundTruth(ctx, input, simulator(), best);
     polished = found.queries;
     if (found.best.cost < best.cost) {
       best = { ...found.best, learnedCost: null };
@@ -91,7 +93,7 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
  * busy), each round small Gaussian perturbations (std `refine.polishSigma`, clipped to the design
  * box [-1, 1]) of the cheapest design so far. Seeded by the run's seed; ordinary stored queries.
  */
-export async function polishOnGroundTruth(
+async function polishOnGroundTruth(
   ctx: JobContext,
   input: Pick<RefinementInput, 'refine' | 'task' | 'projectId' | 'method' | 'run' | 'seed' | 'from'>,
   simulator: Pick<GroundTruthSimulator, 'evaluate'>,
