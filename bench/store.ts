@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHandlers } from '../src-main/api/handlers';
 import { dispatch } from '../src-main/api/dispatch';
-import type { SimulatorQuery } from '../src-main/engine/storage/queries';
+import { QUERY_LEADERS, type SimulatorQuery } from '../src-main/engine/storage/queries';
 import { Workbench } from '../src-main/engine/workbench';
 import { startBrowserServer } from '../src-main/server/browser-server';
 import { summarize, writeResults } from './report';
@@ -73,6 +73,19 @@ async function main(): Promise<void> {
       insert[`batch${batchSize}`] = { rows: batches * batchSize, seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round((batches * batchSize) / seconds) };
       console.log(`insert  batch ${String(batchSize).padStart(6)}: ${insert[`batch${batchSize}`]!.rowsPerSecond.toLocaleString('en')} rows/s (${batches * batchSize} rows)`);
     }
+    // the worst case for the leaders table: every query cheaper than every one before it (an
+    // optimizer improving without a pause), so each enters its project's leaders and pushes one out
+    {
+      const batches = 1_000;
+      const falling = Array.from({ length: batches }, () => makeBatch(projects, 100, rand));
+      let c = 0;
+      for (const b of falling) for (const q of b) q.cost = -1 - 1e-6 * c++;
+      const t0 = performance.now();
+      for (const b of falling) wb.queries.record(b);
+      const seconds = (performance.now() - t0) / 1000;
+      insert.batch100Falling = { rows: batches * 100, seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round((batches * 100) / seconds) };
+      console.log(`insert  batch    100, costs falling (every query a new leader): ${insert.batch100Falling.rowsPerSecond.toLocaleString('en')} rows/s`);
+    }
     const total = (wb.db.prepare('SELECT COUNT(*) AS n FROM simulator_queries').get() as { n: number }).n;
     wb.db.pragma('wal_checkpoint(TRUNCATE)');
     wb.db.exec('ANALYZE');
@@ -90,8 +103,18 @@ async function main(): Promise<void> {
       if (rows.length !== 100) throw new Error('expected 100 rows');
     }
     const bestMs = summarize(best);
-    const plan = (wb.db.prepare('EXPLAIN QUERY PLAN SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY cost LIMIT 100').all(target) as { detail: string }[]).map((r) => r.detail);
+    const plan = (wb.db.prepare('EXPLAIN QUERY PLAN SELECT q.* FROM query_leaders l JOIN simulator_queries q ON q.id = l.id WHERE l.project_id = ? ORDER BY l.cost, l.id LIMIT 100').all(target) as { detail: string }[]).map((r) => r.detail);
     console.log(`best100 one project of ${total.toLocaleString('en')} rows: median ${bestMs.median} ms, p99 ${bestMs.p99} ms (${plan.join('; ')})`);
+    // a cheapest-first page past the project's leaders reads and sorts the project's queries
+    const deep: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      if (wb.queries.list(target, 50, QUERY_LEADERS + 1000, { sort: 'cost' }).length !== 50) throw new Error('expected 50 rows');
+      deep.push(performance.now() - t0);
+    }
+    const deepMs = summarize(deep);
+    const projectRows = wb.queries.count(target);
+    console.log(`page of 50 by cost at offset ${QUERY_LEADERS + 1000} (past the ${QUERY_LEADERS} leaders), one project of ${projectRows.toLocaleString('en')} rows: median ${deepMs.median} ms`);
     const listT: number[] = [];
     for (let i = 0; i < 50; i++) {
       const t0 = performance.now();
@@ -124,6 +147,7 @@ async function main(): Promise<void> {
       targets: { insertRowsPerSecond: 100_000, best100Ms: 5 },
       best100ByCostMs: bestMs,
       best100QueryPlan: plan,
+      pastLeadersPageMs: { offset: QUERY_LEADERS + 1000, projectRows, ...deepMs },
       projectsListMs: listMs,
       apiRoundTripMs: roundTrip,
     });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, schemaVersion } from '../../src-main/engine/storage/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/engine/storage/migrations';
+import { QUERY_LEADERS } from '../../src-main/engine/storage/queries';
 import { tempDir } from './helpers';
 
 const REQUIRED_TABLES = [
@@ -176,6 +177,28 @@ describe('migrations', () => {
     expect(db.prepare('SELECT query_id FROM designs WHERE id = 1').get()).toEqual({ query_id: null });
     db.prepare('DELETE FROM projects WHERE id = 1').run();
     expect((db.prepare('SELECT COUNT(*) AS n FROM designs').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+
+  it('migration 10 fills each project\'s leaders from its queries and drops the index on cost', () => {
+    const db = new Database(dbPath());
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 9));
+    for (const id of [1, 2]) db.prepare("INSERT INTO projects (id, name, environment, settings, design_space, task_space, created_at, updated_at) VALUES (?, ?, 'fluidtool-2d', '{}', '{}', '{}', 0, 0)").run(id, `p${id}`);
+    const insert = db.prepare("INSERT INTO simulator_queries (id, project_id, design, task, simulator, cost, wall_ms, method, created_at) VALUES (?, ?, x'00000000', x'0000000000000000', 'ground_truth', ?, 1, 'cem', 0)");
+    // project 1: more queries than it keeps leaders, costs falling then rising; project 2: three
+    db.transaction(() => {
+      for (let id = 1; id <= 1500; id++) insert.run(id, 1, Math.abs(id - 700) / 100);
+      for (const id of [1501, 1502, 1503]) insert.run(id, 2, 1);
+    })();
+    expect(migrate(db)).toEqual([10]);
+    const leaders = (p: number): number[] => (db.prepare('SELECT id FROM query_leaders WHERE project_id = ? ORDER BY cost, id').all(p) as { id: number }[]).map((r) => r.id);
+    const sorted = (p: number, n: number): number[] => (db.prepare('SELECT id FROM simulator_queries WHERE project_id = ? ORDER BY cost, id LIMIT ?').all(p, n) as { id: number }[]).map((r) => r.id);
+    expect(leaders(1)).toEqual(sorted(1, QUERY_LEADERS));
+    expect(leaders(1)).toHaveLength(QUERY_LEADERS);
+    expect(leaders(2)).toEqual([1501, 1502, 1503]);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'simulator_queries'").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes.sort()).toEqual(['simulator_queries_batch', 'simulator_queries_project_id']);
     db.close();
   });
 

@@ -3,7 +3,8 @@ import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import type { QueryInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { ok, testWorkbench } from './helpers';
+import { QUERY_LEADERS } from '../../src-main/engine/storage/queries';
+import { countRows, ok, testWorkbench } from './helpers';
 
 
 describe('queries.list filters and order', () => {
@@ -84,6 +85,66 @@ describe('QueryStore.record: a batch in one transaction', () => {
         expect(t.wb.queries.record(batch, { batchId: `b${n}` })).toBe(first);
         expect(t.wb.queries.count(projectId)).toBe(1 + [31, 32, 33, 100].filter((k) => k <= n).reduce((a, b) => a + b, 0));
       }
+    } finally {
+      t.dispose();
+    }
+  });
+});
+
+describe('cheapest-first views from each project\'s leaders (migration 010)', () => {
+  it('match a sort of every query: pages within and past the leaders, filters, ties, deletions, a project deleted', () => {
+    const t = testWorkbench();
+    try {
+      const projects = [0, 1].map((i) => t.wb.projects.create({ name: `L${i}`, environment: 'fluidtool-2d', settings: {} }).id);
+      let s = 7;
+      const rand = (): number => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+      // costs on a coarse grid so ties are common: (cost, id) orders them
+      const write = (n: number, batch: number, drift = 0): void => {
+        for (let b = 0; b < n; b += batch) {
+          t.wb.queries.record(
+            Array.from({ length: Math.min(batch, n - b) }, () => ({
+              projectId: projects[rand() < 0.8 ? 0 : 1]!,
+              design: new Array(8).fill(0),
+              task: [0.5, 0.2],
+              simulator: rand() < 0.5 ? ('learned' as const) : ('ground_truth' as const),
+              cost: Math.round((rand() + drift) * 400) / 400,
+              wallMs: 1,
+              method: rand() < 0.1 ? 'rare' : 'cem',
+            })),
+          );
+        }
+      };
+      type Row = { id: number; project_id: number; cost: number; method: string; simulator: string };
+      const all = (p: number): Row[] => (t.wb.db.prepare('SELECT id, project_id, cost, method, simulator FROM simulator_queries WHERE project_id = ? ORDER BY cost, id').all(p) as Row[]);
+      const check = (): void => {
+        for (const p of projects) {
+          const sorted = all(p);
+          const ids = (rows: { id: number }[]): number[] => rows.map((r) => r.id);
+          const leaders = t.wb.db.prepare('SELECT id FROM query_leaders WHERE project_id = ? ORDER BY cost, id').all(p) as { id: number }[];
+          expect(ids(leaders)).toEqual(ids(sorted.slice(0, QUERY_LEADERS)));
+          expect(ids(t.wb.queries.bestByCost(p, 100))).toEqual(ids(sorted.slice(0, 100)));
+          for (const offset of [0, 990, QUERY_LEADERS, 1500]) expect(ids(t.wb.queries.list(p, 50, offset, { sort: 'cost' }))).toEqual(ids(sorted.slice(offset, offset + 50)));
+          const rare = sorted.filter((r) => r.method === 'rare');
+          expect(ids(t.wb.queries.list(p, 200, 0, { sort: 'cost', method: 'rare' }))).toEqual(ids(rare.slice(0, 200)));
+          const learned = sorted.filter((r) => r.simulator === 'learned' && r.cost <= 0.5);
+          expect(ids(t.wb.queries.list(p, 20, 30, { sort: 'cost', simulator: 'learned', costMax: 0.5 }))).toEqual(ids(learned.slice(30, 50)));
+          const summary = t.wb.projects.list().find((x) => x.id === p)!;
+          expect(summary.bestCost).toBe(sorted[0]?.cost ?? null);
+        }
+      };
+      write(300, 64);
+      check(); // fewer than QUERY_LEADERS: the leaders are every query
+      write(3000, 100);
+      check();
+      write(2000, 1000, -0.5); // cheaper queries arriving later push leaders out
+      check();
+      // a leader deleted by SQL is replaced by the next cheapest; a non-leader deleted changes nothing
+      const [p0] = projects;
+      const sorted = all(p0!);
+      t.wb.db.prepare('DELETE FROM simulator_queries WHERE id IN (?, ?, ?)').run(sorted[0]!.id, sorted[500]!.id, sorted[3000]!.id);
+      check();
+      t.wb.projects.delete(projects[1]!);
+      expect(countRows(t.wb, 'query_leaders')).toBe(QUERY_LEADERS);
     } finally {
       t.dispose();
     }

@@ -28,7 +28,7 @@ interface ProjectRow {
 
 const SUMMARY_SQL = `
   SELECT p.*,
-    (SELECT q.cost FROM simulator_queries q WHERE q.project_id = p.id ORDER BY q.cost LIMIT 1) AS best_cost,
+    (SELECT MIN(l.cost) FROM query_leaders l WHERE l.project_id = p.id) AS best_cost,
     (SELECT COUNT(*) FROM simulator_queries q WHERE q.project_id = p.id) AS query_count,
     (SELECT COUNT(*) FROM datasets d WHERE d.project_id = p.id) AS dataset_count,
     (SELECT COUNT(*) FROM models m WHERE m.project_id = p.id) AS model_count,

@@ -46,29 +46,36 @@ export interface QueryFilter {
   task?: { x: number; y: number; radius: number };
 }
 
-function whereOf(projectId: number, f: QueryFilter): { where: string; args: unknown[] } {
-  const where = ['project_id = ?'];
+/** `q` names the table (an alias in a join) the filter's columns belong to */
+function whereOf(projectId: number, f: QueryFilter, q = 'simulator_queries'): { where: string; args: unknown[] } {
+  const where = [`${q}.project_id = ?`];
   const args: unknown[] = [projectId];
   if (f.method !== undefined) {
-    where.push('method = ?');
+    where.push(`${q}.method = ?`);
     args.push(f.method);
   }
   if (f.simulator !== undefined) {
-    where.push('simulator = ?');
+    where.push(`${q}.simulator = ?`);
     args.push(f.simulator);
   }
   if (f.costMax !== undefined) {
-    where.push('cost <= ?');
+    where.push(`${q}.cost <= ?`);
     args.push(f.costMax);
   }
-  if (f.hasOutcome !== undefined) where.push(f.hasOutcome ? 'outcome IS NOT NULL' : 'outcome IS NULL');
+  if (f.hasOutcome !== undefined) where.push(f.hasOutcome ? `${q}.outcome IS NOT NULL` : `${q}.outcome IS NULL`);
   if (f.task !== undefined) {
     // f32(blob, i): the i-th float32 of a BLOB, a function the database registers
-    where.push('(f32(task, 0) - ?) * (f32(task, 0) - ?) + (f32(task, 1) - ?) * (f32(task, 1) - ?) <= ?');
+    where.push(`(f32(${q}.task, 0) - ?) * (f32(${q}.task, 0) - ?) + (f32(${q}.task, 1) - ?) * (f32(${q}.task, 1) - ?) <= ?`);
     args.push(f.task.x, f.task.x, f.task.y, f.task.y, f.task.radius * f.task.radius);
   }
   return { where: where.join(' AND '), args };
 }
+
+/**
+ * How many of each project's cheapest queries the query_leaders table holds (migration 010): the
+ * cheapest-first views read them without an index on cost over every query.
+ */
+export const QUERY_LEADERS = 1024;
 
 export interface StoredQuery {
   id: number;
@@ -119,14 +126,12 @@ function toStored(r: QueryRow): StoredQuery {
 
 export class QueryStore {
   private readonly insert;
-  private readonly best;
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO simulator_queries
         (project_id, design, task, simulator, model_id, cost, capture, wall_ms, method, run, created_at, outcome, batch_id, batch_index)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.best = db.prepare('SELECT * FROM simulator_queries WHERE project_id = ? ORDER BY cost LIMIT ?');
   }
 
   /**
@@ -150,6 +155,7 @@ export class QueryStore {
           return;
         }
       }
+      const ids: number[] = new Array(queries.length);
       for (const [i, q] of queries.entries()) {
         const info = this.insert.run(
           q.projectId,
@@ -167,10 +173,47 @@ export class QueryStore {
           batchId,
           batchId === null ? null : i,
         );
-        if (!first) first = Number(info.lastInsertRowid);
+        ids[i] = Number(info.lastInsertRowid);
+        if (!first) first = ids[i]!;
       }
+      this.keepLeaders(queries, ids);
     }).immediate();
     return first;
+  }
+
+  /**
+   * Keeps query_leaders (migration 010) the QUERY_LEADERS cheapest queries of each project the
+   * batch wrote to: a new query enters when its (cost, id) comes before the project's last
+   * leader, or while the project has fewer; then the project's leaders past QUERY_LEADERS go.
+   */
+  private keepLeaders(queries: readonly SimulatorQuery[], ids: readonly number[]): void {
+    const byProject = new Map<number, number[]>();
+    for (let i = 0; i < queries.length; i++) {
+      const p = queries[i]!.projectId;
+      let list = byProject.get(p);
+      if (!list) byProject.set(p, (list = []));
+      list.push(i);
+    }
+    const last = statement(this.db, 'SELECT cost, id FROM query_leaders WHERE project_id = ? ORDER BY cost, id LIMIT 1 OFFSET ?');
+    const add = statement(this.db, 'INSERT INTO query_leaders (project_id, cost, id) VALUES (?, ?, ?)');
+    // past the first QUERY_LEADERS (a project that was not full), or the `k` last (one that was)
+    const trimPast = statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost, id LIMIT 1 OFFSET @k)');
+    const trimLast = statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost DESC, id DESC LIMIT 1 OFFSET @k)');
+    for (const [projectId, rows] of byProject) {
+      // the project's QUERY_LEADERS-th leader, or none while it has fewer
+      const bound = last.get(projectId, QUERY_LEADERS - 1) as { cost: number; id: number } | undefined;
+      let added = 0;
+      for (const i of rows) {
+        const cost = queries[i]!.cost;
+        const id = ids[i]!;
+        if (bound && (cost > bound.cost || (cost === bound.cost && id > bound.id))) continue;
+        add.run(projectId, cost, id);
+        added++;
+      }
+      if (!added) continue;
+      if (bound) trimLast.run({ p: projectId, k: added - 1 });
+      else trimPast.run({ p: projectId, k: QUERY_LEADERS });
+    }
   }
 
   /** the first id of a queue batch already written, or null */
@@ -184,19 +227,38 @@ export class QueryStore {
     return row ? toStored(row) : null;
   }
 
-  /** The project's lowest-cost queries, cheapest first (served by the (project_id, cost) index). */
+  /** The project's lowest-cost queries, cheapest first (from query_leaders when limit allows). */
   bestByCost(projectId: number, limit = 100): StoredQuery[] {
-    return (this.best.all(projectId, limit) as QueryRow[]).map(toStored);
+    return this.list(projectId, limit, 0, { sort: 'cost' });
   }
 
   /**
    * A page of the project's queries, newest first (the (project_id, id) index) or cheapest
-   * first (the (project_id, cost) index), optionally filtered.
+   * first, optionally filtered. A cheapest-first page is read from the project's leaders
+   * (QUERY_LEADERS cheapest, migration 010) when they hold it: the page is full there, or the
+   * leaders are every query the project has. Otherwise (a page deep in the order, or a filter few
+   * leaders pass) the project's queries are read and sorted.
    */
   list(projectId: number, limit: number, offset: number, filter: QueryFilter = {}): StoredQuery[] {
+    if (filter.sort === 'cost') {
+      if (offset + limit <= QUERY_LEADERS) {
+        const { where, args } = whereOf(projectId, filter, 'q');
+        const rows = statement(
+          this.db,
+          `SELECT q.* FROM query_leaders l JOIN simulator_queries q ON q.id = l.id WHERE l.project_id = ? AND ${where} ORDER BY l.cost, l.id LIMIT ? OFFSET ?`,
+        ).all(projectId, ...args, limit, offset) as QueryRow[];
+        if (rows.length === limit || !this.leadersFull(projectId)) return rows.map(toStored);
+      }
+      const { where, args } = whereOf(projectId, filter);
+      return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY cost, id LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
+    }
     const { where, args } = whereOf(projectId, filter);
-    const order = filter.sort === 'cost' ? 'cost ASC, id ASC' : 'id DESC';
-    return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
+    return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
+  }
+
+  /** whether the project has QUERY_LEADERS leaders: it may have queries outside them */
+  private leadersFull(projectId: number): boolean {
+    return statement(this.db, 'SELECT 1 FROM query_leaders WHERE project_id = ? ORDER BY cost, id LIMIT 1 OFFSET ?').get(projectId, QUERY_LEADERS - 1) !== undefined;
   }
 
   count(projectId: number, filter: QueryFilter = {}): number {

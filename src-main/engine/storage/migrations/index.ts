@@ -7,6 +7,7 @@ import designQueries from './006_design_queries';
 import recordIndex from './007_record_index';
 import runNotes from './008_run_notes';
 import queryBatches from './009_query_batches';
+import queryLeaders from './010_query_leaders';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'record_index', sql: recordIndex },
   { version: 8, name: 'run_notes', sql: runNotes },
   { version: 9, name: 'query_batches', sql: queryBatches },
+  { version: 10, name: 'query_leaders', sql: queryLeaders },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
