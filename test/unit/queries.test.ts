@@ -99,11 +99,11 @@ describe('cheapest-first views from each project\'s leaders (migration 010)', ()
       let s = 7;
       const rand = (): number => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
       // costs on a coarse grid so ties are common: (cost, id) orders them
-      const write = (n: number, batch: number, drift = 0): void => {
+      const write = (n: number, batch: number, drift = 0, ps = projects): void => {
         for (let b = 0; b < n; b += batch) {
           t.wb.queries.record(
             Array.from({ length: Math.min(batch, n - b) }, () => ({
-              projectId: projects[rand() < 0.8 ? 0 : 1]!,
+              projectId: ps[rand() < 0.8 ? 0 : ps.length - 1]!,
               design: new Array(8).fill(0),
               task: [0.5, 0.2],
               simulator: rand() < 0.5 ? ('learned' as const) : ('ground_truth' as const),
@@ -116,12 +116,13 @@ describe('cheapest-first views from each project\'s leaders (migration 010)', ()
       };
       type Row = { id: number; project_id: number; cost: number; method: string; simulator: string };
       const all = (p: number): Row[] => (t.wb.db.prepare('SELECT id, project_id, cost, method, simulator FROM simulator_queries WHERE project_id = ? ORDER BY cost, id').all(p) as Row[]);
-      const check = (): void => {
-        for (const p of projects) {
+      const check = (ps = projects): void => {
+        for (const p of ps) {
           const sorted = all(p);
           const ids = (rows: { id: number }[]): number[] => rows.map((r) => r.id);
           const leaders = t.wb.db.prepare('SELECT id FROM query_leaders WHERE project_id = ? ORDER BY cost, id').all(p) as { id: number }[];
           expect(ids(leaders)).toEqual(ids(sorted.slice(0, QUERY_LEADERS)));
+          expect(t.wb.db.prepare('SELECT n FROM query_leader_counts WHERE project_id = ?').get(p)).toEqual({ n: leaders.length });
           expect(ids(t.wb.queries.bestByCost(p, 100))).toEqual(ids(sorted.slice(0, 100)));
           for (const offset of [0, 990, QUERY_LEADERS, 1500]) expect(ids(t.wb.queries.list(p, 50, offset, { sort: 'cost' }))).toEqual(ids(sorted.slice(offset, offset + 50)));
           const rare = sorted.filter((r) => r.method === 'rare');
@@ -145,6 +146,14 @@ describe('cheapest-first views from each project\'s leaders (migration 010)', ()
       check();
       t.wb.projects.delete(projects[1]!);
       expect(countRows(t.wb, 'query_leaders')).toBe(QUERY_LEADERS);
+      expect(countRows(t.wb, 'query_leader_counts')).toBe(1);
+      // deletions by SQL down to fewer queries than QUERY_LEADERS: the leaders are every query left
+      const left = 600;
+      t.wb.db.prepare('DELETE FROM simulator_queries WHERE id IN (SELECT id FROM simulator_queries WHERE project_id = ? ORDER BY id LIMIT ?)').run(p0, all(p0!).length - left);
+      expect(all(p0!)).toHaveLength(left);
+      check([p0!]);
+      write(100, 10, 0, [p0!]);
+      check([p0!]);
     } finally {
       t.dispose();
     }

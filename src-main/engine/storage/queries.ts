@@ -194,14 +194,15 @@ export class QueryStore {
       if (!list) byProject.set(p, (list = []));
       list.push(i);
     }
-    const last = statement(this.db, 'SELECT cost, id FROM query_leaders WHERE project_id = ? ORDER BY cost, id LIMIT 1 OFFSET ?');
+    const last = statement(this.db, 'SELECT cost, id FROM query_leaders WHERE project_id = ? ORDER BY cost DESC, id DESC LIMIT 1');
     const add = statement(this.db, 'INSERT INTO query_leaders (project_id, cost, id) VALUES (?, ?, ?)');
-    // past the first QUERY_LEADERS (a project that was not full), or the `k` last (one that was)
-    const trimPast = statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost, id LIMIT 1 OFFSET @k)');
-    const trimLast = statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost DESC, id DESC LIMIT 1 OFFSET @k)');
+    // the project's k + 1 last leaders
+    const trim = statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost DESC, id DESC LIMIT 1 OFFSET @k)');
+    const setCount = statement(this.db, 'INSERT INTO query_leader_counts (project_id, n) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET n = excluded.n');
     for (const [projectId, rows] of byProject) {
-      // the project's QUERY_LEADERS-th leader, or none while it has fewer
-      const bound = last.get(projectId, QUERY_LEADERS - 1) as { cost: number; id: number } | undefined;
+      const n = this.leaderCount(projectId);
+      // a full project's last leader: a query enters only before it
+      const bound = n >= QUERY_LEADERS ? (last.get(projectId) as { cost: number; id: number }) : undefined;
       let added = 0;
       for (const i of rows) {
         const cost = queries[i]!.cost;
@@ -211,9 +212,14 @@ export class QueryStore {
         added++;
       }
       if (!added) continue;
-      if (bound) trimLast.run({ p: projectId, k: added - 1 });
-      else trimPast.run({ p: projectId, k: QUERY_LEADERS });
+      if (n + added > QUERY_LEADERS) trim.run({ p: projectId, k: n + added - QUERY_LEADERS - 1 });
+      setCount.run(projectId, Math.min(n + added, QUERY_LEADERS));
     }
+  }
+
+  /** how many leaders the project has (query_leader_counts, migration 010) */
+  private leaderCount(projectId: number): number {
+    return (statement(this.db, 'SELECT n FROM query_leader_counts WHERE project_id = ?').get(projectId) as { n: number } | undefined)?.n ?? 0;
   }
 
   /** the first id of a queue batch already written, or null */
@@ -247,18 +253,13 @@ export class QueryStore {
           this.db,
           `SELECT q.* FROM query_leaders l JOIN simulator_queries q ON q.id = l.id WHERE l.project_id = ? AND ${where} ORDER BY l.cost, l.id LIMIT ? OFFSET ?`,
         ).all(projectId, ...args, limit, offset) as QueryRow[];
-        if (rows.length === limit || !this.leadersFull(projectId)) return rows.map(toStored);
+        if (rows.length === limit || this.leaderCount(projectId) < QUERY_LEADERS) return rows.map(toStored);
       }
       const { where, args } = whereOf(projectId, filter);
       return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY cost, id LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
     }
     const { where, args } = whereOf(projectId, filter);
     return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
-  }
-
-  /** whether the project has QUERY_LEADERS leaders: it may have queries outside them */
-  private leadersFull(projectId: number): boolean {
-    return statement(this.db, 'SELECT 1 FROM query_leaders WHERE project_id = ? ORDER BY cost, id LIMIT 1 OFFSET ?').get(projectId, QUERY_LEADERS - 1) !== undefined;
   }
 
   count(projectId: number, filter: QueryFilter = {}): number {

@@ -7,8 +7,10 @@
 // from it (bestByCost, list sorted by cost) and reads past it only for pages beyond it.
 //
 // Invariant: for each project, query_leaders holds exactly its min(n, 1024) cheapest queries in
-// (cost, id) order. A project's deletion cascades; a single query deleted from the leaders (the
-// app never does so, but SQL may) is replaced by the next cheapest, so the invariant holds.
+// (cost, id) order, and query_leader_counts how many that is (so a batch learns whether the
+// project's leaders are full without counting them). A project's deletion cascades; a single
+// query deleted from the leaders (the app never does so, but SQL may) is replaced by the next
+// cheapest, so the invariant holds.
 export default `
 CREATE TABLE query_leaders (
   project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -20,6 +22,11 @@ INSERT INTO query_leaders (project_id, cost, id)
   SELECT project_id, cost, id FROM (
     SELECT project_id, cost, id, ROW_NUMBER() OVER (PARTITION BY project_id ORDER BY cost, id) AS r FROM simulator_queries
   ) WHERE r <= 1024;
+CREATE TABLE query_leader_counts (
+  project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+  n          INTEGER NOT NULL CHECK (n >= 0)
+);
+INSERT INTO query_leader_counts (project_id, n) SELECT project_id, COUNT(*) FROM query_leaders GROUP BY project_id;
 DROP INDEX simulator_queries_project_cost;
 CREATE TRIGGER query_leaders_refill AFTER DELETE ON simulator_queries
   WHEN EXISTS (SELECT 1 FROM projects WHERE id = OLD.project_id)
@@ -31,5 +38,6 @@ BEGIN
     WHERE project_id = OLD.project_id
       AND (cost, id) > (SELECT cost, id FROM query_leaders WHERE project_id = OLD.project_id ORDER BY cost DESC, id DESC LIMIT 1)
     ORDER BY cost, id LIMIT 1;
+  UPDATE query_leader_counts SET n = (SELECT COUNT(*) FROM query_leaders WHERE project_id = OLD.project_id) WHERE project_id = OLD.project_id;
 END;
 `;
