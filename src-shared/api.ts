@@ -43,10 +43,16 @@ export const Refinement = z
      */
     polish: z.number().int().min(0).max(1024).default(0),
     polishSigma: z.number().positive().max(0.5).default(0.001),
+    /**
+     * The std of the polish's first half: a wider look around the best checked design (where the
+     * cost still has a slope) before the second half's fine search at `polishSigma`; 0: every
+     * polish query at `polishSigma`.
+     */
+    polishWideSigma: z.number().min(0).max(0.5).default(0.01),
   })
   .strict();
 export type Refinement = z.infer<typeof Refinement>;
-const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001 };
+const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001, polishWideSigma: 0.01 };
 
 /** A training continues a checkpoint (resumeModelId) or fine-tunes a ready model (initModelId), not both. */
 const RESUME_OR_INIT: [(p: { resumeModelId?: number; initModelId?: number }) => boolean, { message: string; path: string[] }] = [

@@ -18,11 +18,18 @@ export interface DefaultOutcomeOptions {
    * good designs, rare among random ones, where the model must rank well
    */
   trajectories: boolean;
+  /**
+   * CEM runs on the ground truth (random tasks of the range, budget `cemBudget`, population 16)
+   * whose every query, stored with its outcome, the model also learns from: designs on the way to
+   * the optimum of many tasks, where the gradient must lead and the ranking must hold
+   */
+  cemRuns: number;
+  cemBudget: number;
   steps: number;
   seed: number;
 }
 
-export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, steps: 8000, seed: 1 };
+export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, cemRuns: 0, cemBudget: 256, steps: 8000, seed: 1 };
 
 export async function makeDefaultOutcome(wb: Workbench, projectId: number, root: string, opts: DefaultOutcomeOptions, command: string): Promise<CostFidelity> {
   const t0 = Date.now();
@@ -39,6 +46,13 @@ export async function makeDefaultOutcome(wb: Workbench, projectId: number, root:
       await simulator.evaluate(part.map((r) => Float32Array.from(r.design)), Float32Array.from(part[0]!.task), { projectId, method: 'outcome.data', run: 'default-trajectories' });
     }
     console.log(`  done (${Math.round((Date.now() - t0) / 1000)} s)`);
+  }
+  if (opts.cemRuns > 0) {
+    const t = Date.now();
+    console.log(`Running CEM ${opts.cemRuns} times (${opts.cemBudget} ground-truth queries each, random tasks of the range)…`);
+    const cem = JobParams['dataset.optimization'].parse({ name: 'outcome data: CEM runs', runs: opts.cemRuns, optimizers: ['cem'], budget: opts.cemBudget, cem: { population: 16 }, seed: opts.seed + 1000 });
+    await waitForJob(wb, wb.jobs.start('dataset.optimization', cem, projectId), 'CEM runs');
+    console.log(`  done (${Math.round((Date.now() - t) / 1000)} s)`);
   }
   const params = JobParams['outcome.train'].parse({ name: 'FluidTool-2D default outcome model', generate: opts.rollouts, useStored: true, steps: opts.steps, seed: opts.seed, decaySteps: opts.steps });
   console.log(`Rolling out ${opts.rollouts} random designs and training the outcome model: ${JSON.stringify(params)}`);

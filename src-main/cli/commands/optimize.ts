@@ -8,20 +8,22 @@ export interface RefineOptions {
   checks?: number;
   polish?: number;
   polishSigma?: number;
+  polishWideSigma?: number;
 }
 
 /** The `refine` parameter from the options (undefined: the API's defaults). */
 export function refineParams(o: RefineOptions): Record<string, unknown> | undefined {
-  if (o.checks === undefined && o.polish === undefined && o.polishSigma === undefined) return undefined;
-  return Object.fromEntries(Object.entries({ enabled: true, checks: o.checks, polish: o.polish, polishSigma: o.polishSigma }).filter(([, v]) => v !== undefined));
+  if (o.checks === undefined && o.polish === undefined && o.polishSigma === undefined && o.polishWideSigma === undefined) return undefined;
+  return Object.fromEntries(Object.entries({ enabled: true, checks: o.checks, polish: o.polish, polishSigma: o.polishSigma, polishWideSigma: o.polishWideSigma }).filter(([, v]) => v !== undefined));
 }
 
-/** Adds --checks, --polish and --polish-sigma to a command. */
+/** Adds --checks, --polish, --polish-sigma and --polish-wide-sigma to a command. */
 export function withRefineOptions(command: Command): Command {
   return command
     .option('--checks <n>', "outcome-model runs: best proposals checked on the ground truth (default 8)", intOption('--checks'))
     .option('--polish <n>', 'outcome-model runs: ground-truth queries polishing the best checked design by small perturbations (default 0)', intOption('--polish'))
-    .option('--polish-sigma <s>', 'std of the polish perturbations, per coordinate of the [-1, 1] design (default 0.001)', numberOption('--polish-sigma'));
+    .option('--polish-sigma <s>', 'std of the polish perturbations, per coordinate of the [-1, 1] design (default 0.001)', numberOption('--polish-sigma'))
+    .option('--polish-wide-sigma <s>', "std of the polish's first half, a wider look before the fine search (default 0.01; 0: none)", numberOption('--polish-wide-sigma'));
 }
 
 interface OptimizeOptions extends RefineOptions {

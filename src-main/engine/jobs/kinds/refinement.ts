@@ -90,8 +90,9 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
 
 /**
  * The polish: `refine.polish` ground-truth queries in rounds (a batch that keeps every worker
- * busy), each round small Gaussian perturbations (std `refine.polishSigma`, clipped to the design
- * box [-1, 1]) of the cheapest design so far. Seeded by the run's seed; ordinary stored queries.
+ * busy), each round small Gaussian perturbations (clipped to the design box [-1, 1]) of the
+ * cheapest design so far: std `refine.polishWideSigma` in the first half (none when 0), then
+ * `refine.polishSigma`. Seeded by the run's seed; ordinary stored queries.
  */
 async function polishOnGroundTruth(
   ctx: JobContext,
@@ -99,7 +100,9 @@ async function polishOnGroundTruth(
   simulator: Pick<GroundTruthSimulator, 'evaluate'>,
   start: { design: Float32Array; cost: number; capture: number; queryId: number },
 ): Promise<{ queries: number; best: { design: Float32Array; cost: number; capture: number; queryId: number } }> {
-  const { polish, polishSigma } = input.refine;
+  const { polish, polishSigma, polishWideSigma } = input.refine;
+  // the first half wide (when asked), the second fine
+  const wide = polishWideSigma > 0 ? Math.floor(polish / 2) : 0;
   // its own stream: the polish does not replay the draws of the run before it
   const normal = gaussian(seededRandom((input.seed ^ 0x9e3779b9) >>> 0));
   const round = Math.max(8, 4 * ctx.compute().size);
@@ -108,9 +111,11 @@ async function polishOnGroundTruth(
   while (queries < polish) {
     ctx.throwIfCancelled();
     ctx.progress(input.from + (1 - input.from) * 0.3 * (queries / polish), `polishing on the ground truth: ${queries}/${polish} queries, best ${best.cost.toPrecision(4)}`);
-    const n = Math.min(round, polish - queries);
+    const inWide = queries < wide;
+    const sigma = inWide ? polishWideSigma : polishSigma;
+    const n = Math.min(round, (inWide ? wide : polish) - queries);
     const center = best.design;
-    const designs = Array.from({ length: n }, () => center.map((v) => Math.min(1, Math.max(-1, v + polishSigma * normal()))));
+    const designs = Array.from({ length: n }, () => center.map((v) => Math.min(1, Math.max(-1, v + sigma * normal()))));
     const outcomes = await simulator.evaluate(designs, input.task, { projectId: input.projectId, method: input.method, run: input.run });
     queries += outcomes.length;
     outcomes.forEach((o, i) => {
