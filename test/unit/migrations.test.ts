@@ -197,6 +197,10 @@ describe('migrations', () => {
     expect(leaders(1)).toEqual(sorted(1, QUERY_LEADERS));
     expect(leaders(1)).toHaveLength(QUERY_LEADERS);
     expect(leaders(2)).toEqual([1501, 1502, 1503]);
+    expect(db.prepare('SELECT project_id, n, upto FROM query_leader_counts ORDER BY project_id').all()).toEqual([
+      { project_id: 1, n: QUERY_LEADERS, upto: 1500 },
+      { project_id: 2, n: 3, upto: 1503 },
+    ]);
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'simulator_queries'").all() as { name: string }[]).map((r) => r.name);
     expect(indexes.sort()).toEqual(['simulator_queries_batch', 'simulator_queries_project_id']);
     db.close();

@@ -28,7 +28,12 @@ interface ProjectRow {
 
 const SUMMARY_SQL = `
   SELECT p.*,
-    (SELECT MIN(l.cost) FROM query_leaders l WHERE l.project_id = p.id) AS best_cost,
+    -- the leaders' cheapest, and any query written past them by plain SQL (storage/queries.ts)
+    (SELECT MIN(c) FROM (
+      SELECT MIN(l.cost) AS c FROM query_leaders l WHERE l.project_id = p.id
+      UNION ALL
+      SELECT MIN(q.cost) FROM simulator_queries q WHERE q.project_id = p.id AND q.id > COALESCE((SELECT k.upto FROM query_leader_counts k WHERE k.project_id = p.id), 0)
+    )) AS best_cost,
     (SELECT COUNT(*) FROM simulator_queries q WHERE q.project_id = p.id) AS query_count,
     (SELECT COUNT(*) FROM datasets d WHERE d.project_id = p.id) AS dataset_count,
     (SELECT COUNT(*) FROM models m WHERE m.project_id = p.id) AS model_count,

@@ -75,7 +75,7 @@ function whereOf(projectId: number, f: QueryFilter, q = 'simulator_queries'): { 
  * How many of each project's cheapest queries the query_leaders table holds (migration 010): the
  * cheapest-first views read them without an index on cost over every query.
  */
-export const QUERY_LEADERS = 1024;
+export const QUERY_LEADERS = 256;
 
 export interface StoredQuery {
   id: number;
@@ -176,45 +176,57 @@ export class QueryStore {
         ids[i] = Number(info.lastInsertRowid);
         if (!first) first = ids[i]!;
       }
-      this.keepLeaders(queries, ids);
+      // the batch's rows by project, with their ids
+      const byProject = new Map<number, { cost: number; id: number }[]>();
+      queries.forEach((q, i) => {
+        let rows = byProject.get(q.projectId);
+        if (!rows) byProject.set(q.projectId, (rows = []));
+        rows.push({ cost: q.cost, id: ids[i]! });
+      });
+      for (const [projectId, rows] of byProject) this.catchUpLeaders(projectId, rows);
     }).immediate();
     return first;
   }
 
   /**
-   * Keeps query_leaders (migration 010) the QUERY_LEADERS cheapest queries of each project the
-   * batch wrote to: a new query enters when its (cost, id) comes before the project's last
-   * leader, or while the project has fewer; then the project's leaders past QUERY_LEADERS go.
+   * Brings the project's leaders (query_leaders, migration 010) up to its newest query: its
+   * queries past `upto` (a batch just written, or rows written by plain SQL) enter when they come
+   * before the project's last leader, or while it has fewer than QUERY_LEADERS; then the leaders
+   * past QUERY_LEADERS leave. Runs inside a write transaction; `written`: the rows a batch just
+   * wrote for the project, in id order (read from the table instead when other rows came first).
    */
-  private keepLeaders(queries: readonly SimulatorQuery[], ids: readonly number[]): void {
-    const byProject = new Map<number, number[]>();
-    for (let i = 0; i < queries.length; i++) {
-      const p = queries[i]!.projectId;
-      let list = byProject.get(p);
-      if (!list) byProject.set(p, (list = []));
-      list.push(i);
+  private catchUpLeaders(projectId: number, written?: { cost: number; id: number }[]): void {
+    const state = statement(this.db, 'SELECT n, upto FROM query_leader_counts WHERE project_id = ?').get(projectId) as { n: number; upto: number } | undefined;
+    const n = state?.n ?? 0;
+    const upto = state?.upto ?? 0;
+    // the rows a batch just wrote are all there is past upto unless another writer wrote some before them
+    const others = written ? statement(this.db, 'SELECT 1 FROM simulator_queries WHERE project_id = ? AND id > ? AND id < ? LIMIT 1').get(projectId, upto, written[0]!.id) : true;
+    const rows = others ? (statement(this.db, 'SELECT cost, id FROM simulator_queries WHERE project_id = ? AND id > ? ORDER BY id').all(projectId, upto) as { cost: number; id: number }[]) : written!;
+    if (!rows.length) return;
+    // a full project's last leader: a query enters only before it
+    const bound = n >= QUERY_LEADERS ? (statement(this.db, 'SELECT cost, id FROM query_leaders WHERE project_id = ? ORDER BY cost DESC, id DESC LIMIT 1').get(projectId) as { cost: number; id: number }) : undefined;
+    const before = (a: { cost: number; id: number }, b: { cost: number; id: number }): boolean => a.cost < b.cost || (a.cost === b.cost && a.id < b.id);
+    // at most QUERY_LEADERS of them can stay
+    const enter = rows.filter((r) => !bound || before(r, bound)).sort((a, b) => a.cost - b.cost || a.id - b.id).slice(0, QUERY_LEADERS);
+    const add = statement(this.db, 'INSERT OR IGNORE INTO query_leaders (project_id, cost, id) VALUES (?, ?, ?)');
+    let added = 0;
+    for (const r of enter) added += add.run(projectId, r.cost, r.id).changes;
+    // the project's k + 1 last leaders leave
+    if (n + added > QUERY_LEADERS) {
+      statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost DESC, id DESC LIMIT 1 OFFSET @k)').run({ p: projectId, k: n + added - QUERY_LEADERS - 1 });
     }
-    const last = statement(this.db, 'SELECT cost, id FROM query_leaders WHERE project_id = ? ORDER BY cost DESC, id DESC LIMIT 1');
-    const add = statement(this.db, 'INSERT INTO query_leaders (project_id, cost, id) VALUES (?, ?, ?)');
-    // the project's k + 1 last leaders
-    const trim = statement(this.db, 'DELETE FROM query_leaders WHERE project_id = @p AND (cost, id) >= (SELECT cost, id FROM query_leaders WHERE project_id = @p ORDER BY cost DESC, id DESC LIMIT 1 OFFSET @k)');
-    const setCount = statement(this.db, 'INSERT INTO query_leader_counts (project_id, n) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET n = excluded.n');
-    for (const [projectId, rows] of byProject) {
-      const n = this.leaderCount(projectId);
-      // a full project's last leader: a query enters only before it
-      const bound = n >= QUERY_LEADERS ? (last.get(projectId) as { cost: number; id: number }) : undefined;
-      let added = 0;
-      for (const i of rows) {
-        const cost = queries[i]!.cost;
-        const id = ids[i]!;
-        if (bound && (cost > bound.cost || (cost === bound.cost && id > bound.id))) continue;
-        add.run(projectId, cost, id);
-        added++;
-      }
-      if (!added) continue;
-      if (n + added > QUERY_LEADERS) trim.run({ p: projectId, k: n + added - QUERY_LEADERS - 1 });
-      setCount.run(projectId, Math.min(n + added, QUERY_LEADERS));
-    }
+    statement(this.db, 'INSERT INTO query_leader_counts (project_id, n, upto) VALUES (?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET n = excluded.n, upto = excluded.upto').run(
+      projectId,
+      Math.min(n + added, QUERY_LEADERS),
+      rows[rows.length - 1]!.id,
+    );
+  }
+
+  /** the project's leaders brought up to its newest query, when queries were written past them (by plain SQL) */
+  private currentLeaders(projectId: number): void {
+    const upto = (statement(this.db, 'SELECT upto FROM query_leader_counts WHERE project_id = ?').get(projectId) as { upto: number } | undefined)?.upto ?? 0;
+    if (statement(this.db, 'SELECT 1 FROM simulator_queries WHERE project_id = ? AND id > ? LIMIT 1').get(projectId, upto) === undefined) return;
+    this.db.transaction(() => this.catchUpLeaders(projectId)).immediate();
   }
 
   /** how many leaders the project has (query_leader_counts, migration 010) */
@@ -248,6 +260,7 @@ export class QueryStore {
   list(projectId: number, limit: number, offset: number, filter: QueryFilter = {}): StoredQuery[] {
     if (filter.sort === 'cost') {
       if (offset + limit <= QUERY_LEADERS) {
+        this.currentLeaders(projectId);
         const { where, args } = whereOf(projectId, filter, 'q');
         const rows = statement(
           this.db,
