@@ -73,7 +73,8 @@ function whereOf(projectId: number, f: QueryFilter, q = 'simulator_queries'): { 
 
 /**
  * How many of each project's cheapest queries the query_leaders table holds (migration 010): the
- * cheapest-first views read them without an index on cost over every query.
+ * cheapest-first views read them without an index on cost over every query. Migration 010 fills
+ * and checks the same number: a new number needs a migration of its own.
  */
 export const QUERY_LEADERS = 256;
 
