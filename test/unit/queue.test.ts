@@ -12,7 +12,6 @@ import { checkRedisUrl, GROUND_TRUTH_QUEUE, redactRedisUrl, settingsHash } from 
 import { openDatabase } from '../../src-main/engine/storage/database';
 import { QueryStore } from '../../src-main/engine/storage/queries';
 import { AppSettings } from '../../src-main/engine/storage/app-settings';
-import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { asKind, type JobInfo } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
@@ -544,14 +543,11 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   it('a worker killed with SIGKILL mid-training: another worker takes the training over from its last checkpoint', async () => {
     const w = await workbenchOn(redis.url);
     try {
-      const datasets = new OptimizationDatasets(w.t.wb.db);
-      const ds = datasets.create(w.projectId, 'runs', 'test', null);
-      datasets.append(ds.id, Array.from({ length: 64 }, (_, i) => ({ run: `run-${i % 8}`, optimizer: 'cem', iteration: i, task: [0.5, 0.07], design: [0.1, -0.1, 0.3, -0.3 + i / 100], cost: 0.1 - i / 1000 })));
-      datasets.finish(ds.id, 'ready');
+      const datasetId = tinyOptimizationDataset(w.t.wb, w.projectId, 7);
       const first = startWorker(redis.url);
       workers.push(first);
       await first.next('ready');
-      const started = ok<JobInfo>(await w.call('jobs.start', { kind: 'diffusion.train', projectId: w.projectId, params: { datasetIds: [ds.id], steps: 3000, evalEvery: 50, patience: 100, width: 16, blocks: 1, timesteps: 20, batchSize: 32, queue: true } }));
+      const started = ok<JobInfo>(await w.call('jobs.start', { kind: 'diffusion.train', projectId: w.projectId, params: { datasetIds: [datasetId], steps: 3000, evalEvery: 50, patience: 100, width: 16, blocks: 1, timesteps: 20, batchSize: 32, queue: true } }));
       await first.next('log', (m) => /training \S+: 3000 steps at most/.test(String(m.line)));
       // an evaluation or two came back, then the worker dies
       const evaluated = (): number => ((w.t.wb.models.list(w.projectId).find((m) => m.kind === 'diffusion')?.metrics as { valLoss?: unknown[] } | undefined)?.valLoss ?? []).length;
@@ -579,14 +575,11 @@ describe.skipIf(!redisBinary.path)('ground-truth queue through Redis and worker 
   it('a queued training cancelled: the job ends at once and the worker stops training at its next step', async () => {
     const w = await workbenchOn(redis.url);
     try {
-      const datasets = new OptimizationDatasets(w.t.wb.db);
-      const ds = datasets.create(w.projectId, 'runs', 'test', null);
-      datasets.append(ds.id, Array.from({ length: 64 }, (_, i) => ({ run: `run-${i % 8}`, optimizer: 'cem', iteration: i, task: [0.5, 0.07], design: [0.1, -0.1, 0.3, -0.3], cost: 0.1 - i / 1000 })));
-      datasets.finish(ds.id, 'ready');
+      const datasetId = tinyOptimizationDataset(w.t.wb, w.projectId, 8);
       const worker = startWorker(redis.url);
       workers.push(worker);
       await worker.next('ready');
-      const started = ok<JobInfo>(await w.call('jobs.start', { kind: 'diffusion.train', projectId: w.projectId, params: { datasetIds: [ds.id], steps: 1_000_000, evalEvery: 100_000, width: 16, blocks: 1, timesteps: 20, batchSize: 32, queue: true } }));
+      const started = ok<JobInfo>(await w.call('jobs.start', { kind: 'diffusion.train', projectId: w.projectId, params: { datasetIds: [datasetId], steps: 1_000_000, evalEvery: 100_000, width: 16, blocks: 1, timesteps: 20, batchSize: 32, queue: true } }));
       await worker.next('log', (m) => /training \S+: 1000000 steps at most/.test(String(m.line)));
       const t0 = Date.now();
       ok(await w.call('jobs.cancel', { id: started.id }));

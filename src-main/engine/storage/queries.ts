@@ -78,6 +78,11 @@ function whereOf(projectId: number, f: QueryFilter, q = 'simulator_queries'): { 
  */
 export const QUERY_LEADERS = 256;
 
+/** the leaders' order: cost, then id */
+function byCostThenId(a: { cost: number; id: number }, b: { cost: number; id: number }): number {
+  return a.cost - b.cost || a.id - b.id;
+}
+
 export interface StoredQuery {
   id: number;
   projectId: number;
@@ -206,9 +211,8 @@ export class QueryStore {
     if (!rows.length) return;
     // a full project's last leader: a query enters only before it
     const bound = n >= QUERY_LEADERS ? (statement(this.db, 'SELECT cost, id FROM query_leaders WHERE project_id = ? ORDER BY cost DESC, id DESC LIMIT 1').get(projectId) as { cost: number; id: number }) : undefined;
-    const before = (a: { cost: number; id: number }, b: { cost: number; id: number }): boolean => a.cost < b.cost || (a.cost === b.cost && a.id < b.id);
     // at most QUERY_LEADERS of them can stay
-    const enter = rows.filter((r) => !bound || before(r, bound)).sort((a, b) => a.cost - b.cost || a.id - b.id).slice(0, QUERY_LEADERS);
+    const enter = rows.filter((r) => !bound || byCostThenId(r, bound) < 0).sort(byCostThenId).slice(0, QUERY_LEADERS);
     const add = statement(this.db, 'INSERT OR IGNORE INTO query_leaders (project_id, cost, id) VALUES (?, ?, ?)');
     let added = 0;
     for (const r of enter) added += add.run(projectId, r.cost, r.id).changes;
@@ -223,16 +227,16 @@ export class QueryStore {
     );
   }
 
-  /** the project's leaders brought up to its newest query, when queries were written past them (by plain SQL) */
-  private currentLeaders(projectId: number): void {
-    const upto = (statement(this.db, 'SELECT upto FROM query_leader_counts WHERE project_id = ?').get(projectId) as { upto: number } | undefined)?.upto ?? 0;
-    if (statement(this.db, 'SELECT 1 FROM simulator_queries WHERE project_id = ? AND id > ? LIMIT 1').get(projectId, upto) === undefined) return;
+  /**
+   * The project's leaders brought up to its newest query, when queries were written past them (by
+   * plain SQL); returns how many leaders it has.
+   */
+  private currentLeaders(projectId: number): number {
+    const count = statement(this.db, 'SELECT n, upto FROM query_leader_counts WHERE project_id = ?');
+    const state = count.get(projectId) as { n: number; upto: number } | undefined;
+    if (statement(this.db, 'SELECT 1 FROM simulator_queries WHERE project_id = ? AND id > ? LIMIT 1').get(projectId, state?.upto ?? 0) === undefined) return state?.n ?? 0;
     this.db.transaction(() => this.catchUpLeaders(projectId)).immediate();
-  }
-
-  /** how many leaders the project has (query_leader_counts, migration 010) */
-  private leaderCount(projectId: number): number {
-    return (statement(this.db, 'SELECT n FROM query_leader_counts WHERE project_id = ?').get(projectId) as { n: number } | undefined)?.n ?? 0;
+    return (count.get(projectId) as { n: number }).n;
   }
 
   /** the first id of a queue batch already written, or null */
@@ -261,13 +265,13 @@ export class QueryStore {
   list(projectId: number, limit: number, offset: number, filter: QueryFilter = {}): StoredQuery[] {
     if (filter.sort === 'cost') {
       if (offset + limit <= QUERY_LEADERS) {
-        this.currentLeaders(projectId);
+        const leaders = this.currentLeaders(projectId);
         const { where, args } = whereOf(projectId, filter, 'q');
         const rows = statement(
           this.db,
           `SELECT q.* FROM query_leaders l JOIN simulator_queries q ON q.id = l.id WHERE l.project_id = ? AND ${where} ORDER BY l.cost, l.id LIMIT ? OFFSET ?`,
         ).all(projectId, ...args, limit, offset) as QueryRow[];
-        if (rows.length === limit || this.leaderCount(projectId) < QUERY_LEADERS) return rows.map(toStored);
+        if (rows.length === limit || leaders < QUERY_LEADERS) return rows.map(toStored);
       }
       const { where, args } = whereOf(projectId, filter);
       return (statement(this.db, `SELECT * FROM simulator_queries WHERE ${where} ORDER BY cost, id LIMIT ? OFFSET ?`).all(...args, limit, offset) as QueryRow[]).map(toStored);
