@@ -1,6 +1,6 @@
 // npm run train:default:outcome: the default learned outcome model only (also part of
 // `npm run train:default`), into resources/models/fluidtool2d-outcome/.
-//   npm run train:default:outcome -- [--rollouts 6000] [--no-trajectories] [--cem-runs 48] [--cem-budget 256] [--steps 8000] [--seed 1]
+//   npm run train:default:outcome -- [--rollouts 6000] [--no-trajectories] [--cem-runs 48] [--cem-budget 256] [--steps 24000] [--seed 1]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
         await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --seed ${d.seed})`);
       }
       const o = { ...DEFAULT_OUTCOME_OPTIONS, rollouts: Number(values.rollouts), trajectories: Boolean(values['skip-diffusion']), seed };
-      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --steps ${o.steps} --seed ${o.seed}, with the trajectories' designs)`);
+      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --cem-runs ${o.cemRuns} --cem-budget ${o.cemBudget} --steps ${o.steps} --seed ${o.seed}, with the trajectories' designs)`);
       return;
     }
     console.log(`Generating ${trajectories} ground-truth trajectories…`);

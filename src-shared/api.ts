@@ -44,9 +44,9 @@ export const Refinement = z
     polish: z.number().int().min(0).max(1024).default(0),
     polishSigma: z.number().positive().max(0.5).default(0.001),
     /**
-     * The std of the polish's first half: a wider look around the best checked design (where the
-     * cost still has a slope) before the second half's fine search at `polishSigma`; 0: every
-     * polish query at `polishSigma`.
+     * The std of the polish's first stage: a wider look around the best checked design (where the
+     * cost still has a slope); the polish runs in four equal stages whose std falls geometrically
+     * from this to `polishSigma`; 0: every polish query at `polishSigma`.
      */
     polishWideSigma: z.number().min(0).max(0.5).default(0.01),
   })

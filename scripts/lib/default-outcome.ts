@@ -29,7 +29,7 @@ export interface DefaultOutcomeOptions {
   seed: number;
 }
 
-export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, cemRuns: 0, cemBudget: 256, steps: 8000, seed: 1 };
+export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, cemRuns: 48, cemBudget: 256, steps: 24000, seed: 1 };
 
 export async function makeDefaultOutcome(wb: Workbench, projectId: number, root: string, opts: DefaultOutcomeOptions, command: string): Promise<CostFidelity> {
   const t0 = Date.now();

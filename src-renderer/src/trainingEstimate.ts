@@ -132,8 +132,9 @@ export const OUTCOME_STEP_OVERHEAD_SECONDS = 0.005;
 
 /**
  * The schema's defaults (8 joints, hidden 128 × 128, batch 128, D = 1027) on the reference
- * machine (TF.js WebAssembly, 2 cores): the default outcome model's 8,000 steps
- * (npm run train:default:outcome) took 0.0084 s a step; rounded up.
+ * machine (TF.js WebAssembly, 2 cores): the default outcome model's 24,000 steps
+ * (npm run train:default:outcome, 2026-12-07) took 0.009 s a step (0.0084 at 8,000 steps
+ * before); rounded up.
  */
 export const BUILTIN_OUTCOME_CALIBRATION: OutcomeCalibration = {
   secondsPerStep: 0.01,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import type { OptimizeResult } from '../../src-main/engine/jobs/kinds/optimize';
+import { polishStages } from '../../src-main/engine/jobs/kinds/refinement';
 import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
 import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
@@ -123,34 +124,39 @@ describe('outcome model jobs', () => {
     expect(result.refinement!.refinedModelId).not.toBeNull();
   }, 120_000);
 
-  it('the polish: the best checked design perturbed on the ground truth (a wide half, then a fine one), its queries stored with the run; the cheapest kept as the run\'s checked best', async () => {
+  it('the polish: the best checked design perturbed on the ground truth (four stages, wide to fine), its queries stored with the run; the cheapest kept as the run\'s checked best', async () => {
     const sigma = 0.002;
     const wide = 0.05;
     const { last } = t.wb.db.prepare('SELECT COALESCE(MAX(id), 0) AS last FROM simulator_queries').get() as { last: number };
-    const job = await run('optimize', { optimizer: 'adam', budget: 8, modelId, task: [0.55, 0.07], seed: 3, adam: { learningRate: 0.1, restarts: 2 }, refine: { enabled: true, checks: 2, steps: 0, polish: 10, polishSigma: sigma, polishWideSigma: wide } });
+    const job = await run('optimize', { optimizer: 'adam', budget: 8, modelId, task: [0.55, 0.07], seed: 3, adam: { learningRate: 0.1, restarts: 2 }, refine: { enabled: true, checks: 2, steps: 0, polish: 12, polishSigma: sigma, polishWideSigma: wide } });
     expect(job.error).toBeNull();
     const r = (job.result as OptimizeResult).refinement!;
     expect(r.checks).toBe(2);
-    expect(r.polished).toBe(10);
+    expect(r.polished).toBe(12);
     const gt = t.wb.db.prepare("SELECT id, cost, design FROM simulator_queries WHERE method = 'adam' AND simulator = 'ground_truth' AND id > ? ORDER BY id").all(last) as { id: number; cost: number; design: Buffer }[];
-    expect(gt).toHaveLength(12);
+    expect(gt).toHaveLength(14);
     const floats = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     const checked = gt.slice(0, 2);
     expect(r.checkedCost).toBeCloseTo(Math.min(...checked.map((q) => q.cost)), 9);
     // every polish query is a perturbation of a design the run had queried on the ground truth:
-    // the first five at the wide std (some step farther than the fine one ever does), the last five fine
+    // four stages of three, their std falling geometrically from the wide one to the fine one (the
+    // first stage steps farther than the last ever does)
+    const stages = polishStages({ polish: 12, polishSigma: sigma, polishWideSigma: wide });
+    expect(stages.map((st) => st.end)).toEqual([3, 6, 9, 12]);
+    expect(stages[0]!.sigma).toBeCloseTo(wide, 12);
+    expect(stages[3]!.sigma).toBeCloseTo(sigma, 12);
     const seen = checked.map((q) => floats(q.design));
     const steps: number[] = [];
     for (const q of gt.slice(2)) {
       const d = floats(q.design);
-      const bound = steps.length < 5 ? 8 * wide : 8 * sigma;
+      const bound = 8 * stages.find((st) => steps.length < st.end)!.sigma;
       const from = seen.map((c) => Math.max(...c.map((v, j) => Math.abs(v - d[j]!))));
       expect(Math.min(...from)).toBeLessThanOrEqual(bound + 1e-6);
       steps.push(Math.min(...from));
       seen.push(d);
     }
-    expect(Math.max(...steps.slice(0, 5))).toBeGreaterThan(8 * sigma);
-    // the run's checked best is the cheapest of all twelve, stored as a design
+    expect(Math.max(...steps.slice(0, 3))).toBeGreaterThan(8 * sigma);
+    // the run's checked best is the cheapest of all fourteen, stored as a design
     const cheapest = gt.reduce((b, q) => (q.cost < b.cost ? q : b));
     expect(r.best!.cost).toBeCloseTo(cheapest.cost, 9);
     expect(r.best!.queryId).toBe(cheapest.id);
@@ -183,5 +189,26 @@ describe('outcome model jobs', () => {
     expect(err(await call('jobs.start', { kind: 'optimize', projectId: other, params: { optimizer: 'adam' } })).message).toMatch(/no ready learned model/);
     expect(err(await call('jobs.start', { kind: 'outcome.train', projectId: other, params: { generate: 30, initModelId: modelId } })).message).toMatch(/not an outcome model of this project/);
     expect(countRows(t.wb, 'jobs')).toBe(jobs);
+  });
+});
+
+describe('polishStages', () => {
+  it('splits the polish into at most four equal stages whose std falls geometrically from the wide std to the fine one', () => {
+    const s = polishStages({ polish: 32, polishSigma: 0.001, polishWideSigma: 0.01 });
+    expect(s.map((st) => st.end)).toEqual([8, 16, 24, 32]);
+    const ratios = s.slice(1).map((st, k) => st.sigma / s[k]!.sigma);
+    for (const r of ratios) expect(r).toBeCloseTo(0.1 ** (1 / 3), 12);
+    expect(s[0]!.sigma).toBeCloseTo(0.01, 12);
+    expect(s[3]!.sigma).toBeCloseTo(0.001, 12);
+    // uneven counts: the stages still cover every query, in order
+    expect(polishStages({ polish: 10, polishSigma: 0.001, polishWideSigma: 0.01 }).map((st) => st.end)).toEqual([3, 5, 8, 10]);
+    // fewer queries than stages: one query a stage, from wide to fine
+    const two = polishStages({ polish: 2, polishSigma: 0.001, polishWideSigma: 0.01 });
+    expect(two.map((st) => st.end)).toEqual([1, 2]);
+    expect(two[0]!.sigma).toBeCloseTo(0.01, 12);
+    expect(two[1]!.sigma).toBeCloseTo(0.001, 12);
+    // no wide std: every stage at the fine one
+    expect(polishStages({ polish: 8, polishSigma: 0.002, polishWideSigma: 0 }).map((st) => st.sigma)).toEqual([0.002, 0.002, 0.002, 0.002]);
+    expect(polishStages({ polish: 1, polishSigma: 0.002, polishWideSigma: 0.01 })).toEqual([{ end: 1, sigma: 0.002 }]);
   });
 });

@@ -89,10 +89,12 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
 }
 
 /**
- * The polish: `refine.polish` ground-truth queries in rounds (a batch that keeps every worker
- * busy), each round small Gaussian perturbations (clipped to the design box [-1, 1]) of the
- * cheapest design so far: std `refine.polishWideSigma` in the first half (none when 0), then
- * `refine.polishSigma`. Seeded by the run's seed; ordinary stored queries.
+ * The polish: `refine.polish` ground-truth queries in POLISH_STAGES equal stages whose std falls
+ * geometrically from `refine.polishWideSigma` (the first stage) to `refine.polishSigma` (the
+ * last; every stage at `polishSigma` when the wide std is 0): a wide look where the cost still
+ * has a slope, narrowing to the best design's neighbourhood. Each stage runs in rounds (a batch
+ * that keeps every worker busy) of small Gaussian perturbations (clipped to the design box
+ * [-1, 1]) of the cheapest design so far. Seeded by the run's seed; ordinary stored queries.
  */
 async function polishOnGroundTruth(
   ctx: JobContext,
@@ -100,9 +102,8 @@ async function polishOnGroundTruth(
   simulator: Pick<GroundTruthSimulator, 'evaluate'>,
   start: { design: Float32Array; cost: number; capture: number; queryId: number },
 ): Promise<{ queries: number; best: { design: Float32Array; cost: number; capture: number; queryId: number } }> {
-  const { polish, polishSigma, polishWideSigma } = input.refine;
-  // the first half wide (when asked), the second fine
-  const wide = polishWideSigma > 0 ? Math.floor(polish / 2) : 0;
+  const { polish } = input.refine;
+  const stages = polishStages(input.refine);
   // its own stream: the polish does not replay the draws of the run before it
   const normal = gaussian(seededRandom((input.seed ^ 0x9e3779b9) >>> 0));
   const round = Math.max(8, 4 * ctx.compute().size);
@@ -111,9 +112,9 @@ async function polishOnGroundTruth(
   while (queries < polish) {
     ctx.throwIfCancelled();
     ctx.progress(input.from + (1 - input.from) * 0.3 * (queries / polish), `polishing on the ground truth: ${queries}/${polish} queries, best ${best.cost.toPrecision(4)}`);
-    const inWide = queries < wide;
-    const sigma = inWide ? polishWideSigma : polishSigma;
-    const n = Math.min(round, (inWide ? wide : polish) - queries);
+    const stage = stages.find((st) => queries < st.end)!;
+    const sigma = stage.sigma;
+    const n = Math.min(round, stage.end - queries);
     const center = best.design;
     const designs = Array.from({ length: n }, () => center.map((v) => Math.min(1, Math.max(-1, v + sigma * normal()))));
     const outcomes = await simulator.evaluate(designs, input.task, { projectId: input.projectId, method: input.method, run: input.run });
@@ -123,6 +124,19 @@ async function polishOnGroundTruth(
     });
   }
   return { queries, best };
+}
+
+/** The polish's stages: at most this many, of equal size, their std falling geometrically. */
+export const POLISH_STAGES = 4;
+
+/** Each stage of the polish: the query count it ends at and its std. */
+export function polishStages(refine: Pick<Refinement, 'polish' | 'polishSigma' | 'polishWideSigma'>): { end: number; sigma: number }[] {
+  const { polish, polishSigma, polishWideSigma } = refine;
+  const count = Math.max(1, Math.min(POLISH_STAGES, polish));
+  return Array.from({ length: count }, (_, k) => ({
+    end: Math.round((polish * (k + 1)) / count),
+    sigma: polishWideSigma > 0 && count > 1 ? polishWideSigma * (polishSigma / polishWideSigma) ** (k / (count - 1)) : polishSigma,
+  }));
 }
 
 /**
