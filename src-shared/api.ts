@@ -45,13 +45,16 @@ export const Refinement = z
     polishSigma: z.number().positive().max(0.5).default(0.001),
     /**
      * The std of the polish's first stage: a wider look around the best checked design (where the
-     * cost still has a slope); the polish runs in four equal stages whose std falls geometrically
+     * cost still has a slope); the polish runs in POLISH_STAGES equal stages whose std falls geometrically
      * from this to `polishSigma`; 0: every polish query at `polishSigma`.
      */
     polishWideSigma: z.number().min(0).max(0.5).default(0.01),
   })
   .strict();
 export type Refinement = z.infer<typeof Refinement>;
+/** The polish's stages: at most this many, of equal size, their std falling geometrically (jobs/kinds/refinement.ts). */
+export const POLISH_STAGES = 4;
+
 const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001, polishWideSigma: 0.01 };
 
 /** A training continues a checkpoint (resumeModelId) or fine-tunes a ready model (initModelId), not both. */

@@ -1,6 +1,6 @@
 // The default learned outcome model for the built-in FluidTool-2D settings: random ground-truth
-// rollouts and the designs of the shipped default trajectories, an outcome.train job on them, the
-// model (with its fidelity) copied to resources/.
+// rollouts, the designs of the shipped default trajectories and the queries of CEM runs, an
+// outcome.train job on them, the model (with its fidelity) copied to resources/.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobParams, asKind, jobResult } from '../../src-shared/api';

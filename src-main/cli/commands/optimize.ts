@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { asDatasetKind, jobResult, type RefinementResult } from '../../../src-shared/api';
+import { POLISH_STAGES, asDatasetKind, jobResult, type RefinementResult } from '../../../src-shared/api';
 import { call, describeIds, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
 
@@ -23,7 +23,7 @@ export function withRefineOptions(command: Command): Command {
     .option('--checks <n>', "outcome-model runs: best proposals checked on the ground truth (default 8)", intOption('--checks'))
     .option('--polish <n>', 'outcome-model runs: ground-truth queries polishing the best checked design by small perturbations (default 0)', intOption('--polish'))
     .option('--polish-sigma <s>', 'std of the polish perturbations, per coordinate of the [-1, 1] design (default 0.001)', numberOption('--polish-sigma'))
-    .option('--polish-wide-sigma <s>', "std of the polish's first stage; four stages fall geometrically to --polish-sigma (default 0.01; 0: every stage at --polish-sigma)", numberOption('--polish-wide-sigma'));
+    .option('--polish-wide-sigma <s>', `std of the polish's first stage; ${POLISH_STAGES} stages fall geometrically to --polish-sigma (default 0.01; 0: every stage at --polish-sigma)`, numberOption('--polish-wide-sigma'));
 }
 
 interface OptimizeOptions extends RefineOptions {

@@ -1,7 +1,7 @@
 // Refinement on the ground truth (issue: an outcome model grows accurate where the good designs
 // are): a run that followed an outcome model checks its best distinct proposals on the ground
 // truth, as ordinary stored queries with outcomes, and fine-tunes the model on them.
-import type { ModelInfo, ProjectSummary, Refinement, RefinementResult } from '../../../../src-shared/api';
+import { POLISH_STAGES, type ModelInfo, type ProjectSummary, type Refinement, type RefinementResult } from '../../../../src-shared/api';
 import type { Environment } from '../../environments';
 import { gaussian, seededRandom } from '../../random';
 import { GroundTruthSimulator } from '../../simulators/ground-truth';
@@ -112,9 +112,8 @@ async function polishOnGroundTruth(
   while (queries < polish) {
     ctx.throwIfCancelled();
     ctx.progress(input.from + (1 - input.from) * 0.3 * (queries / polish), `polishing on the ground truth: ${queries}/${polish} queries, best ${best.cost.toPrecision(4)}`);
-    const stage = stages.find((st) => queries < st.end)!;
-    const sigma = stage.sigma;
-    const n = Math.min(round, stage.end - queries);
+    const { end, sigma } = stages.find((st) => queries < st.end)!;
+    const n = Math.min(round, end - queries);
     const center = best.design;
     const designs = Array.from({ length: n }, () => center.map((v) => Math.min(1, Math.max(-1, v + sigma * normal()))));
     const outcomes = await simulator.evaluate(designs, input.task, { projectId: input.projectId, method: input.method, run: input.run });
@@ -125,9 +124,6 @@ async function polishOnGroundTruth(
   }
   return { queries, best };
 }
-
-/** The polish's stages: at most this many, of equal size, their std falling geometrically. */
-export const POLISH_STAGES = 4;
 
 /** Each stage of the polish: the query count it ends at and its std. */
 export function polishStages(refine: Pick<Refinement, 'polish' | 'polishSigma' | 'polishWideSigma'>): { end: number; sigma: number }[] {
