@@ -16,6 +16,7 @@ import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
 import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
 import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome } from '../src-main/engine/models/default-model';
 import { gaussian, seededRandom } from '../src-main/engine/random';
+import { POLISHED_SAMPLING } from '../src-shared/sampling';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { BUILTIN_PROJECT_NAME } from '../src-main/engine/workbench';
 import type { JobInfo, ModelInfo, ProjectSummary, RefinementResult, SampleResult, SimulationResult } from '../src-shared/api';
@@ -65,18 +66,15 @@ const ADAM_BUDGET = quick ? 16 : Number(values['adam-budget']);
 /** Adam's proposals checked on the ground truth (its ground-truth queries), no fine-tuning: the model stays fixed */
 const ADAM_CHECKS = { enabled: true, checks: 8, steps: 0 };
 /**
- * The polished variants (51 ground-truth queries, a fifth of CEM's 256): 8 best distinct proposals
- * by the outcome model checked on the ground truth, then 43 queries polishing the best checked
+ * The polished variants (51 ground-truth queries, a fifth of CEM's 256): the outcome model's 8
+ * best distinct proposals checked on the ground truth, then 43 queries polishing the best checked
  * design (four stages, their std falling geometrically from 0.01 to 0.001). Adam: 16 restarts × 16
- * steps; diffusion: 256 energy-guided conditional samples (λ = 3, clip 5, every step) scored by the
- * outcome model. Settings chosen with ad hoc runs on seeds 1–6 of these tasks (and measured on
- * 7–12); measure them with --seed-offset 12.
+ * steps; diffusion: POLISHED_SAMPLING (the Sample form's preset: 256 energy-guided conditional
+ * samples, λ = 3, clip 5, every step, scored by the outcome model). Settings chosen with ad hoc
+ * runs on seeds 1–6 of these tasks (and measured on 7–15); measure them with --seed-offset 15.
  */
-const POLISH = { enabled: true, checks: 8, steps: 0, polish: 43, polishSigma: 0.001, polishWideSigma: 0.01 };
+const POLISH = POLISHED_SAMPLING.refine;
 const POLISH_ADAM = { budget: 256, restarts: 16 };
-const POLISH_SAMPLES = 256;
-const POLISH_ENERGY = { enabled: true, scale: 3, clip: 5, lastSteps: 25 };
-
 
 interface RunOutcome {
   method: string;
@@ -196,7 +194,7 @@ async function main(): Promise<void> {
     };
     const samplePolishRun = async (task: number[], seed: number): Promise<void> => {
       const t = Date.now();
-      const r = (await job('sample', projectId, { modelId: mainModel, count: POLISH_SAMPLES, ddimSteps: 25, simulator: 'learned', simulatorModelId: outcome.id, conditional: COND, energy: POLISH_ENERGY, particles: NO_PARTICLES, refine: POLISH, task, seed })).result as SampleResult;
+      const r = (await job('sample', projectId, { ...POLISHED_SAMPLING, modelId: mainModel, simulatorModelId: outcome.id, task, seed })).result as SampleResult;
       // the outcome model's evaluations: energy guidance's gradients and the scores of every sample
       polishedRun('DDM + energy + cond, learned scores + polish', task, seed, r, (r.energyEvaluations ?? 0) + r.queries, t);
     };
@@ -311,7 +309,7 @@ async function main(): Promise<void> {
       diffusionPriorTrajectoryQueries: shippedData?.datasetId ? Number(new OptimizationDatasets(wb.db).getOptimization(shippedData.datasetId).stats.rows ?? 0) : null,
     };
     const figures = {
-      settings: { tasks, seeds: Array.from({ length: SEEDS }, (_, i) => SEED_OFFSET + 1 + i), robust: { draws: ROBUST_DRAWS, sigma: ROBUST_SIGMA }, polish: { refine: POLISH, adam: POLISH_ADAM, samples: POLISH_SAMPLES, energy: POLISH_ENERGY }, simulator: SIMULATOR, cemBudget: CEM_BUDGET, cemPopulation: 16, samples: SAMPLES, ddimSteps: 25, particles: PARTICLES, conditional: COND, energy: ENERGY, adam: { budget: ADAM_BUDGET, checks: ADAM_CHECKS.checks, learningRate: 0.1, restarts: 4 }, outcomeModel: outcome.name, transferRuns: TRANSFER_RUNS, trainSteps: TRAIN_STEPS, mainModel: mainModelName, families },
+      settings: { tasks, seeds: Array.from({ length: SEEDS }, (_, i) => SEED_OFFSET + 1 + i), robust: { draws: ROBUST_DRAWS, sigma: ROBUST_SIGMA }, polish: { refine: POLISH, adam: POLISH_ADAM, sampling: POLISHED_SAMPLING }, simulator: SIMULATOR, cemBudget: CEM_BUDGET, cemPopulation: 16, samples: SAMPLES, ddimSteps: 25, particles: PARTICLES, conditional: COND, energy: ENERGY, adam: { budget: ADAM_BUDGET, checks: ADAM_CHECKS.checks, learningRate: 0.1, restarts: 4 }, outcomeModel: outcome.name, transferRuns: TRANSFER_RUNS, trainSteps: TRAIN_STEPS, mainModel: mainModelName, families },
       oneOffGroundTruthQueries: oneOff,
       target,
       cStar: Object.fromEntries(cStar),

@@ -232,6 +232,25 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   expect(new Set(samples.rows.map((r) => r.simulator))).toEqual(new Set(['ground_truth']));
   expect(samples.rows.every((r) => Math.abs(Number(r.task_x) - 0.4) < 1e-6 && Math.abs(Number(r.task_y) - 0.07) < 1e-6)).toBe(true);
 
+  // the polished preset fills the form with bench:paper's polished setting (not run here: its 51 ground-truth queries are the engine tests' part)
+  await page.getByTestId('sample-simulator-ground_truth').click();
+  await page.getByTestId('sample-energy-enabled').uncheck();
+  await page.getByTestId('sample-preset-polished').click();
+  await expect(page.getByTestId('sample-count')).toHaveValue('256');
+  await expect(page.getByTestId('sample-ddimSteps')).toHaveValue('25');
+  await expect(page.getByTestId('sample-simulator-learned')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByTestId('sample-energy-enabled')).toBeChecked();
+  await expect(page.getByTestId('sample-energy-scale')).toHaveValue('3');
+  await expect(page.getByTestId('sample-energy-lastSteps')).toHaveValue('25');
+  await expect(page.getByTestId('sample-simulator-model')).toHaveAttribute('data-kind', 'outcome');
+  await expect(page.getByTestId('sample-refine-enabled')).toBeChecked();
+  await expect(page.getByTestId('sample-refine-checks')).toHaveValue('8');
+  await expect(page.getByTestId('sample-refine-steps')).toHaveValue('0');
+  await expect(page.getByTestId('sample-refine-polish')).toHaveValue('43');
+  await expect(page.getByTestId('sample-plan')).toContainText('about 256 learned queries (256 designs)');
+  await expect(page.getByTestId('start-sample')).toBeEnabled();
+  await shot(page, '83b-polished-preset', page.getByTestId('diffusion-sampling'));
+
   // 5. Adam through the outcome model, picked by default: the newest, the refined one; its best 3 checked on the ground truth
   await page.getByTestId('optimizer-adam').click();
   await expect(page.getByTestId('optimize-simulator-learned')).toHaveAttribute('aria-checked', 'true');

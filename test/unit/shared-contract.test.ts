@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asKind, isKind, jobResult, type DiffusionModelInfo, type JobInfo, type ModelInfo, type SimulatorModelInfo } from '../../src-shared/api';
-import { costAtQuantile, quantileSorted, samplingMethod } from '../../src-shared/sampling';
+import { JobParams, asKind, isKind, jobResult, type DiffusionModelInfo, type JobInfo, type ModelInfo, type SimulatorModelInfo } from '../../src-shared/api';
+import { POLISHED_SAMPLING, costAtQuantile, quantileSorted, samplingMethod } from '../../src-shared/sampling';
 import { countOrRange, framesOf, particleCountOf, particlesOf } from '../../src-shared/datasetStats';
 import { costAtQuantile as rendererCostAtQuantile, diffusionConfig } from '../../src-renderer/src/diffusionModel';
 import { simulatorConfig, simulatorMetrics } from '../../src-renderer/src/simulatorModel';
@@ -17,6 +17,14 @@ describe('sampling', () => {
     expect(samplingMethod({ conditional: { enabled: true }, energy: { enabled: true }, particles: { enabled: true } })).toBe('ddm+energy+cond+ps');
   });
 
+  it('the polished preset is a valid sample job that spends a fifth of CEM\'s 256 queries on the ground truth', () => {
+    const p = JobParams.sample.parse({ ...POLISHED_SAMPLING, task: [0.4, 0.07], modelId: 1, simulatorModelId: 2 });
+    expect(p.simulator).toBe('learned');
+    expect(p.energy.enabled && p.conditional.enabled && !p.particles.enabled).toBe(true);
+    expect(samplingMethod(p)).toBe('ddm+energy+cond');
+    expect(p.refine).toMatchObject({ enabled: true, checks: 8, polish: 43, steps: 0 });
+    expect(p.refine.checks + p.refine.polish).toBeLessThanOrEqual(256 / 5);
+  });
   it('reads a cost level between the stored quantiles, clamped to [0, 1]', () => {
     const quantiles = Array.from({ length: 21 }, (_, i) => i / 10);
     expect(costAtQuantile(quantiles, 0)).toBe(0);
