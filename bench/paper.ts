@@ -71,7 +71,7 @@ const ADAM_CHECKS = { enabled: true, checks: 8, steps: 0 };
  * design (four stages, their std falling geometrically from 0.01 to 0.001). Adam: 16 restarts × 16
  * steps; diffusion: POLISHED_SAMPLING (the Sample form's preset: 256 energy-guided conditional
  * samples, λ = 3, clip 5, every step, scored by the outcome model). Settings chosen with ad hoc
- * runs on seeds 1–6 of these tasks (and measured on 7–15); measure them with --seed-offset 15.
+ * runs on seeds 1–6 of these tasks (and measured on 7–18); measure them with --seed-offset 18.
  */
 const POLISH = POLISHED_SAMPLING.refine;
 const POLISH_ADAM = { budget: 256, restarts: 16 };
