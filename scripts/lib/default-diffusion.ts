@@ -24,7 +24,7 @@ export interface DefaultDiffusionOptions {
 /**
  * 48 runs of 256 queries (CEM's full budget in bench:paper): the last iterations of a full run sit
  * in the narrow low-cost valleys of the ground truth, which the prior then proposes; with runs of
- * 96 the polished diffusion setting's 16 checks reached C* in 8 of 48 runs, with 256 in 17 (README).
+ * 96 the polished diffusion setting's 16 checks reached C* in 8 of 48 runs, with 256 in 17 (ad hoc; README).
  */
 export const DEFAULT_DIFFUSION_OPTIONS: DefaultDiffusionOptions = { runs: 48, budget: 256, population: 16, steps: 3000, seed: 1 };
 
