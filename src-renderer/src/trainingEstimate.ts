@@ -133,8 +133,8 @@ export const OUTCOME_STEP_OVERHEAD_SECONDS = 0.005;
 /**
  * The schema's defaults (8 joints, hidden 128 × 128, batch 128, D = 1027) on the reference
  * machine (TF.js WebAssembly, 2 cores): the default outcome model's 24,000 steps
- * (npm run train:default:outcome, 2026-12-07) took 0.009 s a step (0.0084 at 8,000 steps
- * before); rounded up.
+ * (npm run train:default:outcome, 2026-12-07) took 0.0085–0.009 s a step (203 and 217 s in two
+ * trainings; 0.0084 at 8,000 steps before); rounded up.
  */
 export const BUILTIN_OUTCOME_CALIBRATION: OutcomeCalibration = {
   secondsPerStep: 0.01,
