@@ -244,6 +244,10 @@ export const JobParams = {
       evalEvery: z.number().int().min(5).max(100_000).default(100),
       /** stop after this many evaluations without a better validation loss */
       patience: z.number().int().min(1).max(100).default(10),
+      /** which weights become the model: those of the best validation loss (with early stopping), or the last (every step run) */
+      keep: z.enum(['best', 'last']).default('best'),
+      /** with keep "last": the decay of a moving average of the weights, which is then kept (0: the weights themselves) */
+      ema: z.number().min(0).max(0.9999).default(0),
       /** fraction of runs held out for validation */
       validationFraction: z.number().min(0.05).max(0.5).default(0.1),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
@@ -252,7 +256,8 @@ export const JobParams = {
       /** train on a worker of the Redis queue (idw worker); without a reachable queue, here, saying so */
       queue: z.boolean().default(false),
     })
-    .strict(),
+    .strict()
+    .refine((p) => p.ema === 0 || p.keep === 'last', { message: 'a moving average of the weights (ema > 0) is kept only with keep "last"', path: ['ema'] }),
   /** designs sampled from a diffusion prior, guided by the simulator's cost (docs/method.md §3-4) */
   sample: z
     .object({

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectories';
+import { bytesToFloats } from '../../src-main/engine/nn/floats';
 import { seededRandom } from '../../src-main/engine/random';
 import { DesignStore } from '../../src-main/engine/storage/designs';
 import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
@@ -170,6 +171,41 @@ describe('diffusion training and sampling jobs', () => {
     expect(err(await call('jobs.start', { kind: 'dataset.optimization', projectId, params: { taskRegion: { xMin: 0.4, xMax: 3, yMin: 0.06, yMax: 0.08 } } })).message).toMatch(/task/i);
   }, 60_000);
 
+  it('keep "last" runs every step and keeps the moving average of the weights; a resumed training continues the same average', async () => {
+    const weightsOf = (m: ModelInfo): Float32Array => bytesToFloats(t.wb.models.readFile(m, 'weights.bin'));
+    const modelOf = async (job: JobInfo): Promise<ModelInfo> => ok<ModelInfo>(await call('models.get', { id: (job.result as { modelId: number }).modelId }));
+    // patience 1 would stop a keep-"best" training at the first evaluation without a better loss
+    const params = { ...SMALL_NET, datasetIds: [datasetId], keep: 'last', ema: 0.9, patience: 1 };
+    const whole = await run('diffusion.train', { ...params, steps: 40, name: 'ema whole' });
+    expect(whole.error).toBeNull();
+    expect(whole.result).toMatchObject({ steps: 40, stoppedEarly: false });
+    const wholeModel = await modelOf(whole);
+    const curve = (wholeModel.metrics as { valLoss: [number, number][] }).valLoss;
+    expect(curve.map((p) => p[0])).toEqual([10, 20, 30, 40]);
+    // the kept weights are the average, not the last step's own weights (the checkpoint's first half)
+    const kept = weightsOf(wholeModel);
+    const raw = bytesToFloats(t.wb.models.readFile(wholeModel, 'checkpoint.bin')).subarray(0, kept.length);
+    expect(Math.max(...kept.map((v, i) => Math.abs(v - raw[i]!)))).toBeGreaterThan(1e-4);
+    // without the average, keep "last" keeps the last step's weights
+    const plain = await modelOf(await run('diffusion.train', { ...params, ema: 0, steps: 20, name: 'last plain' }));
+    const plainKept = weightsOf(plain);
+    expect(Array.from(plainKept)).toEqual(Array.from(bytesToFloats(t.wb.models.readFile(plain, 'checkpoint.bin')).subarray(0, plainKept.length)));
+
+    // in two parts: the same curve and the same averaged weights
+    const first = await run('diffusion.train', { ...params, steps: 20, name: 'ema parts' });
+    const partId = (first.result as { modelId: number }).modelId;
+    const resumed = await run('diffusion.train', { ...params, steps: 40, resumeModelId: partId });
+    expect(resumed.error).toBeNull();
+    const parts = ok<ModelInfo>(await call('models.get', { id: partId }));
+    const partCurve = (parts.metrics as { valLoss: [number, number][] }).valLoss;
+    partCurve.forEach(([step, loss], i) => {
+      expect(step).toBe(curve[i]![0]);
+      expect(loss).toBeCloseTo(curve[i]![1], 5);
+    });
+    const partKept = weightsOf(parts);
+    expect(Math.max(...partKept.map((v, i) => Math.abs(v - kept[i]!)))).toBeLessThan(1e-5);
+  }, 120_000);
+
   it('refuses bad requests before a job is queued, naming the problem', async () => {
     const jobs = countRows(t.wb, 'jobs');
     expect(err(await call('jobs.start', { kind: 'sample', projectId, params: { task: [5, 5] } })).message).toMatch(/task/i);
@@ -178,6 +214,8 @@ describe('diffusion training and sampling jobs', () => {
     const data = ok<JobInfo>(await call('jobs.start', { kind: 'dataset.physics', projectId, params: { count: 2 } }));
     const physicsId = ((await t.wb.jobs.whenFinished(data.id)).result as { datasetId: number }).datasetId;
     expect(err(await call('jobs.start', { kind: 'diffusion.train', projectId, params: { datasetIds: [physicsId] } })).message).toMatch(/physics dataset; the diffusion prior learns from optimization datasets/);
+    expect(err(await call('jobs.start', { kind: 'diffusion.train', projectId, params: { datasetIds: [datasetId], ema: 0.99 } })).message).toMatch(/ema.*keep "last"/);
+    expect(err(await call('jobs.start', { kind: 'diffusion.train', projectId, params: { datasetIds: [datasetId], keep: 'last', ema: 1 } })).message).toMatch(/ema/);
     expect(countRows(t.wb, 'jobs')).toBe(jobs + 1);
     const other = t.wb.projects.create({ name: 'Empty', environment: 'fluidtool-2d', settings: SMALL_PROJECT }).id;
     expect(err(await call('jobs.start', { kind: 'sample', projectId: other, params: {} })).message).toMatch(/no trained diffusion model/);

@@ -20,6 +20,8 @@ export interface TrainOptions {
   steps?: number;
   batchSize?: number;
   learningRate?: number;
+  keep?: 'best' | 'last';
+  ema?: number;
   seed?: number;
   name?: string;
   resume?: number;
@@ -66,6 +68,8 @@ export function diffusionTrainParams(wb: Workbench, o: Omit<TrainOptions, 'proje
     steps: o.steps,
     batchSize: o.batchSize,
     learningRate: o.learningRate,
+    keep: o.keep,
+    ema: o.ema,
     seed: o.seed,
     name: o.name,
     // where it trains is asked each time, a resume included
@@ -99,6 +103,8 @@ export function registerDiffusionCommands(): void {
     .option('--steps <n>', 'training steps (default 3000)', intOption('--steps'))
     .option('--batch-size <n>', 'examples per step (default 256)', intOption('--batch-size'))
     .option('--learning-rate <lr>', 'Adam learning rate (default 1e-3)', numberOption('--learning-rate'))
+    .option('--keep <which>', 'best | last: the weights of the best validation loss, with early stopping (default), or the last, every step run')
+    .option('--ema <decay>', 'with --keep last: keep a moving average of the weights with this decay, e.g. 0.998 (default 0: none)', numberOption('--ema'))
     .option('--seed <seed>', 'random seed', intOption('--seed'))
     .option('--name <name>', 'model name')
     .option('--resume <model>', 'continue this model from its last checkpoint', intOption('--resume'))

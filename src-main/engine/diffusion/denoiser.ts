@@ -138,6 +138,13 @@ export function timeFeatures(t: ArrayLike<number>, timeEmbedding: number): Float
   return out;
 }
 
+/** A moving average of a denoiser's weights (DenoiserNetwork.movingAverage). */
+export interface WeightAverage {
+  update(step: number): void;
+  flat(): Float32Array;
+  dispose(): void;
+}
+
 /** The denoiser in TF.js, for training (its variables) and as the reference for the ONNX export. */
 export class DenoiserNetwork {
   readonly variables: Variable[];
@@ -216,6 +223,33 @@ export class DenoiserNetwork {
 
   weights(): DenoiserWeights {
     return denoiserLayout(this.config).map(({ name, shape }) => ({ name, shape, values: Float32Array.from(this.v(name).dataSync() as Float32Array) }));
+  }
+
+  /** Sets every weight from flat values laid out as flattenWeights lays them. */
+  assignFlat(flat: Float32Array): void {
+    for (const w of unflattenWeights(this.config, flat)) this.tf.tidy(() => this.v(w.name).assign(this.tf.tensor(w.values, w.shape)));
+  }
+
+  /**
+   * An exponential moving average of the weights (Polyak averaging, as diffusion models are
+   * usually sampled from): `update` after every optimizer step folds the weights in with
+   * decay min(decay, (1 + step) / (10 + step)), so early steps are not dominated by the
+   * initialization. Its own variables, in the layout's order; `flat()` reads it as flattenWeights would.
+   */
+  movingAverage(decay: number, start?: Float32Array): WeightAverage {
+    const layout = denoiserLayout(this.config);
+    const initial = start ? unflattenWeights(this.config, start) : null;
+    const shadow = layout.map(({ name, shape }, i) => this.tf.variable(initial ? this.tf.tensor(initial[i]!.values, shape) : this.v(name).clone(), false, `denoiser-ema/${name}/${uniqueId++}`));
+    const live = layout.map(({ name }) => this.v(name));
+    const tf = this.tf;
+    return {
+      update(step: number): void {
+        const d = Math.min(decay, (1 + step) / (10 + step));
+        tf.tidy(() => shadow.forEach((s, i) => s.assign(tf.add(tf.mul(s, d), tf.mul(live[i]!, 1 - d)))));
+      },
+      flat: () => flattenWeights(layout.map(({ name, shape }, i) => ({ name, shape, values: shadow[i]!.dataSync() as Float32Array }))),
+      dispose: () => tf.dispose(shadow),
+    };
   }
 
   dispose(): void {

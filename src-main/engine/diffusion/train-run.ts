@@ -15,20 +15,40 @@ const VALIDATION_EXAMPLES = 1024;
 export interface DenoiserTrainingSpec {
   denoiser: DenoiserConfig;
   schedule: { kind: ScheduleKind; timesteps: number };
-  params: Pick<DiffusionTrainParams, 'steps' | 'evalEvery' | 'patience' | 'batchSize' | 'learningRate' | 'seed' | 'conditional' | 'conditionDropout'>;
+  params: Pick<DiffusionTrainParams, 'steps' | 'evalEvery' | 'patience' | 'batchSize' | 'learningRate' | 'seed' | 'conditional' | 'conditionDropout'> & Partial<Pick<DiffusionTrainParams, 'ema' | 'keep'>>;
   train: DiffusionExamples;
   val: DiffusionExamples;
   /** where a resumed training continues */
   checkpoint: { state: TrainingState; weights: Float32Array; best: Float32Array; optimizer: AdamSnapshot } | null;
 }
 
-/** Trains to the step budget or early stopping; returns the best weights (flat) and the final state. */
+/**
+ * Trains to the step budget or early stopping; returns the weights kept (flat) and the final state.
+ * keep "best" (the default): the weights of the best validation loss, early stopping after
+ * `patience` evaluations without a better one. keep "last": every step is run and the last
+ * weights are kept; with `ema` > 0 they are the moving average of the weights (its validation
+ * loss is the curve's), which a checkpoint holds in place of the best weights, so a resumed
+ * training continues the same average.
+ */
 export async function trainDenoiser(tf: typeof TfModule, spec: DenoiserTrainingSpec, hooks: TrainingHooks): Promise<{ best: Float32Array; state: TrainingState; stoppedEarly: boolean }> {
   const { denoiser, params, checkpoint } = spec;
   const schedule = makeSchedule(spec.schedule.kind, spec.schedule.timesteps);
   const network = checkpoint ? DenoiserNetwork.fromWeights(tf, denoiser, unflattenWeights(denoiser, checkpoint.weights)) : DenoiserNetwork.create(tf, denoiser, params.seed);
   let best = checkpoint ? checkpoint.best : flattenWeights(network.weights());
   const opt = new DiffusionTrainer(tf, network, { learningRate: params.learningRate });
+  const keepLast = params.keep === 'last';
+  const ema = keepLast && (params.ema ?? 0) > 0 ? network.movingAverage(params.ema!, checkpoint ? checkpoint.best : undefined) : null;
+  /** the validation loss of the kept weights: the moving average's, swapped in for the evaluation */
+  const validateKept = (batch: ReturnType<typeof denoisingBatch>): number => {
+    if (!ema) return opt.loss(batch);
+    const live = flattenWeights(network.weights());
+    network.assignFlat(ema.flat());
+    try {
+      return opt.loss(batch);
+    } finally {
+      network.assignFlat(live);
+    }
+  };
   try {
     if (checkpoint) opt.restoreOptimizerState(checkpoint.optimizer);
     const state = checkpoint?.state ?? freshTrainingState();
@@ -38,14 +58,20 @@ export async function trainDenoiser(tf: typeof TfModule, spec: DenoiserTrainingS
     const { stoppedEarly } = await runTrainingLoop(hooks, state, {
       steps: params.steps,
       evalEvery: params.evalEvery,
-      patience: params.patience,
-      trainStep: (step) => opt.step(denoisingBatch(spec.train, schedule, params.batchSize, dropout, stepRandom(params.seed, step))),
-      validate: () => opt.loss(valBatch),
+      // keep "last": no early stopping
+      patience: keepLast ? Number.POSITIVE_INFINITY : params.patience,
+      trainStep: (step) => {
+        const loss = opt.step(denoisingBatch(spec.train, schedule, params.batchSize, dropout, stepRandom(params.seed, step)));
+        ema?.update(step);
+        return loss;
+      },
+      validate: () => validateKept(valBatch),
       onBest: () => {
-        best = flattenWeights(network.weights());
+        if (!keepLast) best = flattenWeights(network.weights());
       },
       onEvaluated: () => {
         const weights = flattenWeights(network.weights());
+        if (keepLast) best = ema ? ema.flat() : weights;
         hooks.evaluated(state, { weights, best, optimizer: opt.optimizerState(), layout: { weightsSize: weights.length } });
       },
       progress: hooks.progress,
@@ -54,6 +80,7 @@ export async function trainDenoiser(tf: typeof TfModule, spec: DenoiserTrainingS
     });
     return { best, state, stoppedEarly };
   } finally {
+    ema?.dispose();
     opt.dispose();
     network.dispose();
   }
