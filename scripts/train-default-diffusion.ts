@@ -1,7 +1,7 @@
 // npm run train:default:diffusion: only the diffusion half of `npm run train:default` (the
 // default optimization dataset and diffusion model in resources/), for when the learned
 // simulator need not be retrained.
-//   npm run train:default:diffusion -- [--runs 192] [--budget 256] [--population 16] [--steps 1500] [--keep last] [--ema 0.998] [--seed 1]
+//   npm run train:default:diffusion -- [--runs 48] [--budget 256] [--population 16] [--steps 3000] [--keep best|last] [--ema 0] [--seed 1]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -81,16 +81,14 @@ async function main(): Promise<void> {
   try {
     const project = wb.projects.create({ name: 'FluidTool-2D', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
     if (!values.gns) {
-      // the prior's CEM trajectories first, in a project of their own: the outcome model then
-      // rolls out the designs of their first 48 runs (as npm run train:default:outcome does), not
-      // every query of the 192
+      // the prior's CEM trajectories first: their queries (good designs) stay in the project and
+      // the outcome model learns from them with its random rollouts
       if (!values['skip-diffusion']) {
         const d = DEFAULT_DIFFUSION_OPTIONS;
-        const diffusionProject = wb.projects.create({ name: 'FluidTool-2D diffusion', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
-        await makeDefaultDiffusion(wb, diffusionProject.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --keep ${d.keep} --ema ${d.ema} --seed ${d.seed})`);
+        await makeDefaultDiffusion(wb, project.id, root, d, `npm run train:default (diffusion part: --runs ${d.runs} --budget ${d.budget} --population ${d.population} --steps ${d.steps} --keep ${d.keep} --ema ${d.ema} --seed ${d.seed})`);
       }
-      const o = { ...DEFAULT_OUTCOME_OPTIONS, rollouts: Number(values.rollouts), seed };
-      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --trajectory-runs ${o.trajectoryRuns} --cem-runs ${o.cemRuns} --cem-budget ${o.cemBudget} --steps ${o.steps} --seed ${o.seed})`);
+      const o = { ...DEFAULT_OUTCOME_OPTIONS, rollouts: Number(values.rollouts), trajectories: Boolean(values['skip-diffusion']), seed };
+      await makeDefaultOutcome(wb, project.id, root, o, `npm run train:default (outcome part: --rollouts ${o.rollouts} --cem-runs ${o.cemRuns} --cem-budget ${o.cemBudget} --steps ${o.steps} --seed ${o.seed}, with the trajectories' designs)`);
       return;
     }
     console.log(`Generating ${trajectories} ground-truth trajectories…`);

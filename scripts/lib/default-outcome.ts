@@ -19,8 +19,8 @@ export interface DefaultOutcomeOptions {
    */
   trajectories: boolean;
   /**
-   * of those, the first this many runs only: the shipped model learned from the 48 runs the
-   * default trajectories had then (they are the first 48 of today's, which has more runs)
+   * of those, the first this many runs only (48: all of today's; the first 48 runs of a longer
+   * default, made with the same seed, are the same runs, so the model's data stays the same)
    */
   trajectoryRuns: number;
   /**

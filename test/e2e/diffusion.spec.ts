@@ -82,7 +82,18 @@ test('a project goes from imported trajectories to a trained diffusion model, pa
   await dialog.getByTestId('diffusion-batchSize').fill('32');
   await dialog.getByTestId('diffusion-steps').fill('150');
   await dialog.getByTestId('diffusion-evalEvery').fill('25');
+  await expect(dialog.getByTestId('diffusion-estimate')).toContainText('early stopping may end it sooner');
+  // the last weights kept, as their moving average: every step runs, and the EMA decay is asked for
+  await expect(dialog.getByTestId('diffusion-ema')).toHaveCount(0);
+  await dialog.getByTestId('diffusion-keep-last').click();
+  await expect(dialog.getByTestId('diffusion-keep-note')).toContainText('every step runs');
+  await dialog.getByTestId('diffusion-ema').fill('1');
+  await expect(dialog.locator('.field', { has: page.getByTestId('diffusion-ema') }).getByTestId('field-error')).toHaveText(/at most 0\.9999/);
+  await expect(dialog.getByTestId('start-diffusion-training')).toBeDisabled();
+  await dialog.getByTestId('diffusion-ema').fill('0.99');
+  await expect(dialog.getByTestId('start-diffusion-training')).toBeEnabled();
   await expect(dialog.getByTestId('diffusion-estimate')).toContainText('150 steps');
+  await expect(dialog.getByTestId('diffusion-estimate')).not.toContainText('early stopping');
   // no diffusion model trained here yet: the step time is measured on this machine, and the dialog says so
   const source = dialog.getByTestId('diffusion-estimate-source');
   await expect(source).toHaveAttribute('data-source', 'calibration', { timeout: 60_000 });
