@@ -232,9 +232,10 @@ export class OptimizationDatasets {
     } catch (err) {
       // the worker's inserts end before the rows are removed, so none lands after the removal
       await writer?.settle();
-      if (info && !this.rows.delete(info.id) && !(err instanceof ApiError)) {
+      if (info && !this.rows.delete(info.id) && (!(err instanceof ApiError) || err.code === 'not_found')) {
         // the row went while we wrote: another process took this one for stopped (a stall past
-        // the heartbeat's grace period, see ownership.ts) and removed the import
+        // the heartbeat's grace period, see ownership.ts) and removed the import; when it went
+        // after the last row, reading the finished dataset back says "not found" for the same reason
         throw new ApiError('conflict', `The import of "${src.fileName}" was removed by another workbench process that took this one for stopped (it did not answer for a while); import it again.`);
       }
       throw err;
