@@ -19,11 +19,6 @@ export interface DefaultOutcomeOptions {
    */
   trajectories: boolean;
   /**
-   * of those, the first this many runs only (48: all of today's; the first 48 runs of a longer
-   * default, made with the same seed, are the same runs, so the model's data stays the same)
-   */
-  trajectoryRuns: number;
-  /**
    * CEM runs on the ground truth (random tasks of the range, budget `cemBudget`, population 16)
    * whose every query, stored with its outcome, the model also learns from: designs on the way to
    * the optimum of many tasks, where the gradient must lead and the ranking must hold
@@ -34,20 +29,17 @@ export interface DefaultOutcomeOptions {
   seed: number;
 }
 
-export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, trajectoryRuns: 48, cemRuns: 48, cemBudget: 256, steps: 24000, seed: 1 };
+export const DEFAULT_OUTCOME_OPTIONS: DefaultOutcomeOptions = { rollouts: 6000, trajectories: true, cemRuns: 48, cemBudget: 256, steps: 24000, seed: 1 };
 
 export async function makeDefaultOutcome(wb: Workbench, projectId: number, root: string, opts: DefaultOutcomeOptions, command: string): Promise<CostFidelity> {
   const t0 = Date.now();
   if (opts.trajectories) {
     const file = join(root, DEFAULT_TRAJECTORIES_FILE);
     if (!existsSync(file)) throw new Error(`${DEFAULT_TRAJECTORIES_FILE} is missing: run npm run train:default:diffusion first, or pass --no-trajectories`);
-    const all = JSON.parse(readFileSync(file, 'utf8')) as { run: string; design: number[]; task: number[] }[];
-    const runs = [...new Set(all.map((r) => r.run))].slice(0, opts.trajectoryRuns);
-    const kept = new Set(runs);
-    const records = all.filter((r) => kept.has(r.run));
+    const records = JSON.parse(readFileSync(file, 'utf8')) as { design: number[]; task: number[] }[];
     const seen = new Set<string>();
     const designs = records.filter((r) => !seen.has(r.design.join(',')) && Boolean(seen.add(r.design.join(','))));
-    console.log(`Rolling out the ${designs.length} distinct designs of the first ${runs.length} runs of the shipped default trajectories…`);
+    console.log(`Rolling out the ${designs.length} distinct designs of the shipped default trajectories…`);
     const simulator = wb.simulator(projectId);
     for (let i = 0; i < designs.length; i += 64) {
       const part = designs.slice(i, i + 64);
