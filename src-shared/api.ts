@@ -49,13 +49,26 @@ export const Refinement = z
      * from this to `polishSigma`; 0: every polish query at `polishSigma`.
      */
     polishWideSigma: z.number().min(0).max(0.5).default(0.01),
+    /**
+     * Screening, the polish's first queries: each of the `screen` cheapest checked designs is
+     * queried `screenDraws` more times nearby (std `polishSigma`), and the perturbations then start
+     * from the cheapest design of the neighbourhood whose queries cost least on average, not from
+     * the single cheapest check (whose low cost is partly the luck of one draw); 0 (the default):
+     * no screening. Its screen × screenDraws queries are part of `polish`.
+     */
+    screen: z.number().int().min(0).max(64).default(0),
+    screenDraws: z.number().int().min(1).max(16).default(3),
   })
-  .strict();
+  .strict()
+  .refine((r) => !r.enabled || r.screen * r.screenDraws <= r.polish, {
+    message: 'screening makes screen × screenDraws ground-truth queries, part of the polish: more than polish allows',
+    path: ['screen'],
+  });
 export type Refinement = z.infer<typeof Refinement>;
 /** The polish's stages: at most this many, of equal size, their std falling geometrically (jobs/kinds/refinement.ts). */
 export const POLISH_STAGES = 4;
 
-const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001, polishWideSigma: 0.01 };
+const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001, polishWideSigma: 0.01, screen: 0, screenDraws: 3 };
 
 /** A training continues a checkpoint (resumeModelId) or fine-tunes a ready model (initModelId), not both. */
 const RESUME_OR_INIT: [(p: { resumeModelId?: number; initModelId?: number }) => boolean, { message: string; path: string[] }] = [
@@ -834,6 +847,8 @@ export interface RefinementResult {
   checks: number;
   /** ground-truth queries the polish made (absent in results older than polishing) */
   polished?: number;
+  /** of those, the screening's queries (absent when it did not screen) */
+  screened?: number;
   /** the cheapest checked (or polished) design on the ground truth; learnedCost null for a polished one */
   best: { design: number[]; cost: number; capture: number; queryId: number; learnedCost: number | null; polished?: boolean } | null;
   /** the cheapest checked design's cost before polishing, when the polish ran */

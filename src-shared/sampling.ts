@@ -39,8 +39,10 @@ export function costAtQuantile(quantiles: ArrayLike<number>, q: number): number 
  * benchmark*: at CEM's median cost in about half of its runs): 256 conditional samples (w = 2
  * at the 5% cost level) with energy guidance (λ = 3, clip 5, every DDIM step of 25), each
  * scored by an outcome model; its 8 best distinct
- * checked on the ground truth and 43 more ground-truth queries polishing the best (51 in all, a
- * fifth of CEM's 256). The Sample form's preset and bench:paper run exactly this.
+ * checked on the ground truth and 43 more ground-truth queries polishing them (51 in all, a
+ * fifth of CEM's 256): 2 more queries near each of the 4 cheapest checks (the screening), then 35
+ * perturbations starting in the neighbourhood cheapest on average. The Sample form's preset and
+ * bench:paper run exactly this.
  */
 export const POLISHED_SAMPLING = {
   count: 256,
@@ -51,5 +53,5 @@ export const POLISHED_SAMPLING = {
   conditional: { enabled: true, weight: 2, costQuantile: 0.05 },
   energy: { enabled: true, scale: 3, clip: 5, lastSteps: 25 },
   particles: { enabled: false },
-  refine: { enabled: true, checks: 8, steps: 0, polish: 43, polishSigma: 0.001, polishWideSigma: 0.01 },
+  refine: { enabled: true, checks: 8, steps: 0, polish: 43, polishSigma: 0.001, polishWideSigma: 0.01, screen: 4, screenDraws: 2 },
 } as const satisfies Partial<SampleParamsInput>;

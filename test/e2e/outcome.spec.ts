@@ -247,6 +247,8 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(page.getByTestId('sample-refine-checks')).toHaveValue('8');
   await expect(page.getByTestId('sample-refine-steps')).toHaveValue('0');
   await expect(page.getByTestId('sample-refine-polish')).toHaveValue('43');
+  await expect(page.getByTestId('sample-refine-screen')).toHaveValue('4');
+  await expect(page.getByTestId('sample-refine-screen-draws')).toHaveValue('2');
   await expect(page.getByTestId('sample-plan')).toContainText('about 256 learned queries (256 designs)');
   await expect(page.getByTestId('start-sample')).toBeEnabled();
   await shot(page, '83b-polished-preset', page.getByTestId('diffusion-sampling'));
@@ -261,6 +263,13 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await page.getByTestId('optimize-refine-checks').fill('3');
   await page.getByTestId('optimize-refine-steps').fill('0');
   await page.getByTestId('optimize-refine-polish').fill('4');
+  // a screening larger than the polish is refused where it is typed; one check screened with two draws fits
+  await page.getByTestId('optimize-refine-screen').fill('3');
+  await page.getByTestId('optimize-refine-screen-draws').fill('2');
+  await expect(page.locator('.field', { has: page.getByTestId('optimize-refine-screen') }).getByTestId('field-error')).toContainText('more than polish allows');
+  await expect(page.getByTestId('start-optimize')).toBeDisabled();
+  await page.getByTestId('optimize-refine-screen').fill('1');
+  await expect(page.locator('.field', { has: page.getByTestId('optimize-refine-screen') }).getByTestId('field-error')).toHaveCount(0);
   await shot(page, '84-adam-form', page.getByTestId('optimize-form'));
   await page.getByTestId('start-optimize').click();
   const adamRun = page.locator('[data-testid="optimize-run"][data-kind="optimize"]');
@@ -269,7 +278,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(adamRun).toContainText('learned · budget 30 · outcome model “Small outcome · refined”');
   await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth (3 queries): best');
   await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth only (0 fine-tuning steps)');
-  await expect(adamRun.getByTestId('run-refinement')).toContainText(/polished \(4 queries\) from \d/);
+  await expect(adamRun.getByTestId('run-refinement')).toContainText(/polished \(4 queries, 2 screening the cheapest checks\) from \d/);
   await pageShot(page, '85-sample-and-adam-runs');
 
   // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model and its ground-truth checks

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import type { OptimizeResult } from '../../src-main/engine/jobs/kinds/optimize';
-import { polishStages } from '../../src-main/engine/jobs/kinds/refinement';
+import { polishOnGroundTruth, polishStages } from '../../src-main/engine/jobs/kinds/refinement';
 import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
-import type { JobInfo, ModelInfo, SampleResult } from '../../src-shared/api';
+import { JobParams, Refinement, type JobInfo, type ModelInfo, type SampleResult } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { countRows, err, ok, testWorkbench, tinyOptimizationDataset } from './helpers';
 
@@ -182,6 +182,24 @@ describe('outcome model jobs', () => {
     expect(row.phase).toBe(kept.phase);
   }, 120_000);
 
+  it('screening: the polish first queries near the cheapest checks, its queries part of the polish, stored with the run', async () => {
+    const diffusion = ok<ModelInfo[]>(await call('models.list', { projectId, kind: 'diffusion' })).find((m) => m.status === 'ready')!;
+    const sigma = 0.002;
+    const job = await run('sample', { modelId: diffusion.id, count: 6, ddimSteps: 5, simulator: 'learned', simulatorModelId: modelId, task: [0.5, 0.07], seed: 5, refine: { enabled: true, checks: 3, steps: 0, polish: 9, polishSigma: sigma, polishWideSigma: 0.01, screen: 2, screenDraws: 2 } });
+    expect(job.error).toBeNull();
+    const result = job.result as SampleResult;
+    const r = result.refinement!;
+    expect([r.checks, r.polished, r.screened]).toEqual([3, 9, 4]);
+    const gt = t.wb.db.prepare("SELECT id, cost, design FROM simulator_queries WHERE run = ? AND simulator = 'ground_truth' ORDER BY id").all(result.run) as { id: number; cost: number; design: Buffer }[];
+    expect(gt).toHaveLength(12);
+    const floats = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const far = (a: Float32Array, b: Float32Array): number => Math.max(...a.map((v, j) => Math.abs(v - b[j]!)));
+    // the screening's four queries: two near each of the two cheapest checks, in that order, at the polish σ
+    const checks = gt.slice(0, 3).sort((a, b) => a.cost - b.cost);
+    gt.slice(3, 7).forEach((q, i) => expect(far(floats(q.design), floats(checks[Math.floor(i / 2)]!.design))).toBeLessThanOrEqual(8 * sigma + 1e-6));
+    expect(r.best!.cost).toBeCloseTo(Math.min(...gt.map((q) => q.cost)), 9);
+  }, 120_000);
+
   it('refuses an outcome model of another project and an unknown fine-tune start, before a job is queued', async () => {
     const other = t.wb.projects.create({ name: 'Other physics', environment: 'fluidtool-2d', settings: { ...SMALL_PROJECT, particles: 49 } }).id;
     const jobs = countRows(t.wb, 'jobs');
@@ -210,5 +228,67 @@ describe('polishStages', () => {
     // no wide std: every stage at the fine one
     expect(polishStages({ polish: 8, polishSigma: 0.002, polishWideSigma: 0 }).map((st) => st.sigma)).toEqual([0.002, 0.002, 0.002, 0.002]);
     expect(polishStages({ polish: 1, polishSigma: 0.002, polishWideSigma: 0.01 })).toEqual([{ end: 1, sigma: 0.002 }]);
+  });
+});
+
+describe('polishOnGroundTruth: screening', () => {
+  // a fake ground truth: near A (the luckiest check) the cost is high on average; near B it is low
+  const A = Float32Array.from([0.5, 0.5, 0.5, 0.5]);
+  const B = Float32Array.from([-0.5, -0.5, -0.5, -0.5]);
+  const near = (d: Float32Array, c: Float32Array): boolean => d.every((v, j) => Math.abs(v - c[j]!) < 0.05);
+  function fakeGroundTruth(): { evaluate: (designs: readonly Float32Array[]) => Promise<{ queryId: number; cost: number; capture: number; wallMs: number }[]>; asked: Float32Array[] } {
+    const asked: Float32Array[] = [];
+    return {
+      asked,
+      evaluate: (designs) => {
+        const out = designs.map((d) => {
+          asked.push(d);
+          return { queryId: asked.length, cost: near(d, A) ? 0.05 : near(d, B) ? 0.02 + 1e-4 * asked.length : 0.1, capture: 0, wallMs: 1 };
+        });
+        return Promise.resolve(out);
+      },
+    };
+  }
+  const ctx = { throwIfCancelled: () => undefined, progress: () => undefined, compute: () => ({ size: 1 }) } as unknown as Parameters<typeof polishOnGroundTruth>[0];
+  const checked = [
+    { design: A, cost: 0.01, capture: 0, queryId: -1 },
+    { design: B, cost: 0.021, capture: 0, queryId: -2 },
+    { design: Float32Array.from([0, 0, 0, 0]), cost: 0.09, capture: 0, queryId: -3 },
+  ];
+  const input = (screen: number): Parameters<typeof polishOnGroundTruth>[1] => ({
+    refine: Refinement.parse({ polish: 12, polishSigma: 0.001, polishWideSigma: 0.005, screen, screenDraws: 3 }),
+    task: Float32Array.from([0.5, 0.07]),
+    projectId: 1,
+    method: 'test',
+    run: 'r',
+    seed: 1,
+    from: 0,
+  });
+
+  it('starts the perturbations in the neighbourhood cheapest on average, not at the luckiest check', async () => {
+    const sim = fakeGroundTruth();
+    const found = await polishOnGroundTruth(ctx, input(2), sim, checked);
+    expect([found.queries, found.screened]).toEqual([12, 6]);
+    // three draws near A, then three near B (the two cheapest checks), then every perturbation near B
+    expect(sim.asked.slice(0, 3).every((d) => near(d, A))).toBe(true);
+    expect(sim.asked.slice(3, 6).every((d) => near(d, B))).toBe(true);
+    expect(sim.asked.slice(6).every((d) => near(d, B))).toBe(true);
+    // the best stays the luckiest check: nothing found near B is cheaper than 0.01
+    expect(found.best.queryId).toBe(-1);
+  });
+
+  it('without screening, perturbs the cheapest check', async () => {
+    const sim = fakeGroundTruth();
+    const found = await polishOnGroundTruth(ctx, input(0), sim, checked);
+    expect([found.queries, found.screened]).toEqual([12, 0]);
+    expect(sim.asked.every((d) => near(d, A))).toBe(true);
+  });
+
+  it('refuses a screening larger than the polish, naming screen', () => {
+    const bad = JobParams.sample.safeParse({ modelId: 1, task: [0.5, 0.07], refine: { polish: 5, screen: 2, screenDraws: 3 } });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => i.path.join('.'))).toContain('refine.screen');
+    expect(Refinement.parse({}).screen).toBe(0);
+    expect(JobParams.sample.safeParse({ modelId: 1, task: [0.5, 0.07], refine: { polish: 6, screen: 2, screenDraws: 3 } }).success).toBe(true);
   });
 });

@@ -9,21 +9,26 @@ export interface RefineOptions {
   polish?: number;
   polishSigma?: number;
   polishWideSigma?: number;
+  screen?: number;
+  screenDraws?: number;
 }
 
 /** The `refine` parameter from the options (undefined: the API's defaults). */
 export function refineParams(o: RefineOptions): Record<string, unknown> | undefined {
-  if (o.checks === undefined && o.polish === undefined && o.polishSigma === undefined && o.polishWideSigma === undefined) return undefined;
-  return Object.fromEntries(Object.entries({ enabled: true, checks: o.checks, polish: o.polish, polishSigma: o.polishSigma, polishWideSigma: o.polishWideSigma }).filter(([, v]) => v !== undefined));
+  const given = { checks: o.checks, polish: o.polish, polishSigma: o.polishSigma, polishWideSigma: o.polishWideSigma, screen: o.screen, screenDraws: o.screenDraws };
+  if (Object.values(given).every((v) => v === undefined)) return undefined;
+  return Object.fromEntries(Object.entries({ enabled: true, ...given }).filter(([, v]) => v !== undefined));
 }
 
-/** Adds --checks, --polish, --polish-sigma and --polish-wide-sigma to a command. */
+/** Adds --checks, --polish, --polish-sigma, --polish-wide-sigma, --screen and --screen-draws to a command. */
 export function withRefineOptions(command: Command): Command {
   return command
     .option('--checks <n>', "outcome-model runs: best proposals checked on the ground truth (default 8)", intOption('--checks'))
     .option('--polish <n>', 'outcome-model runs: ground-truth queries polishing the best checked design by small perturbations (default 0)', intOption('--polish'))
     .option('--polish-sigma <s>', 'std of the polish perturbations, per coordinate of the [-1, 1] design (default 0.001)', numberOption('--polish-sigma'))
-    .option('--polish-wide-sigma <s>', `std of the polish's first stage; ${POLISH_STAGES} stages fall geometrically to --polish-sigma (default 0.01; 0: every stage at --polish-sigma)`, numberOption('--polish-wide-sigma'));
+    .option('--polish-wide-sigma <s>', `std of the polish's first stage; ${POLISH_STAGES} stages fall geometrically to --polish-sigma (default 0.01; 0: every stage at --polish-sigma)`, numberOption('--polish-wide-sigma'))
+    .option('--screen <n>', "the polish's first queries: the n cheapest checked designs each queried --screen-draws more times nearby; the polish starts in the neighbourhood cheapest on average (default 0: none)", intOption('--screen'))
+    .option('--screen-draws <n>', 'queries near each screened design (default 3)', intOption('--screen-draws'));
 }
 
 interface OptimizeOptions extends RefineOptions {
@@ -117,7 +122,10 @@ export function describeRefinement(r: RefinementResult | null | undefined): stri
   if (r.best) {
     const learned = r.best.learnedCost === null ? '' : `; learned cost ${formatCost(r.best.learnedCost)}`;
     lines.push(`ground-truth checks: ${r.checks} new queries; best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${learned})`);
-    if (r.polished) lines.push(`polish: ${r.polished} ground-truth queries around the best checked design (${formatCost(r.checkedCost ?? null)}): ${r.best.polished ? `found ${formatCost(r.best.cost)}` : 'none cheaper'}`);
+    if (r.polished) {
+      const around = r.screened ? `the checked designs, ${r.screened} of them screening the cheapest` : 'the best checked design';
+      lines.push(`polish: ${r.polished} ground-truth queries around ${around} (${formatCost(r.checkedCost ?? null)}): ${r.best.polished ? `found ${formatCost(r.best.cost)}` : 'none cheaper'}`);
+    }
   }
   lines.push(r.refinedModelId === null ? `refinement: ${r.skipped ?? 'none'}` : `outcome model refined on them: model ${r.refinedModelId}`);
   return lines;

@@ -66,17 +66,19 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   ctx.throwIfCancelled();
   const checkedCost = best?.cost ?? null;
   let polished = 0;
+  let screened = 0;
   let polishWon = false;
   if (best && input.refine.polish > 0) {
-    const found = await polishOnGroundTruth(ctx, input, simulator(), best);
+    const found = await polishOnGroundTruth(ctx, input, simulator(), checked);
     polished = found.queries;
+    screened = found.screened;
     if (found.best.cost < best.cost) {
       best = { ...found.best, learnedCost: null };
       polishWon = true;
     }
   }
   const checkedBest = best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost, ...(polishWon ? { polished: true } : {}) } : null;
-  const done = { checks, polished, checkedCost: polished ? checkedCost : null, best: checkedBest };
+  const done = { checks, polished, ...(screened ? { screened } : {}), checkedCost: polished ? checkedCost : null, best: checkedBest };
   if (input.refine.steps === 0) return { ...done, refinedModelId: null, skipped: 'checked on the ground truth only (0 fine-tuning steps)' };
   try {
     const refined = await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 });
@@ -88,41 +90,66 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   }
 }
 
+type GroundTruthPoint = { design: Float32Array; cost: number; capture: number; queryId: number };
+const cheapest = <T extends { cost: number }>(points: readonly T[]): T => points.reduce((b, p) => (p.cost < b.cost ? p : b));
+
 /**
- * The polish: `refine.polish` ground-truth queries in POLISH_STAGES equal stages whose std falls
- * geometrically from `refine.polishWideSigma` (the first stage) to `refine.polishSigma` (the
- * last; every stage at `polishSigma` when the wide std is 0): a wide look where the cost still
- * has a slope, narrowing to the best design's neighbourhood. Each stage runs in rounds (a batch
- * that keeps every worker busy) of small Gaussian perturbations (clipped to the design box
- * [-1, 1]) of the cheapest design so far. Seeded by the run's seed; ordinary stored queries.
+ * The polish: `refine.polish` ground-truth queries around the checked designs. First the
+ * screening (`refine.screen` > 0): each of the `screen` cheapest checked designs is queried
+ * `screenDraws` more times nearby (std `polishSigma`), and the perturbations start from the
+ * cheapest design of the neighbourhood with the lowest mean cost (its check and its draws). The
+ * ground truth's cost is chaotic at small scales, so one check's cost is partly the luck of one
+ * draw; a few draws tell a good neighbourhood from a lucky design. Without screening they start
+ * from the cheapest check. Then the perturbations, in POLISH_STAGES equal stages of the queries
+ * left whose std falls geometrically from `refine.polishWideSigma` (the first stage) to
+ * `refine.polishSigma` (the last; every stage at `polishSigma` when the wide std is 0): a wide
+ * look where the cost still has a slope, narrowing to the best design's neighbourhood. Each
+ * stage runs in rounds (a batch that keeps every worker busy) of small Gaussian perturbations
+ * (clipped to the design box [-1, 1]) of the cheapest design so far. Seeded by the run's seed;
+ * ordinary stored queries.
  */
-async function polishOnGroundTruth(
-  ctx: JobContext,
+export async function polishOnGroundTruth(
+  ctx: Pick<JobContext, 'throwIfCancelled' | 'progress' | 'compute'>,
   input: Pick<RefinementInput, 'refine' | 'task' | 'projectId' | 'method' | 'run' | 'seed' | 'from'>,
   simulator: Pick<GroundTruthSimulator, 'evaluate'>,
-  start: { design: Float32Array; cost: number; capture: number; queryId: number },
-): Promise<{ queries: number; best: { design: Float32Array; cost: number; capture: number; queryId: number } }> {
-  const { polish } = input.refine;
-  const stages = polishStages(input.refine);
+  checked: readonly GroundTruthPoint[],
+): Promise<{ queries: number; screened: number; best: GroundTruthPoint }> {
+  const { polish, polishSigma, screen, screenDraws } = input.refine;
   // its own stream: the polish does not replay the draws of the run before it
   const normal = gaussian(seededRandom((input.seed ^ 0x9e3779b9) >>> 0));
-  const round = Math.max(8, 4 * ctx.compute().size);
-  let best = start;
+  const perturb = (design: Float32Array, sigma: number): Float32Array => design.map((v) => Math.min(1, Math.max(-1, v + sigma * normal())));
   let queries = 0;
+  const query = async (designs: Float32Array[]): Promise<GroundTruthPoint[]> => {
+    const outcomes = await simulator.evaluate(designs, input.task, { projectId: input.projectId, method: input.method, run: input.run });
+    queries += outcomes.length;
+    return outcomes.map((o, i) => ({ design: designs[i]!, cost: o.cost, capture: o.capture, queryId: o.queryId }));
+  };
+  let best = cheapest(checked);
+  let centre = best;
+  let screened = 0;
+  if (screen > 0) {
+    ctx.progress(input.from, `screening the ${Math.min(screen, checked.length)} best checked designs on the ground truth`);
+    const top = [...checked].sort((a, b) => a.cost - b.cost).slice(0, screen);
+    const draws = await query(top.flatMap((c) => Array.from({ length: screenDraws }, () => perturb(c.design, polishSigma))));
+    screened = draws.length;
+    const neighbourhoods = top.map((c, k) => [c, ...draws.slice(k * screenDraws, (k + 1) * screenDraws)]);
+    const means = neighbourhoods.map((n) => n.reduce((sum, p) => sum + p.cost, 0) / n.length);
+    centre = cheapest(neighbourhoods[means.indexOf(Math.min(...means))]!);
+    best = cheapest([best, ...draws]);
+  }
+  const stages = polishStages({ ...input.refine, polish: polish - screened }).map((st) => ({ ...st, end: st.end + screened }));
+  const round = Math.max(8, 4 * ctx.compute().size);
   while (queries < polish) {
     ctx.throwIfCancelled();
     ctx.progress(input.from + (1 - input.from) * 0.3 * (queries / polish), `polishing on the ground truth: ${queries}/${polish} queries, best ${best.cost.toPrecision(4)}`);
     const { end, sigma } = stages.find((st) => queries < st.end)!;
-    const n = Math.min(round, end - queries);
-    const center = best.design;
-    const designs = Array.from({ length: n }, () => center.map((v) => Math.min(1, Math.max(-1, v + sigma * normal()))));
-    const outcomes = await simulator.evaluate(designs, input.task, { projectId: input.projectId, method: input.method, run: input.run });
-    queries += outcomes.length;
-    outcomes.forEach((o, i) => {
-      if (o.cost < best.cost) best = { design: designs[i]!, cost: o.cost, capture: o.capture, queryId: o.queryId };
-    });
+    const found = await query(Array.from({ length: Math.min(round, end - queries) }, () => perturb(centre.design, sigma)));
+    for (const p of found) {
+      if (p.cost < centre.cost) centre = p;
+      if (p.cost < best.cost) best = p;
+    }
   }
-  return { queries, best };
+  return { queries, screened, best };
 }
 
 /** Each stage of the polish: the query count it ends at and its std. */
