@@ -36,7 +36,7 @@ export function costAtQuantile(quantiles: ArrayLike<number>, q: number): number 
 
 /**
  * The polished sampling setting, bench:paper's best diffusion setting (README, *The paper's
- * benchmark*: at CEM's median cost in about half of its runs): 256 conditional samples (w = 2
+ * benchmark*: at CEM's median cost in a little under half of its runs): 256 conditional samples (w = 2
  * at the 5% cost level) with energy guidance (λ = 3, clip 5, every DDIM step of 25), each
  * scored by an outcome model; its 8 best distinct
  * checked on the ground truth and 43 more ground-truth queries polishing them (51 in all, a

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/engine/storage/migrations';
 import { describeIds, describeParticles } from '../../src-main/cli/context';
+import { refineParams } from '../../src-main/cli/commands/optimize';
 import { tempDir, testWorkbench } from './helpers';
 
 const root = join(__dirname, '..', '..');
@@ -56,6 +57,15 @@ describe('idw messages', () => {
     const good = idw('dataset', 'import', file, '--project', 'Map', '--map', 'cost=score,run=seed,task=gx+gy,design=j1..j4');
     expect(good.code, good.out).toBe(0);
     expect(good.out).toMatch(/Imported dataset \d+ "odd": 2 records, 1 runs/);
+  }, 120_000);
+
+  it('idw optimize --screen: a screening larger than the polish is refused, naming it; --screen and --screen-draws reach the job', () => {
+    expect(refineParams({ screen: 4, screenDraws: 2 })).toEqual({ enabled: true, screen: 4, screenDraws: 2 });
+    expect(refineParams({})).toBeUndefined();
+    expect(idw('project', 'create', '--name', 'Screen', '--joints', '4', '--particles', '128').code).toBe(0);
+    const bad = idw('optimize', '--project', 'Screen', '--optimizer', 'adam', '--polish', '4', '--screen', '3', '--screen-draws', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/refine\.screen: screening makes screen × screenDraws ground-truth queries, part of the polish: more than polish allows/);
   }, 120_000);
 
   it('describeParticles says water and tool apart', () => {
