@@ -197,17 +197,12 @@ async function main(): Promise<void> {
       const r = (await job('optimize', projectId, { optimizer: 'adam', modelId: outcome.id, budget: POLISH_ADAM.budget, adam: { learningRate: 0.1, restarts: POLISH_ADAM.restarts, smoothness: 0 }, refine: POLISH, task, seed })).result as OptimizeResult;
       polishedRun('Adam + polish', task, seed, r, r.queries, t);
     };
-    const samplePolishRun = async (task: number[], seed: number): Promise<void> => {
+    /** the polished setting; with `refine` another polish of the same samples and checks (no screening: what the screening adds) */
+    const samplePolishRun = async (method: string, task: number[], seed: number, refine: Record<string, unknown> = POLISH): Promise<void> => {
       const t = Date.now();
-      const r = (await job('sample', projectId, { ...POLISHED_SAMPLING, modelId: mainModel, simulatorModelId: outcome.id, task, seed })).result as SampleResult;
+      const r = (await job('sample', projectId, { ...POLISHED_SAMPLING, refine, modelId: mainModel, simulatorModelId: outcome.id, task, seed })).result as SampleResult;
       // the outcome model's evaluations: energy guidance's gradients and the scores of every sample
-      polishedRun('DDM + energy + cond, learned scores + polish', task, seed, r, (r.energyEvaluations ?? 0) + r.queries, t);
-    };
-    /** the same run (the same samples and checks) polished without screening: what the screening adds */
-    const samplePolishUnscreenedRun = async (task: number[], seed: number): Promise<void> => {
-      const t = Date.now();
-      const r = (await job('sample', projectId, { ...POLISHED_SAMPLING, refine: { ...POLISH, screen: 0 }, modelId: mainModel, simulatorModelId: outcome.id, task, seed })).result as SampleResult;
-      polishedRun('DDM + energy + cond, learned scores + polish, no screening', task, seed, r, (r.energyEvaluations ?? 0) + r.queries, t);
+      polishedRun(method, task, seed, r, (r.energyEvaluations ?? 0) + r.queries, t);
     };
     const sampleRun = async (method: string, task: number[], seed: number, params: Record<string, unknown>): Promise<void> => {
       const t = Date.now();
@@ -222,8 +217,8 @@ async function main(): Promise<void> {
         await optimizeRun('CEM', task, seed, { optimizer: 'cem', budget: CEM_BUDGET, cem: { population: 16 } });
         await adamRun(task, seed);
         await adamPolishRun(task, seed);
-        await samplePolishRun(task, seed);
-        await samplePolishUnscreenedRun(task, seed);
+        await samplePolishRun('DDM + energy + cond, learned scores + polish', task, seed);
+        await samplePolishRun('DDM + energy + cond, learned scores + polish, no screening', task, seed, { ...POLISH, screen: 0 });
         for (const energy of [false, true]) {
           const e = energy ? { energy: ENERGY } : {};
           const name = (rest: string): string => `DDM${energy ? ' + energy' : ''}${rest}`;

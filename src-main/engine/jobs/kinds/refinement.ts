@@ -41,6 +41,9 @@ export function distinctCheapest(proposals: { design: Float32Array; learnedCost:
   return chosen;
 }
 
+type GroundTruthPoint = { design: Float32Array; cost: number; capture: number; queryId: number };
+const cheapest = <T extends { cost: number }>(points: readonly T[]): T => points.reduce((b, p) => (p.cost < b.cost ? p : b));
+
 export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInput): Promise<RefinementResult> {
   const none = (skipped: string): RefinementResult => ({ checks: 0, best: null, refinedModelId: null, skipped });
   if (!input.refine.enabled) return none('refinement is off');
@@ -62,7 +65,7 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
     checks = outcomes.length;
     checked = [...checked, ...outcomes.map((o, i) => ({ design: picks[i]!.design, cost: o.cost, capture: o.capture, queryId: o.queryId, learnedCost: picks[i]!.learnedCost }))];
   }
-  let best = checked.reduce<(typeof checked)[number] | null>((b, c) => (!b || c.cost < b.cost ? c : b), null);
+  let best = checked.length ? cheapest(checked) : null;
   ctx.throwIfCancelled();
   const checkedCost = best?.cost ?? null;
   let polished = 0;
@@ -89,9 +92,6 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
     return { ...done, refinedModelId: null, skipped: `the fine-tune failed: ${(err as Error).message}` };
   }
 }
-
-type GroundTruthPoint = { design: Float32Array; cost: number; capture: number; queryId: number };
-const cheapest = <T extends { cost: number }>(points: readonly T[]): T => points.reduce((b, p) => (p.cost < b.cost ? p : b));
 
 /**
  * The polish: `refine.polish` ground-truth queries around the checked designs. First the
