@@ -15,11 +15,15 @@ import { parseArgs } from 'node:util';
 import type { OptimizeResult } from '../src-main/engine/jobs/kinds/optimize';
 import { OptimizationDatasets } from '../src-main/engine/datasets/trajectories';
 import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome } from '../src-main/engine/models/default-model';
+import { installShippedOutcomes } from '../src-main/engine/models/shipped-outcomes';
+import { storedDesignsFor } from '../src-main/engine/outcome/stored-designs';
+import { polishOnGroundTruth } from '../src-main/engine/jobs/kinds/refinement';
+import { createEnvironment } from '../src-main/engine/environments';
 import { gaussian, seededRandom } from '../src-main/engine/random';
 import { POLISHED_SAMPLING, quantileSorted } from '../src-shared/sampling';
 import { FLUIDTOOL2D_DEFAULTS } from '../src-shared/environments';
 import { BUILTIN_PROJECT_NAME } from '../src-main/engine/workbench';
-import type { JobInfo, ModelInfo, ProjectSummary, RefinementResult, SampleResult, SimulationResult } from '../src-shared/api';
+import { Refinement, type JobInfo, type ModelInfo, type ProjectSummary, type RefinementResult, type SampleResult, type SimulationResult } from '../src-shared/api';
 import { benchWorkbench, ok } from './harness';
 import { band, quantile, writeResults } from './report';
 
@@ -78,8 +82,15 @@ const ADAM_CHECKS = { enabled: true, checks: 8, steps: 0 };
  * polished without screening beside them. Settings chosen with ad hoc runs on seeds 1–6 of the
  * default tasks; measured on seeds 7–24 of them and on the tasks of --task-seed 7 and 8.
  */
-const POLISH = POLISHED_SAMPLING.refine;
+const POLISH = { ...POLISHED_SAMPLING.refine, stored: 0 };
 const POLISH_ADAM = { budget: 256, restarts: 16 };
+/**
+ * Stored designs (outcome/stored-designs.ts): the 8 designs of the shipped trajectories (their 64
+ * cheapest iterates a run, with outcomes) cheapest for the task, known from their outcomes without
+ * a new query. They join the polished diffusion setting's checks in one variant, and alone (with
+ * and without the polish, its 51 queries all spent polishing) in two more: what they bring alone.
+ */
+const STORED = POLISHED_SAMPLING.refine.stored;
 
 interface RunOutcome {
   method: string;
@@ -131,6 +142,12 @@ async function main(): Promise<void> {
     const shippedData = installDefaultDiffusion(wb.models, new OptimizationDatasets(wb.db), created);
     const outcome = installDefaultOutcome(wb.models, created);
     if (!outcome) throw new Error('No default outcome model in resources/: run `npm run train:default:outcome` first (Adam and energy guidance follow it).');
+    // the stored designs every stored-designs run may use: the shipped trajectories' outcomes and
+    // nothing this benchmark queries (a later run must not find an earlier run's designs on its task)
+    const shippedOutcomes = installShippedOutcomes(wb.queries, created);
+    const storedUpTo = wb.queries.lastId(created.id);
+    if (!shippedOutcomes) console.log('No shipped trajectory outcomes in resources/ (npm run ship:trajectory-outcomes): the stored-designs rows are left out.');
+    const env = createEnvironment('fluidtool-2d', created.settings);
     const project = ok<ProjectSummary>(await call('projects.get', { id: created.id }));
     const projectId = project.id;
     const range = project.settings.taskRange;
@@ -204,6 +221,25 @@ async function main(): Promise<void> {
       // the outcome model's evaluations: energy guidance's gradients and the scores of every sample
       polishedRun(method, task, seed, r, (r.energyEvaluations ?? 0) + r.queries, t);
     };
+    /**
+     * Stored designs alone: the STORED designs of the shipped trajectories cheapest for the task, by
+     * their stored outcomes (no new query: the curve starts at 0 queries), then with `polish`
+     * queries, the polished setting's polish (its screening, then perturbations) from them.
+     */
+    const storedRun = async (task: number[], seed: number, polish: number): Promise<void> => {
+      const t = Date.now();
+      const found = storedDesignsFor(wb.queries, env, projectId, task, { count: STORED, upToId: storedUpTo });
+      const best = found.reduce((b, f) => (f.cost < b.cost ? f : b));
+      if (!polish) {
+        record({ method: 'Stored designs', task, seed, curve: [[0, best.cost]], queries: 0, finalCost: best.cost, bestDesign: Array.from(best.design), seconds: (Date.now() - t) / 1000, learnedEvaluations: 0 });
+        return;
+      }
+      const ctx = { throwIfCancelled: () => undefined, progress: () => undefined, compute: () => ({ size: 2 }) as ReturnType<Parameters<typeof polishOnGroundTruth>[0]['compute']> };
+      const input = { refine: Refinement.parse({ ...POLISH, polish }), task: Float32Array.from(task), projectId, method: 'stored designs + polish', run: `bench-stored-${task.join(',')}-${seed}`, seed, from: 0 };
+      const polished = await polishOnGroundTruth(ctx, input, wb.simulator(projectId), found);
+      const final = polished.best.cost < best.cost ? polished.best : best;
+      record({ method: 'Stored designs + polish', task, seed, curve: [[0, best.cost], [polished.queries, final.cost]], queries: polished.queries, finalCost: final.cost, bestDesign: Array.from(final.design), seconds: (Date.now() - t) / 1000, learnedEvaluations: 0 });
+    };
     const sampleRun = async (method: string, task: number[], seed: number, params: Record<string, unknown>): Promise<void> => {
       const t = Date.now();
       const r = (await job('sample', projectId, { count: SAMPLES, ddimSteps: 25, simulator: SIMULATOR, simulatorModelId: outcome.id, refine: NO_REFINE, ...params, task, seed })).result as SampleResult;
@@ -219,6 +255,11 @@ async function main(): Promise<void> {
         await adamPolishRun(task, seed);
         await samplePolishRun('DDM + energy + cond, learned scores + polish', task, seed);
         await samplePolishRun('DDM + energy + cond, learned scores + polish, no screening', task, seed, { ...POLISH, screen: 0 });
+        if (shippedOutcomes) {
+          await samplePolishRun('DDM + energy + cond, learned scores + stored designs + polish', task, seed, { ...POLISHED_SAMPLING.refine, storedUpTo });
+          await storedRun(task, seed, 0);
+          await storedRun(task, seed, POLISH.checks + POLISH.polish);
+        }
         for (const energy of [false, true]) {
           const e = energy ? { energy: ENERGY } : {};
           const name = (rest: string): string => `DDM${energy ? ' + energy' : ''}${rest}`;
@@ -316,9 +357,11 @@ async function main(): Promise<void> {
         return e ? e.train + e.val : null;
       })(),
       diffusionPriorTrajectoryQueries: shippedData?.datasetId ? Number(new OptimizationDatasets(wb.db).getOptimization(shippedData.datasetId).stats.rows ?? 0) : null,
+      /** of those, the ones shipped with their outcomes: the stored designs */
+      storedDesigns: shippedOutcomes,
     };
     const figures = {
-      settings: { tasks, taskSeed: TASK_SEED, seeds: Array.from({ length: SEEDS }, (_, i) => SEED_OFFSET + 1 + i), robust: { draws: ROBUST_DRAWS, sigma: ROBUST_SIGMA }, polish: { refine: POLISH, adam: POLISH_ADAM, sampling: POLISHED_SAMPLING }, simulator: SIMULATOR, cemBudget: CEM_BUDGET, cemPopulation: 16, samples: SAMPLES, ddimSteps: 25, particles: PARTICLES, conditional: COND, energy: ENERGY, adam: { budget: ADAM_BUDGET, checks: ADAM_CHECKS.checks, learningRate: 0.1, restarts: 4 }, outcomeModel: outcome.name, transferRuns: TRANSFER_RUNS, trainSteps: TRAIN_STEPS, mainModel: mainModelName, families },
+      settings: { tasks, taskSeed: TASK_SEED, seeds: Array.from({ length: SEEDS }, (_, i) => SEED_OFFSET + 1 + i), robust: { draws: ROBUST_DRAWS, sigma: ROBUST_SIGMA }, polish: { refine: POLISH, adam: POLISH_ADAM, sampling: POLISHED_SAMPLING }, stored: { count: STORED, upToQueryId: storedUpTo }, simulator: SIMULATOR, cemBudget: CEM_BUDGET, cemPopulation: 16, samples: SAMPLES, ddimSteps: 25, particles: PARTICLES, conditional: COND, energy: ENERGY, adam: { budget: ADAM_BUDGET, checks: ADAM_CHECKS.checks, learningRate: 0.1, restarts: 4 }, outcomeModel: outcome.name, transferRuns: TRANSFER_RUNS, trainSteps: TRAIN_STEPS, mainModel: mainModelName, families },
       oneOffGroundTruthQueries: oneOff,
       target,
       cStar: Object.fromEntries(cStar),
@@ -334,7 +377,7 @@ async function main(): Promise<void> {
     }
     const met = Object.entries(target).filter(([, t]) => t.met).map(([m]) => m);
     console.log(`target (C* within ${fifth} ground-truth queries, median, by at least half of the runs): ${met.length ? `met by ${met.join(', ')}` : 'not met'}`);
-    console.log(`one-off ground-truth rollouts: outcome model ${oneOff.outcomeModelRollouts}, diffusion prior's trajectories ${oneOff.diffusionPriorTrajectoryQueries}`);
+    console.log(`one-off ground-truth rollouts: outcome model ${oneOff.outcomeModelRollouts}, diffusion prior's trajectories ${oneOff.diffusionPriorTrajectoryQueries} (of them, shipped with their outcomes as the stored designs: ${oneOff.storedDesigns})`);
     const file = writeResults('paper', `npm run bench:paper -- ${process.argv.slice(2).join(' ')}`.trim(), figures);
     const svg = await plot(summary);
     const svgFile = join(root, 'bench', 'results', 'paper.svg');

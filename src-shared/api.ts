@@ -58,6 +58,20 @@ export const Refinement = z
      */
     screen: z.number().int().min(0).max(64).default(0),
     screenDraws: z.number().int().min(1).max(16).default(3),
+    /**
+     * Stored designs: the `stored` designs of the project's ground-truth queries that are cheapest
+     * for this task join the checked designs, with no new query. A query stores its outcome, a
+     * task-independent summary of the final state, so its cost for any task is exact algebra: a
+     * design found for another target is known, not guessed, to be good for this one. 0 (the
+     * default): only the run's own designs.
+     */
+    stored: z.number().int().min(0).max(256).default(0),
+    /**
+     * Only queries with an id at most this count as stored designs (the result records the id the
+     * run used, so a run can be repeated on the same knowledge); absent: every query the project
+     * holds when the run starts.
+     */
+    storedUpTo: z.number().int().min(0).optional(),
   })
   .strict()
   .refine((r) => !r.enabled || r.screen * r.screenDraws <= r.polish, {
@@ -68,7 +82,7 @@ export type Refinement = z.infer<typeof Refinement>;
 /** The polish's stages: at most this many, of equal size, their std falling geometrically (jobs/kinds/refinement.ts). */
 export const POLISH_STAGES = 4;
 
-const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001, polishWideSigma: 0.01, screen: 0, screenDraws: 3 };
+const REFINEMENT_DEFAULT = { enabled: true, checks: 8, steps: 0, polish: 0, polishSigma: 0.001, polishWideSigma: 0.01, screen: 0, screenDraws: 3, stored: 0 };
 
 /** A training continues a checkpoint (resumeModelId) or fine-tunes a ready model (initModelId), not both. */
 const RESUME_OR_INIT: [(p: { resumeModelId?: number; initModelId?: number }) => boolean, { message: string; path: string[] }] = [
@@ -835,10 +849,11 @@ export interface SampledDesign {
    * 'final': a design of the final reverse pass; 'particles': the cheapest clean estimate of
    * particle sampling, kept when it beat every final design; 'checked': the best design of a run
    * scored by a learned model, checked on the ground truth (its cost is the ground truth's);
-   * 'polished': the polish's best, when it beat the designs it started from. Absent in results
-   * stored before phases.
+   * 'polished': the polish's best, when it beat the designs it started from; 'stored': a design the
+   * project had already rolled out (refine.stored), cheaper for this task than every design of the
+   * run, its cost from its stored outcome. Absent in results stored before phases.
    */
-  phase?: 'final' | 'particles' | 'checked' | 'polished';
+  phase?: 'final' | 'particles' | 'checked' | 'polished' | 'stored';
 }
 
 /** A run's proposals checked on the ground truth, and the outcome model refined on them. */
@@ -849,8 +864,13 @@ export interface RefinementResult {
   polished?: number;
   /** of those, the screening's queries (absent when it did not screen) */
   screened?: number;
-  /** the cheapest checked (or polished) design on the ground truth; learnedCost null for a polished one */
-  best: { design: number[]; cost: number; capture: number; queryId: number; learnedCost: number | null; polished?: boolean } | null;
+  /** stored designs that joined the checks, with no new query (absent when none were asked for) */
+  stored?: { count: number; upToQueryId: number; cheapestCost: number | null };
+  /**
+   * the cheapest checked (or polished, or stored) design on the ground truth; learnedCost null for
+   * a polished or stored one; a stored one's queryId is the project's query it came from
+   */
+  best: { design: number[]; cost: number; capture: number; queryId: number; learnedCost: number | null; polished?: boolean; stored?: boolean } | null;
   /** the cheapest checked design's cost before polishing, when the polish ran */
   checkedCost?: number | null;
   /** the fine-tuned outcome model (null when refinement was off or skipped) */

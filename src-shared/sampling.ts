@@ -53,5 +53,5 @@ export const POLISHED_SAMPLING = {
   conditional: { enabled: true, weight: 2, costQuantile: 0.05 },
   energy: { enabled: true, scale: 3, clip: 5, lastSteps: 25 },
   particles: { enabled: false },
-  refine: { enabled: true, checks: 8, steps: 0, polish: 43, polishSigma: 0.001, polishWideSigma: 0.01, screen: 4, screenDraws: 2 },
+  refine: { enabled: true, checks: 8, steps: 0, polish: 43, polishSigma: 0.001, polishWideSigma: 0.01, screen: 4, screenDraws: 2, stored: 8 },
 } as const satisfies Partial<SampleParamsInput>;

@@ -9,6 +9,8 @@ import { OptimizationDatasets } from '../../src-main/engine/datasets/trajectorie
 import { DEFAULT_DIFFUSION_DIR, DEFAULT_DIFFUSION_FILES, DEFAULT_TRAJECTORIES_FILE } from '../../src-main/engine/models/default-model';
 import type { Workbench } from '../../src-main/engine/workbench';
 import { shipModel, waitForJob } from './shipping';
+import { SHIPPED_OUTCOMES_PER_RUN, pickPerRun, writeShippedOutcomes } from './shipped-outcomes';
+import { QueryStore } from '../../src-main/engine/storage/queries';
 
 export interface DefaultDiffusionOptions {
   /** CEM runs, each on its own random task */
@@ -57,4 +59,6 @@ export async function makeDefaultDiffusion(wb: Workbench, projectId: number, roo
   const m = model.metrics;
   console.log(`Default diffusion model written to ${out} (${m.step} steps, best validation loss ${m.bestValLoss?.toPrecision(4)}, ${m.examples?.train} + ${m.examples?.val} designs)`);
   console.log(`Default trajectories written to ${trajectories} (${records.length} iterates)`);
+  // their best designs' outcomes, from the runs' own queries: the built-in project's stored designs
+  writeShippedOutcomes(root, projectId, new QueryStore(wb.db), records, pickPerRun(records, SHIPPED_OUTCOMES_PER_RUN), command, t0);
 }

@@ -11,6 +11,7 @@ import { OptimizationDatasets } from './datasets/trajectories';
 import { Ownership } from './ownership';
 import { createEnvironment, type Environment } from './environments';
 import { installDefaultDiffusion, installDefaultModel, installDefaultOutcome, resourcesDir } from './models/default-model';
+import { SHIPPED_QUERY_METHOD, installShippedOutcomes } from './models/shipped-outcomes';
 import { ModelStore } from './models/store';
 import { GroundTruthSimulator } from './simulators/ground-truth';
 import { LearnedRunner, LearnedSimulator } from './simulators/learned';
@@ -333,6 +334,13 @@ export class Workbench {
         const builtin = this.projects.findByName(BUILTIN_PROJECT_NAME);
         if (builtin && !this.models.list(builtin.id, 'outcome').length) installDefaultOutcome(this.models, builtin, this.resources);
         mark('builtin_outcome_seeded');
+      }
+      // so did the shipped trajectories' outcomes (the built-in project's stored designs)
+      if (!flag('builtin_stored_seeded')) {
+        const builtin = this.projects.findByName(BUILTIN_PROJECT_NAME);
+        const queries = this.queries;
+        if (builtin && !queries.count(builtin.id, { method: SHIPPED_QUERY_METHOD })) installShippedOutcomes(queries, builtin, this.resources);
+        mark('builtin_stored_seeded');
       }
     }).immediate();
   }

@@ -11,16 +11,17 @@ export interface RefineOptions {
   polishWideSigma?: number;
   screen?: number;
   screenDraws?: number;
+  stored?: number;
 }
 
 /** The `refine` parameter from the options (undefined: the API's defaults). */
 export function refineParams(o: RefineOptions): Record<string, unknown> | undefined {
-  const given = { checks: o.checks, polish: o.polish, polishSigma: o.polishSigma, polishWideSigma: o.polishWideSigma, screen: o.screen, screenDraws: o.screenDraws };
+  const given = { checks: o.checks, polish: o.polish, polishSigma: o.polishSigma, polishWideSigma: o.polishWideSigma, screen: o.screen, screenDraws: o.screenDraws, stored: o.stored };
   if (Object.values(given).every((v) => v === undefined)) return undefined;
   return Object.fromEntries(Object.entries({ enabled: true, ...given }).filter(([, v]) => v !== undefined));
 }
 
-/** Adds --checks, --polish, --polish-sigma, --polish-wide-sigma, --screen and --screen-draws to a command. */
+/** Adds --checks, --polish, --polish-sigma, --polish-wide-sigma, --screen, --screen-draws and --stored to a command. */
 export function withRefineOptions(command: Command): Command {
   return command
     .option('--checks <n>', "outcome-model runs: best proposals checked on the ground truth (default 8)", intOption('--checks'))
@@ -28,7 +29,8 @@ export function withRefineOptions(command: Command): Command {
     .option('--polish-sigma <s>', 'std of the polish perturbations, per coordinate of the [-1, 1] design (default 0.001)', numberOption('--polish-sigma'))
     .option('--polish-wide-sigma <s>', `std of the polish's first stage; ${POLISH_STAGES} stages fall geometrically to --polish-sigma (default 0.01; 0: every stage at --polish-sigma)`, numberOption('--polish-wide-sigma'))
     .option('--screen <n>', "the polish's first queries: the n cheapest checked designs each queried --screen-draws more times nearby; the polish starts in the neighbourhood cheapest on average (default 0: none)", intOption('--screen'))
-    .option('--screen-draws <n>', 'queries near each screened design (default 3)', intOption('--screen-draws'));
+    .option('--screen-draws <n>', 'queries near each screened design (default 3)', intOption('--screen-draws'))
+    .option('--stored <n>', "the project's n stored designs cheapest for the task (their queries' outcomes give their cost) join the checked designs, with no new query (default 0)", intOption('--stored'));
 }
 
 interface OptimizeOptions extends RefineOptions {
@@ -121,7 +123,9 @@ export function describeRefinement(r: RefinementResult | null | undefined): stri
   const lines: string[] = [];
   if (r.best) {
     const learned = r.best.learnedCost === null ? '' : `; learned cost ${formatCost(r.best.learnedCost)}`;
-    lines.push(`ground-truth checks: ${r.checks} new queries; best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${learned})`);
+    if (r.stored) lines.push(`stored designs: ${r.stored.count} of the project's (queries up to ${r.stored.upToQueryId}), the cheapest ${formatCost(r.stored.cheapestCost)} for this task from its stored outcome`);
+    const from = r.best.stored ? ', a stored design' : '';
+    lines.push(`ground-truth checks: ${r.checks} new queries; best on the ground truth ${formatCost(r.best.cost)} (capture ${(r.best.capture * 100).toFixed(1)}%, query ${r.best.queryId}${from}${learned})`);
     if (r.polished) {
       const around = r.screened ? `the checked designs, ${r.screened} of them screening the cheapest` : 'the best checked design';
       lines.push(`polish: ${r.polished} ground-truth queries around ${around} (${formatCost(r.checkedCost ?? null)}): ${r.best.polished ? `found ${formatCost(r.best.cost)}` : 'none cheaper'}`);

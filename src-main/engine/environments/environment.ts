@@ -53,6 +53,8 @@ export interface Environment {
   outcome(rollout: Rollout): Float32Array;
   /** cost and capture for a task from an outcome [outcomeSpec.dim]; the cost's gradient dCost/d(outcome) too */
   evaluateOutcome(outcome: ArrayLike<number>, task: ArrayLike<number>): Evaluation & { costGradient: Float32Array };
+  /** the cost alone, from the outcome's first outcomeSpec.costEntries entries (the rest may be absent) */
+  outcomeCost(head: ArrayLike<number>, task: ArrayLike<number>): number;
 }
 
 /** What an environment's outcome vector holds. */

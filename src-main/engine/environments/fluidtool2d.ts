@@ -157,6 +157,10 @@ export class FluidTool2D implements Environment {
     return waterOutcome(finalWater(rollout));
   }
 
+  outcomeCost(head: ArrayLike<number>, task: ArrayLike<number>): number {
+    return outcomeCost(head, task).cost;
+  }
+
   evaluateOutcome(outcome: ArrayLike<number>, task: ArrayLike<number>): Evaluation & { costGradient: Float32Array } {
     const { cost, dMoments } = outcomeCost(outcome, task);
     const costGradient = new Float32Array(OUTCOME_DIM);

@@ -250,6 +250,12 @@ export class QueryStore {
     return row ? toStored(row) : null;
   }
 
+  /** One stored query's outcome, or null (none stored, or no such query). */
+  outcome(id: number): Float32Array | null {
+    const row = statement(this.db, 'SELECT outcome FROM simulator_queries WHERE id = ?').get(id) as { outcome: Buffer | null } | undefined;
+    return row?.outcome ? fromFloat32Blob(row.outcome) : null;
+  }
+
   /** The project's lowest-cost queries, cheapest first (from query_leaders when limit allows). */
   bestByCost(projectId: number, limit = 100): StoredQuery[] {
     return this.list(projectId, limit, 0, { sort: 'cost' });
@@ -292,6 +298,21 @@ export class QueryStore {
   outcomeExamples(projectId: number, dim: number, range: OutcomeRange = {}): OutcomeExample[] {
     const rows = statement(this.db, `SELECT MIN(id) AS id, design, outcome FROM simulator_queries WHERE ${OUTCOME_WHERE} GROUP BY design ORDER BY id`).all(projectId, 4 * dim, range.afterId ?? 0, range.upToId ?? Number.MAX_SAFE_INTEGER) as { id: number; design: Buffer; outcome: Buffer }[];
     return rows.map((r) => ({ queryId: r.id, design: fromFloat32Blob(r.design), outcome: fromFloat32Blob(r.outcome) }));
+  }
+
+  /**
+   * Like outcomeExamples, but only each outcome's first `entries` entries (its cost entries):
+   * enough to rank every stored design for a task without reading whole outcomes.
+   */
+  outcomeHeads(projectId: number, dim: number, entries: number, range: OutcomeRange = {}): { queryId: number; design: Float32Array; head: Float32Array }[] {
+    const rows = statement(this.db, `SELECT MIN(id) AS id, design, substr(outcome, 1, ?) AS head FROM simulator_queries WHERE ${OUTCOME_WHERE} GROUP BY design ORDER BY id`).all(
+      4 * entries,
+      projectId,
+      4 * dim,
+      range.afterId ?? 0,
+      range.upToId ?? Number.MAX_SAFE_INTEGER,
+    ) as { id: number; design: Buffer; head: Buffer }[];
+    return rows.map((r) => ({ queryId: r.id, design: fromFloat32Blob(r.design), head: fromFloat32Blob(r.head) }));
   }
 
   /** how many distinct designs outcomeExamples would return, without reading them */

@@ -253,7 +253,7 @@ function storeBest(
 /** The ground-truth check of Adam's best proposal into the designs table, with its learned cost. */
 function storeCheckedBest(db: Db, projectId: number, params: OptimizeParams, jobId: number, model: ModelInfo, task: Float32Array, refinement: RefinementResult, run: string): void {
   const best = refinement.best!;
-  const provenance = { jobId, seed: params.seed, simulator: 'ground_truth', checkedProposalOf: { modelId: model.id, modelKind: model.kind, learnedCost: best.learnedCost }, refinedModelId: refinement.refinedModelId, settings: params.adam };
+  const provenance = { jobId, seed: params.seed, simulator: 'ground_truth', checkedProposalOf: { modelId: model.id, modelKind: model.kind, learnedCost: best.learnedCost }, ...(best.stored ? { storedQueryId: best.queryId } : {}), refinedModelId: refinement.refinedModelId, settings: params.adam };
   new DesignStore(db).insert([{ projectId, method: 'adam', run, design: Float32Array.from(best.design), task, cost: best.cost, capture: best.capture, modelId: model.id, queryId: best.queryId, provenance }]);
 }
 

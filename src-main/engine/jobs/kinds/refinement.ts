@@ -8,6 +8,7 @@ import { GroundTruthSimulator } from '../../simulators/ground-truth';
 import { QueryStore } from '../../storage/queries';
 import { JobCancelled, type JobContext } from '../job-context';
 import { outcomeTrain } from './outcome-train';
+import { storedDesignsFor } from '../../outcome/stored-designs';
 import type { OutcomeConfig } from '../../outcome/simulator';
 import type { OutcomeTrainParams } from './outcome-train.check';
 
@@ -52,7 +53,10 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   let groundTruth: GroundTruthSimulator | null = null;
   const simulator = (): GroundTruthSimulator =>
     (groundTruth ??= new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count })));
-  let checked = (input.checked ?? []).map((c) => ({ ...c, learnedCost: null as number | null }));
+  // what the project knew when the refinement started: its checks and polish are not stored designs of this run
+  const queryStore = new QueryStore(ctx.database());
+  const storedUpTo = input.refine.stored > 0 ? (input.refine.storedUpTo ?? queryStore.lastId(input.projectId)) : 0;
+  let checked = (input.checked ?? []).map((c) => ({ ...c, learnedCost: null as number | null, stored: false }));
   let checks = 0;
   if (input.proposals?.length) {
     ctx.progress(input.from, 'checking the best proposals on the ground truth');
@@ -63,7 +67,14 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
       { projectId: input.projectId, method: input.method, run: input.run },
     );
     checks = outcomes.length;
-    checked = [...checked, ...outcomes.map((o, i) => ({ design: picks[i]!.design, cost: o.cost, capture: o.capture, queryId: o.queryId, learnedCost: picks[i]!.learnedCost }))];
+    checked = [...checked, ...outcomes.map((o, i) => ({ design: picks[i]!.design, cost: o.cost, capture: o.capture, queryId: o.queryId, learnedCost: picks[i]!.learnedCost, stored: false }))];
+  }
+  let stored: RefinementResult['stored'];
+  if (input.refine.stored > 0) {
+    ctx.progress(input.from, 'looking up the stored designs cheapest for this task');
+    const found = storedDesignsFor(queryStore, input.env, input.projectId, input.task, { count: input.refine.stored, upToId: storedUpTo });
+    stored = { count: found.length, upToQueryId: storedUpTo, cheapestCost: found[0]?.cost ?? null };
+    checked = [...checked, ...found.map((f) => ({ ...f, learnedCost: null, stored: true }))];
   }
   let best = checked.length ? cheapest(checked) : null;
   ctx.throwIfCancelled();
@@ -76,12 +87,14 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
     polished = found.queries;
     screened = found.screened;
     if (found.best.cost < best.cost) {
-      best = { ...found.best, learnedCost: null };
+      best = { ...found.best, learnedCost: null, stored: false };
       polishWon = true;
     }
   }
-  const checkedBest = best ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost, ...(polishWon ? { polished: true } : {}) } : null;
-  const done = { checks, polished, ...(screened ? { screened } : {}), checkedCost: polished ? checkedCost : null, best: checkedBest };
+  const checkedBest = best
+    ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost, ...(polishWon ? { polished: true } : {}), ...(!polishWon && best.stored ? { stored: true } : {}) }
+    : null;
+  const done = { checks, polished, ...(screened ? { screened } : {}), ...(stored ? { stored } : {}), checkedCost: polished ? checkedCost : null, best: checkedBest };
   if (input.refine.steps === 0) return { ...done, refinedModelId: null, skipped: 'checked on the ground truth only (0 fine-tuning steps)' };
   try {
     const refined = await refineOutcomeModel(ctx, input.model, { steps: input.refine.steps, seed: input.seed, from: input.from + (1 - input.from) * 0.3 });

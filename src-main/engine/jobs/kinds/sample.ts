@@ -168,9 +168,9 @@ export const sampleJob: JobRunner<SampleParams> = async (params, ctx) => {
     // a ground-truth design the refinement found (a learned run's check, or the polish's best): kept with the run's designs
     const found = refinement?.best;
     if (found && !stored.some((d) => d.queryId === found.queryId)) {
-      const phase = found.polished ? ('polished' as const) : ('checked' as const);
+      const phase = found.polished ? ('polished' as const) : found.stored ? ('stored' as const) : ('checked' as const);
       const [designId] = new DesignStore(db).insert([
-        { projectId, method, run, design: Float32Array.from(found.design), task, cost: found.cost, capture: found.capture, modelId: resolved.diffusion.id, queryId: found.queryId, provenance: { ...provenance, simulator: 'ground_truth', phase, learnedCost: found.learnedCost, refine: params.refine } },
+        { projectId, method, run, design: Float32Array.from(found.design), task, cost: found.cost, capture: found.capture, modelId: resolved.diffusion.id, queryId: found.queryId, provenance: { ...provenance, simulator: 'ground_truth', phase, learnedCost: found.learnedCost, refine: params.refine, ...(found.stored ? { storedQueryId: found.queryId } : {}) } },
       ]);
       stored.push({ designId: designId!, queryId: found.queryId, design: found.design, cost: found.cost, capture: found.capture, phase });
       stored.sort((a, b) => a.cost - b.cost);
