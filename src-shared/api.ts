@@ -470,6 +470,19 @@ export const methods = {
   /** the methods that made the project's queries, with their counts (for filters) */
   'queries.methods': z.object({ projectId: Id }).strict(),
   /**
+   * The project's stored designs cheapest for a task: its ground-truth queries with an outcome,
+   * each costed for this task from that outcome (exact, no new query), distinct designs only
+   */
+  'queries.stored': z
+    .object({
+      projectId: Id,
+      task: z.array(Finite).length(2),
+      count: z.number().int().min(1).max(100).default(10),
+      /** only queries with an id at most this (what a run with refine.storedUpTo saw) */
+      upToQueryId: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  /**
    * Every query's design and cost in one compact answer, oldest first, for the views across the
    * design dimensions (parallel coordinates, slices, importance): the project's, or one run's
    * (an optimize or sample job: the queries its run names, restarts and checks included)
@@ -701,6 +714,15 @@ export interface QueryInfo {
   createdAt: number;
 }
 
+/** The project's stored designs cheapest for a task (queries.stored). */
+export interface StoredDesignsAnswer {
+  task: number[];
+  /** the newest query id they were chosen from */
+  upToQueryId: number;
+  /** each: the query (its own task, cost and capture) and its cost and capture for the asked task, cheapest first */
+  rows: (QueryInfo & { taskCost: number; taskCapture: number })[];
+}
+
 /** Queries' designs and costs, column by column (index i is one query), oldest first. */
 export interface QueryPoints {
   /** queries that match, of which the newest `ids.length` are here */
@@ -915,6 +937,7 @@ export interface MethodResults {
   'queries.methods': { method: string; count: number }[];
   'queries.points': QueryPoints;
   'queries.get': QueryInfo;
+  'queries.stored': StoredDesignsAnswer;
   'runs.notes': RunNote[];
   'runs.annotate': RunNote;
   'datasets.list': DatasetInfo[];

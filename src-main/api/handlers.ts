@@ -13,6 +13,7 @@ import '../engine/diffusion/calibrate';
 import '../engine/outcome/calibrate';
 import { RunNoteStore } from '../engine/storage/run-notes';
 import { runNamesOf } from '../engine/runs';
+import { storedDesignsFor } from '../engine/outcome/stored-designs';
 
 function toQueryInfo(q: StoredQuery): QueryInfo {
   return {
@@ -146,6 +147,13 @@ export function createHandlers(wb: Workbench, options: HandlerOptions = {}): Han
     'queries.list': ({ projectId, limit, offset, ...filter }) => {
       wb.projects.get(projectId);
       return { total: wb.queries.count(projectId, filter), rows: wb.queries.list(projectId, limit, offset, filter).map(toQueryInfo) };
+    },
+    'queries.stored': ({ projectId, task, count, upToQueryId }) => {
+      const env = wb.environment(projectId);
+      const c = env.checkTask(task, 'task');
+      const upTo = upToQueryId ?? wb.queries.lastId(projectId);
+      const found = storedDesignsFor(wb.queries, env, projectId, c, { count, upToId: upTo });
+      return { task: Array.from(c), upToQueryId: upTo, rows: found.map((f) => ({ ...toQueryInfo(wb.queries.get(f.queryId)!), taskCost: f.cost, taskCapture: f.capture })) };
     },
     'queries.methods': ({ projectId }) => {
       wb.projects.get(projectId);

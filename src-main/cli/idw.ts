@@ -197,6 +197,27 @@ program
     }),
   );
 
+program
+  .command('stored')
+  .description("the project's stored designs cheapest for a task: its ground-truth queries, each costed for the task from its stored outcome (no new query)")
+  .requiredOption('--project <project>', 'project id or name')
+  .requiredOption('--task <tx,ty>', 'target point', numberList('--task'))
+  .option('--count <n>', 'how many distinct designs (default 10)', intOption('--count'))
+  .action((o: { project: string; task: number[]; count?: number }) =>
+    withWorkbench(async (wb) => {
+      const p = await findProject(wb, o.project);
+      const r = await call(wb, 'queries.stored', { projectId: p.id, task: o.task, count: o.count });
+      const lines = r.rows.map((q, i) => `${String(i + 1).padStart(3)}  cost ${q.taskCost.toPrecision(4)}  capture ${(q.taskCapture * 100).toFixed(1)}%  query ${q.id} (${q.method}${q.run ? `, run ${q.run}` : ''}; its own task (${q.task.map((v) => v.toFixed(3)).join(', ')}): ${q.cost.toPrecision(4)})  design ${q.design.map((v) => v.toFixed(3)).join(',')}`);
+      print(
+        [
+          `task (${r.task.map((v) => v.toFixed(3)).join(', ')}): ${r.rows.length} stored designs, from queries up to ${r.upToQueryId}`,
+          ...(r.rows.length ? lines : ['none: the project has no ground-truth queries with outcomes yet']),
+        ].join('\n'),
+        r,
+      );
+    }),
+  );
+
 const dataset = program.command('dataset').description('physics datasets: generate, list, import and export');
 
 dataset

@@ -52,6 +52,7 @@ function calls(p: { projectId: number }): Partial<Record<MethodName, { args: Rec
     'queries.methods': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     'queries.points': { args: { projectId, jobId: 1, limit: 10 }, kinds: { projectId: 'id', jobId: 'id', limit: 'int' }, required: ['projectId'] },
     'queries.get': { args: { projectId, id: 1 }, kinds: { projectId: 'id', id: 'id' }, required: ['projectId', 'id'] },
+    'queries.stored': { args: { projectId, task: [0.5, 0.07], count: 5, upToQueryId: 10 }, kinds: { projectId: 'id', task: 'designs', count: 'int', upToQueryId: 'int' }, required: ['projectId', 'task'] },
     'runs.notes': { args: { projectId }, kinds: { projectId: 'id' }, required: ['projectId'] },
     // name and note are nullable (null clears one), so only their absence and their type are fuzzed here; lengths in runs.test.ts
     'runs.annotate': { args: { jobId: 1, name: 'n', note: 'a note' }, kinds: { jobId: 'id' }, required: ['jobId', 'name', 'note'] },

@@ -10,6 +10,7 @@ import { LATEST_SCHEMA_VERSION } from '../../src-main/engine/storage/migrations'
 import { describeIds, describeParticles } from '../../src-main/cli/context';
 import { refineParams } from '../../src-main/cli/commands/optimize';
 import { tempDir, testWorkbench } from './helpers';
+import { outcomeCost, waterOutcome } from '../../src-shared/fluidtool2d';
 
 const root = join(__dirname, '..', '..');
 const dir = tempDir();
@@ -66,6 +67,29 @@ describe('idw messages', () => {
     const bad = idw('optimize', '--project', 'Screen', '--optimizer', 'adam', '--polish', '4', '--screen', '3', '--screen-draws', '2');
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/refine\.screen: screening makes screen × screenDraws ground-truth queries, part of the polish: more than polish allows/);
+  }, 120_000);
+
+  it('idw stored: the project\'s stored designs for a task, or says there are none; --stored reaches the job; a task outside the range is refused', async () => {
+    expect(refineParams({ stored: 8 })).toEqual({ enabled: true, stored: 8 });
+    expect(idw('project', 'create', '--name', 'Stored', '--joints', '4', '--particles', '128').code).toBe(0);
+    const none = idw('stored', '--project', 'Stored', '--task', '0.5,0.07');
+    expect(none.code).toBe(0);
+    expect(none.out).toMatch(/0 stored designs[\s\S]*none: the project has no ground-truth queries with outcomes yet/);
+    // a ground-truth query with an outcome (written by a workbench on the same folder)
+    const t = testWorkbench({ dataDir: dir.path });
+    try {
+      const projectId = t.wb.projects.list().find((p) => p.name === 'Stored')!.id;
+      const outcome = waterOutcome(Float32Array.from({ length: 64 }, (_, k) => (k % 2 ? 0.07 : 0.58) + 0.01 * Math.sin(k)));
+      t.wb.queries.record([{ projectId, design: [0.1, 0.2, 0.3, 0.4], task: [0.6, 0.07], simulator: 'ground_truth', cost: outcomeCost(outcome, [0.6, 0.07]).cost, wallMs: 1, method: 'cli', outcome }]);
+    } finally {
+      await t.wb.close();
+    }
+    const one = idw('stored', '--project', 'Stored', '--task', '0.5,0.07', '--count', '3');
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/1 stored designs[\s\S]*cost \d\.\d+ {2}capture [\d.]+% {2}query \d+ \(cli; its own task \(0\.600, 0\.070\)/);
+    const bad = idw('stored', '--project', 'Stored', '--task', '9,0.07');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/task/);
   }, 120_000);
 
   it('describeParticles says water and tool apart', () => {

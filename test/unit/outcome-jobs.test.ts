@@ -7,6 +7,8 @@ import type { CostFidelity } from '../../src-main/engine/outcome/fidelity';
 import { JobParams, Refinement, type JobInfo, type ModelInfo, type SampleResult } from '../../src-shared/api';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { countRows, err, ok, testWorkbench, tinyOptimizationDataset } from './helpers';
+import { seededRandom } from '../../src-main/engine/random';
+import { outcomeCost, waterOutcome } from '../../src-shared/fluidtool2d';
 
 // a tiny environment so that ground-truth rollouts take milliseconds
 const SMALL_PROJECT = { particles: 36, frames: 14, joints: 4 };
@@ -198,6 +200,45 @@ describe('outcome model jobs', () => {
     const checks = gt.slice(0, 3).sort((a, b) => a.cost - b.cost);
     gt.slice(3, 7).forEach((q, i) => expect(far(floats(q.design), floats(checks[Math.floor(i / 2)]!.design))).toBeLessThanOrEqual(8 * sigma + 1e-6));
     expect(r.best!.cost).toBeCloseTo(Math.min(...gt.map((q) => q.cost)), 9);
+  }, 120_000);
+
+  it('stored designs join the checks with no new query: the cheapest for the task wins as a stored design; storedUpTo leaves out later queries', async () => {
+    const diffusion = ok<ModelInfo[]>(await call('models.list', { projectId, kind: 'diffusion' })).find((m) => m.status === 'ready')!;
+    const task = [0.5, 0.07];
+    const before = t.wb.queries.lastId(projectId);
+    // a stored query whose water ended in a tight cluster on the target: cheaper than any design the run will find
+    const rand = seededRandom(9);
+    const outcome = waterOutcome(Float32Array.from({ length: 72 }, (_, k) => task[k % 2]! + 0.002 * (rand() - 0.5)));
+    const cheap = t.wb.queries.record([{ projectId, design: [0.3, -0.3, 0.3, -0.3], task: [0.6, 0.07], simulator: 'ground_truth', cost: 0.01, wallMs: 1, method: 'stored test', outcome }]);
+    const refine = { enabled: true, checks: 2, steps: 0, polish: 4, stored: 3 };
+    const sample = async (extra: Record<string, unknown>): Promise<SampleResult> => {
+      const job = await run('sample', { modelId: diffusion.id, count: 6, ddimSteps: 5, simulator: 'learned', simulatorModelId: modelId, task, seed: 6, refine: { ...refine, ...extra } });
+      expect(job.error).toBeNull();
+      return job.result as SampleResult;
+    };
+    const withIt = await sample({});
+    const r = withIt.refinement!;
+    const exact = outcomeCost(outcome, task).cost;
+    // what the project knew when the refinement started: the stored query and the run's learned scores, none of its checks
+    const firstCheck = (t.wb.db.prepare("SELECT MIN(id) AS id FROM simulator_queries WHERE run = ? AND simulator = 'ground_truth'").get(withIt.run) as { id: number }).id;
+    expect(r.stored!.upToQueryId).toBeGreaterThanOrEqual(cheap);
+    expect(r.stored!.upToQueryId).toBeLessThan(firstCheck);
+    expect(r.stored!.count).toBe(3);
+    expect(r.stored!.cheapestCost).toBeCloseTo(exact, 12);
+    // 2 checks + 4 polish queries, and none for the stored designs
+    expect((t.wb.db.prepare("SELECT COUNT(*) AS n FROM simulator_queries WHERE run = ? AND simulator = 'ground_truth'").get(withIt.run) as { n: number }).n).toBe(6);
+    expect([r.checks, r.polished]).toEqual([2, 4]);
+    expect(r.best).toMatchObject({ queryId: cheap, stored: true, learnedCost: null });
+    expect(r.best!.cost).toBeCloseTo(exact, 12);
+    const kept = withIt.designs.find((d) => d.queryId === cheap)!;
+    expect(kept.phase).toBe('stored');
+    const row = t.wb.db.prepare("SELECT json_extract(provenance, '$.storedQueryId') AS q, cost FROM designs WHERE id = ?").get(kept.designId) as { q: number; cost: number };
+    expect(row).toEqual({ q: cheap, cost: r.best!.cost });
+    // the same run on what the project knew before that query: it is not among the stored designs
+    const without = (await sample({ storedUpTo: before })).refinement!;
+    expect(without.stored!.upToQueryId).toBe(before);
+    expect(without.best!.queryId).not.toBe(cheap);
+    expect(without.stored!.cheapestCost!).toBeGreaterThan(r.stored!.cheapestCost!);
   }, 120_000);
 
   it('refuses an outcome model of another project and an unknown fine-tune start, before a job is queued', async () => {

@@ -1,0 +1,135 @@
+// Stored designs: a project's ground-truth queries costed for a new task from their stored outcomes
+// (outcome/stored-designs.ts), the shipped trajectories' outcomes (models/shipped-outcomes.ts),
+// and queries.stored.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers } from '../../src-main/api/handlers';
+import { dispatch } from '../../src-main/api/dispatch';
+import { createEnvironment } from '../../src-main/engine/environments';
+import { installShippedOutcomes, packOutcome, SHIPPED_QUERY_METHOD, unpackOutcome } from '../../src-main/engine/models/shipped-outcomes';
+import { storedDesignsFor } from '../../src-main/engine/outcome/stored-designs';
+import { seededRandom } from '../../src-main/engine/random';
+import { Refinement, type StoredDesignsAnswer } from '../../src-shared/api';
+import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
+import { waterOutcome } from '../../src-shared/fluidtool2d';
+import type { ApiEnvelope } from '../../src-shared/errors';
+import { countRows, err, ok, testWorkbench } from './helpers';
+
+const env = createEnvironment('fluidtool-2d', FLUIDTOOL2D_DEFAULTS);
+
+/** The outcome of water particles scattered around (cx, cy) with spread s: a real outcome (waterOutcome), made up positions. */
+function outcomeAround(cx: number, cy: number, s: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  return waterOutcome(Float32Array.from({ length: 2 * 64 }, (_, k) => Math.min(0.999, Math.max(0, (k % 2 ? cy : cx) + s * (rand() - 0.5)))));
+}
+
+describe('packOutcome / unpackOutcome', () => {
+  it('a sparse outcome survives the round trip bit for bit; a cell outside the outcome is refused, naming it', () => {
+    const o = outcomeAround(0.4, 0.1, 0.2, 1);
+    const packed = packOutcome(o, env.outcomeSpec.costEntries);
+    expect(packed.leading).toHaveLength(3);
+    expect(packed.cells.length).toBeLessThan(o.length);
+    expect(Array.from(unpackOutcome(packed, o.length))).toEqual(Array.from(o));
+    expect(() => unpackOutcome({ leading: [0, 0, 0], cells: [5000, 0.5] }, o.length)).toThrow(/cell 5000 lies outside the outcome's 1027 entries/);
+  });
+});
+
+describe('stored designs', () => {
+  let t: ReturnType<typeof testWorkbench>;
+  let call: (m: string, a: unknown) => Promise<ApiEnvelope<unknown>>;
+  let projectId: number;
+  const design = (v: number): number[] => [v, 0, 0, 0, 0, 0, 0, 0];
+  // designs whose water ends around these centroids with these spreads
+  const made = [
+    { d: design(0.1), at: [0.3, 0.06], s: 0.1 },
+    { d: design(0.2), at: [0.5, 0.06], s: 0.1 },
+    { d: design(0.3), at: [0.52, 0.07], s: 0.3 },
+    { d: design(0.4), at: [0.7, 0.06], s: 0.1 },
+  ];
+  let ids: number[] = [];
+
+  beforeAll(() => {
+    t = testWorkbench();
+    call = (m, a) => dispatch(createHandlers(t.wb), m, a);
+    projectId = t.wb.projects.create({ name: 'Stored', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS }).id;
+    const q = (d: number[], outcome: Float32Array | null, simulator: 'ground_truth' | 'learned' = 'ground_truth', task = [0.5, 0.07]) => ({
+      projectId,
+      design: d,
+      task,
+      simulator,
+      cost: outcome ? env.evaluateOutcome(outcome, task).cost : 0.5,
+      wallMs: 1,
+      method: 'test',
+      outcome,
+    });
+    const first = t.wb.queries.record(made.map((m, i) => q(m.d, outcomeAround(m.at[0]!, m.at[1]!, m.s, i + 1))));
+    ids = made.map((_, i) => first + i);
+    // none of these is a stored design: a learned query, a query without an outcome, the same design queried again
+    t.wb.queries.record([q(design(0.9), null, 'learned'), q(design(0.8), null), q(made[1]!.d, outcomeAround(0.5, 0.06, 0.1, 2), 'ground_truth', [0.7, 0.07])]);
+  });
+  afterAll(() => t.dispose());
+
+  it('ranks every stored design by its exact cost for a new task, from its stored outcome; learned queries, queries without outcomes and repeats left out', () => {
+    const task = [0.48, 0.06];
+    const found = storedDesignsFor(t.wb.queries, env, projectId, task, { count: 10 });
+    expect(found.map((f) => f.queryId)).toEqual([ids[1], ids[2], ids[0], ids[3]]);
+    for (const f of found) {
+      const outcome = t.wb.queries.outcome(f.queryId)!;
+      const exact = env.evaluateOutcome(outcome, task);
+      expect(f.cost).toBe(exact.cost);
+      expect(f.capture).toBe(exact.capture);
+    }
+    // for another task another order: the centroid's distance to the target moves each cost
+    expect(storedDesignsFor(t.wb.queries, env, projectId, [0.7, 0.06], { count: 1 })[0]!.queryId).toBe(ids[3]);
+  });
+
+  it('keeps to count, to distinct designs (tolerance) and to queries up to upToId', () => {
+    const task = [0.48, 0.06];
+    expect(storedDesignsFor(t.wb.queries, env, projectId, task, { count: 2 }).map((f) => f.queryId)).toEqual([ids[1], ids[2]]);
+    // designs 0.1 apart in their first coordinate: one of them within a tolerance of 0.15
+    expect(storedDesignsFor(t.wb.queries, env, projectId, task, { count: 10, tolerance: 0.15 }).map((f) => f.queryId)).toEqual([ids[1], ids[3]]);
+    expect(storedDesignsFor(t.wb.queries, env, projectId, task, { count: 10, upToId: ids[0] }).map((f) => f.queryId)).toEqual([ids[0]]);
+    expect(storedDesignsFor(t.wb.queries, env, projectId, task, { count: 0 })).toEqual([]);
+  });
+
+  it('queries.stored answers with the queries and their cost for the task; a task outside the range or a bad count is refused, naming it', async () => {
+    const r = ok<StoredDesignsAnswer>(await call('queries.stored', { projectId, task: [0.48, 0.06], count: 3 }));
+    expect(r.rows.map((q) => q.id)).toEqual([ids[1], ids[2], ids[0]]);
+    expect(r.rows[0]!.method).toBe('test');
+    expect(r.rows[0]!.taskCost).toBeLessThanOrEqual(r.rows[1]!.taskCost);
+    expect(r.upToQueryId).toBe(t.wb.queries.lastId(projectId));
+    expect(err(await call('queries.stored', { projectId, task: [5, 0.06] })).message).toMatch(/task/);
+    expect(err(await call('queries.stored', { projectId, task: [0.5, 0.06], count: 0 })).issues?.[0]?.path).toBe('count');
+  });
+
+  it('refine.stored is bounded: more than 256 is refused, naming refine.stored', () => {
+    const r = Refinement.safeParse({ stored: 300 });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.path).toEqual(['stored']);
+    expect(Refinement.parse({}).stored).toBe(0);
+  });
+});
+
+describe('the shipped trajectories\' outcomes', () => {
+  let t: ReturnType<typeof testWorkbench>;
+  beforeAll(() => {
+    t = testWorkbench();
+  });
+  afterAll(() => t.dispose());
+
+  it('install as ground-truth queries whose outcomes are the ground truth\'s own (two rolled out again here); other physics get none', async () => {
+    const project = t.wb.projects.create({ name: 'Defaults', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS });
+    const n = installShippedOutcomes(t.wb.queries, project);
+    expect(n).toBeGreaterThan(1000);
+    expect(t.wb.queries.count(project.id, { method: SHIPPED_QUERY_METHOD, hasOutcome: true })).toBe(n);
+    const sim = t.wb.simulator(project.id);
+    for (const q of t.wb.queries.list(project.id, 2, 100, { method: SHIPPED_QUERY_METHOD })) {
+      const [again] = await sim.evaluate([q.design], q.task, { projectId: project.id, method: 'again' });
+      expect(again!.cost).toBeCloseTo(q.cost, 7);
+      expect(Array.from(t.wb.queries.outcome(again!.queryId)!)).toEqual(Array.from(t.wb.queries.outcome(q.id)!));
+    }
+    const other = t.wb.projects.create({ name: 'Other', environment: 'fluidtool-2d', settings: { ...FLUIDTOOL2D_DEFAULTS, particles: 64 } });
+    const before = countRows(t.wb, 'simulator_queries');
+    expect(installShippedOutcomes(t.wb.queries, other)).toBe(0);
+    expect(countRows(t.wb, 'simulator_queries')).toBe(before);
+  }, 60_000);
+});
