@@ -249,6 +249,7 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(page.getByTestId('sample-refine-polish')).toHaveValue('43');
   await expect(page.getByTestId('sample-refine-screen')).toHaveValue('4');
   await expect(page.getByTestId('sample-refine-screen-draws')).toHaveValue('2');
+  await expect(page.getByTestId('sample-refine-stored')).toHaveValue('8');
   await expect(page.getByTestId('sample-plan')).toContainText('about 256 learned queries (256 designs)');
   await expect(page.getByTestId('start-sample')).toBeEnabled();
   await shot(page, '83b-polished-preset', page.getByTestId('diffusion-sampling'));
@@ -270,6 +271,10 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(page.getByTestId('start-optimize')).toBeDisabled();
   await page.getByTestId('optimize-refine-screen').fill('1');
   await expect(page.locator('.field', { has: page.getByTestId('optimize-refine-screen') }).getByTestId('field-error')).toHaveCount(0);
+  // two of the project's stored designs (its ground-truth queries, costed here from their outcomes) join the checks, with no new query
+  await page.getByTestId('optimize-refine-stored').fill('300');
+  await expect(page.locator('.field', { has: page.getByTestId('optimize-refine-stored') }).getByTestId('field-error')).toBeVisible();
+  await page.getByTestId('optimize-refine-stored').fill('2');
   await shot(page, '84-adam-form', page.getByTestId('optimize-form'));
   await page.getByTestId('start-optimize').click();
   const adamRun = page.locator('[data-testid="optimize-run"][data-kind="optimize"]');
@@ -279,6 +284,12 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth (3 queries): best');
   await expect(adamRun.getByTestId('run-refinement')).toContainText('checked on the ground truth only (0 fine-tuning steps)');
   await expect(adamRun.getByTestId('run-refinement')).toContainText(/polished \(4 queries, 2 screening the cheapest checks\) from \d/);
+  await expect(adamRun.getByTestId('run-refinement')).toContainText(/2 stored designs joined \(the cheapest \d[^)]* for this task\)/);
+  // the Stored designs panel: the project's cheapest for this target, from the same stored outcomes
+  const stored = page.getByTestId('stored-designs');
+  await expect(stored.getByTestId('stored-design-row')).toHaveCount(5);
+  const storedCosts = (await stored.getByTestId('stored-design-cost').allTextContents()).map(Number);
+  expect(storedCosts.every((c, i) => Number.isFinite(c) && (i === 0 || storedCosts[i - 1]! <= c))).toBe(true);
   await pageShot(page, '85-sample-and-adam-runs');
 
   // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model and its ground-truth checks

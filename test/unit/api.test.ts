@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
+import { SHIPPED_QUERY_METHOD } from '../../src-main/engine/models/shipped-outcomes';
 import { Workbench } from '../../src-main/engine/workbench';
 import type { ApiEnvelope } from '../../src-shared/errors';
 import { countRows, tempDir, testWorkbench } from './helpers';
@@ -100,11 +101,31 @@ describe('built-in project', () => {
     const list = first.projects.list();
     expect(list.map((p) => p.name)).toEqual(['FluidTool-2D']);
     expect(list[0]!.settings.joints).toBe(8);
+    // with the shipped trajectories' best designs as stored ground-truth queries, outcomes and all
+    const shipped = first.queries.count(list[0]!.id, { method: SHIPPED_QUERY_METHOD, hasOutcome: true });
+    expect(shipped).toBeGreaterThan(1000);
     await first.deleteProject(list[0]!.id);
     await first.close();
     const second = new Workbench({ dataDir: dir.path, mode: 'cli', seedBuiltin: true });
     expect(second.projects.list()).toEqual([]);
     await second.close();
+    dir.remove();
+  });
+
+  it('a built-in project made before the shipped outcomes gets them once', async () => {
+    const dir = tempDir();
+    const first = new Workbench({ dataDir: dir.path, mode: 'cli', seedBuiltin: true });
+    const id = first.projects.list()[0]!.id;
+    const shipped = first.queries.count(id, { method: SHIPPED_QUERY_METHOD });
+    // as a database from before them: no shipped queries, no mark
+    first.db.prepare('DELETE FROM simulator_queries WHERE method = ?').run(SHIPPED_QUERY_METHOD);
+    first.db.prepare("DELETE FROM meta WHERE key = 'builtin_stored_seeded'").run();
+    await first.close();
+    for (let open = 0; open < 2; open++) {
+      const again = new Workbench({ dataDir: dir.path, mode: 'cli', seedBuiltin: true });
+      expect(again.queries.count(id, { method: SHIPPED_QUERY_METHOD })).toBe(shipped);
+      await again.close();
+    }
     dir.remove();
   });
 });
