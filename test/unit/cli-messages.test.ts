@@ -9,6 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/engine/storage/migrations';
 import { describeIds, describeParticles } from '../../src-main/cli/context';
 import { refineParams } from '../../src-main/cli/commands/optimize';
+import { sampleParams } from '../../src-main/cli/commands/diffusion';
+import { JobParams } from '../../src-shared/api';
+import { POLISHED_SAMPLING } from '../../src-shared/sampling';
 import { tempDir, testWorkbench } from './helpers';
 import { outcomeCost, waterOutcome } from '../../src-shared/fluidtool2d';
 
@@ -91,6 +94,13 @@ describe('idw messages', () => {
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/task/);
   }, 120_000);
+
+  it('idw sample --polished: the polished preset under the options given, its refinement merged', () => {
+    const preset = sampleParams({ polished: true, task: [0.4, 0.07] });
+    expect(JobParams.sample.parse({ modelId: 1, ...preset })).toMatchObject({ count: POLISHED_SAMPLING.count, simulator: 'learned', task: [0.4, 0.07], refine: POLISHED_SAMPLING.refine });
+    expect(sampleParams({ polished: true, stored: 0, count: 64 })).toMatchObject({ count: 64, refine: { ...POLISHED_SAMPLING.refine, stored: 0 } });
+    expect(sampleParams({ count: 64 })).toEqual({ count: 64 });
+  });
 
   it('describeParticles says water and tool apart', () => {
     expect(describeParticles(585, [...Array(512).fill(5), ...Array(73).fill(3)])).toBe('585 particles (512 water + 73 tool)');

@@ -1,6 +1,7 @@
 import { jobResult, type DiffusionModelConfig, type StoredTraining } from '../../../src-shared/api';
 import { call, describeIds, findProject, intOption, numberList, numberOption, openWorkbench, print, program, runJob } from '../context';
 import { formatCost } from '../format';
+import { POLISHED_SAMPLING } from '../../../src-shared/sampling';
 import { ApiError } from '../../../src-shared/errors';
 import type { Workbench } from '../../engine/workbench';
 import { describeRefinement, refineParams, withRefineOptions, type RefineOptions } from './optimize';
@@ -29,7 +30,7 @@ export interface TrainOptions {
   onQueue?: boolean;
 }
 
-interface SampleOptions extends RefineOptions {
+export interface SampleOptions extends RefineOptions {
   project: string;
   model?: number;
   task?: number[];
@@ -48,6 +49,26 @@ interface SampleOptions extends RefineOptions {
   temperature?: number;
   sigma?: number;
   seed?: number;
+  polished?: boolean;
+}
+
+/** The sample job's parameters from the options; with --polished, the polished preset under them. */
+export function sampleParams(o: Omit<SampleOptions, 'project'>): Record<string, unknown> {
+  const params = defined({
+    modelId: o.model,
+    task: o.task,
+    count: o.count,
+    sampler: o.sampler,
+    ddimSteps: o.steps,
+    simulator: o.simulator,
+    simulatorModelId: o.simulatorModel,
+    seed: o.seed,
+    conditional: o.cond === undefined ? undefined : defined({ enabled: true, weight: o.cond, costQuantile: o.costQuantile }),
+    energy: o.energy === undefined ? undefined : defined({ enabled: true, scale: o.energy, clip: o.clip, lastSteps: o.guidedSteps }),
+    particles: o.particles === undefined ? undefined : defined({ enabled: true, count: o.particles, rounds: o.rounds, temperature: o.temperature, sigma: o.sigma }),
+    refine: refineParams(o),
+  });
+  return o.polished ? { ...POLISHED_SAMPLING, ...params, refine: { ...POLISHED_SAMPLING.refine, ...(params.refine as object | undefined) } } : params;
 }
 
 /**
@@ -141,27 +162,15 @@ export function registerDiffusionCommands(): void {
     .option('--rounds <k>', 'particle rounds (default 3)', intOption('--rounds'))
     .option('--temperature <tau>', 'particle weights exp(-E / tau) (default 0.01)', numberOption('--temperature'))
     .option('--sigma <s>', 'particle perturbation (default 0.5)', numberOption('--sigma'))
-    .option('--seed <seed>', 'random seed', intOption('--seed'));
+    .option('--seed <seed>', 'random seed', intOption('--seed'))
+    .option('--polished', `the Sample form's polished preset: ${POLISHED_SAMPLING.count} energy-guided conditional samples scored by the newest outcome model, its ${POLISHED_SAMPLING.refine.checks} best checked on the ground truth with the project's ${POLISHED_SAMPLING.refine.stored} stored designs cheapest for the task, then ${POLISHED_SAMPLING.refine.polish} polish queries (options given override it)`);
   withRefineOptions(sample)
     .action((o: SampleOptions) => {
       const wb = openWorkbench();
       return (async () => {
         const p = await findProject(wb, o.project);
-        const params = defined({
-          modelId: o.model,
-          task: o.task,
-          count: o.count,
-          sampler: o.sampler,
-          ddimSteps: o.steps,
-          simulator: o.simulator,
-          simulatorModelId: o.simulatorModel,
-          seed: o.seed,
-          conditional: o.cond === undefined ? undefined : defined({ enabled: true, weight: o.cond, costQuantile: o.costQuantile }),
-          energy: o.energy === undefined ? undefined : defined({ enabled: true, scale: o.energy, clip: o.clip, lastSteps: o.guidedSteps }),
-          particles: o.particles === undefined ? undefined : defined({ enabled: true, count: o.particles, rounds: o.rounds, temperature: o.temperature, sigma: o.sigma }),
-          refine: refineParams(o),
-        });
-        const job = await call(wb, 'jobs.start', { kind: 'sample', projectId: p.id, params: params as never });
+        const request = sampleParams(o);
+        const job = await call(wb, 'jobs.start', { kind: 'sample', projectId: p.id, params: request as never });
         const done = await runJob(wb, job);
         const r = jobResult(done, 'sample');
         const lines = [
