@@ -555,8 +555,14 @@ export const methods = {
   'designs.export': z
     .object({
       projectId: Id,
-      from: z.enum(['queries', 'dataset', 'designs']).default('queries'),
+      /**
+       * "stored": the project's stored designs cheapest for `task` (queries.stored), each with its
+       * cost and capture for that task from its stored outcome, top k of them
+       */
+      from: z.enum(['queries', 'dataset', 'designs', 'stored']).default('queries'),
       datasetId: Id.optional(),
+      /** from "stored": the target they are costed for */
+      task: z.array(Finite).length(2).optional(),
       /** from "designs": only those of this job, or of this run */
       jobId: Id.optional(),
       run: z.string().trim().min(1).max(100).optional(),

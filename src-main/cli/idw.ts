@@ -203,17 +203,25 @@ program
   .requiredOption('--project <project>', 'project id or name')
   .requiredOption('--task <tx,ty>', 'target point', numberList('--task'))
   .option('--count <n>', 'how many distinct designs (default 10)', intOption('--count'))
-  .action((o: { project: string; task: number[]; count?: number }) =>
+  .option('--out <file>', 'also write them (and their ids, provenance and joint angles) to a .csv or .json file, costed for the task')
+  .action((o: { project: string; task: number[]; count?: number; out?: string }) =>
     withWorkbench(async (wb) => {
       const p = await findProject(wb, o.project);
       const r = await call(wb, 'queries.stored', { projectId: p.id, task: o.task, count: o.count });
+      if (o.out) {
+        const format = o.out.toLowerCase().endsWith('.json') ? 'json' : o.out.toLowerCase().endsWith('.csv') ? 'csv' : null;
+        if (!format) throw new ApiError('invalid_argument', `--out must end in .csv or .json, got "${o.out}".`);
+        const file = await call(wb, 'designs.export', { projectId: p.id, from: 'stored', task: o.task, topK: o.count ?? 10, format });
+        writeFileSync(o.out, file.content);
+      }
       const lines = r.rows.map((q, i) => `${String(i + 1).padStart(3)}  cost ${q.taskCost.toPrecision(4)}  capture ${(q.taskCapture * 100).toFixed(1)}%  query ${q.id} (${q.method}${q.run ? `, run ${q.run}` : ''}; its own task (${q.task.map((v) => v.toFixed(3)).join(', ')}): ${q.cost.toPrecision(4)})  design ${q.design.map((v) => v.toFixed(3)).join(',')}`);
       print(
         [
           `task (${r.task.map((v) => v.toFixed(3)).join(', ')}): ${r.rows.length} stored designs, from queries up to ${r.upToQueryId}`,
           ...(r.rows.length ? lines : ['none: the project has no ground-truth queries with outcomes yet']),
+          ...(o.out ? [`written to ${o.out}`] : []),
         ].join('\n'),
-        r,
+        { ...r, out: o.out ?? null },
       );
     }),
   );

@@ -290,6 +290,16 @@ test('an outcome model is trained from the UI, then guides diffusion sampling an
   await expect(stored.getByTestId('stored-design-row')).toHaveCount(5);
   const storedCosts = (await stored.getByTestId('stored-design-cost').allTextContents()).map(Number);
   expect(storedCosts.every((c, i) => Number.isFinite(c) && (i === 0 || storedCosts[i - 1]! <= c))).toBe(true);
+  // and as a file: the cheapest for this target, costed for it, each naming the query it came from
+  const storedDownload = page.waitForEvent('download');
+  await stored.getByTestId('export-stored-csv').click();
+  const storedFile = table(await saved(await storedDownload));
+  expect(storedFile.rows.length).toBeGreaterThanOrEqual(5);
+  expect(storedFile.rows.every((r) => Number(r.query_id) > 0 && r.task_x === '0.4' && r.task_y === '0.07')).toBe(true);
+  // the same designs as the API answers now (the panel reads again a few seconds after the run's last queries)
+  const now = await call<{ rows: { id: number; taskCost: number }[] }>(request, 'queries.stored', { projectId, task: [0.4, 0.07], count: 5 });
+  expect(storedFile.rows.slice(0, 5).map((r) => Number(r.query_id))).toEqual(now.rows.map((r) => r.id));
+  expect(storedFile.rows.slice(0, 5).map((r) => Number(r.cost))).toEqual(now.rows.map((r) => r.taskCost));
   await pageShot(page, '85-sample-and-adam-runs');
 
   // 6. the best Adam designs, exported from the Designs tab: learned queries of the outcome model and its ground-truth checks

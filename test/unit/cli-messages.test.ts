@@ -90,6 +90,14 @@ describe('idw messages', () => {
     const one = idw('stored', '--project', 'Stored', '--task', '0.5,0.07', '--count', '3');
     expect(one.code).toBe(0);
     expect(one.out).toMatch(/1 stored designs[\s\S]*cost \d\.\d+ {2}capture [\d.]+% {2}query \d+ \(cli; its own task \(0\.600, 0\.070\)/);
+    const out = join(dir.path, 'stored.csv');
+    const written = idw('stored', '--project', 'Stored', '--task', '0.5,0.07', '--out', out);
+    expect(written.code).toBe(0);
+    expect(written.out).toMatch(/written to .*stored\.csv/);
+    const csv = readFileSync(out, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toMatch(/^\d+,,0\.5,0\.07/);
+    expect(idw('stored', '--project', 'Stored', '--task', '0.5,0.07', '--out', join(dir.path, 'stored.txt')).code).toBe(2);
     const bad = idw('stored', '--project', 'Stored', '--task', '9,0.07');
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/task/);

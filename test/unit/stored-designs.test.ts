@@ -101,6 +101,27 @@ describe('stored designs', () => {
     expect(err(await call('queries.stored', { projectId, task: [0.5, 0.06], count: 0 })).issues?.[0]?.path).toBe('count');
   });
 
+  it('designs.export from "stored": the top k for the target, costed for it, with the query they came from; refusals name the field and write nothing', async () => {
+    const task = [0.48, 0.06];
+    const file = ok<{ fileName: string; content: string; rows: number }>(await call('designs.export', { projectId, from: 'stored', task, topK: 3, format: 'json' }));
+    expect(file.rows).toBe(3);
+    expect(file.fileName).toBe('Stored-stored-target-0.48-0.06-best-3.json');
+    const rows = JSON.parse(file.content) as { query_id: number; task_x: number; task_y: number; cost: number; capture: number; method: string }[];
+    // costed for the target as the API reads it (float32, as it is stored and exported)
+    const found = storedDesignsFor(t.wb.queries, env, projectId, Float32Array.from(task), { count: 3 });
+    expect(rows.map((r) => r.query_id)).toEqual(found.map((f) => f.queryId));
+    expect(rows.map((r) => r.cost)).toEqual(found.map((f) => f.cost));
+    expect(rows.map((r) => r.capture)).toEqual(found.map((f) => f.capture));
+    expect(rows.every((r) => r.task_x === 0.48 && r.task_y === 0.06 && r.method === 'test')).toBe(true);
+    const csv = ok<{ content: string }>(await call('designs.export', { projectId, from: 'stored', task, topK: 2, format: 'csv' })).content.trim().split('\n');
+    expect(csv).toHaveLength(3);
+    expect(csv[1]!.startsWith(`${found[0]!.queryId},`)).toBe(true);
+    expect(err(await call('designs.export', { projectId, from: 'stored' })).issues?.[0]?.path).toBe('task');
+    expect(err(await call('designs.export', { projectId, from: 'queries', task })).issues?.[0]?.path).toBe('task');
+    expect(err(await call('designs.export', { projectId, from: 'stored', task, method: 'test' })).issues?.[0]?.path).toBe('method');
+    expect(err(await call('designs.export', { projectId, from: 'stored', task: [9, 0.06] })).message).toMatch(/task/);
+  });
+
   it('refine.stored is bounded: more than 256 is refused, naming refine.stored', () => {
     const r = Refinement.safeParse({ stored: 300 });
     expect(r.success).toBe(false);

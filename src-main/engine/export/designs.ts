@@ -12,6 +12,9 @@ import { DatasetStore } from '../storage/datasets';
 import { JobStore } from '../storage/jobs';
 import { keptDesignsOfQueries, selectExportRows, type ExportSource } from '../storage/design-export';
 import { ProvenanceResolver, type DesignProvenance } from './provenance';
+import { createEnvironment } from '../environments';
+import { storedDesignsFor } from '../outcome/stored-designs';
+import { QueryStore } from '../storage/queries';
 
 export type DesignExportRequest = Omit<MethodArgs<'designs.export'>, 'projectId'>;
 
@@ -64,8 +67,22 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     const path = req.jobId !== undefined ? 'jobId' : 'run';
     throw new ApiError('invalid_argument', `${path} picks the designs of one run: it goes with from "designs".`, [{ path, message: 'only with from "designs"' }]);
   }
+  if (req.from !== 'stored' && req.task !== undefined) throw new ApiError('invalid_argument', 'task costs the stored designs for a target: it goes with from "stored".', [{ path: 'task', message: 'only with from "stored"' }]);
+  // stored designs: the queries whose outcomes are cheapest for the task, costed for it
+  let forTask: Map<number, { cost: number; capture: number }> | null = null;
   let source: ExportSource;
-  if (req.from === 'dataset') {
+  if (req.from === 'stored') {
+    if (req.task === undefined) throw new ApiError('invalid_argument', 'Give task to export the stored designs for a target.', [{ path: 'task', message: 'is required when from is "stored"' }]);
+    if (req.ids || req.method || req.perTask) {
+      const path = req.ids ? 'ids' : req.method ? 'method' : 'perTask';
+      throw new ApiError('invalid_argument', `${path} does not go with from "stored": it exports the top k stored designs for one target.`, [{ path, message: 'not with from "stored"' }]);
+    }
+    const env = createEnvironment(project.environment, project.settings);
+    const task = env.checkTask(req.task, 'task');
+    const found = storedDesignsFor(new QueryStore(db), env, project.id, task, { count: req.topK });
+    forTask = new Map(found.map((f) => [f.queryId, { cost: f.cost, capture: f.capture }]));
+    source = { from: 'queries', projectId: project.id };
+  } else if (req.from === 'dataset') {
     if (req.datasetId === undefined) throw new ApiError('invalid_argument', 'Give datasetId to export designs from a dataset.', [{ path: 'datasetId', message: 'is required when from is "dataset"' }]);
     const ds = new DatasetStore(db).row(req.datasetId);
     if (!ds || ds.project_id !== project.id) throw new ApiError('not_found', `Project "${project.name}" has no dataset with id ${req.datasetId}.`, [{ path: 'datasetId', message: 'no such dataset in this project' }]);
@@ -76,7 +93,12 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     source = { from: 'designs', projectId: project.id, jobId: req.jobId, run: req.run };
   }
   else source = { from: 'queries', projectId: project.id };
-  const rows = selectExportRows(db, source, { method: req.method, ids: req.ids, perTask: req.perTask, topK: req.topK });
+  const picked = forTask;
+  const rows = picked
+    ? picked.size
+      ? selectExportRows(db, source, { ids: [...picked.keys()], topK: picked.size }).sort((a, b) => picked.get(a.id)!.cost - picked.get(b.id)!.cost || a.id - b.id)
+      : []
+    : selectExportRows(db, source, { method: req.method, ids: req.ids, perTask: req.perTask, topK: req.topK });
   if (req.ids) {
     const found = new Set(rows.map((r) => r.id));
     const missing = [...new Set(req.ids)].filter((id) => !found.has(id));
@@ -89,7 +111,8 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     }
   }
   const thetaMax = project.settings.thetaMax;
-  const kept = req.from === 'queries' ? keptDesignsOfQueries(db, rows.map((r) => r.id)) : new Map<number, { designId: number; provenance: string }>();
+  const fromQueries = req.from === 'queries' || req.from === 'stored';
+  const kept = fromQueries ? keptDesignsOfQueries(db, rows.map((r) => r.id)) : new Map<number, { designId: number; provenance: string }>();
   const resolver = new ProvenanceResolver(db);
   return rows.map((r) => {
     const design = float32s(r.design);
@@ -103,16 +126,17 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
             method: r.method,
             run: r.run,
             // the query's own scorer when it was learned; a kept design's model_id is its run's model, read below
-            modelId: req.from === 'queries' ? r.model_id : null,
+            modelId: fromQueries ? r.model_id : null,
             design: designProvenance ? { provenance: designProvenance, modelId: req.from === 'designs' ? r.model_id : null } : null,
           });
+    const here = picked?.get(r.id);
     return {
       id: r.id,
       queryId: r.query_id,
       designId: keptDesign?.designId ?? null,
-      task: float32s(r.task),
-      cost: r.cost,
-      capture: r.capture,
+      task: here ? Array.from(Float32Array.from(req.task!)) : float32s(r.task),
+      cost: here ? here.cost : r.cost,
+      capture: here ? here.capture : r.capture,
       method: r.method,
       run: r.run,
       simulator: r.simulator,
@@ -174,7 +198,9 @@ export function exportFileName(project: ProjectSummary, req: DesignExportRequest
       ? [`dataset-${req.datasetId}`, 'records']
       : req.from === 'designs'
         ? ['designs', req.jobId !== undefined ? `job-${req.jobId}` : null, req.run !== undefined ? fileNamePart(req.run, 'run') : null]
-        : ['queries', req.ids && oneRun ? fileNamePart(oneRun, 'run') : null];
+        : req.from === 'stored'
+          ? ['stored', `target-${req.task!.map((v) => String(v)).join('-')}`]
+          : ['queries', req.ids && oneRun ? fileNamePart(oneRun, 'run') : null];
   const picked = req.ids ? `selected-${designs.length}` : req.perTask ? `best-${req.topK}-per-task` : `best-${req.topK}`;
   const parts = [fileNamePart(project.name, `project-${project.id}`), ...source, req.method ? fileNamePart(req.method, 'method') : null, picked].filter(Boolean);
   return `${parts.join('-')}.${req.format}`;
