@@ -5,8 +5,9 @@
 // ground-truth queries each needs to reach C* = CEM's median full-budget cost on the task; the
 // learned-model evaluations counted apart; plain sampling with as many queries as particle
 // sampling spends, for the comparison at equal queries; transfer with conditional models trained
-// on a matching, a non-matching and a mixed task family. Every final design is scored on the
-// ground truth. Every query goes through the workbench's jobs and is stored. Writes
+// on a matching, a non-matching and a mixed task family; the polished settings (51 ground-truth
+// queries), with and without the project's stored designs, and the stored designs alone (no new
+// query), their control. Every final design is scored on the ground truth. Every query goes through the workbench's jobs and is stored. Writes
 // bench/results/paper.json and paper.svg, copied to resources/benchmarks/ for the app.
 //   npm run bench:paper -- [--tasks 8] [--seeds 3] [--seed-offset 0] [--task-seed 20230904] [--simulator ground_truth|learned] [--quick]
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,7 @@ const ADAM_CHECKS = { enabled: true, checks: 8, steps: 0 };
  * polished without screening beside them. Settings chosen with ad hoc runs on seeds 1–6 of the
  * default tasks; measured on seeds 7–24 of them and on the tasks of --task-seed 7 and 8.
  */
+// the polished rows without stored designs (the preset's own row, with them, is apart)
 const POLISH = { ...POLISHED_SAMPLING.refine, stored: 0 };
 const POLISH_ADAM = { budget: 256, restarts: 16 };
 /**
