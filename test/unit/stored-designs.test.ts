@@ -91,6 +91,17 @@ describe('stored designs', () => {
     expect(storedDesignsFor(t.wb.queries, env, projectId, task, { count: 0 })).toEqual([]);
   });
 
+  it('looks past any number of near-copies of a cheaper design to the next distinct one', () => {
+    const other = t.wb.projects.create({ name: 'Copies', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS }).id;
+    const task = [0.5, 0.06];
+    const tight = outcomeAround(0.5, 0.06, 0.02, 11);
+    const q = (d: number[], outcome: Float32Array) => ({ projectId: other, design: d, task, simulator: 'ground_truth' as const, cost: env.evaluateOutcome(outcome, task).cost, wallMs: 1, method: 'test', outcome });
+    // 40 designs within 1e-4 of each other, all cheaper than the one distinct design after them
+    const copies = t.wb.queries.record(Array.from({ length: 40 }, (_, i) => q([0.5 + 2e-6 * i, 0, 0, 0, 0, 0, 0, 0], tight)));
+    const distinct = t.wb.queries.record([q(design(-0.5), outcomeAround(0.5, 0.06, 0.2, 12))]);
+    expect(storedDesignsFor(t.wb.queries, env, other, task, { count: 2 }).map((f) => f.queryId)).toEqual([copies, distinct]);
+  });
+
   it('queries.stored answers with the queries and their cost for the task; a task outside the range or a bad count is refused, naming it', async () => {
     const r = ok<StoredDesignsAnswer>(await call('queries.stored', { projectId, task: [0.48, 0.06], count: 3 }));
     expect(r.rows.map((q) => q.id)).toEqual([ids[1], ids[2], ids[0]]);

@@ -34,19 +34,26 @@ export function storedDesignsFor(
   const { count, tolerance = 1e-3 } = opts;
   if (count <= 0) return [];
   const { dim, costEntries } = env.outcomeSpec;
-  const ranked = queries
-    .outcomeHeads(projectId, dim, costEntries, opts.upToId === undefined ? {} : { upToId: opts.upToId })
-    .map((h) => ({ ...h, cost: env.outcomeCost(h.head, task) }))
-    .filter((h) => Number.isFinite(h.cost))
-    .sort((a, b) => a.cost - b.cost || a.queryId - b.queryId);
+  const heads = queries.outcomeHeads(projectId, dim, costEntries, opts.upToId === undefined ? {} : { upToId: opts.upToId });
+  const costs = Float64Array.from(heads, (h) => env.outcomeCost(h.head, task));
+  // only the cheapest need ordering: those up to a cost bound that admits a few times `count`
+  // (more when near-duplicates crowd them out), found by a native sort of the costs alone
+  const bounds = costs.filter(Number.isFinite).sort();
   const chosen: StoredDesign[] = [];
-  for (const h of ranked) {
-    if (chosen.length >= count) break;
-    if (chosen.some((c) => c.design.every((v, j) => Math.abs(v - h.design[j]!) <= tolerance))) continue;
-    const outcome = queries.outcome(h.queryId);
-    if (!outcome) continue;
-    const { cost, capture } = env.evaluateOutcome(outcome, task);
-    chosen.push({ queryId: h.queryId, design: h.design, cost, capture });
+  for (let admit = Math.min(bounds.length, 16 * count); admit > 0; admit = Math.min(bounds.length, admit * 4)) {
+    const bound = bounds[admit - 1]!;
+    const ranked = heads.map((_, i) => i).filter((i) => costs[i]! <= bound).sort((a, b) => costs[a]! - costs[b]! || heads[a]!.queryId - heads[b]!.queryId);
+    chosen.length = 0;
+    for (const i of ranked) {
+      if (chosen.length >= count) break;
+      const h = heads[i]!;
+      if (chosen.some((c) => c.design.every((v, j) => Math.abs(v - h.design[j]!) <= tolerance))) continue;
+      const outcome = queries.outcome(h.queryId);
+      if (!outcome) continue;
+      const { cost, capture } = env.evaluateOutcome(outcome, task);
+      chosen.push({ queryId: h.queryId, design: h.design, cost, capture });
+    }
+    if (chosen.length >= count || admit === bounds.length) break;
   }
   return chosen;
 }

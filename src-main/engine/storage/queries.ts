@@ -305,14 +305,24 @@ export class QueryStore {
    * enough to rank every stored design for a task without reading whole outcomes.
    */
   outcomeHeads(projectId: number, dim: number, entries: number, range: OutcomeRange = {}): { queryId: number; design: Float32Array; head: Float32Array }[] {
-    const rows = statement(this.db, `SELECT MIN(id) AS id, design, substr(outcome, 1, ?) AS head FROM simulator_queries WHERE ${OUTCOME_WHERE} GROUP BY design ORDER BY id`).all(
+    // oldest first, each design's first query kept here rather than by a GROUP BY, which sorted
+    // every row's design and head in a temporary b-tree (0.84 s against 0.38 s for 50,000 queries)
+    const rows = statement(this.db, `SELECT id, design, substr(outcome, 1, ?) AS head FROM simulator_queries WHERE ${OUTCOME_WHERE} ORDER BY id`).all(
       4 * entries,
       projectId,
       4 * dim,
       range.afterId ?? 0,
       range.upToId ?? Number.MAX_SAFE_INTEGER,
     ) as { id: number; design: Buffer; head: Buffer }[];
-    return rows.map((r) => ({ queryId: r.id, design: fromFloat32Blob(r.design), head: fromFloat32Blob(r.head) }));
+    const seen = new Set<string>();
+    const out: { queryId: number; design: Float32Array; head: Float32Array }[] = [];
+    for (const r of rows) {
+      const key = r.design.toString('latin1');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ queryId: r.id, design: fromFloat32Blob(r.design), head: fromFloat32Blob(r.head) });
+    }
+    return out;
   }
 
   /** how many distinct designs outcomeExamples would return, without reading them */
