@@ -418,24 +418,29 @@ function transferLabel(method: string): string {
 }
 
 /** Best cost against queries (median, IQR band) per method, and the transfer comparison: Vega-Lite rendered to SVG. */
+/** where the plot's log axis of ground-truth queries starts */
+const PLOT_MIN_QUERIES = 4;
+
 async function plot(summary: Record<string, { relativeCurve: { queries: number; median: number; q25: number; q75: number }[]; relativeFinalCost: { median: number; q25: number; q75: number } }>): Promise<string> {
   const vega = await import('vega');
   const vl = await import('vega-lite');
   const main = Object.entries(summary).filter(([m]) => !m.startsWith('transfer'));
   const transfer = Object.entries(summary).filter(([m]) => m.startsWith('transfer'));
-  const curves = main.flatMap(([method, s]) => s.relativeCurve.map((p) => ({ method, ...p })));
+  // the log axis starts at PLOT_MIN_QUERIES: a point at no query (stored designs) is drawn there, and the title says so
+  const curves = main.flatMap(([method, s]) => s.relativeCurve.map((p) => ({ method, ...p, queries: Math.max(PLOT_MIN_QUERIES, p.queries) })));
+  const atNoQuery = main.some(([, s]) => s.relativeCurve.some((p) => p.queries < PLOT_MIN_QUERIES));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
     config: { legend: { orient: 'bottom', columns: 3, labelLimit: 260 }, axisY: { labelLimit: 260 } },
     hconcat: [
       {
-        title: 'Best cost / C* against ground-truth queries (median, IQR over tasks × seeds)',
+        title: { text: 'Best cost / C* against ground-truth queries (median, IQR over tasks × seeds)', subtitle: atNoQuery ? `points at fewer than ${PLOT_MIN_QUERIES} queries (stored designs: none) are drawn at ${PLOT_MIN_QUERIES}` : '' },
         width: 520,
         height: 320,
         layer: [
           { data: { values: curves }, mark: { type: 'line', interpolate: 'step-after', point: true }, encoding: { x: { field: 'queries', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' }, color: { field: 'method', type: 'nominal', scale: { scheme: 'category20' } } } },
-          { data: { values: curves }, mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { x: { field: 'queries', type: 'quantitative', scale: { type: 'log', domain: [4, 300], nice: false }, title: 'ground-truth queries (log)' }, y: { field: 'q25', type: 'quantitative', scale: { zero: false }, title: "best cost / C* (CEM's median full-budget cost)" }, y2: { field: 'q75' }, color: { field: 'method', type: 'nominal', scale: { scheme: 'category20' } } } },
+          { data: { values: curves }, mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { x: { field: 'queries', type: 'quantitative', scale: { type: 'log', domain: [PLOT_MIN_QUERIES, 300], nice: false }, title: 'ground-truth queries (log)' }, y: { field: 'q25', type: 'quantitative', scale: { zero: false }, title: "best cost / C* (CEM's median full-budget cost)" }, y2: { field: 'q75' }, color: { field: 'method', type: 'nominal', scale: { scheme: 'category20' } } } },
           { data: { values: [{ c: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'grey' }, encoding: { y: { field: 'c', type: 'quantitative' } } },
         ],
       },
