@@ -335,12 +335,17 @@ export class Workbench {
         if (builtin && !this.models.list(builtin.id, 'outcome').length) installDefaultOutcome(this.models, builtin, this.resources);
         mark('builtin_outcome_seeded');
       }
-      // so did the shipped trajectories' outcomes (the built-in project's stored designs)
+      // so did the shipped trajectories' outcomes (the built-in project's stored designs); a file
+      // that cannot be read is said and skipped (all or nothing, tried again at the next start):
+      // the workbench opens without them
       if (!flag('builtin_stored_seeded')) {
         const builtin = this.projects.findByName(BUILTIN_PROJECT_NAME);
-        const queries = this.queries;
-        if (builtin && !queries.count(builtin.id, { method: SHIPPED_QUERY_METHOD })) installShippedOutcomes(queries, builtin, this.resources);
-        mark('builtin_stored_seeded');
+        try {
+          if (builtin && !this.queries.count(builtin.id, { method: SHIPPED_QUERY_METHOD })) installShippedOutcomes(this.queries, builtin, this.resources);
+          mark('builtin_stored_seeded');
+        } catch (err) {
+          console.error(`[workbench] the shipped trajectories' outcomes were not installed: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
     }).immediate();
   }

@@ -1,7 +1,9 @@
 // Stored designs: a project's ground-truth queries costed for a new task from their stored outcomes
 // (outcome/stored-designs.ts), the shipped trajectories' outcomes (models/shipped-outcomes.ts),
 // and queries.stored.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandlers } from '../../src-main/api/handlers';
 import { dispatch } from '../../src-main/api/dispatch';
 import { createEnvironment } from '../../src-main/engine/environments';
@@ -12,7 +14,8 @@ import { Refinement, type StoredDesignsAnswer } from '../../src-shared/api';
 import { FLUIDTOOL2D_DEFAULTS } from '../../src-shared/environments';
 import { waterOutcome } from '../../src-shared/fluidtool2d';
 import type { ApiEnvelope } from '../../src-shared/errors';
-import { countRows, err, ok, testWorkbench } from './helpers';
+import { countRows, err, ok, tempDir, testWorkbench } from './helpers';
+import { Workbench } from '../../src-main/engine/workbench';
 
 const env = createEnvironment('fluidtool-2d', FLUIDTOOL2D_DEFAULTS);
 
@@ -164,4 +167,30 @@ describe('the shipped trajectories\' outcomes', () => {
     expect(installShippedOutcomes(t.wb.queries, other)).toBe(0);
     expect(countRows(t.wb, 'simulator_queries')).toBe(before);
   }, 60_000);
+
+  it('a file that cannot be read is said, and the workbench opens without them; it installs them at the next start once the file is good', async () => {
+    const res = tempDir();
+    const shipped = join(__dirname, '..', '..', 'resources', 'datasets');
+    mkdirSync(join(res.path, 'datasets'));
+    copyFileSync(join(shipped, 'fluidtool2d-default-trajectories.json'), join(res.path, 'datasets', 'fluidtool2d-default-trajectories.json'));
+    writeFileSync(join(res.path, 'datasets', 'fluidtool2d-default-trajectory-outcomes.json.gz'), 'not gzip');
+    const data = tempDir();
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
+    try {
+      const first = new Workbench({ dataDir: data.path, mode: 'cli', seedBuiltin: true, resourcesDir: res.path });
+      const id = first.projects.list()[0]!.id;
+      expect(first.queries.count(id)).toBe(0);
+      await first.close();
+      expect(errors.join('\n')).toMatch(/the shipped trajectories' outcomes were not installed: fluidtool2d-default-trajectory-outcomes\.json\.gz cannot be read .*ship:trajectory-outcomes/);
+      copyFileSync(join(shipped, 'fluidtool2d-default-trajectory-outcomes.json.gz'), join(res.path, 'datasets', 'fluidtool2d-default-trajectory-outcomes.json.gz'));
+      const second = new Workbench({ dataDir: data.path, mode: 'cli', seedBuiltin: true, resourcesDir: res.path });
+      expect(second.queries.count(id, { method: SHIPPED_QUERY_METHOD })).toBeGreaterThan(1000);
+      await second.close();
+    } finally {
+      spy.mockRestore();
+      data.remove();
+      res.remove();
+    }
+  });
 });

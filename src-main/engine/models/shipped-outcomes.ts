@@ -58,9 +58,15 @@ export function installShippedOutcomes(queries: QueryStore, project: { id: numbe
   const file = join(res, 'datasets', OUTCOMES_NAME);
   const trajectoriesFile = join(res, 'datasets', TRAJECTORIES_NAME);
   if (!existsSync(file) || !existsSync(trajectoriesFile)) return 0;
-  const shipped = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as ShippedOutcomesFile;
+  let shipped: ShippedOutcomesFile;
+  try {
+    shipped = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as ShippedOutcomesFile;
+  } catch (err) {
+    throw new Error(`${OUTCOMES_NAME} cannot be read (${err instanceof Error ? err.message : String(err)}); npm run ship:trajectory-outcomes makes it again`);
+  }
   const env = createEnvironment('fluidtool-2d', project.settings);
   if (shipped.format !== FORMAT || shipped.outcomeVersion !== env.outcomeSpec.version || JSON.stringify(shipped.physics) !== JSON.stringify(physicsSettings(project.settings))) return 0;
+  if (!Array.isArray(shipped.designs)) throw new Error(`${OUTCOMES_NAME} has no list of designs; npm run ship:trajectory-outcomes makes it again`);
   const records = JSON.parse(readFileSync(trajectoriesFile, 'utf8')) as { run: string; task: number[]; design: number[]; cost: number }[];
   const rows: SimulatorQuery[] = shipped.designs.map((d) => {
     const r = records[d.index];
