@@ -7,8 +7,9 @@
 // sampling spends, for the comparison at equal queries; transfer with conditional models trained
 // on a matching, a non-matching and a mixed task family; the polished settings (51 ground-truth
 // queries), with and without the project's stored designs, and the stored designs alone (no new
-// query), their control. Every final design is scored on the ground truth. Every query goes through the workbench's jobs and is stored. Writes
-// bench/results/paper.json and paper.svg, copied to resources/benchmarks/ for the app.
+// query), their control. Every final design is scored on the ground truth. Every query goes
+// through the workbench's jobs and is stored. Writes bench/results/paper.json and paper.svg,
+// copied to resources/benchmarks/ for the app.
 //   npm run bench:paper -- [--tasks 8] [--seeds 3] [--seed-offset 0] [--task-seed 20230904] [--simulator ground_truth|learned] [--quick]
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
         record({ method: 'Stored designs', task, seed, curve: [[0, best.cost]], queries: 0, finalCost: best.cost, bestDesign: Array.from(best.design), seconds: (Date.now() - t) / 1000, learnedEvaluations: 0 });
         return;
       }
-      const ctx = { throwIfCancelled: () => undefined, progress: () => undefined, compute: () => ({ size: 2 }) as ReturnType<Parameters<typeof polishOnGroundTruth>[0]['compute']> };
+      const ctx = { throwIfCancelled: () => undefined, progress: () => undefined, compute: () => wb.compute };
       const input = { refine: Refinement.parse({ ...POLISH, polish }), task: Float32Array.from(task), projectId, method: 'stored designs + polish', run: `bench-stored-${task.join(',')}-${seed}`, seed, from: 0 };
       const polished = await polishOnGroundTruth(ctx, input, wb.simulator(projectId), found);
       const final = polished.best.cost < best.cost ? polished.best : best;
@@ -417,10 +418,10 @@ function transferLabel(method: string): string {
   return [TRANSFER_LABELS[base] ?? base, ...rest].join(' + ');
 }
 
-/** Best cost against queries (median, IQR band) per method, and the transfer comparison: Vega-Lite rendered to SVG. */
 /** where the plot's log axis of ground-truth queries starts */
 const PLOT_MIN_QUERIES = 4;
 
+/** Best cost against queries (median, IQR band) per method, and the transfer comparison: Vega-Lite rendered to SVG. */
 async function plot(summary: Record<string, { relativeCurve: { queries: number; median: number; q25: number; q75: number }[]; relativeFinalCost: { median: number; q25: number; q75: number } }>): Promise<string> {
   const vega = await import('vega');
   const vl = await import('vega-lite');

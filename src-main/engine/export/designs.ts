@@ -69,7 +69,7 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
   }
   if (req.from !== 'stored' && req.task !== undefined) throw new ApiError('invalid_argument', 'task costs the stored designs for a target: it goes with from "stored".', [{ path: 'task', message: 'only with from "stored"' }]);
   // stored designs: the queries whose outcomes are cheapest for the task, costed for it
-  let forTask: Map<number, { cost: number; capture: number }> | null = null;
+  let stored: { task: number[]; byQuery: Map<number, { cost: number; capture: number }> } | null = null;
   let source: ExportSource;
   if (req.from === 'stored') {
     if (req.task === undefined) throw new ApiError('invalid_argument', 'Give task to export the stored designs for a target.', [{ path: 'task', message: 'is required when from is "stored"' }]);
@@ -80,7 +80,7 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     const env = createEnvironment(project.environment, project.settings);
     const task = env.checkTask(req.task, 'task');
     const found = storedDesignsFor(new QueryStore(db), env, project.id, task, { count: req.topK });
-    forTask = new Map(found.map((f) => [f.queryId, { cost: f.cost, capture: f.capture }]));
+    stored = { task: Array.from(task), byQuery: new Map(found.map((f) => [f.queryId, { cost: f.cost, capture: f.capture }])) };
     source = { from: 'queries', projectId: project.id };
   } else if (req.from === 'dataset') {
     if (req.datasetId === undefined) throw new ApiError('invalid_argument', 'Give datasetId to export designs from a dataset.', [{ path: 'datasetId', message: 'is required when from is "dataset"' }]);
@@ -93,10 +93,10 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
     source = { from: 'designs', projectId: project.id, jobId: req.jobId, run: req.run };
   }
   else source = { from: 'queries', projectId: project.id };
-  const picked = forTask;
-  const rows = picked
-    ? picked.size
-      ? selectExportRows(db, source, { ids: [...picked.keys()], topK: picked.size }).sort((a, b) => picked.get(a.id)!.cost - picked.get(b.id)!.cost || a.id - b.id)
+  const forTask = stored?.byQuery;
+  const rows = forTask
+    ? forTask.size
+      ? selectExportRows(db, source, { ids: [...forTask.keys()], topK: forTask.size }).sort((a, b) => forTask.get(a.id)!.cost - forTask.get(b.id)!.cost || a.id - b.id)
       : []
     : selectExportRows(db, source, { method: req.method, ids: req.ids, perTask: req.perTask, topK: req.topK });
   if (req.ids) {
@@ -129,12 +129,12 @@ export function selectDesigns(db: Db, project: ProjectSummary, req: DesignExport
             modelId: fromQueries ? r.model_id : null,
             design: designProvenance ? { provenance: designProvenance, modelId: req.from === 'designs' ? r.model_id : null } : null,
           });
-    const here = picked?.get(r.id);
+    const here = forTask?.get(r.id);
     return {
       id: r.id,
       queryId: r.query_id,
       designId: keptDesign?.designId ?? null,
-      task: here ? Array.from(Float32Array.from(req.task!)) : float32s(r.task),
+      task: here ? stored!.task : float32s(r.task),
       cost: here ? here.cost : r.cost,
       capture: here ? here.capture : r.capture,
       method: r.method,

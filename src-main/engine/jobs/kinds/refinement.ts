@@ -50,11 +50,11 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
   if (!input.refine.enabled) return none('refinement is off');
   if (input.model.kind !== 'outcome') return none('the learned model is a GNS: refinement fine-tunes outcome models');
   // one ground-truth simulator for the checks and the polish, made when first needed
+  const queryStore = new QueryStore(ctx.database());
   let groundTruth: GroundTruthSimulator | null = null;
   const simulator = (): GroundTruthSimulator =>
-    (groundTruth ??= new GroundTruthSimulator(input.project, ctx.compute(), new QueryStore(ctx.database()), (id, count) => ctx.emit('queries.added', { projectId: id, count })));
+    (groundTruth ??= new GroundTruthSimulator(input.project, ctx.compute(), queryStore, (id, count) => ctx.emit('queries.added', { projectId: id, count })));
   // what the project knew when the refinement started: its checks and polish are not stored designs of this run
-  const queryStore = new QueryStore(ctx.database());
   const storedUpTo = input.refine.stored > 0 ? (input.refine.storedUpTo ?? queryStore.lastId(input.projectId)) : 0;
   let checked = (input.checked ?? []).map((c) => ({ ...c, learnedCost: null as number | null, stored: false }));
   let checks = 0;
@@ -92,7 +92,7 @@ export async function refineOnGroundTruth(ctx: JobContext, input: RefinementInpu
     }
   }
   const checkedBest = best
-    ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost, ...(polishWon ? { polished: true } : {}), ...(!polishWon && best.stored ? { stored: true } : {}) }
+    ? { design: Array.from(best.design), cost: best.cost, capture: best.capture, queryId: best.queryId, learnedCost: best.learnedCost, ...(polishWon ? { polished: true } : {}), ...(best.stored ? { stored: true } : {}) }
     : null;
   const done = { checks, polished, ...(screened ? { screened } : {}), ...(stored ? { stored } : {}), checkedCost: polished ? checkedCost : null, best: checkedBest };
   if (input.refine.steps === 0) return { ...done, refinedModelId: null, skipped: 'checked on the ground truth only (0 fine-tuning steps)' };
