@@ -433,7 +433,7 @@ async function plot(summary: Record<string, { relativeCurve: { queries: number; 
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
-    config: { legend: { orient: 'bottom', columns: 3, labelLimit: 260 }, axisY: { labelLimit: 260 } },
+    config: { legend: { orient: 'bottom', columns: 2, labelLimit: 1000 }, axisY: { labelLimit: 260 } },
     hconcat: [
       {
         title: { text: 'Best cost / C* against ground-truth queries (median, IQR over tasks × seeds)', subtitle: atNoQuery ? `points at fewer than ${PLOT_MIN_QUERIES} queries (stored designs: none) are drawn at ${PLOT_MIN_QUERIES}` : '' },
@@ -452,7 +452,7 @@ async function plot(summary: Record<string, { relativeCurve: { queries: number; 
         data: { values: transfer.map(([method, s]) => ({ method: transferLabel(method), ...s.relativeFinalCost })) },
         // horizontal, so the labels read level and no rotated axis pushes the shared legend down
         layer: [
-          { mark: { type: 'point', filled: true, size: 80 }, encoding: { y: { field: 'method', type: 'nominal', title: 'prior trained on', sort: null, axis: { labelLimit: 220 } }, x: { field: 'median', type: 'quantitative', title: 'final cost / C*', scale: { zero: false } } } },
+          { mark: { type: 'point', filled: true, size: 80 }, encoding: { y: { field: 'method', type: 'nominal', title: 'prior trained on', sort: null, axis: { labelLimit: 400 } }, x: { field: 'median', type: 'quantitative', title: 'final cost / C*', scale: { zero: false } } } },
           { mark: 'rule', encoding: { y: { field: 'method', type: 'nominal', sort: null }, x: { field: 'q25', type: 'quantitative' }, x2: { field: 'q75' } } },
         ],
       },
