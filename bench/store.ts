@@ -1,5 +1,6 @@
 // npm run bench:store: simulator_queries insert throughput, best-100-by-cost latency among
-// 1,000,000 rows, and the API round trip in browser mode. Prints figures, writes
+// 1,000,000 rows, the stored designs lookup in a project of 50,000 ground-truth queries with
+// outcomes, and the API round trip in browser mode. Prints figures, writes
 // bench/results/store.json.
 import { request, Agent } from 'node:http';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -8,11 +9,13 @@ import { join } from 'node:path';
 import { createHandlers } from '../src-main/api/handlers';
 import { dispatch } from '../src-main/api/dispatch';
 import { QUERY_LEADERS, type SimulatorQuery } from '../src-main/engine/storage/queries';
+import { storedDesignsFor } from '../src-main/engine/outcome/stored-designs';
 import { Workbench } from '../src-main/engine/workbench';
 import { startBrowserServer } from '../src-main/server/browser-server';
 import { summarize, writeResults } from './report';
 
 const TOTAL = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const STORED = Number(process.env.BENCH_STORED_ROWS ?? 50_000);
 const DIM = 8;
 
 function rng(seed: number): () => number {
@@ -124,7 +127,38 @@ async function main(): Promise<void> {
     const listMs = summarize(listT);
     console.log(`projects.list with best cost and counts over ${total.toLocaleString('en')} rows: median ${listMs.median} ms`);
 
-    // 3. API round trip in browser mode, HTTP keep-alive, token checked on every call
+    // 3. the stored designs lookup (a Sample tab panel, a run with stored designs): one project of
+    // STORED ground-truth queries with FluidTool-2D outcomes among all the rows above; the first
+    // lookup, the same again, and after each of 10 batches of 100 new queries (as a running job
+    // adds them while the panel follows)
+    const storedProject = wb.projects.create({ name: 'bench stored', environment: 'fluidtool-2d', settings: {} }).id;
+    const env = wb.environment(storedProject);
+    const outcomeBatch = (size: number): SimulatorQuery[] =>
+      makeBatch([storedProject], size, rand).map((q) => {
+        const outcome = new Float32Array(env.outcomeSpec.dim);
+        // centroid, total variance, then a density of 36 occupied cells
+        outcome.set([0.2 + 0.7 * rand(), 0.05 + 0.25 * rand(), 0.01 + 0.2 * rand()]);
+        for (let k = 0; k < 36; k++) outcome[3 + Math.floor(rand() * (env.outcomeSpec.dim - 3))] = 1 / 36;
+        return { ...q, simulator: 'ground_truth', outcome };
+      });
+    for (let written = 0; written < STORED; written += 1_000) wb.queries.record(outcomeBatch(Math.min(1_000, STORED - written)));
+    const storedTask = [0.6, 0.07];
+    const lookup = (): number => {
+      const t0 = performance.now();
+      if (storedDesignsFor(wb.queries, env, storedProject, storedTask, { count: 100 }).length !== 100) throw new Error('expected 100 stored designs');
+      return performance.now() - t0;
+    };
+    const storedFirstMs = Number(lookup().toFixed(1));
+    const storedAgain = summarize(Array.from({ length: 10 }, lookup));
+    const storedAfterNew = summarize(
+      Array.from({ length: 10 }, () => {
+        wb.queries.record(outcomeBatch(100));
+        return lookup();
+      }),
+    );
+    console.log(`stored  100 cheapest of ${STORED.toLocaleString('en')} queries with outcomes: first ${storedFirstMs} ms, again median ${storedAgain.median} ms, after 100 new queries median ${storedAfterNew.median} ms`);
+
+    // 4. API round trip in browser mode, HTTP keep-alive, token checked on every call
     const handlers = createHandlers(wb);
     const server = await startBrowserServer({ dispatch: (m, a) => dispatch(handlers, m, a), events: wb.events, staticDir: join(__dirname, '..', 'out', 'renderer') });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -149,6 +183,7 @@ async function main(): Promise<void> {
       best100QueryPlan: plan,
       pastLeadersPageMs: { offset: QUERY_LEADERS + 1000, projectRows, ...deepMs },
       projectsListMs: listMs,
+      storedDesignsMs: { queries: STORED, count: 100, first: storedFirstMs, again: storedAgain, afterHundredNew: storedAfterNew },
       apiRoundTripMs: roundTrip,
     });
     console.log(`wrote ${file}`);

@@ -105,6 +105,44 @@ describe('stored designs', () => {
     expect(storedDesignsFor(t.wb.queries, env, other, task, { count: 2 }).map((f) => f.queryId)).toEqual([copies, distinct]);
   });
 
+  it('a lookup after the first adds the queries stored since; a query deleted since, or a deleted project whose id a new project gets, is not answered from what was read', async () => {
+    const task = [0.5, 0.06];
+    const growing = (): number => t.wb.projects.create({ name: 'Growing', environment: 'fluidtool-2d', settings: FLUIDTOOL2D_DEFAULTS }).id;
+    const add = (project: number, v: number, spread: number, seed: number): number =>
+      t.wb.queries.record([{ projectId: project, design: design(v), task, simulator: 'ground_truth', cost: 0, wallMs: 1, method: 'test', outcome: outcomeAround(0.5, 0.06, spread, seed) }]);
+    // each answer's query, design and cost, which must be the stored query's own
+    const found = (project: number, upToId?: number): number[] =>
+      storedDesignsFor(t.wb.queries, env, project, task, { count: 5, ...(upToId === undefined ? {} : { upToId }) }).map((f) => {
+        const q = t.wb.queries.get(f.queryId)!;
+        expect(q.projectId).toBe(project);
+        expect(Array.from(f.design)).toEqual(Array.from(q.design));
+        expect(f.cost).toBe(env.evaluateOutcome(t.wb.queries.outcome(f.queryId)!, task).cost);
+        return f.queryId;
+      });
+    const p = growing();
+    const wide = add(p, 0.1, 0.3, 21);
+    expect(found(p)).toEqual([wide]);
+    // tighter water: cheaper for the task, found by the next lookup
+    const tight = add(p, 0.2, 0.05, 22);
+    const middle = add(p, 0.3, 0.15, 23);
+    expect(found(p)).toEqual([tight, middle, wide]);
+    expect(found(p, tight)).toEqual([tight, wide]);
+    t.wb.db.prepare('DELETE FROM simulator_queries WHERE id = ?').run(tight);
+    expect(found(p)).toEqual([middle, wide]);
+    // by another tool: the newest query deleted, and another stored with an id the first lookups read past (SQLite gives the largest id left + 1)
+    t.wb.db.prepare('DELETE FROM simulator_queries WHERE id = ?').run(middle);
+    const reused = t.wb.queries.record([{ projectId: p, design: design(0.6), task, simulator: 'ground_truth', cost: 0, wallMs: 1, method: 'test', outcome: outcomeAround(0.5, 0.06, 0.01, 25), createdAt: Date.now() + 1000 }]);
+    expect(reused).toBe(tight);
+    expect(found(p)).toEqual([reused, wide]);
+    // the same id for a new project (SQLite gives the largest id again), with other designs
+    t.wb.projects.delete(p);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = growing();
+    expect(again).toBe(p);
+    const fresh = add(again, -0.4, 0.2, 24);
+    expect(found(again)).toEqual([fresh]);
+  });
+
   it('queries.stored answers with the queries and their cost for the task; a task outside the range or a bad count is refused, naming it', async () => {
     const r = ok<StoredDesignsAnswer>(await call('queries.stored', { projectId, task: [0.48, 0.06], count: 3 }));
     expect(r.rows.map((q) => q.id)).toEqual([ids[1], ids[2], ids[0]]);

@@ -35,23 +35,30 @@ export function storedDesignsFor(
   if (count <= 0) return [];
   const { dim, costEntries } = env.outcomeSpec;
   const heads = queries.outcomeHeads(projectId, dim, costEntries, opts.upToId === undefined ? {} : { upToId: opts.upToId });
-  const costs = Float64Array.from(heads, (h) => env.outcomeCost(h.head, task));
+  const d = heads.designDim;
+  const e = heads.entries;
+  const costs = new Float64Array(heads.count);
+  for (let i = 0; i < heads.count; i++) costs[i] = env.outcomeCost(heads.heads.subarray(i * e, (i + 1) * e), task);
   // only the cheapest need ordering: those up to a cost bound that admits a few times `count`
-  // (more when near-duplicates crowd them out), found by a native sort of the costs alone
+  // (more when copies and near-copies crowd them out), found by a native sort of the costs alone
   const bounds = costs.filter(Number.isFinite).sort();
   const chosen: StoredDesign[] = [];
   for (let admit = Math.min(bounds.length, 16 * count); admit > 0; admit = Math.min(bounds.length, admit * 4)) {
     const bound = bounds[admit - 1]!;
-    const ranked = heads.map((_, i) => i).filter((i) => costs[i]! <= bound).sort((a, b) => costs[a]! - costs[b]! || heads[a]!.queryId - heads[b]!.queryId);
+    const ranked: number[] = [];
+    for (let i = 0; i < heads.count; i++) if (costs[i]! <= bound) ranked.push(i);
+    // ties by query id: a design queried again has the same outcome, and its first query is kept
+    ranked.sort((a, b) => costs[a]! - costs[b]! || heads.ids[a]! - heads.ids[b]!);
     chosen.length = 0;
     for (const i of ranked) {
       if (chosen.length >= count) break;
-      const h = heads[i]!;
-      if (chosen.some((c) => c.design.every((v, j) => Math.abs(v - h.design[j]!) <= tolerance))) continue;
-      const outcome = queries.outcome(h.queryId);
+      const design = heads.designs.subarray(i * d, (i + 1) * d);
+      if (chosen.some((c) => c.design.every((v, j) => Math.abs(v - design[j]!) <= tolerance))) continue;
+      const queryId = heads.ids[i]!;
+      const outcome = queries.outcome(queryId);
       if (!outcome) continue;
       const { cost, capture } = env.evaluateOutcome(outcome, task);
-      chosen.push({ queryId: h.queryId, design: h.design, cost, capture });
+      chosen.push({ queryId, design: design.slice(), cost, capture });
     }
     if (chosen.length >= count || admit === bounds.length) break;
   }

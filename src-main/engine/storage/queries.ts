@@ -32,6 +32,41 @@ export interface OutcomeRange {
   upToId?: number;
 }
 
+/** A project's stored outcome heads (QueryStore.outcomeHeads), packed: row i's query id, design and head. */
+export interface OutcomeHeads {
+  count: number;
+  /** the designs' size (0 when there are none) */
+  designDim: number;
+  entries: number;
+  /** [count] ascending; the arrays may be longer than count */
+  ids: Float64Array;
+  /** [count * designDim] */
+  designs: Float32Array;
+  /** [count * entries] */
+  heads: Float32Array;
+}
+
+interface HeadsCache {
+  /** the project's created_at when read: a deleted project's id given again reads afresh */
+  createdAt: number;
+  /** the last query id read */
+  upTo: number;
+  /** the queries read up to upTo, and the sum of their created_at modulo STAMP_MODULUS: other
+   * figures there mean queries were deleted (or deleted and others stored with their ids) */
+  read: number;
+  stamp: number;
+  /** the rows kept */
+  count: number;
+  /** a project's designs all have one size: the first row's */
+  designDim: number;
+  ids: Float64Array;
+  designs: Float32Array;
+  heads: Float32Array;
+}
+/** outcomeHeads' reads, per connection, by project, outcome size and head size */
+const STAMP_MODULUS = 1_000_000_007;
+const headsCaches = new WeakMap<Db, Map<string, HeadsCache>>();
+
 /** the project's ground-truth queries with an outcome of the given size, in an id range (args: project, 4 * dim, afterId, upToId) */
 const OUTCOME_WHERE = "project_id = ? AND simulator = 'ground_truth' AND outcome IS NOT NULL AND length(outcome) = ? AND id > ? AND id <= ?";
 
@@ -301,28 +336,82 @@ export class QueryStore {
   }
 
   /**
-   * Like outcomeExamples, but only each outcome's first `entries` entries (its cost entries):
-   * enough to rank every stored design for a task without reading whole outcomes.
+   * Every stored outcome of `dim` entries: its first `entries` entries (its cost entries) with its
+   * query and design, oldest first, up to a query id: enough to rank every stored design for a task without reading
+   * whole outcomes. A design queried more than once appears once a query (the same outcome, so the
+   * same cost, each time: a caller that ranks them keeps the first by ordering ties by id).
+   *
+   * Read once per connection and project, then extended by the queries added since: reading the
+   * outcomes' heads is most of a lookup (about 0.6 s for 50,000 queries, bench:store), and a panel
+   * that follows a running job asks again after each batch. The cache is dropped when the project
+   * is not the one it was read for (deleted, its id given to a new one) or when the queries up to
+   * its last id are not those it read (their count and stamp of creation times: deleted, or deleted
+   * and others stored with their ids, by other means than the app). The arrays returned are that
+   * cache: read only.
    */
-  outcomeHeads(projectId: number, dim: number, entries: number, range: OutcomeRange = {}): { queryId: number; design: Float32Array; head: Float32Array }[] {
-    // oldest first, each design's first query kept here rather than by a GROUP BY, which sorted
-    // every row's design and head in a temporary b-tree (0.84 s against 0.38 s for 50,000 queries)
-    const rows = statement(this.db, `SELECT id, design, substr(outcome, 1, ?) AS head FROM simulator_queries WHERE ${OUTCOME_WHERE} ORDER BY id`).all(
+  outcomeHeads(projectId: number, dim: number, entries: number, range: { upToId?: number } = {}): OutcomeHeads {
+    const project = statement(this.db, 'SELECT created_at FROM projects WHERE id = ?').get(projectId) as { created_at: number } | undefined;
+    let forDb = headsCaches.get(this.db);
+    if (!forDb) headsCaches.set(this.db, (forDb = new Map()));
+    const key = `${projectId}:${dim}:${entries}`;
+    let cache = forDb.get(key);
+    if (cache && (cache.createdAt !== project?.created_at || !this.sameOutcomes(projectId, dim, cache))) cache = undefined;
+    if (!project) {
+      forDb.delete(key);
+      return { count: 0, designDim: 0, entries, ids: new Float64Array(0), designs: new Float32Array(0), heads: new Float32Array(0) };
+    }
+    cache ??= { createdAt: project.created_at, upTo: 0, read: 0, stamp: 0, count: 0, designDim: 0, ids: new Float64Array(0), designs: new Float32Array(0), heads: new Float32Array(0) };
+    const rows = statement(this.db, `SELECT id, created_at, design, substr(outcome, 1, ?) AS head FROM simulator_queries WHERE ${OUTCOME_WHERE} ORDER BY id`).all(
       4 * entries,
       projectId,
       4 * dim,
-      range.afterId ?? 0,
-      range.upToId ?? Number.MAX_SAFE_INTEGER,
-    ) as { id: number; design: Buffer; head: Buffer }[];
-    const seen = new Set<string>();
-    const out: { queryId: number; design: Float32Array; head: Float32Array }[] = [];
-    for (const r of rows) {
-      const key = r.design.toString('latin1');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ queryId: r.id, design: fromFloat32Blob(r.design), head: fromFloat32Blob(r.head) });
+      cache.upTo,
+      Number.MAX_SAFE_INTEGER,
+    ) as { id: number; created_at: number; design: Buffer; head: Buffer }[];
+    if (rows.length && !cache.designDim) cache.designDim = rows[0]!.design.byteLength / 4;
+    const designDim = cache.designDim;
+    if (cache.count + rows.length > cache.ids.length) {
+      const size = Math.max(1024, 2 * cache.ids.length, cache.count + rows.length);
+      const grow = <A extends Float32Array | Float64Array>(a: A, n: number): A => {
+        const b = new (a.constructor as new (n: number) => A)(n);
+        b.set(a);
+        return b;
+      };
+      cache.ids = grow(cache.ids, size);
+      cache.designs = grow(cache.designs, size * designDim);
+      cache.heads = grow(cache.heads, size * entries);
     }
-    return out;
+    const designBytes = new Uint8Array(cache.designs.buffer);
+    const headBytes = new Uint8Array(cache.heads.buffer);
+    for (const r of rows) {
+      cache.stamp = (cache.stamp + (r.created_at % STAMP_MODULUS)) % STAMP_MODULUS;
+      // a design of another size than the project's (written by another tool) is left out
+      if (r.design.byteLength !== 4 * designDim) continue;
+      const i = cache.count++;
+      cache.ids[i] = r.id;
+      designBytes.set(r.design, 4 * i * designDim);
+      headBytes.set(r.head, 4 * i * entries);
+    }
+    cache.read += rows.length;
+    if (rows.length) cache.upTo = rows[rows.length - 1]!.id;
+    forDb.set(key, cache);
+    // ids ascend: the rows up to upToId are a prefix
+    let count = cache.count;
+    if (range.upToId !== undefined) {
+      let lo = 0;
+      while (lo < count) {
+        const mid = (lo + count) >>> 1;
+        if (cache.ids[mid]! <= range.upToId) lo = mid + 1;
+        else count = mid;
+      }
+    }
+    return { count, designDim, entries, ids: cache.ids, designs: cache.designs, heads: cache.heads };
+  }
+
+  /** whether the project's queries with outcomes up to what the cache read are still those it read (about 10 ms for 50,000) */
+  private sameOutcomes(projectId: number, dim: number, cache: HeadsCache): boolean {
+    const now = statement(this.db, `SELECT COUNT(*) AS n, SUM(created_at % ${STAMP_MODULUS}) % ${STAMP_MODULUS} AS stamp FROM simulator_queries WHERE ${OUTCOME_WHERE}`).get(projectId, 4 * dim, 0, cache.upTo) as { n: number; stamp: number | null };
+    return now.n === cache.read && (now.stamp ?? 0) === cache.stamp;
   }
 
   /** how many distinct designs outcomeExamples would return, without reading them */
