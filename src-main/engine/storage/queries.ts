@@ -337,9 +337,10 @@ export class QueryStore {
 
   /**
    * Every stored outcome of `dim` entries: its first `entries` entries (its cost entries) with its
-   * query and design, oldest first, up to a query id: enough to rank every stored design for a task without reading
-   * whole outcomes. A design queried more than once appears once a query (the same outcome, so the
-   * same cost, each time: a caller that ranks them keeps the first by ordering ties by id).
+   * query and design, oldest first, up to a query id: enough to rank every stored design for a
+   * task without reading whole outcomes. A design queried more than once appears once a query (the
+   * same outcome, so the same cost, each time: a caller that ranks them keeps the first by
+   * ordering ties by id).
    *
    * Read once per connection and project, then extended by the queries added since: reading the
    * outcomes' heads is most of a lookup (about 0.6 s for 50,000 queries, bench:store), and a panel
@@ -354,12 +355,12 @@ export class QueryStore {
     let forDb = headsCaches.get(this.db);
     if (!forDb) headsCaches.set(this.db, (forDb = new Map()));
     const key = `${projectId}:${dim}:${entries}`;
-    let cache = forDb.get(key);
-    if (cache && (cache.createdAt !== project?.created_at || !this.sameOutcomes(projectId, dim, cache))) cache = undefined;
     if (!project) {
       forDb.delete(key);
       return { count: 0, designDim: 0, entries, ids: new Float64Array(0), designs: new Float32Array(0), heads: new Float32Array(0) };
     }
+    let cache = forDb.get(key);
+    if (cache && (cache.createdAt !== project.created_at || !this.sameOutcomes(projectId, dim, cache))) cache = undefined;
     cache ??= { createdAt: project.created_at, upTo: 0, read: 0, stamp: 0, count: 0, designDim: 0, ids: new Float64Array(0), designs: new Float32Array(0), heads: new Float32Array(0) };
     const rows = statement(this.db, `SELECT id, created_at, design, substr(outcome, 1, ?) AS head FROM simulator_queries WHERE ${OUTCOME_WHERE} ORDER BY id`).all(
       4 * entries,
